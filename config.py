@@ -1,0 +1,114 @@
+"""Configuration classes. Every setting comes from the environment with a safe default.
+
+No Flask import here: the scheduler, the CLI and the benchmarks read the same classes.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("HOTLINE_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def dev_secret_key():
+    """A per-checkout random key kept in instance/, so dev sessions survive restarts
+    without a secret ever being committed."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _sqlite_url(name):
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{INSTANCE_DIR / name}"
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url("hotline.sqlite")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    PORT = int(os.environ.get("PORT", "5000"))
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+    TWILIO_NUMBER = os.environ.get("TWILIO_NUMBER", "")
+    # A local stand-in for https://api.twilio.com (Prism in tests, or any mock).
+    TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "")
+
+    HOTLINE_TIMEZONE = os.environ.get("HOTLINE_TIMEZONE", "Asia/Shanghai")
+    DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "CN")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", str(12 * 3600)))
+
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+
+    BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "zh")
+    LANGUAGES = ("zh", "en")
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+    WTF_CSRF_TIME_LIMIT = None  # an operator's form may stay open through a long call
+    # Development-only pages (call/SMS simulator, sandbox outbox) are mounted only when true.
+    DEV_TOOLS = False
+    SEED_DEMO = False
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PUBLIC_BASE_URL = Config.PUBLIC_BASE_URL or f"http://127.0.0.1:{Config.PORT}"
+    # Without credentials the dev server signs simulated webhooks with this token.
+    TWILIO_AUTH_TOKEN = Config.TWILIO_AUTH_TOKEN or "dev-sandbox-token"  # noqa: S105
+    DEV_TOOLS = True
+    SEED_DEMO = True
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105 (tests only, signs nothing real)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    PUBLIC_BASE_URL = "http://hotline.test"
+    TWILIO_ACCOUNT_SID = ""
+    TWILIO_AUTH_TOKEN = "test-auth-token"  # noqa: S105 (tests sign their own webhooks)
+    TWILIO_NUMBER = "+8610012315"
+    TWILIO_API_BASE_URL = ""
+    DEV_TOOLS = True
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name=None):
+    """The config class named by the argument or HOTLINE_CONFIG (default: production)."""
+    return CONFIGS[name or os.environ.get("HOTLINE_CONFIG", "production")]

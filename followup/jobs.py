@@ -1,0 +1,1 @@
+"""The scheduler's jobs. Each calls services; none touches a view."""

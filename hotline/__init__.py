@@ -1,0 +1,131 @@
+"""The Hotline application factory."""
+
+import logging
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from config import BASE_DIR, config_for, dev_secret_key
+from hotline.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config=None):
+    """Build the app from a config class (or its name; default from HOTLINE_CONFIG)."""
+    config_cls = config if isinstance(config, type) else config_for(config)
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    app.config.from_object(config_cls)
+    _require_secret_key(app)
+    logging.basicConfig(level=logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _add_security_headers(app)
+    from hotline.authz import check_declared
+    from hotline.cli import register_cli
+    from hotline.errors import register_error_handlers
+    from hotline.templating import register_template_helpers
+
+    check_declared(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    _register_features(app)
+    return app
+
+
+def _register_features(app):
+    """Feature packages hang off the core; imported here so the core never imports them
+    at module level."""
+    from followup.cli import followup_cli
+
+    app.cli.add_command(followup_cli)
+
+
+def _require_secret_key(app):
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["ENV_NAME"] == "development":
+        app.config["SECRET_KEY"] = dev_secret_key()
+        return
+    raise RuntimeError("SECRET_KEY must be set in the environment outside development")
+
+
+def _init_extensions(app):
+    from hotline import models  # noqa: F401  (registers the tables on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    babel.init_app(app, locale_selector=_select_locale)
+    _enable_sqlite_pragmas(app)
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        return db.session.get(models.User, int(user_id))
+
+
+def _select_locale():
+    chosen = session.get("lang")
+    if not chosen and current_user and current_user.is_authenticated:
+        chosen = current_user.locale
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) if request else None
+
+
+def _enable_sqlite_pragmas(app):
+    """WAL lets the scheduler write while the web server reads; SQLite ignores
+    foreign keys unless asked."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=5000")
+            if app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:"):
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+
+def _register_blueprints(app):
+    from hotline.admin.views import bp as admin_bp
+    from hotline.api.views import bp as api_bp
+    from hotline.auth import bp as auth_bp
+    from hotline.console.views import bp as console_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(console_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    # The API authenticates with bearer tokens, not cookies, so CSRF does not apply.
+    csrf.exempt(api_bp)
+
+
+def _add_security_headers(app):
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        return response

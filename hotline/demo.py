@@ -1,0 +1,153 @@
+"""Demo data for `make run`: departments, one account per role, and a few dozen cases.
+
+Idempotent: run it twice and nothing is added the second time. Never used in production.
+"""
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from hotline import accounts, tickets
+from hotline.extensions import db
+from hotline.models import (
+    Category,
+    CategoryGroup,
+    Channel,
+    Contact,
+    Department,
+    Direction,
+    Role,
+    Ticket,
+    TicketKind,
+    TicketStatus,
+    User,
+)
+from hotline.seeds import seed_categories
+from hotline.timeutil import now
+
+DEMO_USERS = [
+    ("admin", "admin-demo-pass", Role.ADMIN, "系统管理员", None),
+    ("supervisor", "super-demo-pass", Role.SUPERVISOR, "王班长", None),
+    ("operator1", "oper1-demo-pass", Role.OPERATOR, "李接线员", None),
+    ("operator2", "oper2-demo-pass", Role.OPERATOR, "张接线员", None),
+    ("dept1", "dept1-demo-pass", Role.DEPARTMENT, "市场监管一所", "MS01"),
+]
+DEPARTMENTS = [
+    ("MS01", "东城市场监管所", "东城区"),
+    ("MS02", "西城市场监管所", "西城区"),
+    ("MS03", "海淀市场监管所", "海淀区"),
+]
+CASES = [
+    ("complaint", "G01", "P01", "美的电器专卖店", "买的空调用了两周就不制冷，商家拒绝退换。", "退货退款"),
+    ("complaint", "S03", "P02", "某电商平台旗舰店", "网购手机未收到货，物流显示已签收，客服不理。", "补发或退款"),
+    ("complaint", "S09", "P03", "健身会所", "办了年卡三个月后门店关门，老板联系不上。", "退还剩余会费"),
+    ("report", "G04", "P07", "便民超市", "超市在卖过期牛奶，生产日期被重新贴过。", None),
+    ("consultation", None, None, None, "七天无理由退货适用于哪些商品？", None),
+    ("complaint", "S01", "P04", "海鲜酒楼", "菜单价格与结账价格不符，多收了三百元。", "退还多收费用"),
+    ("complaint", "S04", "P02", "移动营业厅", "宽带故障报修半个月无人上门，已先向运营商投诉。", "尽快修复并减免月费"),
+    ("report", "G08", "P05", "美容店", "美容店宣传产品能治病，涉嫌虚假宣传。", None),
+]
+STATUSES = [
+    TicketStatus.NEW,
+    TicketStatus.ACCEPTED,
+    TicketStatus.FORWARDED,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.RESOLVED,
+    TicketStatus.CLOSED,
+]
+PATHS = {
+    TicketStatus.NEW: [],
+    TicketStatus.ACCEPTED: [TicketStatus.ACCEPTED],
+    TicketStatus.FORWARDED: [TicketStatus.ACCEPTED, TicketStatus.FORWARDED],
+    TicketStatus.IN_PROGRESS: [TicketStatus.ACCEPTED, TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS],
+    TicketStatus.RESOLVED: [
+        TicketStatus.ACCEPTED, TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED,
+    ],
+    TicketStatus.CLOSED: [
+        TicketStatus.ACCEPTED, TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS,
+        TicketStatus.RESOLVED, TicketStatus.CLOSED,
+    ],
+}
+
+
+def seed_demo(n_cases=40):
+    """Create the demo world unless it exists; returns the demo logins."""
+    seed_categories()
+    departments = _seed_departments()
+    users = _seed_users(departments)
+    if db.session.scalar(select(func.count(Ticket.id))) == 0:
+        _seed_cases(n_cases, users, departments)
+    db.session.flush()
+    return [(u, p, r) for u, p, r, _n, _d in DEMO_USERS]
+
+
+def _seed_departments():
+    found = {}
+    for code, name, region in DEPARTMENTS:
+        dept = db.session.scalar(select(Department).where(Department.code == code))
+        if dept is None:
+            dept = Department(code=code, name=name, region=region)
+            db.session.add(dept)
+        found[code] = dept
+    db.session.flush()
+    return found
+
+
+def _seed_users(departments):
+    found = {}
+    for username, password, role, name, dept_code in DEMO_USERS:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = accounts.create_user(
+                username, password, role, display_name=name,
+                department=departments.get(dept_code),
+                phone=f"+8613900000{len(found) + 1:03d}",
+            )
+        found[username] = user
+    return found
+
+
+def _seed_cases(n_cases, users, departments):
+    rng = random.Random(12315)
+    codes = {c.code: c for c in db.session.scalars(select(Category).where(Category.group != CategoryGroup.PROBLEM))}
+    problems = {c.code: c for c in db.session.scalars(select(Category).where(Category.group == CategoryGroup.PROBLEM))}
+    operators = [users["operator1"], users["operator2"]]
+    for i in range(n_cases):
+        kind, cat, prob, respondent, facts, demand = CASES[i % len(CASES)]
+        caller = tickets.find_or_create_caller(f"1380013{rng.randrange(0, 30):04d}")
+        caller.name = caller.name or rng.choice(["陈女士", "刘先生", "赵女士", "孙先生", "周女士"])
+        channel = rng.choice([Channel.VOICE, Channel.VOICE, Channel.SMS])
+        status = rng.choice(STATUSES) if kind != "consultation" else TicketStatus.ANSWERED
+        ticket = tickets.open_ticket(
+            channel, caller=caller, actor=None, kind=TicketKind(kind),
+            facts=facts, demand=demand, respondent_name=respondent,
+            category=codes.get(cat), problem_type=problems.get(prob),
+            assigned_to=operators[i % 2], summary=facts[:30],
+        )
+        ticket.created_at = now() - timedelta(hours=rng.randrange(1, 24 * 20))
+        _add_contact(ticket, caller, channel, operators[i % 2], rng)
+        path = [TicketStatus.ANSWERED] if status == TicketStatus.ANSWERED else PATHS[status]
+        for step in path:
+            if step == TicketStatus.FORWARDED:
+                ticket.department = departments[f"MS0{1 + i % 3}"]
+            tickets.change_status(ticket, step, actor=operators[i % 2])
+
+
+def _add_contact(ticket, caller, channel, operator, rng):
+    started = ticket.created_at
+    contact = Contact(
+        channel=channel, direction=Direction.INBOUND, ticket=ticket, caller=caller,
+        from_number=caller.phone, to_number="+8610012315", created_at=started,
+        body=ticket.facts if channel == Channel.SMS else None,
+    )
+    if channel == Channel.VOICE:
+        wait = rng.randrange(3, 40)
+        talk = rng.randrange(60, 600)
+        contact.queued_at = started
+        contact.answered_at = started + timedelta(seconds=wait)
+        contact.ended_at = contact.answered_at + timedelta(seconds=talk)
+        contact.queue_seconds, contact.talk_seconds = wait, talk
+        contact.answered_by = operator
+        contact.status, contact.queue_result, contact.end_reason = "completed", "bridged", "completed"
+    db.session.add(contact)

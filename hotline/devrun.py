@@ -1,0 +1,36 @@
+"""`make run`: the web console and the scheduler side by side, stopped together."""
+
+import os
+import signal
+import subprocess
+import sys
+
+
+def main():
+    port = os.environ.get("PORT", "5000")
+    env = dict(os.environ, HOTLINE_CONFIG=os.environ.get("HOTLINE_CONFIG", "development"))
+    bin_dir = os.path.dirname(sys.executable)
+    scheduler = subprocess.Popen([os.path.join(bin_dir, "flask"), "followup", "scheduler"], env=env)  # noqa: S603 (fixed argv)
+    web = subprocess.Popen(  # noqa: S603 (fixed argv)
+        [os.path.join(bin_dir, "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--threads", "4", "--access-logfile", "-", "wsgi:app"],
+        env=env,
+    )
+    print(f"\nHotline console: http://127.0.0.1:{port}/  (Ctrl-C stops web and scheduler)\n", flush=True)
+    try:
+        web.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for proc in (web, scheduler):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in (web, scheduler):
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""Error pages: HTML for people, JSON for the API, never a stack trace."""
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+def _wants_json():
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def register_error_handlers(app):
+    @app.errorhandler(HTTPException)
+    def _http_error(exc):
+        if _wants_json():
+            return jsonify(error=exc.name, message=exc.description), exc.code
+        return render_template("errors/error.html", error=exc), exc.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        app.logger.exception("unhandled error on %s", request.path)
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise exc
+        if _wants_json():
+            return jsonify(error="Internal Server Error", message="unexpected error"), 500
+        return render_template("errors/error.html", error=None), 500

@@ -1,0 +1,56 @@
+"""Contacts: one inbound or outbound call or SMS, with the facts the call-centre
+figures are computed from (DOMAIN.md, "Call-centre figures")."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.extensions import db
+from hotline.models.base import Timestamped, enum_column
+from hotline.models.tickets import Channel
+
+
+class Direction(enum.StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class Contact(Timestamped, db.Model):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("ix_contacts_channel_created", "channel", "created_at"),
+        Index("ix_contacts_answered_by", "answered_by_id", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Twilio's CallSid / MessageSid: a retried webhook finds its row instead of a new one.
+    sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    channel: Mapped[Channel] = enum_column(Channel)
+    direction: Mapped[Direction] = enum_column(Direction)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    caller_id: Mapped[int | None] = mapped_column(ForeignKey("callers.id"), index=True)
+    from_number: Mapped[str | None] = mapped_column(String(32))
+    to_number: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str | None] = mapped_column(String(32))  # Twilio's CallStatus / MessageStatus
+    body: Mapped[str | None] = mapped_column(Text)
+    media: Mapped[list | None] = mapped_column(JSON)
+    menu_choice: Mapped[str | None] = mapped_column(String(16))
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    abandoned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # After-call work ends when the intake form is saved (AHT = talk + wrap-up).
+    wrapup_ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    queue_seconds: Mapped[int | None] = mapped_column(Integer)
+    talk_seconds: Mapped[int | None] = mapped_column(Integer)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    queue_result: Mapped[str | None] = mapped_column(String(32))
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+
+    ticket = relationship("Ticket", back_populates="contacts")
+    caller = relationship("Caller")
+    answered_by = relationship("User")

@@ -1,0 +1,22 @@
+"""Jinja filters and globals shared by every page."""
+
+from flask import current_app
+from flask_babel import get_locale
+
+from hotline import phones
+from hotline.timeutil import to_local
+
+
+def register_template_helpers(app):
+    @app.template_filter("masked")
+    def _masked(phone):
+        return phones.mask(phone)
+
+    @app.template_filter("localtime")
+    def _localtime(moment, fmt="%Y-%m-%d %H:%M"):
+        local = to_local(moment, current_app.config["HOTLINE_TIMEZONE"])
+        return local.strftime(fmt) if local else ""
+
+    @app.context_processor
+    def _globals():
+        return {"current_locale": str(get_locale() or "zh"), "dev_tools": app.config["DEV_TOOLS"]}
