@@ -107,12 +107,21 @@ def _register_blueprints(app):
     from hotline.admin.views import bp as admin_bp
     from hotline.api.views import bp as api_bp
     from hotline.auth import bp as auth_bp
+    from hotline.console.calls import bp as calls_bp
     from hotline.console.views import bp as console_bp
+    from hotline.devtools.views import bp as devtools_bp
+    from hotline.telephony.sms import bp as sms_bp
+    from hotline.telephony.voice import bp as voice_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(calls_bp, url_prefix="/calls")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(voice_bp, url_prefix="/twilio/voice")
+    app.register_blueprint(sms_bp, url_prefix="/twilio/sms")
+    if app.config["DEV_TOOLS"]:
+        app.register_blueprint(devtools_bp, url_prefix="/dev")
     # The API authenticates with bearer tokens, not cookies, so CSRF does not apply.
     csrf.exempt(api_bp)
 

@@ -1,0 +1,5 @@
+"""Operator call actions: answer next, answer one, availability."""
+
+from flask import Blueprint
+
+bp = Blueprint("calls", __name__)

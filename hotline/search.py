@@ -1,0 +1,86 @@
+"""Finding tickets: one filter used by the console's search and the API's list."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+
+from hotline.models import Caller, Category, Department, Ticket, TicketKind, TicketStatus
+
+CASE_NUMBER = re.compile(r"^\d{8}-\d{5}$")
+PHONE_LIKE = re.compile(r"^\+?[\d\s\-]{4,20}$")
+
+
+@dataclass
+class TicketFilter:
+    number: str | None = None
+    status: list[TicketStatus] | None = None
+    kind: TicketKind | None = None
+    category: str | None = None  # a category code, e.g. G01
+    department: str | None = None  # a department code
+    department_id: int | None = None  # restricts department users to their own
+    assigned_to_id: int | None = None
+    phone: str | None = None  # a full number or its last digits
+    text: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def parse_query(query):
+    """Read one search box: a case number, a phone number (or its tail), or words."""
+    query = (query or "").strip()
+    if not query:
+        return TicketFilter()
+    if CASE_NUMBER.match(query):
+        return TicketFilter(number=query)
+    if PHONE_LIKE.match(query):
+        return TicketFilter(phone=query)
+    return TicketFilter(text=query)
+
+
+def _like_escape(term):
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _phone_condition(phone):
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) >= 11:
+        # Full numbers are stored in E.164; match on the national tail so +86 or not both work.
+        return Caller.phone.like("%" + digits[-11:])
+    return Caller.phone.like("%" + digits)
+
+
+def filter_tickets(f):
+    """A SELECT of tickets matching `f`, newest first."""
+    stmt = select(Ticket)
+    if f.number:
+        stmt = stmt.where(Ticket.number == f.number)
+    if f.status:
+        stmt = stmt.where(Ticket.status.in_(f.status))
+    if f.kind:
+        stmt = stmt.where(Ticket.kind == f.kind)
+    if f.category:
+        stmt = stmt.join(Category, Ticket.category_id == Category.id).where(Category.code == f.category)
+    if f.department:
+        stmt = stmt.join(Department, Ticket.department_id == Department.id).where(Department.code == f.department)
+    if f.department_id is not None:
+        stmt = stmt.where(Ticket.department_id == f.department_id)
+    if f.assigned_to_id is not None:
+        stmt = stmt.where(Ticket.assigned_to_id == f.assigned_to_id)
+    if f.phone:
+        stmt = stmt.join(Caller, Ticket.caller_id == Caller.id).where(_phone_condition(f.phone))
+    if f.text:
+        pattern = "%" + _like_escape(f.text.strip()) + "%"
+        stmt = stmt.where(
+            or_(
+                Ticket.facts.ilike(pattern, escape="\\"),
+                Ticket.summary.ilike(pattern, escape="\\"),
+                Ticket.respondent_name.ilike(pattern, escape="\\"),
+            )
+        )
+    if f.created_from:
+        stmt = stmt.where(Ticket.created_at >= f.created_from)
+    if f.created_to:
+        stmt = stmt.where(Ticket.created_at < f.created_to)
+    return stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc())

@@ -1,0 +1,5 @@
+"""Twilio SMS webhooks (/twilio/sms...)."""
+
+from flask import Blueprint
+
+bp = Blueprint("sms", __name__)

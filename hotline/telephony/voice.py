@@ -1,0 +1,5 @@
+"""Twilio voice webhooks (/twilio/voice...)."""
+
+from flask import Blueprint
+
+bp = Blueprint("voice", __name__)
