@@ -108,6 +108,7 @@ def _register_blueprints(app):
     from hotline.api.views import bp as api_bp
     from hotline.auth import bp as auth_bp
     from hotline.console.calls import bp as calls_bp
+    from hotline.console.outbox import bp as outbox_bp
     from hotline.console.views import bp as console_bp
     from hotline.devtools.views import bp as devtools_bp
     from hotline.telephony.sms import bp as sms_bp
@@ -116,6 +117,7 @@ def _register_blueprints(app):
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(calls_bp, url_prefix="/calls")
+    app.register_blueprint(outbox_bp, url_prefix="/outbox")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(voice_bp, url_prefix="/twilio/voice")
