@@ -48,6 +48,16 @@ class Config:
     # A local stand-in for https://api.twilio.com (Prism in tests, or any mock).
     TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "")
 
+    # Voice: the Mandarin voice of <Say>, opening hours, how long a caller waits for an operator.
+    VOICE_NAME = os.environ.get("VOICE_NAME", "Polly.Zhiyu")
+    OPENING_HOURS = os.environ.get("OPENING_HOURS", "08:00-20:00")
+    OPEN_ON_HOLIDAYS = _env_bool("OPEN_ON_HOLIDAYS", False)
+    QUEUE_TIMEOUT_SECONDS = int(os.environ.get("QUEUE_TIMEOUT_SECONDS", "120"))
+
+    # Outbox: retry with exponential backoff, then give up and show it to supervisors.
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
+    OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
+
     HOTLINE_TIMEZONE = os.environ.get("HOTLINE_TIMEZONE", "Asia/Shanghai")
     DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "CN")
 
