@@ -3,6 +3,7 @@
 from hotline.models.audit import AuditLog
 from hotline.models.calls import Contact, Direction
 from hotline.models.directory import Category, CategoryGroup, Department
+from hotline.models.intake import SuggestionRule, SuggestionTarget
 from hotline.models.messages import OutboxChannel, OutboxMessage, OutboxStatus
 from hotline.models.people import ApiToken, Availability, Caller, Role, User
 from hotline.models.tickets import (
@@ -36,6 +37,8 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Role",
+    "SuggestionRule",
+    "SuggestionTarget",
     "Ticket",
     "TicketEvent",
     "TicketKind",
