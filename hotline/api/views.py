@@ -1,5 +1,69 @@
-"""REST API /api/v1 (placeholder until the API work lands)."""
+"""REST API /api/v1: tickets for other systems, bearer tokens, JSON everywhere."""
 
-from flask import Blueprint
+from flask import Blueprint, current_app, g, jsonify, request, url_for
+from werkzeug.exceptions import BadRequest
+
+from hotline.api import openapi, schemas, services
+from hotline.api.auth import READ_ROLES, WRITE_ROLES, api_roles, error_response
+from hotline.authz import public
+from hotline.extensions import db
 
 bp = Blueprint("api", __name__)
+
+
+def _tz():
+    return current_app.config["HOTLINE_TIMEZONE"]
+
+
+@bp.errorhandler(schemas.ValidationFailed)
+def _validation_failed(exc):
+    return error_response(422, "validation failed", exc.message, fields=exc.fields)
+
+
+def _json_object():
+    """The request body as a JSON object, or a 400 whatever the bytes are."""
+    try:
+        body = request.get_json(force=True, silent=False)
+    except (BadRequest, RecursionError):
+        body = None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object (Content-Type: application/json, UTF-8)")
+    return body
+
+
+@bp.get("/openapi.json")
+@public
+def openapi_document():
+    return jsonify(openapi.document())
+
+
+@bp.get("/tickets")
+@api_roles(*READ_ROLES)
+def list_tickets():
+    flt, page, per_page = schemas.parse_list_query(request.args, _tz())
+    items, total = services.list_tickets(flt, page, per_page, g.api_user)
+    return jsonify(
+        items=[schemas.ticket_summary(t, _tz()) for t in items], page=page, per_page=per_page, total=total
+    )
+
+
+@bp.get("/tickets/<number>")
+@api_roles(*READ_ROLES)
+def get_ticket(number):
+    ticket = services.get_ticket(number, g.api_user)
+    if ticket is None:
+        return error_response(404, "Not Found", "no such case, or not one you may see")
+    events, contacts = services.ticket_history(ticket)
+    show = services.shows_identity(g.api_user, ticket)
+    return jsonify(schemas.ticket_detail(ticket, events, contacts, _tz(), show))
+
+
+@bp.post("/tickets")
+@api_roles(*WRITE_ROLES)
+def create_ticket():
+    clean = services.validate_new_ticket(_json_object(), current_app.config["DEFAULT_PHONE_REGION"])
+    ticket = services.create_ticket(clean, g.api_user)
+    db.session.commit()
+    events, contacts = services.ticket_history(ticket)
+    body = schemas.ticket_detail(ticket, events, contacts, _tz())
+    return jsonify(body), 201, {"Location": url_for("api.get_ticket", number=ticket.number, _external=True)}

@@ -1,0 +1,271 @@
+"""The OpenAPI 3.1 document of /api/v1, built from the same limits and enums the API checks."""
+
+from hotline.api import schemas
+from hotline.models import Channel, Direction, TicketKind, TicketStatus
+
+DESCRIPTION = """\
+Tickets (cases) of the consumer-complaint hotline, for other systems: web forms, other hotline
+systems, reporting tools.
+
+**Authentication**: every endpoint except this document needs `Authorization: Bearer <token>`.
+An admin makes a token with `flask hotline create-token USERNAME`; it acts with that user's role.
+Operators, supervisors and admins may list, read and create cases; department users may list and
+read their own department's cases only (another department's case answers 404) and may not create.
+
+**Privacy**: phone numbers never leave through this API in this version. Every number appears
+masked (`phone_masked`, e.g. `138****1234`). A named reporter's name and address are not shown
+to department users.
+
+**Times** are ISO 8601 with the hotline's UTC offset. Date filters without an offset are read in
+the hotline's time zone.
+"""
+
+
+def _nullable(schema):
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+STRING = {"type": "string"}
+MOMENT = {"type": "string", "format": "date-time"}
+MAYBE_MOMENT = _nullable(MOMENT)
+MAYBE_STRING = _nullable(STRING)
+MAYBE_INT = {"type": ["integer", "null"]}
+
+
+def _values(enum_cls, members=None):
+    return [m.value for m in (members or enum_cls)]
+
+
+def _obj(properties, required=None):
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        "additionalProperties": False,
+    }
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema, description):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERROR = {
+    "type": "object",
+    "properties": {"error": STRING, "message": STRING},
+    "required": ["error", "message"],
+}
+VALIDATION_ERROR = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string", "const": "validation failed"},
+        "message": STRING,
+        "fields": {
+            "type": "object",
+            "description": "every bad field or query parameter, with what is wrong with it",
+            "additionalProperties": STRING,
+        },
+    },
+    "required": ["error", "message", "fields"],
+}
+SUMMARY_PROPERTIES = {
+    "number": {"type": "string", "pattern": r"^\d{8}-\d{5}$", "examples": ["20261124-00042"]},
+    "status": {"type": "string", "enum": _values(TicketStatus)},
+    "kind": {"type": "string", "enum": _values(TicketKind)},
+    "channel": {"type": "string", "enum": _values(Channel)},
+    "category": {**MAYBE_STRING, "description": "category code, e.g. G01"},
+    "problem_type": {**MAYBE_STRING, "description": "problem type code, e.g. P01"},
+    "department": {**MAYBE_STRING, "description": "code of the department handling the case"},
+    "summary": MAYBE_STRING,
+    "respondent_name": MAYBE_STRING,
+    "phone_masked": {**MAYBE_STRING, "examples": ["138****1234"]},
+    "created_at": MOMENT,
+    "updated_at": MAYBE_MOMENT,
+    "closed_at": MAYBE_MOMENT,
+}
+EVENT = _obj({
+    "at": MOMENT,
+    "type": {**STRING, "description": "created, status, field, note, contact, ..."},
+    "field": MAYBE_STRING,
+    "from": MAYBE_STRING,
+    "to": MAYBE_STRING,
+    "reason": MAYBE_STRING,
+    "actor": {**MAYBE_STRING, "description": "username of the staff member, or null for the system"},
+})
+CONTACT = _obj({
+    "channel": {"type": "string", "enum": _values(Channel)},
+    "direction": {"type": "string", "enum": _values(Direction)},
+    "status": MAYBE_STRING,
+    "created_at": MOMENT,
+    "queued_at": MAYBE_MOMENT,
+    "answered_at": MAYBE_MOMENT,
+    "abandoned_at": MAYBE_MOMENT,
+    "ended_at": MAYBE_MOMENT,
+    "queue_seconds": MAYBE_INT,
+    "talk_seconds": MAYBE_INT,
+    "queue_result": MAYBE_STRING,
+    "body": {**MAYBE_STRING, "description": "the text of an SMS; null for calls"},
+})
+CALLER = _obj({
+    "phone_masked": STRING,
+    "name": {**MAYBE_STRING, "description": "null for a report when the reader is a department user"},
+    "address": MAYBE_STRING,
+})
+DETAIL = _obj({
+    **SUMMARY_PROPERTIES,
+    "facts": MAYBE_STRING,
+    "demand": MAYBE_STRING,
+    "amount": {"type": ["number", "null"]},
+    "respondent_address": MAYBE_STRING,
+    "respondent_region": MAYBE_STRING,
+    "caller": {"oneOf": [_ref("Caller"), {"type": "null"}]},
+    "events": {"type": "array", "items": _ref("Event")},
+    "contacts": {"type": "array", "items": _ref("Contact")},
+})
+
+
+def _new_ticket():
+    lengths = schemas.MAX_LENGTHS
+    props = {name: {"type": ["string", "null"], "maxLength": size} for name, size in lengths.items()}
+    props["phone"] = {"type": "string", "maxLength": lengths["phone"],
+                      "description": "the caller's number; national numbers are read in the hotline's region"}
+    props["facts"] = {"type": "string", "minLength": 1, "maxLength": lengths["facts"]}
+    props["name"]["description"] = "the caller's name, stored if not yet known"
+    props["address"]["description"] = "the caller's address, stored if not yet known"
+    props["category"]["description"] = "an active goods or services category code, e.g. G01"
+    props["problem_type"]["description"] = "an active problem type code, e.g. P01"
+    props["kind"] = {"type": "string", "enum": _values(TicketKind, schemas.CREATE_KINDS)}
+    props["amount"] = {"type": ["number", "null"], "minimum": 0, "maximum": float(schemas.MAX_AMOUNT),
+                       "description": "money at stake, rounded to cents"}
+    props["channel"] = {"type": ["string", "null"], "enum": [*_values(Channel, schemas.CREATE_CHANNELS), None],
+                        "default": Channel.API.value}
+    return _obj(props, required=list(schemas.REQUIRED))
+
+
+def _query(name, description, schema=None):
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or STRING}
+
+
+LIST_PARAMETERS = [
+    _query("status", "comma-separated statuses, e.g. new,accepted: " + ", ".join(_values(TicketStatus)),
+           {"type": "string", "examples": ["new,accepted"]}),
+    _query("kind", "the kind of case", {"type": "string", "enum": _values(TicketKind)}),
+    _query("category", "category code, e.g. G01", {"type": "string", "maxLength": schemas.MAX_QUERY_TEXT}),
+    _query("department", "department code", {"type": "string", "maxLength": schemas.MAX_QUERY_TEXT}),
+    _query("phone", "the caller's full number or at least its last 4 digits",
+           {"type": "string", "pattern": r"^\+?[\d\s\-]{4,20}$"}),
+    _query("created_from", "ISO 8601 date or datetime, inclusive; without an offset, in the hotline's time zone",
+           {"type": "string", "examples": ["2026-01-05", "2026-01-05T08:00:00+08:00"]}),
+    _query("created_to", "ISO 8601 date (inclusive: the whole day) or datetime (exclusive); "
+           "without an offset, in the hotline's time zone", {"type": "string"}),
+    _query("text", "words in the facts, summary or respondent name",
+           {"type": "string", "maxLength": schemas.MAX_QUERY_TEXT}),
+    _query("page", "page number, from 1", {"type": "integer", "minimum": 1, "maximum": schemas.MAX_PAGE,
+                                           "default": 1}),
+    _query("per_page", "items per page", {"type": "integer", "minimum": 1, "maximum": schemas.MAX_PER_PAGE,
+                                          "default": schemas.DEFAULT_PER_PAGE}),
+]
+
+RESPONSES = {
+    "BadRequest": _json(_ref("Error"), "the body is not a JSON object (malformed JSON, not UTF-8, not an object)"),
+    "Unauthorized": {
+        **_json(_ref("Error"), "no token, or the token is invalid or revoked"),
+        "headers": {"WWW-Authenticate": {"schema": STRING, "description": "Bearer challenge (RFC 6750)"}},
+    },
+    "Forbidden": _json(_ref("Error"), "the token's role may not do this"),
+    "NotFound": _json(_ref("Error"), "no such case, or one of another department"),
+    "ValidationFailed": _json(_ref("ValidationError"), "some fields or query parameters are invalid"),
+    "Error": _json(_ref("Error"), "any other error, in the same shape"),
+}
+
+
+def _resp(name):
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+AUTH_ERRORS = {"401": _resp("Unauthorized"), "403": _resp("Forbidden"), "default": _resp("Error")}
+
+PATHS = {
+    "/tickets": {
+        "get": {
+            "operationId": "listTickets",
+            "summary": "List cases, newest first",
+            "parameters": LIST_PARAMETERS,
+            "responses": {
+                "200": _json(_obj({
+                    "items": {"type": "array", "items": _ref("TicketSummary")},
+                    "page": {"type": "integer", "minimum": 1},
+                    "per_page": {"type": "integer", "minimum": 1},
+                    "total": {"type": "integer", "minimum": 0},
+                }), "one page of cases and the number matching in all"),
+                "422": _resp("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+        "post": {
+            "operationId": "createTicket",
+            "summary": "Open a case from another channel (operators, supervisors, admins)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewTicket")}}},
+            "responses": {
+                "201": {
+                    **_json(_ref("TicketDetail"), "the case, opened with status new"),
+                    "headers": {"Location": {"schema": STRING, "description": "URL of the new case"}},
+                },
+                "400": _resp("BadRequest"),
+                "422": _resp("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/tickets/{number}": {
+        "get": {
+            "operationId": "getTicket",
+            "summary": "One case with its timeline and contacts",
+            "parameters": [{"name": "number", "in": "path", "required": True, "schema": STRING,
+                            "description": "case number, e.g. 20261124-00042"}],
+            "responses": {
+                "200": _json(_ref("TicketDetail"), "the case"),
+                "404": _resp("NotFound"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "security": [],
+            "responses": {"200": _json({"type": "object"}, "the OpenAPI document")},
+        },
+    },
+}
+
+
+def document():
+    """The OpenAPI document as a dict."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Hotline API", "version": "1.0.0", "description": DESCRIPTION},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": PATHS,
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "a token from `flask hotline create-token`"}},
+            "schemas": {
+                "Error": ERROR,
+                "ValidationError": VALIDATION_ERROR,
+                "TicketSummary": _obj(SUMMARY_PROPERTIES),
+                "TicketDetail": DETAIL,
+                "Event": EVENT,
+                "Contact": CONTACT,
+                "Caller": CALLER,
+                "NewTicket": _new_ticket(),
+            },
+            "responses": RESPONSES,
+        },
+    }

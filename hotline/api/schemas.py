@@ -1,0 +1,258 @@
+"""What the API accepts and returns: request checking and JSON shapes, no Flask, no session.
+
+The limits here are the single source for both the checks and the OpenAPI document.
+"""
+
+import math
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from hotline import phones
+from hotline.models import Channel, TicketKind, TicketStatus
+from hotline.search import PHONE_LIKE, TicketFilter
+from hotline.timeutil import local_to_utc, to_local
+
+# Longest accepted string per create field (the column size, or a sane cap for Text columns).
+MAX_LENGTHS = {
+    "phone": 40,
+    "name": 120,
+    "address": 500,
+    "category": 32,
+    "problem_type": 32,
+    "facts": 10_000,
+    "demand": 2_000,
+    "respondent_name": 200,
+    "respondent_address": 500,
+    "respondent_region": 100,
+}
+REQUIRED = ("phone", "kind", "facts")
+CREATE_KINDS = (TicketKind.COMPLAINT, TicketKind.REPORT, TicketKind.CONSULTATION)
+CREATE_CHANNELS = (Channel.API, Channel.WEB)
+MAX_AMOUNT = Decimal("9999999999.99")  # Numeric(12, 2)
+CREATE_FIELDS = (*MAX_LENGTHS, "kind", "amount", "channel")
+
+MAX_PER_PAGE = 200
+DEFAULT_PER_PAGE = 50
+MAX_PAGE = 100_000  # keeps OFFSET inside what both databases accept
+MAX_QUERY_TEXT = 200
+
+
+class ValidationFailed(ValueError):
+    """Some request fields are wrong; `fields` maps each to what is wrong with it."""
+
+    def __init__(self, fields, message="some fields are invalid"):
+        super().__init__(message)
+        self.fields = fields
+        self.message = message
+
+
+def _storable(value):
+    """Whether a string can go into both databases (PostgreSQL refuses NUL; lone surrogates cannot be encoded)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _string(value, max_length):
+    """The stripped string (None when blank), or an error message."""
+    if not isinstance(value, str):
+        return None, "must be a string"
+    if len(value) > max_length:
+        return None, f"must be at most {max_length} characters"
+    if not _storable(value):
+        return None, "contains characters that are not text"
+    return value.strip() or None, None
+
+
+def _choice(value, choices):
+    allowed = [c.value for c in choices]
+    if not isinstance(value, str) or value not in allowed:
+        return None, "must be one of " + ", ".join(allowed)
+    return value, None
+
+
+def _amount(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None, "must be a non-negative number"
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    if not 0 <= amount <= MAX_AMOUNT:
+        return None, f"must be a non-negative number up to {MAX_AMOUNT}"
+    return amount, None
+
+
+def _check_field(name, value, phone_region):
+    if name == "kind":
+        return _choice(value, CREATE_KINDS)
+    if name == "channel":
+        return _choice(value, CREATE_CHANNELS)
+    if name == "amount":
+        return _amount(value)
+    clean, error = _string(value, MAX_LENGTHS[name])
+    if name == "phone" and clean:
+        try:
+            clean = phones.normalise(clean, phone_region)
+        except phones.InvalidPhone:
+            return None, "not a valid phone number"
+    return clean, error
+
+
+def parse_new_ticket(body, phone_region):
+    """A create request's JSON object as clean values, and a dict naming every bad field."""
+    errors = {name: "unknown field" for name in body if name not in CREATE_FIELDS}
+    clean = {}
+    for name in CREATE_FIELDS:
+        value = body.get(name)
+        if value is not None:
+            clean[name], error = _check_field(name, value, phone_region)
+            if error:
+                errors[name] = error
+        if name in REQUIRED and name not in errors and clean.get(name) is None:
+            errors[name] = "required"
+    clean["channel"] = clean.get("channel") or Channel.API.value
+    return clean, errors
+
+
+def _int_arg(raw, low, high, default):
+    if raw is None:
+        return default, None
+    try:
+        value = int(raw) if len(raw) < 12 else None
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        return None, f"must be a whole number from {low} to {high}"
+    return value, None
+
+
+def _moment_arg(raw, tz_name, end_of_day):
+    """An ISO 8601 date or datetime as naive UTC; a date-only upper bound takes in its whole day."""
+    try:
+        if "T" not in raw and " " not in raw.strip():
+            local = datetime.combine(date.fromisoformat(raw.strip()), time())
+            return local_to_utc(local + timedelta(days=1) if end_of_day else local, tz_name), None
+        moment = datetime.fromisoformat(raw.strip())
+        if moment.tzinfo is not None:
+            return moment.astimezone(UTC).replace(tzinfo=None), None
+        return local_to_utc(moment, tz_name), None
+    except (ValueError, OverflowError):
+        return None, "must be an ISO 8601 date or datetime"
+
+
+def _statuses_arg(raw):
+    names = [part.strip() for part in raw.split(",") if part.strip()]
+    allowed = {s.value for s in TicketStatus}
+    if not names or any(name not in allowed for name in names):
+        return None, "must be a comma-separated list of: " + ", ".join(s.value for s in TicketStatus)
+    return [TicketStatus(name) for name in names], None
+
+
+def _list_arg(name, raw, tz_name):
+    if name == "status":
+        return _statuses_arg(raw)
+    if name == "kind":
+        value, error = _choice(raw, tuple(TicketKind))
+        return (TicketKind(value) if value else None), error
+    if name in ("created_from", "created_to"):
+        return _moment_arg(raw, tz_name, end_of_day=name == "created_to")
+    if name == "phone" and not PHONE_LIKE.match(raw.strip()):
+        return None, "must be a phone number or at least its last 4 digits"
+    if len(raw) > MAX_QUERY_TEXT or not _storable(raw):
+        return None, f"must be text of at most {MAX_QUERY_TEXT} characters"
+    return raw.strip() or None, None
+
+
+FILTER_ARGS = ("status", "kind", "category", "department", "phone", "created_from", "created_to", "text")
+
+
+def parse_list_query(args, tz_name):
+    """Query arguments (a Werkzeug MultiDict) as (TicketFilter, page, per_page), or ValidationFailed."""
+    errors, values = {}, {}
+    for name in FILTER_ARGS:
+        raw = ",".join(args.getlist(name)) if name == "status" else args.get(name)
+        if raw:
+            values[name], error = _list_arg(name, raw, tz_name)
+            if error:
+                errors[name] = error
+    page, errors["page"] = _int_arg(args.get("page"), 1, MAX_PAGE, 1)
+    per_page, errors["per_page"] = _int_arg(args.get("per_page"), 1, MAX_PER_PAGE, DEFAULT_PER_PAGE)
+    errors = {name: error for name, error in errors.items() if error}
+    if errors:
+        raise ValidationFailed(errors, "some query parameters are invalid")
+    return TicketFilter(**values), page, per_page
+
+
+def _time(moment, tz_name):
+    return to_local(moment, tz_name).isoformat() if moment else None
+
+
+def _code(category):
+    return category.code if category else None
+
+
+def ticket_summary(ticket, tz_name):
+    """A ticket as a list item. Phone numbers leave the API masked only."""
+    return {
+        "number": ticket.number,
+        "status": ticket.status.value,
+        "kind": ticket.kind.value,
+        "channel": ticket.channel.value,
+        "category": _code(ticket.category),
+        "problem_type": _code(ticket.problem_type),
+        "department": ticket.department.code if ticket.department else None,
+        "summary": ticket.summary,
+        "respondent_name": ticket.respondent_name,
+        "phone_masked": phones.mask(ticket.caller.phone) if ticket.caller else None,
+        "created_at": _time(ticket.created_at, tz_name),
+        "updated_at": _time(ticket.updated_at, tz_name),
+        "closed_at": _time(ticket.closed_at, tz_name),
+    }
+
+
+def event_json(event, tz_name):
+    return {
+        "at": _time(event.at, tz_name),
+        "type": event.type,
+        "field": event.field,
+        "from": event.from_value,
+        "to": event.to_value,
+        "reason": event.reason,
+        "actor": event.actor.username if event.actor else None,
+    }
+
+
+def contact_json(contact, tz_name):
+    times = ("created_at", "queued_at", "answered_at", "abandoned_at", "ended_at")
+    return {
+        "channel": contact.channel.value,
+        "direction": contact.direction.value,
+        "status": contact.status,
+        **{name: _time(getattr(contact, name), tz_name) for name in times},
+        "queue_seconds": contact.queue_seconds,
+        "talk_seconds": contact.talk_seconds,
+        "queue_result": contact.queue_result,
+        "body": contact.body if contact.channel == Channel.SMS else None,
+    }
+
+
+def ticket_detail(ticket, events, contacts, tz_name, show_identity=True):
+    """A ticket with its facts, caller (masked), timeline and contacts."""
+    caller = ticket.caller
+    return {
+        **ticket_summary(ticket, tz_name),
+        "facts": ticket.facts,
+        "demand": ticket.demand,
+        "amount": float(ticket.amount) if ticket.amount is not None else None,
+        "respondent_address": ticket.respondent_address,
+        "respondent_region": ticket.respondent_region,
+        "caller": {
+            "phone_masked": phones.mask(caller.phone),
+            "name": caller.name if show_identity else None,
+            "address": caller.address if show_identity else None,
+        } if caller else None,
+        "events": [event_json(e, tz_name) for e in events],
+        "contacts": [contact_json(c, tz_name) for c in contacts],
+    }

@@ -1,0 +1,98 @@
+"""API services: scoped ticket queries and creating a case from another channel."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from hotline import tickets
+from hotline.api.schemas import ValidationFailed, parse_new_ticket
+from hotline.extensions import db
+from hotline.models import Category, CategoryGroup, Channel, Contact, Role, Ticket, TicketEvent, TicketKind
+from hotline.search import CASE_NUMBER, TicketFilter, filter_tickets
+
+# Everything a list item shows, loaded in one query per relation rather than one per row.
+TICKET_RELATIONS = (
+    selectinload(Ticket.caller),
+    selectinload(Ticket.category),
+    selectinload(Ticket.problem_type),
+    selectinload(Ticket.department),
+)
+TICKET_FIELDS = (
+    "category", "problem_type", "facts", "demand", "amount",
+    "respondent_name", "respondent_address", "respondent_region",
+)
+CATEGORY_GROUPS = {
+    "category": (CategoryGroup.GOODS, CategoryGroup.SERVICES),
+    "problem_type": (CategoryGroup.PROBLEM,),
+}
+
+
+def department_scope(user):
+    """The department a user is confined to, or None for roles that see every case."""
+    if user.role != Role.DEPARTMENT:
+        return None
+    # A department account without a department sees nothing rather than everything.
+    return user.department_id or -1
+
+
+def list_tickets(flt, page, per_page, user):
+    """One page of the tickets `user` may see that match `flt`, and how many match in all."""
+    flt.department_id = department_scope(user)
+    stmt = filter_tickets(flt)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page_stmt = stmt.options(*TICKET_RELATIONS).limit(per_page).offset((page - 1) * per_page)
+    return db.session.scalars(page_stmt).all(), total
+
+
+def get_ticket(number, user):
+    """The ticket with this case number if `user` may see it, else None."""
+    if not CASE_NUMBER.match(number):
+        return None
+    stmt = filter_tickets(TicketFilter(number=number, department_id=department_scope(user)))
+    return db.session.scalar(stmt.options(*TICKET_RELATIONS))
+
+
+def ticket_history(ticket):
+    """The ticket's events (with their actors) and contacts, oldest first."""
+    events = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+        .options(selectinload(TicketEvent.actor)).order_by(TicketEvent.id)
+    ).all()
+    contacts = db.session.scalars(
+        select(Contact).where(Contact.ticket_id == ticket.id).order_by(Contact.id)
+    ).all()
+    return events, contacts
+
+
+def shows_identity(user, ticket):
+    """A named reporter's identity stays with the hotline's own staff, never the departments."""
+    return not (user.role == Role.DEPARTMENT and ticket.kind == TicketKind.REPORT)
+
+
+def _category(code, groups):
+    return db.session.scalar(
+        select(Category).where(Category.code == code, Category.group.in_(groups), Category.active.is_(True))
+    )
+
+
+def validate_new_ticket(body, phone_region):
+    """A create request's clean values with categories looked up, or ValidationFailed naming every bad field."""
+    clean, errors = parse_new_ticket(body, phone_region)
+    for field, groups in CATEGORY_GROUPS.items():
+        if clean.get(field) and field not in errors:
+            clean[field] = _category(clean[field], groups)
+            if clean[field] is None:
+                errors[field] = "unknown code"
+    if errors:
+        raise ValidationFailed(errors, "invalid fields: " + ", ".join(sorted(errors)))
+    return clean
+
+
+def create_ticket(clean, actor):
+    """Open a case from validated values; the caller's name and address are filled in if not yet known."""
+    caller = tickets.find_or_create_caller(clean["phone"])
+    caller.name = caller.name or clean.get("name")
+    caller.address = caller.address or clean.get("address")
+    fields = {name: clean[name] for name in TICKET_FIELDS if clean.get(name) is not None}
+    return tickets.open_ticket(
+        Channel(clean["channel"]), caller=caller, actor=actor, kind=TicketKind(clean["kind"]), **fields
+    )

@@ -1,0 +1,36 @@
+"""The OpenAPI document is valid and served without a token."""
+
+from openapi_spec_validator import validate
+
+
+def test_the_document_is_served_publicly_and_is_valid(api):
+    response = api.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    doc = response.json
+    validate(doc)
+    assert doc["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer", "description": doc["components"]["securitySchemes"]["bearerAuth"]["description"]
+    }
+    assert "masked" in doc["info"]["description"]
+
+
+def test_the_document_describes_every_endpoint_and_filter(api):
+    doc = api.get("/api/v1/openapi.json").json
+    assert set(doc["paths"]) == {"/tickets", "/tickets/{number}", "/openapi.json"}
+    names = {p["name"] for p in doc["paths"]["/tickets"]["get"]["parameters"]}
+    assert names == {"status", "kind", "category", "department", "phone", "created_from", "created_to",
+                     "text", "page", "per_page"}
+    for op in (doc["paths"]["/tickets"]["get"], doc["paths"]["/tickets/{number}"]["get"],
+               doc["paths"]["/tickets"]["post"]):
+        assert {"401", "403"} <= set(op["responses"])
+    assert {"201", "400", "422"} <= set(doc["paths"]["/tickets"]["post"]["responses"])
+
+
+def test_every_app_route_under_the_api_is_documented(app, api):
+    doc = api.get("/api/v1/openapi.json").json
+    documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert (path, method) in documented
