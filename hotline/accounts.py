@@ -63,6 +63,8 @@ def authenticate(username, password):
         return None
     if not user.active or is_locked(user):
         return None
+    if user.locked_until is not None:  # the lock has run out: a fresh count
+        unlock(user)
     if not check_password_hash(user.password_hash, password or ""):
         _count_failure(user)
         return None
@@ -75,8 +77,8 @@ def authenticate(username, password):
 def _count_failure(user):
     user.failed_logins = (user.failed_logins or 0) + 1
     if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        # The count stays until the lock runs out, so admins see why the account is locked.
         user.locked_until = now() + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-        user.failed_logins = 0
 
 
 def unlock(user):

@@ -1,0 +1,108 @@
+"""Account administration: every change goes through here and into the audit trail.
+
+Services flush; the view commits once.
+"""
+
+from sqlalchemy import select
+
+from hotline import accounts, audit
+from hotline.extensions import db
+from hotline.models import ApiToken, Department, Role, User
+from hotline.timeutil import now
+
+EDITABLE = ("display_name", "role", "department", "phone", "active")
+# Values not copied into the audit trail: the operator's own phone is personal data.
+_PRIVATE = {"phone"}
+
+
+class SelfLockout(accounts.AccountError):
+    """An admin tried to deactivate or demote their own account."""
+
+
+def list_users():
+    """Every account, by username."""
+    return db.session.scalars(select(User).order_by(User.username)).all()
+
+
+def list_tokens():
+    """Every API token, newest first."""
+    return db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).all()
+
+
+def active_departments():
+    """Departments an account can belong to, by code."""
+    return db.session.scalars(select(Department).where(Department.active).order_by(Department.code)).all()
+
+
+def department(department_id):
+    """The department with this id, or None."""
+    return db.session.get(Department, department_id) if department_id else None
+
+
+def username_taken(username):
+    """True when an account already has this username."""
+    return db.session.scalar(select(User.id).where(User.username == (username or "").strip())) is not None
+
+
+def create_user(actor, ip=None, **fields):
+    """A new account, audited."""
+    user = accounts.create_user(**fields)
+    audit.record(actor, "user_created", "user", user.id, ip=ip, username=user.username, role=str(user.role))
+    return user
+
+
+def update_user(actor, user, ip=None, **fields):
+    """Change the editable fields of `user`; an admin may not lock themselves out."""
+    if user.id == getattr(actor, "id", None) and (
+        not fields.get("active", user.active) or fields.get("role", user.role) != Role.ADMIN
+    ):
+        raise SelfLockout("an admin cannot deactivate or demote their own account")
+    changes = {}
+    for name in EDITABLE:
+        if name in fields and getattr(user, name) != fields[name]:
+            old = getattr(user, name)
+            setattr(user, name, fields[name])
+            changes[name] = None if name in _PRIVATE else [_plain(old), _plain(fields[name])]
+    if changes:
+        audit.record(actor, "user_updated", "user", user.id, ip=ip, changes=changes)
+    db.session.flush()
+    return changes
+
+
+def reset_password(actor, user, password, ip=None):
+    """Set a new password chosen by an admin; the lock and failure count go with the old one."""
+    accounts.set_password(user, password)
+    accounts.unlock(user)
+    audit.record(actor, "password_reset", "user", user.id, ip=ip)
+    db.session.flush()
+
+
+def unlock_user(actor, user, ip=None):
+    """Lift a sign-in lock, audited."""
+    was_locked = accounts.is_locked(user)
+    accounts.unlock(user)
+    audit.record(actor, "user_unlocked", "user", user.id, ip=ip, was_locked=was_locked)
+    db.session.flush()
+
+
+def issue_token(actor, owner, name, ip=None):
+    """A new API token for `owner`; returns (plain, token). The plain text is never stored."""
+    plain, token = accounts.create_token(owner, name)
+    audit.record(actor, "token_created", "api_token", token.id, ip=ip, owner=owner.username, prefix=token.prefix)
+    return plain, token
+
+
+def revoke_token(actor, token, ip=None):
+    """Revoke a token (idempotent), audited the first time."""
+    if token.revoked_at is None:
+        token.revoked_at = now()
+        audit.record(actor, "token_revoked", "api_token", token.id, ip=ip, prefix=token.prefix)
+        db.session.flush()
+    return token
+
+
+def _plain(value):
+    """A JSON-safe form of a field value for the audit trail."""
+    if isinstance(value, Department):
+        return value.code
+    return value if value is None or isinstance(value, bool) else str(value)

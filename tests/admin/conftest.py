@@ -1,0 +1,50 @@
+"""Fixtures for the admin pages: a signed-in admin, a department, audit lookups."""
+
+import pytest
+from flask import g
+from sqlalchemy import select
+
+from hotline.extensions import db
+from hotline.models import AuditLog, Department, Role
+
+
+@pytest.fixture(autouse=True)
+def fresh_request_user(app):
+    """Forget the signed-in user between requests.
+
+    The `app` fixture keeps one app context pushed, so Flask's `g` (where Flask-Login caches
+    the user) would carry one request's user into the next, even for another client.
+    """
+
+    @app.before_request
+    def _forget_user():
+        g.pop("_login_user", None)
+
+
+@pytest.fixture
+def department(app):
+    dept = Department(code="MS01", name="东城市场监管所")
+    db.session.add(dept)
+    db.session.commit()
+    return dept
+
+
+@pytest.fixture
+def admin(make_user, login):
+    user = make_user(role=Role.ADMIN, username="boss")
+    login(user)
+    return user
+
+
+@pytest.fixture
+def audit_actions():
+    """The audit actions recorded so far (committed only), oldest first."""
+
+    def actions(target_type=None):
+        db.session.rollback()
+        query = select(AuditLog).order_by(AuditLog.id)
+        if target_type:
+            query = query.where(AuditLog.target_type == target_type)
+        return [entry.action for entry in db.session.scalars(query)]
+
+    return actions
