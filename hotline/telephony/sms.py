@@ -1,5 +1,201 @@
-"""Twilio SMS webhooks (/twilio/sms...)."""
+"""Twilio SMS webhooks (/twilio/sms...): a text becomes a Contact and a case (or answers a
+command), every reply goes through the outbox, and delivery reports update it.
 
-from flask import Blueprint
+Views first; below them the services they call, which take plain values and never see
+the request.
+"""
+
+import logging
+import re
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from twilio.twiml.messaging_response import MessagingResponse
+
+from hotline import outbox, smsrules, timeutil
+from hotline.extensions import db
+from hotline.models import Caller, Channel, Contact, Direction, Ticket, TicketStatus
+from hotline.phones import InvalidPhone
+from hotline.telephony.webhooks import twilio_webhook, twiml
+from hotline.tickets import find_or_create_caller, open_ticket
 
 bp = Blueprint("sms", __name__)
+log = logging.getLogger("hotline.sms")
+
+_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
+MAX_MEDIA = 10  # Twilio delivers at most ten media per MMS
+JOIN_WINDOW = timedelta(hours=24)
+
+
+@bp.route("", methods=["POST"])
+@twilio_webhook
+def incoming():
+    """A caller's text: recorded once per MessageSid; replies are queued, TwiML stays empty."""
+    form = request.form
+    sid, sender = form.get("MessageSid", ""), form.get("From", "")
+    if not _SID.match(sid) or not sender:
+        log.warning("sms webhook: missing or malformed MessageSid/From, ignored")
+        abort(400)
+    try:
+        receive_sms(sid, sender, form.get("To", ""), form.get("Body", ""), media_from(form))
+    except InvalidPhone:
+        db.session.rollback()
+        log.warning("sms webhook %s: From is not a phone number, ignored", sid)
+        return twiml(MessagingResponse())
+    db.session.commit()
+    return twiml(MessagingResponse())
+
+
+@bp.route("/status", methods=["POST"])
+@twilio_webhook
+def status():
+    """Twilio's delivery report for a message the outbox sent; unknown SIDs change nothing."""
+    form = request.form
+    sid, state = form.get("MessageSid", ""), form.get("MessageStatus", "").strip().lower()
+    if not _SID.match(sid) or not state or len(state) > 32:
+        log.warning("sms status callback: missing or malformed MessageSid/MessageStatus")
+        abort(400)
+    outbox.apply_status(sid, state, form.get("ErrorCode", "")[:16] or None)
+    db.session.commit()
+    return twiml(MessagingResponse())
+
+
+def media_from(form):
+    """MMS media as evidence links [{url, content_type}], bounded however many are claimed."""
+    try:
+        count = min(max(int(form.get("NumMedia", "0")), 0), MAX_MEDIA)
+    except ValueError:
+        count = 0
+    media = []
+    for n in range(count):
+        url = form.get(f"MediaUrl{n}", "")
+        if url.startswith(("https://", "http://")) and len(url) <= 500:
+            media.append({"url": url, "content_type": form.get(f"MediaContentType{n}", "")[:100]})
+    return media
+
+
+# --- services ---------------------------------------------------------------------------
+
+
+def receive_sms(sid, from_number, to_number, body, media):
+    """Record an inbound text and act on it, once per MessageSid; None for a repeat."""
+    if db.session.scalar(select(Contact.id).where(Contact.sid == sid)) is not None:
+        return None
+    caller = find_or_create_caller(from_number)
+    contact = record_contact(sid, caller, to_number, body, media)
+    if contact is None:
+        return None
+    command = smsrules.parse_command(contact.body)
+    if contact.blocked and command.kind in ("query", "message"):
+        return contact
+    _HANDLERS[command.kind](contact, command)
+    return contact
+
+
+def record_contact(sid, caller, to_number, body, media):
+    """The inbound SMS Contact; None when a concurrent retry of the same MessageSid won."""
+    text, cut_from = smsrules.clean_body(body)
+    if cut_from:
+        log.warning("sms %s: body of %s characters truncated to %s", sid, cut_from, len(text))
+        text += f"\n[已截断：原文 {cut_from} 字]"
+    contact = Contact(
+        sid=sid, channel=Channel.SMS, direction=Direction.INBOUND, caller=caller,
+        from_number=caller.phone, to_number=to_number[:32] or None, status="received",
+        body=text, media=media or None, blocked=caller.blocked_at is not None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(contact)
+    except IntegrityError:
+        return None
+    return contact
+
+
+def handle_opt_out(contact, command):
+    """STOP / 退订: no more SMS but legal notices; the confirmation itself still goes out."""
+    outbox.opt_out(contact.caller, via="sms", reference=contact.sid)
+    outbox.queue_sms(contact.caller.phone, smsrules.OPTED_OUT, "optout", legal=True)
+
+
+def handle_opt_in(contact, command):
+    """START / 订阅: notices again."""
+    outbox.opt_in(contact.caller, via="sms", reference=contact.sid)
+    outbox.queue_sms(contact.caller.phone, smsrules.OPTED_IN, "optin")
+
+
+def handle_query(contact, command):
+    """CX / 查询 <case>: the status, only for a case this number filed."""
+    ticket = own_case(contact.caller, command.case_number)
+    if ticket is None:
+        template = smsrules.NO_SUCH_CASE if command.case_number else smsrules.NO_SUCH_CASE_UNREADABLE
+        outbox.queue_sms(contact.caller.phone, template.format(number=command.case_number), "status")
+        return
+    link_to_ticket(contact, ticket)
+    tz = current_app.config["HOTLINE_TIMEZONE"]
+    body = smsrules.STATUS_REPLY.format(
+        number=ticket.number,
+        label=smsrules.status_label(ticket.status),
+        updated=timeutil.to_local(ticket.updated_at or ticket.created_at, tz).strftime("%Y-%m-%d"),
+    )
+    outbox.queue_sms(contact.caller.phone, body, "status", ticket=ticket)
+
+
+def handle_message(contact, command):
+    """Any other text: joins the caller's new SMS case of the last 24 h, or opens one."""
+    ticket = recent_sms_case(contact.caller)
+    template = smsrules.ACK_JOINED
+    if ticket is None:
+        ticket = open_ticket(Channel.SMS, caller=contact.caller, summary=_summary(contact.body))
+        template = smsrules.ACK_NEW
+    link_to_ticket(contact, ticket)
+    outbox.queue_sms(contact.caller.phone, template.format(number=ticket.number), "ack", ticket=ticket)
+
+
+def own_case(caller, number):
+    """The case with this number if `caller` filed it; otherwise None, whoever's it is."""
+    if not number:
+        return None
+    return db.session.scalar(
+        select(Ticket).where(Ticket.number == number, Ticket.caller_id == caller.id)
+    )
+
+
+def recent_sms_case(caller):
+    """The caller's SMS case still NEW and opened within 24 h, if any.
+
+    The caller's row is locked first (PostgreSQL) so two texts arriving together join one
+    case instead of opening two.
+    """
+    db.session.execute(select(Caller.id).where(Caller.id == caller.id).with_for_update())
+    return db.session.scalar(
+        select(Ticket)
+        .where(
+            Ticket.caller_id == caller.id,
+            Ticket.channel == Channel.SMS,
+            Ticket.status == TicketStatus.NEW,
+            Ticket.created_at >= timeutil.now() - JOIN_WINDOW,
+        )
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(1)
+    )
+
+
+def link_to_ticket(contact, ticket):
+    """Attach the text to the case (the case's timeline lists its contacts)."""
+    contact.ticket = ticket
+    db.session.flush()
+
+
+def _summary(text):
+    line = " ".join((text or "").split())
+    return line[:60] or None
+
+
+_HANDLERS = {
+    "optout": handle_opt_out,
+    "optin": handle_opt_in,
+    "query": handle_query,
+    "message": handle_message,
+}

@@ -1,0 +1,55 @@
+"""Who actually sends an outbox SMS: Twilio, or the sandbox when there is no account.
+
+A sender has one method, send(message) -> provider SID; it raises PermanentSendError when
+retrying cannot help and any other exception when it might (the dispatcher backs off).
+"""
+
+import secrets
+
+from twilio.base.exceptions import TwilioRestException
+
+from hotline.outbox import PermanentSendError
+from hotline.telephony.client import rest_client
+
+# Twilio answers 400 (and Prism 422) for a request that is wrong in itself: an invalid or
+# unsubscribed number (21211, 21610, ...). Auth (401/403), rate limits (429) and 5xx are
+# the account's or Twilio's trouble, so those messages wait and retry.
+_PERMANENT_STATUSES = frozenset({400, 422})
+
+
+class TwilioSender:
+    def __init__(self, client, from_number, status_callback_url=None):
+        self.client = client
+        self.from_number = from_number
+        self.status_callback_url = status_callback_url
+
+    def send(self, message):
+        """Create the message at Twilio and return its SID."""
+        extra = {"status_callback": self.status_callback_url} if self.status_callback_url else {}
+        try:
+            created = self.client.messages.create(
+                to=message.to, from_=self.from_number, body=message.body, **extra
+            )
+        except TwilioRestException as exc:
+            if exc.status in _PERMANENT_STATUSES:
+                raise PermanentSendError(f"Twilio {exc.status} (code {exc.code}): {exc.msg}") from exc
+            raise
+        return created.sid
+
+
+class SandboxSender:
+    """No Twilio account: the outbox row itself is the store the dev simulator shows."""
+
+    def send(self, message):
+        """Pretend to send; return a SID shaped like Twilio's."""
+        return "SM" + secrets.token_hex(16)
+
+
+def sender_for(config):
+    """A TwilioSender when the account is configured, else the SandboxSender."""
+    client = rest_client(config)
+    if client is None:
+        return SandboxSender()
+    base = config.get("PUBLIC_BASE_URL", "")
+    callback = f"{base}/twilio/sms/status" if base else None
+    return TwilioSender(client, config.get("TWILIO_NUMBER", ""), callback)
