@@ -1,13 +1,177 @@
-"""The operator console (placeholder until the console work lands)."""
+"""The operator console: queue, my tickets, search, the ticket page, availability."""
 
-from flask import Blueprint, render_template
+from urllib.parse import urlsplit
 
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from hotline import audit, tickets
 from hotline.authz import roles_required
+from hotline.console import labels, services
+from hotline.console.forms import AvailabilityForm, ConfirmForm, NoteForm
+from hotline.extensions import db
+from hotline.models import OPEN_STATUSES, Role, TicketKind, TicketStatus
+from hotline.privacy import can_reveal_phone
+from hotline.search import parse_query
+from hotline.timeutil import now
 
 bp = Blueprint("console", __name__)
+
+QUEUE_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+CALL_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+OPEN = "open"
+
+
+@bp.app_context_processor
+def _console_globals():
+    return {
+        "has_endpoint": lambda name: name in current_app.view_functions,
+        "availability_form": AvailabilityForm,
+    }
+
+
+for _name, _table in labels.TABLES.items():
+    bp.add_app_template_filter(lambda value, table=_table: labels.label(table, value), _name)
+
+
+@bp.app_template_filter("duration")
+def _duration(seconds):
+    """Seconds as m:ss (or h:mm:ss), the way call-centre screens show times."""
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(max(int(seconds), 0), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @bp.route("/")
 @roles_required()
 def index():
-    return render_template("console/index.html")
+    if current_user.role == Role.DEPARTMENT:
+        page = services.department_open_tickets(current_user, _page())
+        return render_template("console/department.html", page=page)
+    return render_template("console/index.html", **_queue())
+
+
+@bp.route("/queue/panel")
+@roles_required(*QUEUE_ROLES)
+def queue_panel():
+    return render_template("console/_queue_panel.html", **_queue())
+
+
+@bp.route("/queue/current-call")
+@roles_required()
+def current_call():
+    call = services.current_call(current_user) if current_user.role in CALL_ROLES else None
+    if call is None:
+        return {"call": None}
+    url = url_for("console.ticket", number=call.ticket.number)
+    return {"call": {"id": call.id, "ticket": call.ticket.number, "url": url}}
+
+
+@bp.route("/availability", methods=["POST"])
+@roles_required(*CALL_ROLES)
+def set_availability():
+    form = AvailabilityForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_availability(current_user, form.availability.data)
+    db.session.commit()
+    return redirect(_back())
+
+
+@bp.route("/my")
+@roles_required()
+def my_tickets():
+    page = services.my_tickets(current_user, _page())
+    return render_template("console/my_tickets.html", page=page)
+
+
+@bp.route("/search")
+@roles_required()
+def search():
+    q = request.args.get("q", "").strip()[:200]
+    status, kind = request.args.get("status", ""), request.args.get("kind", "")
+    flt = parse_query(q)
+    if status == OPEN:
+        flt.status = sorted(OPEN_STATUSES)
+    elif status in labels.STATUS:
+        flt.status = [TicketStatus(status)]
+    if kind in labels.KIND:
+        flt.kind = TicketKind(kind)
+    page = services.search_tickets(flt, current_user, _page())
+    return render_template(
+        "console/search.html", page=page, q=q, status=status, kind=kind,
+        status_choices=labels.choices(labels.STATUS), kind_choices=labels.choices(labels.KIND),
+    )
+
+
+@bp.route("/tickets/<number>")
+@roles_required()
+def ticket(number):
+    return _ticket_page(_visible_ticket(number))
+
+
+@bp.route("/tickets/<number>/reveal-phone", methods=["POST"])
+@roles_required()
+def reveal_phone(number):
+    found = _visible_ticket(number)
+    if found.caller is None or not can_reveal_phone(current_user, found):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    audit.record(current_user, "reveal_phone", "ticket", found.number, ip=request.remote_addr)
+    db.session.commit()
+    return _ticket_page(found, revealed_phone=found.caller.phone)
+
+
+@bp.route("/tickets/<number>/notes", methods=["POST"])
+@roles_required(Role.OPERATOR, Role.SUPERVISOR, Role.DEPARTMENT)
+def add_note(number):
+    found = _visible_ticket(number)
+    form = NoteForm()
+    if form.validate_on_submit():
+        tickets.add_note(found, form.text.data.strip(), current_user)
+        db.session.commit()
+        flash(_("Note added."), "success")
+        return redirect(url_for("console.ticket", number=found.number))
+    return _ticket_page(found, note_form=form), 400
+
+
+def _ticket_page(found, revealed_phone=None, note_form=None):
+    return render_template(
+        "console/ticket.html",
+        ticket=found,
+        timeline=services.timeline(found),
+        other_cases=services.other_cases(found, current_user),
+        may_reveal=found.caller is not None and can_reveal_phone(current_user, found),
+        may_note=current_user.role != Role.ADMIN,
+        revealed_phone=revealed_phone,
+        note_form=note_form or NoteForm(),
+        confirm_form=ConfirmForm(),
+    )
+
+
+def _visible_ticket(number):
+    found = services.get_ticket(number, current_user)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _queue():
+    return {"calls": services.waiting_calls(), "sms_tickets": services.new_sms_tickets(), "now": now()}
+
+
+def _page():
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _back():
+    """Back to the page the form was on, same-site only."""
+    target = request.form.get("next", "")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target:
+        return url_for("console.index")
+    return target

@@ -1,0 +1,92 @@
+"""Display names for the stored enum values, translated at render time.
+
+Registered as Jinja filters by the console blueprint (`status_label`, `kind_label`,
+`channel_label`, `role_label`, `availability_label`, `direction_label`, `event_label`,
+`field_label`), so every feature's templates can reuse them.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+from hotline.models import Availability, Channel, Direction, Role, TicketKind, TicketStatus
+
+STATUS = {
+    TicketStatus.NEW: _l("New"),
+    TicketStatus.ACCEPTED: _l("Accepted"),
+    TicketStatus.REJECTED: _l("Not accepted"),
+    TicketStatus.FORWARDED: _l("Forwarded"),
+    TicketStatus.IN_PROGRESS: _l("In progress"),
+    TicketStatus.RESOLVED: _l("Resolved"),
+    TicketStatus.ANSWERED: _l("Answered"),
+    TicketStatus.REFERRED: _l("Referred"),
+    TicketStatus.CLOSED: _l("Closed"),
+}
+KIND = {
+    TicketKind.UNKNOWN: _l("Unclassified"),
+    TicketKind.COMPLAINT: _l("Complaint"),
+    TicketKind.REPORT: _l("Report"),
+    TicketKind.CONSULTATION: _l("Consultation"),
+}
+CHANNEL = {
+    Channel.VOICE: _l("Phone call"),
+    Channel.SMS: _l("SMS"),
+    Channel.WEB: _l("Web"),
+    Channel.API: _l("API"),
+}
+ROLE = {
+    Role.OPERATOR: _l("Operator"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.DEPARTMENT: _l("Department staff"),
+    Role.ADMIN: _l("Administrator"),
+}
+AVAILABILITY = {
+    Availability.AVAILABLE: _l("Available"),
+    Availability.BUSY: _l("Busy"),
+    Availability.AWAY: _l("Away"),
+}
+DIRECTION = {Direction.INBOUND: _l("Inbound"), Direction.OUTBOUND: _l("Outbound")}
+# TicketEvent.type values written by the core services; other types show as stored.
+EVENT = {
+    "created": _l("Case opened"),
+    "status": _l("Status changed"),
+    "field": _l("Field changed"),
+    "note": _l("Note"),
+    "contact": _l("Contact"),
+}
+FIELD = {
+    "status": _l("Status"),
+    "kind": _l("Kind"),
+    "summary": _l("Summary"),
+    "facts": _l("Facts"),
+    "demand": _l("Demand"),
+    "amount": _l("Amount"),
+    "respondent_name": _l("Respondent"),
+    "respondent_address": _l("Respondent address"),
+    "respondent_region": _l("Respondent region"),
+    "category_id": _l("Category"),
+    "problem_type_id": _l("Problem type"),
+    "department_id": _l("Department"),
+    "assigned_to_id": _l("Assigned to"),
+}
+TABLES = {
+    "status_label": STATUS,
+    "kind_label": KIND,
+    "channel_label": CHANNEL,
+    "role_label": ROLE,
+    "availability_label": AVAILABILITY,
+    "direction_label": DIRECTION,
+    "event_label": EVENT,
+    "field_label": FIELD,
+}
+
+
+def label(table, value):
+    """The translated name of `value` in `table`, or the value itself when unknown."""
+    if value is None:
+        return ""
+    found = table.get(value)
+    return str(found) if found is not None else str(getattr(value, "value", value))
+
+
+def choices(table):
+    """(value, label) pairs for a select box, in the table's order."""
+    return [(getattr(key, "value", key), str(text)) for key, text in table.items()]

@@ -1,0 +1,182 @@
+"""Console reads: the live queue, the operator's connected call, ticket lists and a
+case's timeline. Services take arguments and return domain objects; they flush, never commit."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import selectinload
+
+from hotline.extensions import db
+from hotline.models import (
+    OPEN_STATUSES,
+    Availability,
+    Channel,
+    Contact,
+    Role,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
+from hotline.search import filter_tickets
+
+PAGE_SIZE = 50
+QUEUE_LIMIT = 100
+# Everything a ticket row shows, loaded in one extra query per relation, never per row.
+ROW_OPTIONS = (
+    selectinload(Ticket.caller),
+    selectinload(Ticket.category),
+    selectinload(Ticket.department),
+    selectinload(Ticket.assigned_to),
+)
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    has_next: bool
+
+    @property
+    def has_prev(self):
+        return self.page > 1
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str  # "event" or "contact"
+    item: object
+
+
+def department_scope(user):
+    """The department a user is confined to, or None for roles that see every case."""
+    if user.role != Role.DEPARTMENT:
+        return None
+    # A department account without a department sees nothing rather than everything.
+    return user.department_id or -1
+
+
+def visible(stmt, user):
+    """Restrict a SELECT of tickets to what `user` may see."""
+    scope = department_scope(user)
+    return stmt if scope is None else stmt.where(Ticket.department_id == scope)
+
+
+def waiting_calls():
+    """Voice contacts queued now and not yet answered, abandoned or ended, oldest first."""
+    stmt = (
+        select(Contact)
+        .where(
+            Contact.channel == Channel.VOICE,
+            Contact.queued_at.is_not(None),
+            Contact.answered_at.is_(None),
+            Contact.abandoned_at.is_(None),
+            Contact.ended_at.is_(None),
+        )
+        .options(selectinload(Contact.caller))
+        .order_by(Contact.queued_at, Contact.id)
+        .limit(QUEUE_LIMIT)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def new_sms_tickets():
+    """SMS cases nobody has taken up yet, oldest first."""
+    stmt = (
+        select(Ticket)
+        .where(Ticket.channel == Channel.SMS, Ticket.status == TicketStatus.NEW)
+        .options(selectinload(Ticket.caller))
+        .order_by(Ticket.created_at, Ticket.id)
+        .limit(QUEUE_LIMIT)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def current_call(user):
+    """The call bridged to `user` right now that belongs to a case, or None."""
+    stmt = (
+        select(Contact)
+        .where(
+            Contact.answered_by_id == user.id,
+            Contact.answered_at.is_not(None),
+            Contact.ended_at.is_(None),
+            Contact.ticket_id.is_not(None),
+        )
+        .options(selectinload(Contact.ticket))
+        .order_by(Contact.answered_at.desc(), Contact.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(stmt)
+
+
+def paginate(stmt, page):
+    """One page of `stmt`; fetching one row more than shown tells whether a next page exists."""
+    page = max(page, 1)
+    rows = list(db.session.scalars(stmt.options(*ROW_OPTIONS).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return Page(items=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)
+
+
+def search_tickets(flt, user, page=1):
+    """A page of tickets matching a TicketFilter, confined to what `user` may see."""
+    scope = department_scope(user)
+    if scope is not None:
+        flt.department_id = scope
+    return paginate(filter_tickets(flt), page)
+
+
+def my_tickets(user, page=1):
+    """Tickets assigned to `user`: open ones first, then newest first."""
+    open_first = case((Ticket.status.in_(OPEN_STATUSES), 0), else_=1)
+    stmt = select(Ticket).where(Ticket.assigned_to_id == user.id)
+    stmt = visible(stmt, user).order_by(open_first, Ticket.created_at.desc(), Ticket.id.desc())
+    return paginate(stmt, page)
+
+
+def department_open_tickets(user, page=1):
+    """The open cases of a department user's department, oldest first (their worklist)."""
+    stmt = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
+    stmt = visible(stmt, user).order_by(Ticket.created_at, Ticket.id)
+    return paginate(stmt, page)
+
+
+def get_ticket(number, user):
+    """The case with this number if `user` may see it, else None (so its existence stays hidden)."""
+    stmt = select(Ticket).where(Ticket.number == number).options(
+        *ROW_OPTIONS, selectinload(Ticket.problem_type)
+    )
+    return db.session.scalar(visible(stmt, user))
+
+
+def other_cases(ticket, user, limit=20):
+    """The same caller's other cases that `user` may see, newest first."""
+    if ticket.caller_id is None:
+        return []
+    stmt = (
+        select(Ticket)
+        .where(Ticket.caller_id == ticket.caller_id, Ticket.id != ticket.id)
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(visible(stmt, user)))
+
+
+def timeline(ticket):
+    """The case's history and its calls and messages, merged in time order."""
+    events = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).options(selectinload(TicketEvent.actor))
+    )
+    contacts = db.session.scalars(
+        select(Contact).where(Contact.ticket_id == ticket.id).options(selectinload(Contact.answered_by))
+    )
+    entries = [TimelineEntry(e.at, "event", e) for e in events]
+    entries += [TimelineEntry(c.created_at, "contact", c) for c in contacts]
+    # Events before contacts at the same instant: the case opens before its first call shows.
+    return sorted(entries, key=lambda e: (e.at, e.kind != "event", e.item.id))
+
+
+def set_availability(user, value):
+    """Record whether an operator can take calls now."""
+    user.availability = Availability(value)
+    db.session.flush()
+    return user
