@@ -1,5 +1,126 @@
-"""Operator call actions: answer next, answer one, availability."""
+"""Operator call actions: answer the next or a chosen call, the callback list, the block list."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from hotline import calls, phones
+from hotline.authz import roles_required
+from hotline.console.forms import ConfirmForm
+from hotline.extensions import db
+from hotline.models import Caller, Role, Ticket
+from hotline.telephony.callcontrol import CallControlError, call_control
 
 bp = Blueprint("calls", __name__)
+
+CALL_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+
+
+class BlockForm(FlaskForm):
+    phone = StringField(_l("Phone number"), validators=[DataRequired(), Length(max=40)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
+
+
+@bp.route("/answer-next", methods=["POST"])
+@roles_required(*CALL_ROLES)
+def answer_next():
+    _confirmed()
+    contact = calls.longest_waiting()
+    if contact is None:
+        flash(_("No call is waiting."), "warning")
+        return redirect(url_for("console.index"))
+    return _answer(contact)
+
+
+@bp.route("/<int:contact_id>/answer", methods=["POST"])
+@roles_required(*CALL_ROLES)
+def answer(contact_id):
+    _confirmed()
+    contact = calls.waiting_call(contact_id)
+    if contact is None:
+        flash(_("This call is no longer waiting: the caller hung up or another operator took it."), "warning")
+        return redirect(url_for("console.index"))
+    return _answer(contact)
+
+
+def _answer(contact):
+    if calls.operator_phone(current_user) is None:
+        flash(_("You have no phone number registered, so calls cannot be put through to you. "
+                "Ask an administrator to add it to your account."), "error")
+        return redirect(url_for("console.index"))
+    if not calls.claim(contact, current_user):
+        db.session.rollback()
+        flash(_("Another operator is already answering this call."), "warning")
+        return redirect(url_for("console.index"))
+    # Commit the claim before the network call, so no lock is held while Twilio answers.
+    db.session.commit()
+    try:
+        answered = call_control(current_app.config).connect(contact, current_user)
+    except CallControlError:
+        calls.release(contact)
+        db.session.commit()
+        flash(_("Twilio could not put the call through; the caller is still waiting in the queue. "
+                "Please try again."), "error")
+        return redirect(url_for("console.index"))
+    db.session.commit()
+    if answered and contact.ticket is not None:
+        return redirect(url_for("console.ticket", number=contact.ticket.number))
+    flash(_("Your phone is ringing: pick it up to talk to the caller."), "success")
+    return redirect(url_for("console.index"))
+
+
+@bp.route("/callbacks")
+@roles_required(*CALL_ROLES)
+def callbacks():
+    return render_template("calls/callbacks.html", pending=calls.pending_callbacks(), form=ConfirmForm())
+
+
+@bp.route("/callbacks/<number>/done", methods=["POST"])
+@roles_required(*CALL_ROLES)
+def callback_done(number):
+    _confirmed()
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number[:20])) or abort(404)
+    calls.callback_done(ticket, current_user)
+    db.session.commit()
+    flash(_("Callback for case %(number)s marked as done.", number=ticket.number), "success")
+    return redirect(url_for("calls.callbacks"))
+
+
+@bp.route("/blocklist", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def blocklist():
+    form = BlockForm()
+    if form.validate_on_submit():
+        try:
+            calls.block_number(form.phone.data, form.reason.data.strip(), current_user, ip=request.remote_addr)
+        except phones.InvalidPhone:
+            form.phone.errors.append(_("This is not a phone number."))
+        else:
+            db.session.commit()
+            flash(_("Number blocked."), "success")
+            return redirect(url_for("calls.blocklist"))
+    page = render_template("calls/blocklist.html", form=form, callers=calls.blocked_callers(), confirm=ConfirmForm())
+    return page, 400 if form.errors else 200
+
+
+@bp.route("/blocklist/<int:caller_id>/remove", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def unblock(caller_id):
+    _confirmed()
+    caller = db.session.get(Caller, caller_id)
+    if caller is None or caller.blocked_at is None:
+        abort(404)
+    calls.unblock(caller, current_user, ip=request.remote_addr)
+    db.session.commit()
+    flash(_("Number removed from the block list."), "success")
+    return redirect(url_for("calls.blocklist"))
+
+
+def _confirmed():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)

@@ -1,0 +1,335 @@
+"""Call services: a voice call's Contact and Ticket from the first webhook to the last callback.
+
+Services flush; the webhook or view that called them commits once. The call-centre figures
+(offered, answered, abandoned, ASA, AHT) are read later from the Contact alone, so every
+callback here only ever moves a call forward: Twilio's callbacks arrive in any order.
+"""
+
+import logging
+import re
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from hotline import audit, opening_hours, phones, tickets
+from hotline.extensions import db
+from hotline.models import (
+    Availability,
+    Caller,
+    Channel,
+    Contact,
+    Direction,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+)
+from hotline.timeutil import now, to_local
+
+log = logging.getLogger(__name__)
+
+MENU_KINDS = {"1": TicketKind.COMPLAINT, "2": TicketKind.REPORT, "3": TicketKind.CONSULTATION}
+FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+_STATUS_RANK = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3}
+CALL_STATUSES = frozenset(_STATUS_RANK) | FINAL_STATUSES
+# Ticket events that put a case on the callback list, and the one that takes it off.
+CALLBACK_REQUESTS = ("voicemail", "callback_requested")
+CALLBACK_DONE = "callback_done"
+_CASE_DIGITS = re.compile(r"^\d{13}$")
+
+
+def find_call(sid):
+    """The voice Contact for a CallSid, or None."""
+    return db.session.scalar(select(Contact).where(Contact.sid == sid, Contact.channel == Channel.VOICE))
+
+
+def receive_call(sid, from_raw, to):
+    """The Contact of an incoming call with its new Ticket, created once per CallSid
+    (a blocked caller gets a Contact and no ticket)."""
+    found = find_call(sid)
+    if found:
+        return found
+    caller = _caller_or_anonymous(from_raw)
+    try:
+        with db.session.begin_nested():
+            contact = _new_contact(sid, caller, from_raw, to)
+    except IntegrityError:  # the same webhook, retried while the first was still running
+        return find_call(sid)
+    return contact
+
+
+def _caller_or_anonymous(from_raw):
+    try:
+        return tickets.find_or_create_caller(from_raw)
+    except phones.InvalidPhone:
+        log.info("voice call from unusable number %r: taken as anonymous", from_raw[:40])
+        return None
+
+
+def _new_contact(sid, caller, from_raw, to):
+    blocked = caller is not None and caller.blocked_at is not None
+    contact = Contact(
+        sid=sid, channel=Channel.VOICE, direction=Direction.INBOUND, caller=caller,
+        from_number=caller.phone if caller else from_raw[:32], to_number=to[:32],
+        status="ringing", blocked=blocked,
+    )
+    if blocked:
+        contact.ended_at, contact.end_reason = now(), "blocked"
+    else:
+        contact.ticket = tickets.open_ticket(Channel.VOICE, caller=caller)
+    db.session.add(contact)
+    db.session.flush()
+    return contact
+
+
+def is_open_now(at=None):
+    """Whether operators answer calls now (config OPENING_HOURS, OPEN_ON_HOLIDAYS)."""
+    config = current_app.config
+    local = to_local(at or now(), config["HOTLINE_TIMEZONE"]).replace(tzinfo=None)
+    try:
+        return opening_hours.is_open(
+            local, config.get("OPENING_HOURS", "08:00-20:00"),
+            open_on_holidays=config.get("OPEN_ON_HOLIDAYS", False),
+        )
+    except opening_hours.BadHours:
+        # A typo in the setting must not turn callers away: answer, and say so in the log.
+        log.exception("OPENING_HOURS is unusable; treating the hotline as open")
+        return True
+
+
+def choose_kind(contact, digit):
+    """The caller pressed a menu key: classify the case by it."""
+    kind = MENU_KINDS.get(digit, TicketKind.UNKNOWN)
+    contact.menu_choice = kind.value
+    if contact.ticket is not None:
+        tickets.update_fields(contact.ticket, {"kind": kind}, reason="voice menu")
+    db.session.flush()
+    return kind
+
+
+def case_number_from_digits(digits):
+    """13 keyed digits YYYYMMDDNNNNN as the case number 'YYYYMMDD-NNNNN', or None."""
+    digits = (digits or "").strip()
+    return f"{digits[:8]}-{digits[8:]}" if _CASE_DIGITS.match(digits) else None
+
+
+def case_of_caller(contact, number):
+    """The case `number` when it belongs to this call's caller, else None (never someone else's)."""
+    if contact.caller_id is None or number is None:
+        return None
+    return db.session.scalar(
+        select(Ticket).where(Ticket.number == number, Ticket.caller_id == contact.caller_id)
+    )
+
+
+def enqueue(contact):
+    """The caller joins the operator queue (once: a retried webhook keeps the first time)."""
+    if contact.queued_at is None:
+        contact.queued_at = now()
+        contact.menu_choice = contact.menu_choice or TicketKind.UNKNOWN.value
+    db.session.flush()
+    return contact
+
+
+def record_queue_result(contact, result, queue_time=None):
+    """Enqueue's action callback: how the caller left the queue; an answered call stays answered."""
+    if contact.answered_at is not None:
+        return contact
+    contact.queue_result = result[:32]
+    if result == "hangup":
+        contact.abandoned_at = contact.abandoned_at or now()
+        contact.queue_seconds = queue_time if queue_time is not None else _seconds_since(contact.queued_at, contact.abandoned_at)
+        _release_claim(contact)
+    db.session.flush()
+    return contact
+
+
+def record_status(contact, status, at=None):
+    """The call status callback: never move a call backwards; a final status ends it."""
+    if _rank(status) < _rank(contact.status):
+        return contact
+    contact.status = status
+    if status in FINAL_STATUSES and contact.ended_at is None:
+        _end(contact, status, at or now())
+    db.session.flush()
+    return contact
+
+
+def _end(contact, reason, at):
+    contact.ended_at, contact.end_reason = at, reason
+    if contact.answered_at is not None:
+        contact.talk_seconds = _seconds_since(contact.answered_at, at)
+    elif contact.queued_at is not None and contact.abandoned_at is None:
+        # The caller hung up in the queue and this callback beat Enqueue's own.
+        contact.abandoned_at = at
+        contact.queue_seconds = _seconds_since(contact.queued_at, at)
+        contact.queue_result = contact.queue_result or "hangup"
+        _release_claim(contact)
+
+
+def _rank(status):
+    if status in FINAL_STATUSES:
+        return len(_STATUS_RANK)
+    return _STATUS_RANK.get(status or "", -1)
+
+
+def _seconds_since(start, end):
+    return None if start is None else max(int((end - start).total_seconds()), 0)
+
+
+def record_voicemail(contact, recording_url, duration=None):
+    """Keep the caller's message on the call and put the case on the callback list."""
+    if contact.ticket is None or contact.recording_url == recording_url:
+        return contact
+    contact.recording_url = recording_url
+    tickets.record_event(
+        contact.ticket, "voicemail", to_value=recording_url,
+        data={"contact_id": contact.id, "duration": duration},
+    )
+    db.session.flush()
+    return contact
+
+
+def request_callback(contact):
+    """The caller asked to be called back: the case goes on the callback list (once per call)."""
+    ticket = contact.ticket
+    if ticket is None or _has_event(ticket, "callback_requested"):
+        return contact
+    tickets.record_event(ticket, "callback_requested", data={"contact_id": contact.id})
+    db.session.flush()
+    return contact
+
+
+def _has_event(ticket, type_):
+    return db.session.scalar(
+        select(func.count(TicketEvent.id)).where(TicketEvent.ticket_id == ticket.id, TicketEvent.type == type_)
+    ) > 0
+
+
+def pending_callbacks():
+    """(ticket, latest request event) for cases with a voicemail or callback request not yet handled, oldest first."""
+    asked = _last_event(TicketEvent.type.in_(CALLBACK_REQUESTS))
+    done = _last_event(TicketEvent.type == CALLBACK_DONE)
+    stmt = (
+        select(Ticket, TicketEvent)
+        .join(asked, asked.c.ticket_id == Ticket.id)
+        .join(TicketEvent, TicketEvent.id == asked.c.last_id)
+        .outerjoin(done, done.c.ticket_id == Ticket.id)
+        .where(or_(done.c.last_id.is_(None), done.c.last_id < asked.c.last_id))
+        .order_by(TicketEvent.at, TicketEvent.id)
+    )
+    return list(db.session.execute(stmt).tuples())
+
+
+def _last_event(condition):
+    return (
+        select(TicketEvent.ticket_id, func.max(TicketEvent.id).label("last_id"))
+        .where(condition)
+        .group_by(TicketEvent.ticket_id)
+        .subquery()
+    )
+
+
+def callback_done(ticket, actor, note=None):
+    """An operator handled the voicemail or callback request."""
+    return tickets.record_event(ticket, CALLBACK_DONE, actor, reason=note)
+
+
+def waiting_query():
+    """Calls waiting in the queue that no operator is being connected to, oldest first."""
+    return (
+        select(Contact)
+        .where(
+            Contact.channel == Channel.VOICE,
+            Contact.queued_at.is_not(None),
+            Contact.answered_at.is_(None),
+            Contact.answered_by_id.is_(None),
+            Contact.abandoned_at.is_(None),
+            Contact.ended_at.is_(None),
+        )
+        .order_by(Contact.queued_at, Contact.id)
+    )
+
+
+def longest_waiting():
+    """The call that has waited longest, or None."""
+    return db.session.scalar(waiting_query().limit(1))
+
+
+def waiting_call(contact_id):
+    """The call `contact_id` if it is still waiting for an operator, else None."""
+    return db.session.scalar(waiting_query().where(Contact.id == contact_id))
+
+
+def claim(contact, user):
+    """Reserve a waiting call for `user` (atomically: of two operators only one wins) and set them busy."""
+    won = db.session.execute(
+        update(Contact)
+        .where(Contact.id == contact.id, Contact.answered_by_id.is_(None), Contact.answered_at.is_(None),
+               Contact.abandoned_at.is_(None), Contact.ended_at.is_(None))
+        .values(answered_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(contact)
+    if won:
+        user.availability = Availability.BUSY
+        db.session.flush()
+    return won
+
+
+def release(contact):
+    """Give a reserved call back to the queue (the operator could not be reached)."""
+    _release_claim(contact)
+    db.session.flush()
+    return contact
+
+
+def _release_claim(contact):
+    if contact.answered_at is None:
+        contact.answered_by_id = None
+
+
+def bridge(contact, user):
+    """The operator picked up: the call is answered and its case is theirs."""
+    if contact.answered_at is not None:
+        return contact
+    at = now()
+    contact.answered_at, contact.answered_by = at, user
+    contact.queue_seconds = _seconds_since(contact.queued_at, at)
+    contact.queue_result = "bridged"
+    user.availability = Availability.BUSY
+    if contact.ticket is not None:
+        tickets.update_fields(contact.ticket, {"assigned_to_id": user.id}, actor=user, reason="answered the call")
+    db.session.flush()
+    return contact
+
+
+def operator_phone(user):
+    """The operator's registered phone in E.164, or None when missing or unusable."""
+    try:
+        return phones.normalise(user.phone or "", current_app.config["DEFAULT_PHONE_REGION"])
+    except phones.InvalidPhone:
+        return None
+
+
+def blocked_callers():
+    """Numbers on the block list, most recent first."""
+    return list(db.session.scalars(
+        select(Caller).where(Caller.blocked_at.is_not(None)).order_by(Caller.blocked_at.desc(), Caller.id.desc())
+    ))
+
+
+def block_number(raw_phone, reason, actor, ip=None):
+    """Put a number on the block list (raises phones.InvalidPhone); audited."""
+    caller = tickets.find_or_create_caller(raw_phone)
+    caller.blocked_at, caller.blocked_reason = now(), reason
+    audit.record(actor, "caller_blocked", "caller", caller.id, ip=ip, reason=reason)
+    return caller
+
+
+def unblock(caller, actor, ip=None):
+    """Take a number off the block list; audited."""
+    audit.record(actor, "caller_unblocked", "caller", caller.id, ip=ip, reason=caller.blocked_reason)
+    caller.blocked_at = caller.blocked_reason = None
+    db.session.flush()
+    return caller

@@ -1,0 +1,62 @@
+"""Live-call control: move a caller who is on the line right now.
+
+Unlike SMS, this happens inside the operator's request on purpose: a person is waiting on the
+line and an outbox round-trip would only make them wait longer. With no Twilio account the
+sandbox performs the bridge at once, the way the whisper callback would.
+"""
+
+import logging
+from collections import deque
+
+import requests
+from flask import current_app, url_for
+from twilio.base.exceptions import TwilioException
+
+from hotline import calls
+from hotline.telephony.client import rest_client
+
+log = logging.getLogger(__name__)
+
+
+class CallControlError(RuntimeError):
+    """Twilio refused or could not be reached; the call was not moved."""
+
+
+def public_url(endpoint, **values):
+    """An absolute URL Twilio can reach: PUBLIC_BASE_URL plus the endpoint's path."""
+    return current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, **values)
+
+
+def call_control(config):
+    """Twilio's REST API when the account is configured, else the sandbox."""
+    client = rest_client(config)
+    return TwilioCallControl(client) if client is not None else SandboxCallControl()
+
+
+class TwilioCallControl:
+    def __init__(self, rest_client):
+        self.client = rest_client
+
+    def connect(self, contact, user):
+        """Redirect the caller's live call to TwiML that dials `user`'s phone."""
+        url = public_url("voice.connect", contact_id=contact.id, user_id=user.id)
+        try:
+            self.client.calls(contact.sid).update(url=url, method="POST")
+        except (TwilioException, requests.RequestException) as exc:
+            log.warning("redirecting call %s to operator %s failed: %s", contact.sid, user.id, exc)
+            raise CallControlError(str(exc)) from exc
+        return False
+
+
+class SandboxCallControl:
+    """No Twilio account: remember what would have been sent and bridge at once."""
+
+    performed = deque(maxlen=100)
+
+    def connect(self, contact, user):
+        """Bridge as if the operator had picked up; True means the call is answered already."""
+        url = public_url("voice.connect", contact_id=contact.id, user_id=user.id)
+        self.performed.append({"call": contact.sid, "update": {"url": url, "method": "POST"}})
+        log.info("sandbox: would redirect call %s to %s", contact.sid, url)
+        calls.bridge(contact, user)
+        return True
