@@ -84,6 +84,7 @@ def receive_sms(sid, from_number, to_number, body, media):
     if db.session.scalar(select(Contact.id).where(Contact.sid == sid)) is not None:
         return None
     caller = find_or_create_caller(from_number)
+    lock_caller(caller)
     contact = record_contact(sid, caller, to_number, body, media)
     if contact is None:
         return None
@@ -162,13 +163,15 @@ def own_case(caller, number):
     )
 
 
-def recent_sms_case(caller):
-    """The caller's SMS case still NEW and opened within 24 h, if any.
-
-    The caller's row is locked first (PostgreSQL) so two texts arriving together join one
-    case instead of opening two.
-    """
+def lock_caller(caller):
+    """Take the caller's row lock (PostgreSQL) before writing anything that refers to it:
+    texts from one number are then handled one after another, so two arriving together
+    join one case, and no foreign-key share lock taken first can deadlock the upgrade."""
     db.session.execute(select(Caller.id).where(Caller.id == caller.id).with_for_update())
+
+
+def recent_sms_case(caller):
+    """The caller's SMS case still NEW and opened within 24 h, if any."""
     return db.session.scalar(
         select(Ticket)
         .where(

