@@ -1,6 +1,13 @@
 """The OpenAPI document is valid and served without a token."""
 
+import pytest
+from flask import Response
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
+from openapi_core.validation.response.exceptions import ResponseValidationError
 from openapi_spec_validator import validate
+from werkzeug.test import EnvironBuilder
+
+from tests.api.conftest import _SentRequest
 
 
 def test_the_document_is_served_publicly_and_is_valid(api):
@@ -34,3 +41,12 @@ def test_every_app_route_under_the_api_is_documented(app, api):
             path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (path, method) in documented
+
+
+def test_the_checked_client_rejects_a_response_the_document_does_not_describe(spec):
+    request = _SentRequest(EnvironBuilder(path="/api/v1/tickets", method="GET").get_request())
+    wrong = Response('{"items": "none", "page": 1}', status=200, mimetype="application/json")
+    with pytest.raises(ResponseValidationError):
+        spec.validate_response(request, WerkzeugOpenAPIResponse(wrong))
+    right = Response('{"items": [], "page": 1, "per_page": 50, "total": 0}', status=200, mimetype="application/json")
+    spec.validate_response(request, WerkzeugOpenAPIResponse(right))
