@@ -218,7 +218,7 @@ def pending_callbacks():
         .where(or_(done.c.last_id.is_(None), done.c.last_id < asked.c.last_id))
         .order_by(TicketEvent.at, TicketEvent.id)
     )
-    return list(db.session.execute(stmt).tuples())
+    return [tuple(row) for row in db.session.execute(stmt)]
 
 
 def _last_event(condition):

@@ -14,7 +14,7 @@ from hotline.authz import roles_required
 from hotline.console.forms import ConfirmForm
 from hotline.extensions import db
 from hotline.models import Caller, Role, Ticket
-from hotline.telephony.callcontrol import CallControlError, call_control
+from hotline.telephony import callcontrol
 
 bp = Blueprint("calls", __name__)
 
@@ -60,8 +60,8 @@ def _answer(contact):
     # Commit the claim before the network call, so no lock is held while Twilio answers.
     db.session.commit()
     try:
-        answered = call_control(current_app.config).connect(contact, current_user)
-    except CallControlError:
+        answered = callcontrol.call_control(current_app.config).connect(contact, current_user)
+    except callcontrol.CallControlError:
         calls.release(contact)
         db.session.commit()
         flash(_("Twilio could not put the call through; the caller is still waiting in the queue. "

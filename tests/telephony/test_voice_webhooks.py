@@ -64,11 +64,11 @@ def test_after_hours_offers_voicemail_or_callback(phone, client, make_user, logi
     contact = contact_of(caller)
     assert contact.queued_at is None
     login(make_user())
-    listed = client.get("/calls/callbacks")
-    assert contact.ticket.number in listed.get_data(as_text=True)
+    row = f'data-ticket="{contact.ticket.number}"'
+    assert row in client.get("/calls/callbacks").get_data(as_text=True)
 
     client.post(f"/calls/callbacks/{contact.ticket.number}/done")
-    assert contact.ticket.number not in client.get("/calls/callbacks").get_data(as_text=True)
+    assert row not in client.get("/calls/callbacks").get_data(as_text=True)
     assert [e.type for e in contact.ticket.events] == ["created", "callback_requested", "callback_done"]
 
 
@@ -189,7 +189,7 @@ def test_unknown_statuses_and_calls_change_nothing(phone, call_clock):
         {"From": CALLER, "To": HOTLINE},  # no CallSid
         {"CallSid": call_sid(), "To": HOTLINE},  # no From
         {"CallSid": "not-a-sid", "From": CALLER, "To": HOTLINE},
-        {"CallSid": call_sid(), "From": "1" * 100_000, "To": HOTLINE},
+        {"CallSid": call_sid(), "From": "1" * 2_000_000, "To": HOTLINE},
         {"CallSid": call_sid() + "x" * 5000, "From": CALLER, "To": HOTLINE},
     ],
     ids=["no-sid", "no-from", "bad-sid", "huge-from", "huge-sid"],
@@ -228,12 +228,6 @@ def test_non_utf8_parameters_get_a_clean_answer(app, client, call_clock):
                            headers={"X-Twilio-Signature": signature})
     assert parse(response).find("Hangup") is not None
     assert count(Contact) == 1
-
-
-def test_a_body_too_large_to_parse_is_refused(twilio_post, call_clock):
-    response = twilio_post("/twilio/voice", {"CallSid": call_sid(), "From": "1" * 2_000_000, "To": HOTLINE})
-    assert response.status_code == 413
-    assert count(Contact) == 0
 
 
 @pytest.mark.parametrize("signature", ["", "bm90IGEgc2lnbmF0dXJl"], ids=["missing", "wrong"])
