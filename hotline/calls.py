@@ -262,7 +262,7 @@ def waiting_call(contact_id):
 
 
 def claim(contact, user):
-    """Reserve a waiting call for `user` (atomically: of two operators only one wins) and set them busy."""
+    """Reserve a waiting call for `user` while their phone rings (atomically: of two operators only one wins)."""
     won = db.session.execute(
         update(Contact)
         .where(Contact.id == contact.id, Contact.answered_by_id.is_(None), Contact.answered_at.is_(None),
@@ -271,9 +271,6 @@ def claim(contact, user):
         .execution_options(synchronize_session=False)
     ).rowcount == 1
     db.session.refresh(contact)
-    if won:
-        user.availability = Availability.BUSY
-        db.session.flush()
     return won
 
 
