@@ -1,9 +1,10 @@
 """`flask hotline ...`: accounts, tokens, reference and demo data."""
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
-from hotline import accounts
+from hotline import accounts, phones
 from hotline.extensions import db
 from hotline.models import Department, Role, User
 
@@ -24,6 +25,11 @@ def create_user(username, role, display_name, department_code, phone, password):
         department = db.session.scalar(db.select(Department).where(Department.code == department_code))
         if department is None:
             raise click.ClickException(f"no department with code {department_code!r}")
+    if phone:
+        try:
+            phone = phones.normalise(phone, current_app.config.get("DEFAULT_PHONE_REGION", "CN"))
+        except phones.InvalidPhone as exc:
+            raise click.ClickException(f"{phone!r} is not a phone number") from exc
     try:
         user = accounts.create_user(username, password, role, display_name, department, phone)
     except accounts.AccountError as exc:
