@@ -11,10 +11,11 @@ from twilio.base.exceptions import TwilioRestException
 from hotline.outbox import PermanentSendError
 from hotline.telephony.client import rest_client
 
-# Twilio answers 400 (and Prism 422) for a request that is wrong in itself: an invalid or
-# unsubscribed number (21211, 21610, ...). Auth (401/403), rate limits (429) and 5xx are
-# the account's or Twilio's trouble, so those messages wait and retry.
-_PERMANENT_STATUSES = frozenset({400, 422})
+# Refusals about the recipient itself: retrying cannot help. (21211 invalid To, 21214 To
+# unreachable, 21610 unsubscribed at the carrier, 21612 cannot route, 21614 not a mobile.)
+# Every other refusal, even a 4xx, may be our configuration (credentials, a bad callback
+# URL, a region not enabled) and would hit every message alike: those wait and retry.
+_PERMANENT_CODES = frozenset({21211, 21214, 21610, 21612, 21614})
 
 
 class TwilioSender:
@@ -31,7 +32,7 @@ class TwilioSender:
                 to=message.to, from_=self.from_number, body=message.body, **extra
             )
         except TwilioRestException as exc:
-            if exc.status in _PERMANENT_STATUSES:
+            if exc.code in _PERMANENT_CODES:
                 raise PermanentSendError(f"Twilio {exc.status} (code {exc.code}): {exc.msg}") from exc
             raise
         return created.sid

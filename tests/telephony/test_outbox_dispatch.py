@@ -132,6 +132,9 @@ def test_twilio_sender_passes_number_body_and_status_callback(app):
 @pytest.mark.parametrize(("status", "code", "outcome"), [
     (400, 21211, "failed"),  # invalid To: retrying cannot help
     (400, 21610, "failed"),  # the recipient unsubscribed at the carrier
+    (400, 21614, "failed"),  # not a mobile number
+    (400, 21609, "retry"),  # our status callback URL: a configuration error hits every message
+    (422, None, "retry"),
     (401, 20003, "retry"),  # our credentials: fixable, so the message waits
     (429, 20429, "retry"),
     (503, None, "retry"),
