@@ -1,0 +1,276 @@
+"""Console and API page latency on a generated database, against GET /healthz on the same server.
+
+Each page is requested in interleaved rounds (every page once per round, the baseline too),
+so the machine's noise falls on all of them alike; figures are medians and p95 of the rounds.
+"""
+
+import random
+import re
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+from sqlalchemy import event, func, select
+
+from bench import serve
+from bench.generate import BENCH_OPERATOR, BENCH_PASSWORD, BENCH_SUPERVISOR, app_engine_dispose, bench_app
+from hotline.extensions import db
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TARGET_MS = {100_000: 100, 1_000_000: 200}
+WORDS = ["空调", "预付款", "退款", "假货", "宽带", "健身年卡", "物业服务", "缺斤短两"]
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+# The pages whose slowest query gets an EXPLAIN in the report.
+EXPLAINED = ("search: phone tail", "search: words", "ticket page", "api: phone", "api: text")
+
+
+def target_for(n_tickets):
+    """100 ms at 100k tickets, 200 ms at 1M (and 100 ms below 100k)."""
+    return 200 if n_tickets >= 1_000_000 else 100
+
+
+def samples(url, n_numbers=60, seed=7):
+    """Real case numbers, phone tails and an API token from the database, for the requests."""
+    from hotline import accounts
+    from hotline.models import Caller, Ticket, User
+
+    app = bench_app(url)
+    rng = random.Random(seed)
+    with app.app_context():
+        max_id = db.session.scalar(select(func.max(Ticket.id))) or 0
+        ids = [rng.randint(1, max_id) for _ in range(n_numbers)]
+        numbers = list(db.session.scalars(select(Ticket.number).where(Ticket.id.in_(ids))))
+        rng.shuffle(numbers)
+        phones = list(db.session.scalars(select(Caller.phone).where(Caller.id.in_([rng.randint(1, 5000)
+                                                                                     for _ in range(40)]))))
+        supervisor = db.session.scalar(select(User).where(User.username == BENCH_SUPERVISOR))
+        token, _ = accounts.create_token(supervisor, "bench")
+        db.session.commit()
+    app_engine_dispose(app)
+    return {"numbers": numbers, "tails": [p[-4:] for p in phones], "phones": [p[3:] for p in phones],
+            "words": WORDS, "token": token}
+
+
+def pages(s):
+    """(name, path maker, uses the API token) for every page the brief names."""
+    def cycle(values):
+        it = iter(range(10**9))
+        return lambda: values[next(it) % len(values)]
+
+    num, tail, phone, word = cycle(s["numbers"]), cycle(s["tails"]), cycle(s["phones"]), cycle(s["words"])
+    return [
+        ("console: /", lambda: "/", False),
+        ("queue panel", lambda: "/queue/panel", False),
+        ("my cases", lambda: "/my", False),
+        ("search: phone tail", lambda: f"/search?q={tail()}", False),
+        ("search: words", lambda: f"/search?q={quote(word())}", False),
+        ("search: case number", lambda: f"/search?q={num()}", False),
+        ("ticket page", lambda: f"/tickets/{num()}", False),
+        ("api: phone", lambda: f"/api/v1/tickets?phone={phone()}", True),
+        ("api: text", lambda: f"/api/v1/tickets?text={quote(word())}", True),
+        ("api: ticket", lambda: f"/api/v1/tickets/{num()}", True),
+    ]
+
+
+def sign_in(http, base):
+    """Fetch the form, post it with its CSRF token; the session cookie stays in `http`."""
+    form = http.get(base + "/login", timeout=30)
+    match = CSRF.search(form.text)
+    data = {"username": BENCH_OPERATOR, "password": BENCH_PASSWORD}
+    if match:
+        data["csrf_token"] = match.group(1) or match.group(2)
+    done = http.post(base + "/login", data=data, allow_redirects=False, timeout=30)
+    if done.status_code != 302 or "/login" in done.headers.get("Location", ""):
+        raise RuntimeError(f"sign-in failed: {done.status_code}")
+
+
+def measure(base, s, rounds, time_limit):
+    """Interleaved rounds of every page plus /healthz; returns {name: {times, statuses}}."""
+    http = requests.Session()
+    sign_in(http, base)
+    api_headers = {"Authorization": f"Bearer {s['token']}", "Accept": "application/json"}
+    plan = [("baseline: /healthz", lambda: "/healthz", False)] + pages(s)
+    seen = {name: {"times": [], "statuses": {}, "path": None} for name, _, _ in plan}
+    missing = set()
+    deadline = time.monotonic() + time_limit
+    for r in range(rounds + 2):  # two warm-up rounds, not counted
+        for name, path_of, api in plan:
+            if name in missing:
+                continue
+            path = path_of()
+            start = time.perf_counter()
+            resp = http.get(base + path, headers=api_headers if api else None, allow_redirects=False, timeout=60)
+            elapsed = (time.perf_counter() - start) * 1000
+            entry = seen[name]
+            entry["path"] = entry["path"] or path
+            entry["statuses"][resp.status_code] = entry["statuses"].get(resp.status_code, 0) + 1
+            if resp.status_code == 404 and r == 0 and "ticket" not in name:
+                missing.add(name)  # the page is not built yet
+            if r >= 2:
+                entry["times"].append(elapsed)
+        if time.monotonic() > deadline:
+            break
+    return seen, missing
+
+
+def summarise(seen, missing, n_tickets):
+    """One row per page: median, p95, ratio to the baseline's median, target, verdict."""
+    base = serve.median(seen["baseline: /healthz"]["times"])
+    target = target_for(n_tickets)
+    rows = []
+    for name, entry in seen.items():
+        ok = sum(c for code, c in entry["statuses"].items() if code < 400)
+        med, p95 = serve.median(entry["times"]), serve.percentile(entry["times"], 95)
+        if name in missing or (entry["statuses"] and set(entry["statuses"]) == {404}):
+            verdict = "missing"
+        elif not ok:
+            verdict = "error " + "/".join(str(c) for c in sorted(entry["statuses"]))
+        elif name.startswith("baseline"):
+            verdict = "baseline"
+        else:
+            verdict = "PASS" if med < target else "MISS"
+        rows.append({
+            "page": name, "path": entry["path"], "n": len(entry["times"]),
+            "statuses": {str(k): v for k, v in sorted(entry["statuses"].items())},
+            "median_ms": _r(med), "p95_ms": _r(p95),
+            "ratio": _r(med / base) if med and base and verdict not in ("missing",) else None,
+            "target_ms": None if name.startswith("baseline") else target, "verdict": verdict,
+        })
+    return rows
+
+
+def _r(v):
+    return None if v is None else round(v, 1)
+
+
+class QueryLog:
+    """Every SQL statement a request runs, with its time: the slowest gets an EXPLAIN."""
+
+    def __init__(self, engine):
+        self.engine, self.items = engine, []
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, params, context, executemany):
+        conn.info["bench_t0"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, params, context, executemany):
+        self.items.append(((time.perf_counter() - conn.info.pop("bench_t0")) * 1000, statement, params))
+
+    def take(self):
+        items, self.items = self.items, []
+        return items
+
+
+def inspect_pages(url, s, rows, profile_dir, label):
+    """In-process, for every page: its queries (count, SQL time, slowest); EXPLAIN of the heavy
+    pages' slowest query; a pyinstrument profile of any page that missed its target."""
+    app = bench_app(url, SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
+    client = app.test_client()
+    api_headers = {"Authorization": f"Bearer {s['token']}", "Accept": "application/json"}
+    found, plans, profiles = {}, {}, []
+    with app.app_context():
+        log = QueryLog(db.engine)
+        _client_sign_in(client)
+        for name, _path_of, api in pages(s):
+            row = next(r for r in rows if r["page"] == name)
+            if row["verdict"] == "missing" or row["verdict"].startswith("error"):
+                continue
+            path = row["path"]
+            log.take()
+            client.get(path, headers=api_headers if api else None)
+            queries = log.take()
+            slowest = max(queries, key=lambda q: q[0]) if queries else None
+            found[name] = {"queries": len(queries), "sql_ms": _r(sum(q[0] for q in queries)),
+                           "slowest_ms": _r(slowest[0]) if slowest else None,
+                           "slowest_sql": _short(slowest[1]) if slowest else None}
+            if slowest and name in EXPLAINED:
+                plans[name] = explain(db.engine, slowest[1], slowest[2])
+            if row["verdict"] == "MISS":
+                profiles.append(_profile(client, path, api_headers if api else None, profile_dir, label, name))
+        db.session.remove()
+    app_engine_dispose(app)
+    return found, plans, [p for p in profiles if p]
+
+
+def _client_sign_in(client):
+    form = client.get("/login")
+    match = CSRF.search(form.get_data(as_text=True))
+    data = {"username": BENCH_OPERATOR, "password": BENCH_PASSWORD}
+    if match:
+        data["csrf_token"] = match.group(1) or match.group(2)
+    client.post("/login", data=data)
+
+
+def _short(sql, limit=600):
+    sql = " ".join(sql.split())
+    return sql if len(sql) <= limit else sql[:limit] + " …"
+
+
+def explain(engine, statement, params):
+    """The database's plan for one statement (EXPLAIN ANALYZE on PostgreSQL)."""
+    pg = engine.dialect.name == "postgresql"
+    prefix = "EXPLAIN (ANALYZE, COSTS OFF) " if pg else "EXPLAIN QUERY PLAN "
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute(prefix + statement, params)
+        lines = [row[0] if pg else f"{'  ' * _depth(row)}{row[-1]}" for row in cur.fetchall()]
+        return [_short(statement, 400)] + lines[:40]
+    except Exception as exc:  # a plan is a courtesy; the figures stand without it
+        return [_short(statement, 400), f"(EXPLAIN failed: {exc})"]
+    finally:
+        raw.rollback()
+        raw.close()
+
+
+def _depth(row):
+    return 0 if len(row) < 4 or not row[1] else 1
+
+
+def _profile(client, path, headers, profile_dir, label, name):
+    """A pyinstrument text profile of 5 requests to a page that missed its target."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        return None
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(5):
+        client.get(path, headers=headers)
+    profiler.stop()
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{label}-{name}".lower()).strip("-")
+    out = profile_dir / f"profile-{slug}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+    return str(out.relative_to(RESULTS.parent.parent))
+
+
+def run(backend, n_tickets, quick=False, log=print, profile_dir=RESULTS):
+    """Generate `n_tickets` into a fresh database, serve it with gunicorn, time every page."""
+    from bench.generate import check, generate
+
+    rounds, limit = (5, 40) if quick else (30, 240)
+    if quick:  # a smoke's profiles would overwrite the committed ones
+        profile_dir = Path(tempfile.gettempdir()) / "hotline-bench-profiles"
+    label = f"{backend}-{n_tickets // 1000}k"
+    with serve.fresh_database(backend, f"console{n_tickets // 1000}k") as url:
+        log(f"[console {label}] generating {n_tickets:,} tickets")
+        gen = generate(url, n_tickets, log=log)
+        gen["check"] = check(url)
+        s = samples(url)
+        log(f"[console {label}] timing pages ({rounds} rounds)")
+        with serve.gunicorn("wsgi:app", url, workers=2) as server:
+            seen, missing = measure(server.base, s, rounds, limit)
+            server_errors = server.errors()
+        rows = summarise(seen, missing, n_tickets)
+        log(f"[console {label}] queries, plans and profiles")
+        queries, plans, profiles = inspect_pages(url, s, rows, profile_dir, label)
+    for row in rows:
+        row.update(queries.get(row["page"], {}))
+    return {"backend": backend, "tickets": n_tickets, "generate": gen, "rounds": rounds,
+            "target_ms": target_for(n_tickets), "pages": rows, "plans": plans, "profiles": profiles,
+            "server_errors": sum(ln.startswith("Traceback") for ln in server_errors),
+            "server_error_sample": sorted({e[:300] for e in server_errors if "Error: " in e})[:5]}

@@ -1,0 +1,173 @@
+"""What every benchmark shares: a fresh database, the app under gunicorn on 127.0.0.1, timing."""
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105 (a throwaway local server)
+TWILIO_TOKEN = "bench-twilio-token"  # noqa: S105
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_available():
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def fresh_database(backend, label):
+    """A new empty database (SQLite file in a temp dir, or a PostgreSQL database), removed after."""
+    if backend == "sqlite":
+        tmp = tempfile.mkdtemp(prefix=f"hotline-bench-{label}-")
+        try:
+            yield f"sqlite:///{tmp}/bench.sqlite"
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return
+    import psycopg
+
+    name = f"hotline_bench_{label}_{datetime.now():%Y%m%d%H%M%S}_{os.getpid()}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def server_env(url, port, **extra):
+    env = dict(os.environ)
+    env.update(
+        HOTLINE_CONFIG="production",
+        SECRET_KEY=SECRET_KEY,
+        DATABASE_URL=url,
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
+        TWILIO_ACCOUNT_SID="",
+        SESSION_COOKIE_SECURE="0",
+        HOTLINE_INSTANCE_DIR=tempfile.gettempdir() + "/hotline-bench-instance",
+        OPENING_HOURS="00:00-24:00",
+        OPEN_ON_HOLIDAYS="1",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception): ")
+
+
+class Server:
+    """A running gunicorn: its base URL, and the errors it logged."""
+
+    def __init__(self, base, log):
+        self.base, self.log = base, log
+
+    def errors(self):
+        """Tracebacks and ERROR lines the app logged so far (a 500 leaves one)."""
+        self.log.seek(0)
+        lines = self.log.read().decode(errors="replace").splitlines()
+        return [ln for ln in lines if ln.startswith(("ERROR:", "Traceback")) or "[ERROR]" in ln
+                or _EXCEPTION_LINE.match(ln)]
+
+
+@contextlib.contextmanager
+def gunicorn(target, url, workers=2, threads=1, **extra_env):
+    """`target` (e.g. wsgi:app) under gunicorn on a free loopback port; yields a Server."""
+    port = free_port()
+    cmd = [
+        str(Path(sys.executable).parent / "gunicorn"), target,
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+        "--log-level", "warning", "--backlog", "256", "--timeout", "60",
+    ]
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(url, port, **extra_env), stdout=log, stderr=log)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_up(base, proc, log)
+            yield Server(base, log)
+        finally:
+            _stop(proc)
+
+
+def _stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def _wait_up(base, proc, log, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"gunicorn exited: {log.read().decode(errors='replace')[-2000:]}")
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2).read()  # noqa: S310 (loopback only)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers, even if not with 200 (e.g. the baseline app has no /healthz)
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start within 30 s")
+
+
+def percentile(values, p):
+    """The p-th percentile (nearest rank) of `values`."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def machine():
+    """Cores, memory and the commit, for the results file."""
+    mem_kb = 0
+    with contextlib.suppress(OSError), open("/proc/meminfo") as f:
+        mem_kb = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
+    return {"cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
+            "python": sys.version.split()[0]}
+
+
+def git_commit():
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or "unknown", bool(dirty.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        return "unknown", False
