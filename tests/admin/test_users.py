@@ -152,3 +152,12 @@ def test_admin_pages_refuse_other_roles(client, make_user, login):
     assert client.get("/admin/users").status_code == 403
     assert client.post("/admin/users/new", data=_new_user_form()).status_code == 403
     assert _user("li.na") is None
+
+
+def test_names_are_escaped(client, admin):
+    user = accounts.create_user("<b>x</b>", PASSWORD, Role.OPERATOR, display_name="<i>d</i>")
+    db.session.commit()
+    for path in ("/admin/users", f"/admin/users/{user.id}/edit", f"/admin/users/{user.id}/password"):
+        page = client.get(path).get_data(as_text=True)
+        assert "<b>x</b>" not in page and "<i>d</i>" not in page, path
+        assert "&lt;b&gt;x&lt;/b&gt;" in page, path
