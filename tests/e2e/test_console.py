@@ -64,3 +64,34 @@ def test_queue_refreshes_without_reload(live_server, browser_page, browser_error
         page.select_option('[data-testid="availability"]', "available")  # submits itself
     expect(page.locator('[data-testid="availability"]')).to_have_value("available")
     assert browser_errors == []
+
+
+def test_the_case_opens_when_a_call_connects_to_the_operator(live_server, browser_page, browser_errors, sign_in):
+    from sqlalchemy import select
+
+    from hotline import tickets
+    from hotline.extensions import db
+    from hotline.models import Channel, Contact, Direction, User
+    from hotline.timeutil import now
+
+    live_server.create_user("operator", "op1")
+    page = browser_page
+    sign_in(page, "op1")
+    expect(page.locator("#queue-panel")).to_be_visible()
+
+    with live_server.app.app_context():
+        operator = db.session.scalar(select(User).where(User.username == "op1"))
+        caller = tickets.find_or_create_caller("+8613811112222")
+        ticket = tickets.open_ticket(Channel.VOICE, caller=caller)
+        db.session.add(Contact(channel=Channel.VOICE, direction=Direction.INBOUND, caller=caller, ticket=ticket,
+                               from_number=caller.phone, queued_at=now(), answered_at=now(), answered_by=operator))
+        db.session.commit()
+        number = ticket.number
+
+    page.wait_for_url(re.compile(f"/tickets/{number}$"), timeout=8_000)
+    expect(page.locator("#caller-phone")).to_have_text("138****2222")
+    # Once per call: going back to the queue during the call does not drag the operator back.
+    page.click("#nav-queue")
+    page.wait_for_timeout(3_500)
+    assert page.url.endswith("/")
+    assert browser_errors == []
