@@ -1,0 +1,69 @@
+"""POST /api/v1/suggest: bearer tokens, roles, the answer's shape, and bad input."""
+
+import pytest
+
+from hotline.models import Role
+
+URL = "/api/v1/suggest"
+
+
+def test_no_token_or_a_wrong_one_is_401_json(client):
+    assert client.post(URL, json={"text": "空调不制冷"}).status_code == 401
+    response = client.post(URL, json={"text": "空调不制冷"}, headers={"Authorization": "Bearer hl_nope"})
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "unauthorized"
+
+
+def test_department_staff_are_refused(client, bearer):
+    response = client.post(URL, json={"text": "空调不制冷"}, headers=bearer(Role.DEPARTMENT))
+    assert response.status_code == 403
+    assert response.get_json()["error"] == "forbidden"
+
+
+@pytest.mark.parametrize("role", [Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN])
+def test_staff_get_the_suggestion_with_names_and_reasons(client, bearer, role):
+    response = client.post(URL, json={"text": "格力空调买了一周就不制冷了，要求换货"}, headers=bearer(role))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["kind"]["value"] == "complaint"
+    assert "换货" in body["kind"]["reason"]
+    assert body["category"]["code"] == "G01"
+    assert (body["category"]["name_zh"], body["category"]["name_en"]) == ("家用电器", "Household appliances")
+    assert body["category"]["reason"] == "matched 空调, 不制冷"
+    assert body["problem_type"]["code"] == "P01"
+    assert body["problem_type"]["name_zh"] == "质量"
+    assert body["referral"] is None
+
+
+def test_out_of_scope_words_give_a_referral(client, bearer):
+    body = client.post(URL, json={"text": "包工头拖欠工资半年了"}, headers=bearer()).get_json()
+    assert body["referral"]["key"] == "12333"
+    assert "工资" in body["referral"]["reason"]
+
+
+def test_the_view_declares_its_roles(app):
+    view = app.view_functions["intake_api.suggest"]
+    assert view.allowed_roles == frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "field"),
+    [
+        ({"data": "text=空调", "content_type": "application/x-www-form-urlencoded"}, 400, "body"),
+        ({"data": "{not json", "content_type": "application/json"}, 400, "body"),
+        ({"json": ["空调"]}, 400, "body"),
+        ({"json": {}}, 422, "text"),
+        ({"json": {"text": "   "}}, 422, "text"),
+        ({"json": {"text": 12315}}, 422, "text"),
+        ({"json": {"text": None}}, 422, "text"),
+        ({"json": {"text": "空" * 10_001}}, 422, "text"),
+    ],
+)
+def test_bad_input_is_a_clear_4xx_naming_the_field(client, bearer, kwargs, status, field):
+    response = client.post(URL, headers=bearer(), **kwargs)
+    assert response.status_code == status
+    assert response.get_json()["field"] == field
+
+
+def test_the_longest_text_allowed_is_answered(client, bearer):
+    assert client.post(URL, json={"text": "空调" * 5_000}, headers=bearer()).status_code == 200
