@@ -27,6 +27,13 @@ def flashes(response):
     return response.get_data(as_text=True)
 
 
+def english(user):
+    """The messages are asserted in English whatever the default UI language is."""
+    user.locale = "en"
+    db.session.commit()
+    return user
+
+
 def test_queue_panel_offers_answer_buttons_to_operators(phone, call_clock, make_user, login, client):
     caller = queued_call(phone)
     login(make_user(phone=OPERATOR_PHONE))
@@ -38,7 +45,7 @@ def test_queue_panel_offers_answer_buttons_to_operators(phone, call_clock, make_
 
 def test_operator_without_a_phone_is_told_and_the_call_keeps_waiting(phone, call_clock, make_user, login, client):
     caller = queued_call(phone)
-    login(make_user(phone=None))
+    login(english(make_user(phone=None)))
     page = client.post("/calls/answer-next", follow_redirects=True)
     assert "no phone number registered" in flashes(page)
     contact = contact_of(caller)
@@ -57,7 +64,7 @@ class FailingCalls:
 def test_a_twilio_error_leaves_the_caller_queued(phone, call_clock, make_user, login, client, monkeypatch):
     monkeypatch.setattr(callcontrol, "call_control", lambda config: callcontrol.TwilioCallControl(FailingCalls()))
     caller = queued_call(phone)
-    operator = make_user(phone=OPERATOR_PHONE)
+    operator = english(make_user(phone=OPERATOR_PHONE))
     login(operator)
     page = client.post(f"/calls/{contact_of(caller).id}/answer", follow_redirects=True)
     assert "Twilio could not put the call through" in flashes(page)
@@ -79,14 +86,14 @@ def test_answer_next_takes_the_longest_waiting_call(phone, call_clock, make_user
 
 
 def test_nothing_to_answer(make_user, login, client, call_clock):
-    login(make_user(phone=OPERATOR_PHONE))
+    login(english(make_user(phone=OPERATOR_PHONE)))
     assert "No call is waiting" in flashes(client.post("/calls/answer-next", follow_redirects=True))
 
 
 def test_an_abandoned_call_cannot_be_answered(phone, call_clock, make_user, login, client):
     caller = queued_call(phone)
     caller.leave_queue("hangup", 3)
-    login(make_user(phone=OPERATOR_PHONE))
+    login(english(make_user(phone=OPERATOR_PHONE)))
     page = client.post(f"/calls/{contact_of(caller).id}/answer", follow_redirects=True)
     assert "no longer waiting" in flashes(page)
     assert contact_of(caller).answered_at is None
@@ -141,7 +148,7 @@ def test_supervisor_blocks_and_unblocks_a_number(phone, call_clock, make_user, l
 
 
 def test_block_list_refuses_bad_numbers_and_non_supervisors(make_user, login, client, app):
-    login(make_user(role=Role.SUPERVISOR))
+    login(english(make_user(role=Role.SUPERVISOR)))
     refused = client.post("/calls/blocklist", data={"phone": "not a number", "reason": "x"})
     assert refused.status_code == 400 and "not a phone number" in refused.get_data(as_text=True)
     assert db.session.scalar(select(Caller)) is None
