@@ -112,6 +112,8 @@ def test_the_case_page_shows_the_reply_form_and_sent_messages(client, operator, 
     assert f"/outbox/tickets/{ticket.number}/reply" in page
     assert page.count('data-testid="sms-message"') == 1
     assert 'id="sms-segment-hint"' in page
+    textarea = page.split('id="sms-reply-body"')[0].rsplit("<textarea", 1)[1]
+    assert "maxlength" not in textarea  # the browser must not cut a long paste silently
 
 
 # --- failed messages ----------------------------------------------------------------------
