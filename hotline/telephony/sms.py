@@ -24,7 +24,7 @@ from hotline.tickets import find_or_create_caller, open_ticket
 bp = Blueprint("sms", __name__)
 log = logging.getLogger("hotline.sms")
 
-_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
+_SID = re.compile(r"[A-Za-z0-9]{2,64}")
 MAX_MEDIA = 10  # Twilio delivers at most ten media per MMS
 JOIN_WINDOW = timedelta(hours=24)
 
@@ -35,7 +35,7 @@ def incoming():
     """A caller's text: recorded once per MessageSid; replies are queued, TwiML stays empty."""
     form = request.form
     sid, sender = form.get("MessageSid", ""), form.get("From", "")
-    if not _SID.match(sid) or not sender:
+    if not _SID.fullmatch(sid) or not sender:
         log.warning("sms webhook: missing or malformed MessageSid/From, ignored")
         abort(400)
     try:
@@ -54,7 +54,7 @@ def status():
     """Twilio's delivery report for a message the outbox sent; unknown SIDs change nothing."""
     form = request.form
     sid, state = form.get("MessageSid", ""), form.get("MessageStatus", "").strip().lower()
-    if not _SID.match(sid) or not state or len(state) > 32:
+    if not _SID.fullmatch(sid) or not state or len(state) > 32:
         log.warning("sms status callback: missing or malformed MessageSid/MessageStatus")
         abort(400)
     outbox.apply_status(sid, state, form.get("ErrorCode", "")[:16] or None)
