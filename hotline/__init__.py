@@ -41,8 +41,14 @@ def _register_features(app):
     """Feature packages hang off the core; imported here so the core never imports them
     at module level."""
     from followup.cli import followup_cli
+    from intake.api import bp as intake_api_bp
+    from intake.views import bp as intake_bp
 
     app.cli.add_command(followup_cli)
+    app.register_blueprint(intake_bp, url_prefix="/intake")
+    app.register_blueprint(intake_api_bp, url_prefix="/api/v1")
+    # Bearer-token API, like hotline.api: no cookies, so no CSRF.
+    csrf.exempt(intake_api_bp)
 
 
 def _require_secret_key(app):

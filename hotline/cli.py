@@ -65,10 +65,10 @@ def unlock(username):
 
 @hotline_cli.command("seed")
 def seed():
-    """Load the default reference data (categories) where missing."""
-    from hotline.seeds import seed_categories
+    """Load the default reference data (categories, suggestion rules) where missing."""
+    from hotline.seeds import seed_reference_data
 
-    added = seed_categories()
+    added = seed_reference_data()
     db.session.commit()
     click.echo(f"reference data: {added} rows added")
 

@@ -23,8 +23,8 @@ from hotline.models import (
     TicketStatus,
     User,
 )
-from hotline.seeds import seed_categories
-from hotline.timeutil import now
+from hotline.seeds import seed_reference_data
+from hotline.timeutil import clock_at, now
 
 DEMO_USERS = [
     ("admin", "admin-demo-pass", Role.ADMIN, "系统管理员", None),
@@ -73,7 +73,7 @@ PATHS = {
 
 def seed_demo(n_cases=40):
     """Create the demo world unless it exists; returns the demo logins."""
-    seed_categories()
+    seed_reference_data()
     departments = _seed_departments()
     users = _seed_users(departments)
     if db.session.scalar(select(func.count(Ticket.id))) == 0:
@@ -119,19 +119,21 @@ def _seed_cases(n_cases, users, departments):
         caller.name = caller.name or rng.choice(["陈女士", "刘先生", "赵女士", "孙先生", "周女士"])
         channel = rng.choice([Channel.VOICE, Channel.VOICE, Channel.SMS])
         status = rng.choice(STATUSES) if kind != "consultation" else TicketStatus.ANSWERED
-        ticket = tickets.open_ticket(
-            channel, caller=caller, actor=None, kind=TicketKind(kind),
-            facts=facts, demand=demand, respondent_name=respondent,
-            category=codes.get(cat), problem_type=problems.get(prob),
-            assigned_to=operators[i % 2], summary=facts[:30],
-        )
-        ticket.created_at = now() - timedelta(hours=rng.randrange(1, 24 * 20))
-        _add_contact(ticket, caller, channel, operators[i % 2], rng)
+        opened = now() - timedelta(hours=rng.randrange(1, 24 * 20))
+        with clock_at(opened):
+            ticket = tickets.open_ticket(
+                channel, caller=caller, actor=None, kind=TicketKind(kind),
+                facts=facts, demand=demand, respondent_name=respondent,
+                category=codes.get(cat), problem_type=problems.get(prob),
+                assigned_to=operators[i % 2], summary=facts[:30],
+            )
+            _add_contact(ticket, caller, channel, operators[i % 2], rng)
         path = [TicketStatus.ANSWERED] if status == TicketStatus.ANSWERED else PATHS[status]
-        for step in path:
+        for step_no, step in enumerate(path, start=1):
             if step == TicketStatus.FORWARDED:
                 ticket.department = departments[f"MS0{1 + i % 3}"]
-            tickets.change_status(ticket, step, actor=operators[i % 2])
+            with clock_at(opened + timedelta(hours=6 * step_no)):
+                tickets.change_status(ticket, step, actor=operators[i % 2])
 
 
 def _add_contact(ticket, caller, channel, operator, rng):

@@ -73,3 +73,11 @@ def seed_categories():
             added += 1
     db.session.flush()
     return added
+
+
+def seed_reference_data():
+    """Every default a deployment starts from; features add theirs here (imported late so
+    the core does not depend on them at import time)."""
+    from intake.rules import seed_suggestion_rules
+
+    return seed_categories() + seed_suggestion_rules()

@@ -97,3 +97,29 @@ def test_optimistic_version_detects_a_concurrent_edit(app, create_ticket):
     ticket.facts = "my edit"
     with pytest.raises(StaleDataError):
         db.session.flush()
+
+
+def test_back_dated_history_carries_the_time_each_step_happened(app):
+    from datetime import datetime
+
+    from hotline.timeutil import clock_at
+
+    with clock_at(datetime(2025, 9, 30, 2, 0)):
+        ticket = tickets.open_ticket(Channel.VOICE)
+    with clock_at(datetime(2025, 10, 9, 1, 0)):
+        tickets.change_status(ticket, TicketStatus.ACCEPTED)
+    db.session.commit()
+    assert ticket.created_at == datetime(2025, 9, 30, 2, 0)
+    assert ticket.number.startswith("20250930-")  # the local date of receipt
+    assert [e.at for e in ticket.events] == [datetime(2025, 9, 30, 2, 0), datetime(2025, 10, 9, 1, 0)]
+
+
+def test_demo_timelines_run_forward_in_time(app):
+    from hotline.demo import seed_demo
+    from hotline.models import Ticket
+
+    seed_demo(n_cases=12)
+    db.session.commit()
+    for ticket in db.session.scalars(select(Ticket)):
+        times = [e.at for e in ticket.events]
+        assert times == sorted(times) and times[0] == ticket.created_at, ticket.number
