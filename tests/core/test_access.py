@@ -76,7 +76,7 @@ def _requests(app, values):
             yield rule, method, _url(rule, values)
 
 
-def _client_for(app, role, tokens):
+def _client_for(app, role):
     client = app.test_client()
     response = client.post("/login", data={"username": f"walk-{role.value}", "password": PASSWORD})
     assert response.status_code == 302, f"walk-{role.value} could not sign in"
@@ -130,7 +130,7 @@ def _refusal_offenders(app, client, role, tokens, values):
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 def test_each_role_is_refused_what_it_is_not_allowed(world, role):
     app, tokens, values = world
-    offenders, checked = _refusal_offenders(app, _client_for(app, role, tokens), role, tokens, values)
+    offenders, checked = _refusal_offenders(app, _client_for(app, role), role, tokens, values)
     assert not offenders, f"{role.value} must get 403 from:\n  " + "\n  ".join(offenders)
     if role != Role.ADMIN:
         assert checked, f"nothing is closed to {role.value}? the walk found no refused route"
@@ -144,7 +144,7 @@ def test_the_walk_catches_a_view_that_declares_roles_but_lets_anyone_in(world):
 
     leaky.allowed_roles = frozenset({Role.ADMIN})  # declared, but nothing enforces it
     app.add_url_rule("/leaky/<int:item_id>", "leaky", leaky, methods=["GET", "POST"])
-    client = _client_for(app, Role.OPERATOR, tokens)
+    client = _client_for(app, Role.OPERATOR)
     offenders, _checked = _refusal_offenders(app, client, Role.OPERATOR, tokens, values)
     assert offenders == ["GET /leaky/1 (leaky) -> 200", "POST /leaky/1 (leaky) -> 200"]
 
@@ -183,8 +183,8 @@ def test_twilio_webhooks_refuse_unsigned_requests(world, signature):
 
 
 def test_a_signed_in_session_does_not_open_twilio_webhooks(world):
-    app, tokens, values = world
-    client = _client_for(app, Role.ADMIN, tokens)
+    app, _tokens, values = world
+    client = _client_for(app, Role.ADMIN)
     for rule, method, url in _requests(app, values):
         if url.startswith(TWILIO_PREFIX):
             assert client.open(url, method=method).status_code == 403, rule.endpoint
@@ -194,7 +194,7 @@ def test_a_signed_in_session_does_not_open_twilio_webhooks(world):
 def test_allowed_roles_never_get_a_server_error_on_empty_input(world, role):
     """Empty forms and dummy ids are bad input: a 4xx or a re-shown form, never a 500."""
     app, tokens, values = world
-    client = _client_for(app, role, tokens)
+    client = _client_for(app, role)
     offenders = []
     # Signing out last, so the walk keeps its session.
     walk = sorted(_requests(app, values), key=lambda item: item[0].endpoint == "auth.logout")
