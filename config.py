@@ -57,6 +57,8 @@ class Config:
     # Outbox: retry with exponential backoff, then give up and show it to supervisors.
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
     OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
+    # A row a crashed dispatcher left "sending" this long goes back to the queue.
+    OUTBOX_STALE_SECONDS = int(os.environ.get("OUTBOX_STALE_SECONDS", "300"))
 
     HOTLINE_TIMEZONE = os.environ.get("HOTLINE_TIMEZONE", "Asia/Shanghai")
     DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "CN")

@@ -51,6 +51,10 @@ EVENT = {
     "field": _l("Field changed"),
     "note": _l("Note"),
     "contact": _l("Contact"),
+    "voicemail": _l("Voicemail"),
+    "callback_requested": _l("Call back requested"),
+    "callback_done": _l("Callback done"),
+    "sms_reply": _l("SMS reply"),
 }
 FIELD = {
     "status": _l("Status"),

@@ -74,7 +74,8 @@ def waiting_calls():
             Contact.abandoned_at.is_(None),
             Contact.ended_at.is_(None),
         )
-        .options(selectinload(Contact.caller))
+        # A call reserved by an operator whose phone is ringing stays listed, shown as ringing.
+        .options(selectinload(Contact.caller), selectinload(Contact.answered_by))
         .order_by(Contact.queued_at, Contact.id)
         .limit(QUEUE_LIMIT)
     )

@@ -85,3 +85,14 @@ def test_admins_cannot_set_availability(client, signed_in):
 def test_console_needs_sign_in(client):
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_call_ringing_an_operator_shows_who_and_offers_no_answer_button(client, signed_in, make_call, make_user):
+    signed_in(Role.OPERATOR)
+    colleague = make_user(role=Role.OPERATOR, username="li")
+    make_call(phone="+8613811112222", answered_by=colleague)
+    make_call(phone="+8613933334444")
+    html = client.get("/queue/panel").get_data(as_text=True)
+    assert html.count('data-testid="waiting-call"') == 2
+    assert html.count('data-testid="call-ringing"') == 1 and "li" in html
+    assert html.count('data-testid="answer-call"') == 1
