@@ -5,6 +5,7 @@ import os
 from urllib.parse import urlencode
 
 import pytest
+from flask import g
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
@@ -71,6 +72,14 @@ def _truncate_all():
     db.session.commit()
 
 
+def _forget_previous_request():
+    """Tests keep one app context pushed (so they can use db.session between requests), and
+    Flask reuses it for every request, so `g` would carry the last request's signed-in user and
+    locale into the next one. A real server starts each request with an empty `g`."""
+    for name in list(g):
+        g.pop(name)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     return request.param
@@ -83,6 +92,7 @@ def app_factory(backend):
 
     def build(**overrides):
         app = create_app(make_config(backend, **overrides))
+        app.before_request(_forget_previous_request)
         with app.app_context():
             _prepare_schema(app, backend)
         made.append(app)

@@ -1,24 +1,10 @@
 """Fixtures for the admin pages: a signed-in admin, a department, audit lookups."""
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import AuditLog, Department, Role
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_user(app):
-    """Forget the signed-in user between requests.
-
-    The `app` fixture keeps one app context pushed, so Flask's `g` (where Flask-Login caches
-    the user) would carry one request's user into the next, even for another client.
-    """
-
-    @app.before_request
-    def _forget_user():
-        g.pop("_login_user", None)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask import g
 from freezegun import freeze_time
 from sqlalchemy import select
 
@@ -16,16 +15,6 @@ from tests.conftest import PASSWORD
 ENGLISH = {"Accept-Language": "en"}
 GENERIC_FAILURE = "Sign-in failed: wrong username or password, or the account is locked."
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_user(app):
-    """The `app` fixture keeps one app context pushed, so Flask's `g` would carry a signed-in
-    user from one request (or client) into the next; forget it as production does."""
-
-    @app.before_request
-    def _forget_user():
-        g.pop("_login_user", None)
 
 
 def _sign_in(client, username, password=PASSWORD, **kwargs):
