@@ -23,7 +23,7 @@ TARGET_MS = {100_000: 100, 1_000_000: 200}
 WORDS = ["空调", "预付款", "退款", "假货", "宽带", "健身年卡", "物业服务", "缺斤短两"]
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 # The pages whose slowest query gets an EXPLAIN in the report.
-EXPLAINED = ("search: phone tail", "search: words", "ticket page", "api: phone", "api: text")
+EXPLAINED = ("console: /", "queue panel", "search: phone tail", "search: words", "ticket page", "api: phone", "api: text")
 
 
 def target_for(n_tickets):
