@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from hotline.extensions import db
 from hotline.models import Caller, Ticket
+from tests.api.conftest import CheckedClient
 
 GOOD = {"phone": "138 1234 1234", "kind": "complaint", "facts": "空调不制冷，商家拒绝退货"}
 HUGE = "x" * 100_000
@@ -177,3 +178,13 @@ def test_the_longest_allowed_values_are_stored(operator_api):
     response = operator_api.post("/api/v1/tickets", json=body)
     assert response.status_code == 201
     assert len(response.json["facts"]) == 10_000
+
+
+def test_a_body_over_the_upload_limit_is_a_json_413(app_factory, spec, make_user, token_for):
+    small = app_factory(MAX_CONTENT_LENGTH=1000)
+    with small.app_context():
+        plain = token_for(make_user())
+        client = CheckedClient(small.test_client(), spec, plain)
+        response = client.post("/api/v1/tickets", json={**GOOD, "facts": "x" * 2000})
+    assert response.status_code == 413
+    assert response.json["error"] == "Request Entity Too Large"
