@@ -90,8 +90,10 @@ def _select_locale():
 
 
 def _enable_sqlite_pragmas(app):
-    """WAL lets the scheduler write while the web server reads; SQLite ignores
-    foreign keys unless asked."""
+    """WAL lets the scheduler write while the web server reads; SQLite ignores foreign keys
+    unless asked. And pysqlite's own transaction handling is switched off for SQLAlchemy's:
+    left alone it starts no transaction before a SAVEPOINT, so a savepoint released before
+    the first write commits at once and a later rollback cannot undo it."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     from sqlalchemy import event
@@ -101,12 +103,19 @@ def _enable_sqlite_pragmas(app):
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=5000")
             if app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:"):
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            # IMMEDIATE takes the write lock up front: two webhooks that read then write
+            # wait for each other (busy_timeout) instead of failing on a lock upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _register_blueprints(app):

@@ -22,6 +22,8 @@ class Contact(Timestamped, db.Model):
     __table_args__ = (
         Index("ix_contacts_channel_created", "channel", "created_at"),
         Index("ix_contacts_answered_by", "answered_by_id", "answered_at"),
+        # The live queue: voice calls not yet ended, by when they were queued.
+        Index("ix_contacts_queue", "channel", "ended_at", "queued_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
@@ -18,7 +18,20 @@ class Department(Timestamped, db.Model):
     region: Mapped[str | None] = mapped_column(String(100))
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     description: Mapped[str | None] = mapped_column(Text)
+    working_hours: Mapped[str | None] = mapped_column(String(100))  # e.g. "08:30-17:30"
+    # Its leads (users with department_lead) are told when a case runs late; by SMS too if set.
+    sms_lead: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    categories = relationship("Category", secondary="department_categories")
+
+
+department_categories = Table(
+    "department_categories",
+    db.metadata,
+    Column("department_id", ForeignKey("departments.id"), primary_key=True),
+    Column("category_id", ForeignKey("categories.id"), primary_key=True),
+)
 
 
 class CategoryGroup(enum.StrEnum):
@@ -43,6 +56,9 @@ class Category(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Category-specific intake questions, data not code:
+    # [{"code": "operator_first", "zh": "...", "en": "...", "type": "date|text|yesno", "required": false}]
+    questions: Mapped[list | None] = mapped_column(JSON)
 
     parent = relationship("Category", remote_side=[id])
 

@@ -33,6 +33,7 @@ class User(UserMixin, Timestamped, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[Role] = enum_column(Role)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    department_lead: Mapped[bool] = mapped_column(Boolean, default=False)  # told of late cases
     # The operator's own phone, which Twilio rings to bridge a queued caller.
     phone: Mapped[str | None] = mapped_column(String(32))
     availability: Mapped[Availability] = enum_column(Availability, default=Availability.AWAY)

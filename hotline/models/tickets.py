@@ -1,14 +1,15 @@
 """Tickets (cases), their append-only history, and the case-number counter."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, event
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
 from hotline.models.base import Timestamped, created_at_column, enum_column
+from hotline.models.intake import IdentityLevel, RejectGround
 
 
 class TicketKind(enum.StrEnum):
@@ -23,6 +24,14 @@ class Channel(enum.StrEnum):
     SMS = "sms"
     WEB = "web"
     API = "api"
+
+
+class CaseResult(enum.StrEnum):
+    MEDIATED = "mediated"
+    MEDIATION_FAILED = "mediation_failed"  # the consumer is told of court and arbitration
+    TERMINATED = "terminated"
+    CASE_OPENED = "case_opened"  # reports: an investigation was opened
+    CASE_NOT_OPENED = "case_not_opened"
 
 
 class TicketStatus(enum.StrEnum):
@@ -101,6 +110,42 @@ class Ticket(Timestamped, db.Model):
     respondent_address: Mapped[str | None] = mapped_column(Text)
     respondent_region: Mapped[str | None] = mapped_column(String(100))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    # Intake: the purchase, e-commerce details, answers to category-specific questions.
+    purchase_date: Mapped[date | None] = mapped_column(Date)
+    platform: Mapped[str | None] = mapped_column(String(100))
+    seller: Mapped[str | None] = mapped_column(String(200))
+    order_number: Mapped[str | None] = mapped_column(String(100))
+    answers: Mapped[dict | None] = mapped_column(JSON)
+    answer: Mapped[str | None] = mapped_column(Text)  # a consultation answered on the spot
+    # The complainant or named reporter as given on the form (may differ from the calling number).
+    complainant_name: Mapped[str | None] = mapped_column(String(120))
+    complainant_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    complainant_address: Mapped[str | None] = mapped_column(Text)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # keyed hash only
+    id_number_masked: Mapped[str | None] = mapped_column(String(18))
+    identity_level: Mapped[IdentityLevel] = enum_column(IdentityLevel, default=IdentityLevel.NONE)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A named reporter who asked that only intake staff and supervisors see who they are.
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reject_ground: Mapped[RejectGround | None] = enum_column(RejectGround, nullable=True)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    linked_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # complaint <-> report
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+    # Routing and results.
+    routed_by_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rules.id"))
+    routed_rule_version: Mapped[int | None] = mapped_column(Integer)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral_entries.id"))
+    forwarded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    result: Mapped[CaseResult | None] = enum_column(CaseResult, nullable=True)
+    result_detail: Mapped[dict | None] = mapped_column(JSON)  # refund, exchange, repair, amount...
+    result_note: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    return_count: Mapped[int] = mapped_column(Integer, default=0)  # sent back to triage
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)  # appeals
+
     # Optimistic lock: two operators saving the same case cannot silently overwrite.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -111,6 +156,11 @@ class Ticket(Timestamped, db.Model):
     department = relationship("Department")
     category = relationship("Category", foreign_keys=[category_id])
     problem_type = relationship("Category", foreign_keys=[problem_type_id])
+    evidence = relationship("Evidence", back_populates="ticket", order_by="Evidence.id")
+    linked_ticket = relationship("Ticket", foreign_keys=[linked_ticket_id], remote_side=[id])
+    duplicate_of = relationship("Ticket", foreign_keys=[duplicate_of_id], remote_side=[id])
+    routed_by_rule = relationship("RoutingRule")
+    referral = relationship("ReferralEntry")
     events = relationship(
         "TicketEvent", back_populates="ticket", order_by="TicketEvent.id", lazy="dynamic"
     )

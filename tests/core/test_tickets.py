@@ -123,3 +123,10 @@ def test_demo_timelines_run_forward_in_time(app):
     for ticket in db.session.scalars(select(Ticket)):
         times = [e.at for e in ticket.events]
         assert times == sorted(times) and times[0] == ticket.created_at, ticket.number
+
+
+def test_a_savepoint_before_any_write_is_undone_by_a_later_rollback(app):
+    # find_or_create_caller writes inside a savepoint; if the request then fails, nothing stays.
+    tickets.find_or_create_caller("+8613800000001")
+    db.session.rollback()
+    assert db.session.scalar(select(db.func.count(Caller.id))) == 0
