@@ -61,3 +61,109 @@ def _register_features(app):
     app.register_blueprint(referrals_bp, url_prefix="/referrals")
     app.register_blueprint(desk_bp, url_prefix="/desk")
     app.register_blueprint(followup_bp, url_prefix="/followup")
+
+
+def _require_secret_key(app):
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["ENV_NAME"] == "development":
+        app.config["SECRET_KEY"] = dev_secret_key()
+        return
+    raise RuntimeError("SECRET_KEY must be set in the environment outside development")
+
+
+def _init_extensions(app):
+    from hotline import models  # noqa: F401  (registers the tables on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    babel.init_app(app, locale_selector=_select_locale)
+    _enable_sqlite_pragmas(app)
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        return db.session.get(models.User, int(user_id))
+
+
+def _select_locale():
+    chosen = session.get("lang")
+    if not chosen and current_user and current_user.is_authenticated:
+        chosen = current_user.locale
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) if request else None
+
+
+def _enable_sqlite_pragmas(app):
+    """WAL lets the scheduler write while the web server reads; SQLite ignores foreign keys
+    unless asked. And pysqlite's own transaction handling is switched off for SQLAlchemy's:
+    left alone it starts no transaction before a SAVEPOINT, so a savepoint released before
+    the first write commits at once and a later rollback cannot undo it."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=5000")
+            if app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:"):
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            # IMMEDIATE takes the write lock up front: two webhooks that read then write
+            # wait for each other (busy_timeout) instead of failing on a lock upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _register_blueprints(app):
+    from hotline.admin.views import bp as admin_bp
+    from hotline.api.views import bp as api_bp
+    from hotline.auth import bp as auth_bp
+    from hotline.console.calls import bp as calls_bp
+    from hotline.console.outbox import bp as outbox_bp
+    from hotline.console.views import bp as console_bp
+    from hotline.devtools.views import bp as devtools_bp
+    from hotline.telephony.sms import bp as sms_bp
+    from hotline.telephony.voice import bp as voice_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(console_bp)
+    app.register_blueprint(calls_bp, url_prefix="/calls")
+    app.register_blueprint(outbox_bp, url_prefix="/outbox")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(voice_bp, url_prefix="/twilio/voice")
+    app.register_blueprint(sms_bp, url_prefix="/twilio/sms")
+    if app.config["DEV_TOOLS"]:
+        app.register_blueprint(devtools_bp, url_prefix="/dev")
+    # The API authenticates with bearer tokens, not cookies, so CSRF does not apply.
+    csrf.exempt(api_bp)
+
+
+def _add_security_headers(app):
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
