@@ -34,13 +34,20 @@ def department_scope(user):
     return user.department_id or -1
 
 
+# Counting every match of a word search means reading every case; past this many the
+# list says "more than" instead (the page itself stops at its limit).
+COUNT_CAP = 1000
+
+
 def list_tickets(flt, page, per_page, user):
-    """One page of the tickets `user` may see that match `flt`, and how many match in all."""
+    """One page of the tickets `user` may see that match `flt`, how many match (up to
+    COUNT_CAP), and whether there are more than that."""
     flt.department_id = department_scope(user)
     stmt = filter_tickets(flt)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    capped = stmt.order_by(None).limit(COUNT_CAP + 1).subquery()
+    counted = db.session.scalar(select(func.count()).select_from(capped))
     page_stmt = stmt.options(*TICKET_RELATIONS).limit(per_page).offset((page - 1) * per_page)
-    return db.session.scalars(page_stmt).all(), total
+    return db.session.scalars(page_stmt).all(), min(counted, COUNT_CAP), counted > COUNT_CAP
 
 
 def get_ticket(number, user):

@@ -41,9 +41,10 @@ def openapi_document():
 @api_roles(*READ_ROLES)
 def list_tickets():
     flt, page, per_page = schemas.parse_list_query(request.args, _tz())
-    items, total = services.list_tickets(flt, page, per_page, g.api_user)
+    items, total, capped = services.list_tickets(flt, page, per_page, g.api_user)
     return jsonify(
-        items=[schemas.ticket_summary(t, _tz()) for t in items], page=page, per_page=per_page, total=total
+        items=[schemas.ticket_summary(t, _tz()) for t in items], page=page, per_page=per_page,
+        total=total, total_capped=capped,
     )
 
 

@@ -175,3 +175,14 @@ def test_listing_costs_the_same_queries_for_3_or_30_tickets(app, operator_api, c
     few = queries_for_listing()
     add(3, 30)
     assert queries_for_listing() == few
+
+
+def test_the_total_is_counted_up_to_a_cap_and_says_when_more_match(operator_api, create_ticket, monkeypatch):
+    from hotline.api import services
+
+    monkeypatch.setattr(services, "COUNT_CAP", 3)
+    for _ in range(5):
+        create_ticket()
+    body = operator_api.get("/api/v1/tickets?per_page=2").json
+    assert (body["total"], body["total_capped"], len(body["items"])) == (3, True, 2)
+    assert operator_api.get("/api/v1/tickets?per_page=2&page=3").json["total_capped"] is True
