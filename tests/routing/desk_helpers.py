@@ -1,0 +1,65 @@
+"""Helpers shared by the desk tests: cases on a department's desk and reading pages."""
+
+from html.parser import HTMLParser
+
+from hotline import tickets
+from hotline.extensions import db
+from hotline.models import Department, TicketStatus
+from hotline.timeutil import now
+
+PATH_TO = {
+    TicketStatus.ACCEPTED: [TicketStatus.ACCEPTED],
+    TicketStatus.FORWARDED: [TicketStatus.ACCEPTED, TicketStatus.FORWARDED],
+    TicketStatus.IN_PROGRESS: [TicketStatus.ACCEPTED, TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS],
+}
+
+
+def add_department(code, name=None):
+    department = Department(code=code, name=name or f"Department {code}")
+    db.session.add(department)
+    db.session.commit()
+    return department
+
+
+def put_on_desk(ticket, department, status=TicketStatus.FORWARDED):
+    """Walk a new case along its lifecycle to `status` at `department`, as triage would."""
+    for step in PATH_TO[status]:
+        tickets.change_status(ticket, step)
+    ticket.department, ticket.forwarded_at, ticket.accepted_at = department, now(), now()
+    db.session.commit()
+    return ticket
+
+
+VOID = frozenset({"br", "input", "img", "hr", "meta", "link"})
+
+
+class _Collector(HTMLParser):
+    """Text of every element carrying a given attribute value (e.g. data-testid="desk-link")."""
+
+    def __init__(self, attr, value):
+        super().__init__()
+        self.attr, self.value, self.found, self._depth = attr, value, [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID:
+            return
+        if self._depth:
+            self._depth += 1
+        elif dict(attrs).get(self.attr) == self.value:
+            self._depth = 1
+            self.found.append("")
+
+    def handle_endtag(self, tag):
+        if self._depth:
+            self._depth -= 1
+
+    def handle_data(self, data):
+        if self._depth:
+            self.found[-1] += data
+
+
+def texts(response, value, attr="data-testid"):
+    """Stripped texts of the page's elements whose `attr` is `value`."""
+    parser = _Collector(attr, value)
+    parser.feed(response.get_data(as_text=True))
+    return [" ".join(text.split()) for text in parser.found]
