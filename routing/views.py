@@ -1,5 +1,335 @@
-"""Routing rules and departments (supervisors), the rule tester."""
+"""Routing pages: departments and routing rules (supervisors), the rule tester, the triage
+list and the one-click forward (operators and supervisors).
 
-from flask import Blueprint
+Department staff reach nothing here: they get their cases at /desk.
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from hotline import phones
+from hotline.authz import roles_required
+from hotline.console.services import get_ticket
+from hotline.extensions import db
+from hotline.models import Category, CategoryGroup, Department, Role, RoutingRule, RuleAction, TicketKind
+from hotline.tickets import IllegalTransition
+from routing import rules as matching
+from routing import services
 
 bp = Blueprint("routing", __name__)
+
+HOURS = r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
+KINDS = [("", _l("Any kind")), (TicketKind.COMPLAINT.value, _l("Complaint")),
+         (TicketKind.REPORT.value, _l("Report")), (TicketKind.CONSULTATION.value, _l("Consultation"))]
+ACTIONS = [(RuleAction.AUTO.value, _l("Forward at once")), (RuleAction.ASK.value, _l("Operator confirms"))]
+CONDITIONS = {
+    "kind": _l("Kind"), "category": _l("Category"), "problem_type": _l("Problem type"),
+    "region": _l("Respondent's region"), "keywords": _l("Keywords"), "respondent": _l("Respondent"),
+}
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+def _category_choices(*groups, blank):
+    rows = db.session.scalars(
+        select(Category).where(Category.group.in_(groups), Category.active.is_(True))
+        .order_by(Category.group, Category.parent_id.is_not(None), Category.code)
+    )
+    return [(None, blank)] + [(c.id, f"{c.code} {c.name_zh}" if c.parent_id else f"[{c.name_zh}]") for c in rows]
+
+
+class TesterForm(FlaskForm):
+    """A sample case (or a past one by number) to run the rules on."""
+
+    test_text = TextAreaField(_l("Case description"), validators=[Length(max=5000)])
+    test_number = StringField(_l("…or a past case number"), validators=[Length(max=20)])
+    test_kind = SelectField(_l("Kind"), choices=KINDS, default="")
+    test_category = SelectField(_l("Category"), coerce=_optional_int, validate_choice=False)
+    test_problem = SelectField(_l("Problem type"), coerce=_optional_int, validate_choice=False)
+    test_region = StringField(_l("Respondent's region"), validators=[Length(max=100)])
+    test_respondent = StringField(_l("Respondent"), validators=[Length(max=200)])
+    test_platform = StringField(_l("Platform"), validators=[Length(max=100)])
+    try_it = SubmitField(_l("Test"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.test_category.choices = _category_choices(CategoryGroup.GOODS, CategoryGroup.SERVICES, blank="—")
+        self.test_problem.choices = _category_choices(CategoryGroup.PROBLEM, blank="—")
+
+    def case(self):
+        """The case to test, or None when the number names no case."""
+        number = (self.test_number.data or "").strip()
+        if number:
+            ticket = get_ticket(number, current_user)
+            return services.case_of(ticket) if ticket else None
+        return services.sample_case(
+            self.test_text.data, kind=self.test_kind.data,
+            category=db.session.get(Category, self.test_category.data or 0),
+            problem_type=db.session.get(Category, self.test_problem.data or 0),
+            region=self.test_region.data, respondent=self.test_respondent.data,
+            platform=self.test_platform.data)
+
+
+class RuleForm(TesterForm):
+    """A routing rule as supervisors edit it, with the tester beside it."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=KINDS, default="")
+    category_id = SelectField(_l("Category"), coerce=_optional_int)
+    problem_type_id = SelectField(_l("Problem type"), coerce=_optional_int)
+    region = StringField(_l("Respondent's region (part of it)"), validators=[Length(max=100)])
+    keywords = TextAreaField(_l("Keywords in the facts, one per line (any one matches)"),
+                             validators=[Length(max=5000)])
+    respondent = StringField(_l("Respondent (part of the business's name)"), validators=[Length(max=200)])
+    department_id = SelectField(_l("Department"), coerce=_optional_int)
+    action = SelectField(_l("Action"), choices=ACTIONS, default=RuleAction.AUTO.value)
+    active = BooleanField(_l("Active"), default=True)
+    reason = StringField(_l("Reason for this change"), validators=[Length(max=500)])
+    save = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category_id.choices = _category_choices(CategoryGroup.GOODS, CategoryGroup.SERVICES, blank=_("Any"))
+        self.problem_type_id.choices = _category_choices(CategoryGroup.PROBLEM, blank=_("Any"))
+        self.department_id.choices = [(None, _("Triage queue (no department)"))] + [
+            (d.id, f"{d.code} {d.name}") for d in services.departments()]
+
+    def changes(self):
+        return {name: getattr(self, name).data for name in services.RULE_FIELDS if name != "position"}
+
+
+class QuickForm(FlaskForm):
+    """Reorder or (de)activate from the list; the reason is still required."""
+
+    op = SelectField(choices=[("up", "up"), ("down", "down"), ("activate", "activate"),
+                              ("deactivate", "deactivate")])
+    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+
+
+class DepartmentForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), Regexp(r"^[0-9A-Za-z_-]+$")])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    region = StringField(_l("Region"), validators=[Length(max=100)])
+    categories = SelectMultipleField(_l("Categories handled"), coerce=int)
+    contact_phone = StringField(_l("Contact phone"), validators=[Length(max=32)])
+    working_hours = StringField(_l("Working hours (HH:MM-HH:MM)"), validators=[Optional(), Regexp(HOURS)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+    sms_lead = BooleanField(_l("Text the department's leads when a case runs late"))
+    active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, department=None, *args, **kwargs):
+        super().__init__(*args, obj=department, **kwargs)
+        self.department = department
+        self.categories.choices = [(c.id, f"{c.code} {c.name_zh}") for c in services.handled_categories()]
+        if department is not None and not self.is_submitted():
+            self.categories.data = [c.id for c in department.categories]
+
+    def validate_code(self, field):
+        if services.code_taken(field.data, self.department):
+            raise ValidationError(_("Another department already uses this code."))
+
+    def validate_contact_phone(self, field):
+        try:
+            field.data and phones.normalise(field.data)
+        except phones.InvalidPhone as exc:
+            raise ValidationError(_("Not a phone number.")) from exc
+
+    def changes(self):
+        return {name: getattr(self, name).data for name in services.DEPARTMENT_FIELDS}
+
+
+class ForwardForm(FlaskForm):
+    department = IntegerField(validators=[DataRequired()])
+    next = HiddenField()
+
+
+# --- rules -------------------------------------------------------------------------------
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def rules():
+    form = TesterForm()
+    tried = _try(form, None) if form.validate_on_submit() else None
+    return render_template("routing/rules.html", rules=services.all_rules(), form=form, tried=tried,
+                           quick=QuickForm(formdata=None), **_names())
+
+
+@bp.route("/rules/new", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def new_rule():
+    return _edit(None, RuleForm())
+
+
+@bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def edit_rule(rule_id):
+    rule = db.get_or_404(RoutingRule, rule_id)
+    return _edit(rule, RuleForm(obj=rule, kind=rule.kind.value if rule.kind else ""))
+
+
+def _edit(rule, form):
+    """Test the draft beside the saved rules (nothing stored), or save it with its reason."""
+    tried = None
+    if form.validate_on_submit():
+        if form.save.data:
+            saved = _save(rule, form)
+            if saved is not None:
+                return saved
+        else:
+            tried = _try(form, services.draft_of(rule, form.changes()))
+    history = services.history(rule) if rule is not None else []
+    return render_template("routing/rule_form.html", rule=rule, form=form, tried=tried, history=history,
+                           **_names())
+
+
+def _save(rule, form):
+    try:
+        if rule is None:
+            rule = services.create_rule(form.changes(), current_user, form.reason.data)
+        elif services.update_rule(rule, form.changes(), current_user, form.reason.data) is None:
+            flash(_("Nothing changed."), "info")
+            return redirect(url_for("routing.edit_rule", rule_id=rule.id))
+    except services.ReasonRequired:
+        form.reason.errors = [*form.reason.errors, _("Say why you change the rule.")]
+        return None
+    db.session.commit()
+    flash(_("Rule saved (version %(version)s).", version=rule.version), "success")
+    return redirect(url_for("routing.rules", _anchor=f"rule-{rule.id}"))
+
+
+def _try(form, draft):
+    """Where the tested case goes with the saved rules, and with the draft when there is one."""
+    case = form.case()
+    if case is None:
+        form.test_number.errors = [*form.test_number.errors, _("No case with this number.")]
+        return None
+    saved_rules = services.all_rules()
+    result = {"saved": services.decide(case, saved_rules)}
+    if draft is not None:
+        result["draft"] = services.decide(case, matching.with_draft(saved_rules, draft))
+    return result
+
+
+@bp.route("/rules/<int:rule_id>/quick", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def quick(rule_id):
+    rule = db.get_or_404(RoutingRule, rule_id)
+    form = QuickForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        if form.op.data in ("up", "down"):
+            services.move_rule(rule, -1 if form.op.data == "up" else 1, current_user, form.reason.data)
+        else:
+            services.set_active(rule, form.op.data == "activate", current_user, form.reason.data)
+    except services.ReasonRequired:
+        flash(_("Say why you change the rule."), "error")
+        return redirect(url_for("routing.rules", _anchor=f"rule-{rule.id}"))
+    db.session.commit()
+    flash(_("Rule saved (version %(version)s).", version=rule.version), "success")
+    return redirect(url_for("routing.rules", _anchor=f"rule-{rule.id}"))
+
+
+def _names():
+    """Lookups the templates use to show ids by name."""
+    return {
+        "categories": {c.id: c for c in db.session.scalars(select(Category))},
+        "department_names": {d.id: d for d in services.departments()},
+        "conditions": CONDITIONS,
+        "platforms": services.platform_regions(),
+    }
+
+
+# --- departments -------------------------------------------------------------------------
+
+
+@bp.route("/departments")
+@roles_required(Role.SUPERVISOR, Role.ADMIN)
+def departments():
+    return render_template("routing/departments.html", departments=services.departments())
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR, Role.ADMIN)
+def new_department():
+    return _edit_department(None)
+
+
+@bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR, Role.ADMIN)
+def edit_department(department_id):
+    return _edit_department(db.get_or_404(Department, department_id))
+
+
+def _edit_department(department):
+    form = DepartmentForm(department)
+    if form.validate_on_submit():
+        chosen = [db.session.get(Category, i) for i in form.categories.data or []]
+        saved = services.save_department(department, form.changes(), [c for c in chosen if c],
+                                         current_user, ip=request.remote_addr)
+        db.session.commit()
+        flash(_("Department saved."), "success")
+        return redirect(url_for("routing.departments", _anchor=f"department-{saved.id}"))
+    return render_template("routing/department_form.html", department=department, form=form)
+
+
+# --- triage and forwarding ---------------------------------------------------------------
+
+
+@bp.route("/triage")
+@roles_required(Role.OPERATOR, Role.SUPERVISOR)
+def triage():
+    return render_template("routing/triage.html", cases=services.triage_cases(),
+                           departments=services.active_departments())
+
+
+@bp.route("/tickets/<number>/forward", methods=["POST"])
+@roles_required(Role.OPERATOR, Role.SUPERVISOR)
+def forward(number):
+    ticket = get_ticket(number, current_user) or abort(404)
+    form = ForwardForm()
+    department = db.session.get(Department, form.department.data or 0) if form.validate_on_submit() else None
+    if department is None or not department.active:
+        abort(400)
+    try:
+        services.forward_chosen(ticket, department, current_user)
+    except IllegalTransition:
+        flash(_("This case cannot be forwarded in its current status."), "error")
+        return redirect(url_for("console.ticket", number=ticket.number))
+    db.session.commit()
+    flash(_("Case %(number)s forwarded to %(department)s.", number=ticket.number, department=department.name),
+          "success")
+    return redirect(_back(form.next.data, ticket))
+
+
+def _back(target, ticket):
+    """Back to the triage list or the case; never off the site."""
+    if target == url_for("routing.triage"):
+        return target
+    return url_for("console.ticket", number=ticket.number)
+
+
+@bp.app_template_global("routing_forward_panel")
+def forward_panel(ticket):
+    """What the ticket page's forward box shows: the pending suggestion and the departments."""
+    if ticket.status.value != "accepted":
+        return None
+    return {"suggestion": services.latest_suggestion(ticket), "departments": services.departments_for(ticket)}
