@@ -68,13 +68,16 @@ class StepForm(FlaskForm):
 
 class ResultForm(FlaskForm):
     result = HiddenField(validators=[DataRequired()])
-    outcome = SelectField(_l("What the consumer got"), choices=lambda: [("", "—"), *_choices(OUTCOMES)])
+    outcome = SelectField(_l("What the consumer got"), choices=lambda: [("", "—"), *_choices(OUTCOMES)],
+                          validate_choice=False)
     amount = StringField(_l("Amount (yuan)"), validators=[Optional(), Length(max=16)])
-    reason = SelectField(_l("Reason"), choices=lambda: [("", "—"), *_choices(TERMINATION_REASONS)])
+    reason = SelectField(_l("Reason"), choices=lambda: [("", "—"), *_choices(TERMINATION_REASONS)],
+                         validate_choice=False)
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
 
     def detail(self):
-        return {"outcome": self.outcome.data, "amount": self.amount.data.strip(), "reason": self.reason.data}
+        """The choices as record_result checks them (absent fields come back None)."""
+        return {"outcome": self.outcome.data, "amount": (self.amount.data or "").strip(), "reason": self.reason.data}
 
 
 @bp.context_processor
