@@ -41,6 +41,8 @@ def job(job_id, seconds):
 
 
 def interval_of(job_id):
+    from followup import jobs  # noqa: F401  (registers the jobs)
+
     return next((seconds for jid, _f, seconds in JOBS if jid == job_id), None)
 
 
