@@ -1,0 +1,153 @@
+"""Accepting a complaint or report (受理) or not (不予受理): the status, the clocks, the legally
+required notice to the complainant, and handing an accepted case to routing."""
+
+import logging
+
+from flask import current_app
+
+from hotline import outbox
+from hotline.models import ClockKind, RejectGround, TicketKind, TicketStatus
+from hotline.tickets import change_status, record_event, update_fields
+from hotline.timeutil import local_today, now
+from intake import texts
+from intake.verification import given_phone
+
+# Written by other engineers in the same wave: acceptance must work before they land.
+try:
+    from followup import clocks
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on what is installed
+    if exc.name != "followup.clocks":
+        raise
+    clocks = None
+try:
+    from routing import services as routing_services
+except ModuleNotFoundError as exc:  # pragma: no cover
+    if exc.name != "routing.services":
+        raise
+    routing_services = None
+
+log = logging.getLogger("hotline.intake")
+
+DECIDABLE_KINDS = (TicketKind.COMPLAINT, TicketKind.REPORT)
+# Telecom-service complaints go to 12300 only after the operator left them unanswered 15 days.
+TELECOM_CATEGORY = "S04"
+COMPLAINT_FIELDS = (
+    "complainant_name", "complainant_phone", "complainant_address",
+    "respondent_name", "respondent_address", "facts", "demand",
+)
+# A report needs whom and what; a named reporter also a name and a number for the notices.
+REPORT_FIELDS = ("respondent_name", "facts")
+NAMED_REPORTER_FIELDS = ("complainant_name", "complainant_phone")
+
+
+class DecisionRefused(ValueError):
+    """The case cannot be decided as asked; nothing was changed. `missing`: fields to fill."""
+
+    def __init__(self, why, missing=()):
+        super().__init__(why if not missing else f"{why}: {', '.join(missing)}")
+        self.why = why
+        self.missing = tuple(missing)
+
+
+def required_fields(ticket):
+    """The fields that must be filled before the case can be accepted."""
+    if ticket.kind == TicketKind.COMPLAINT:
+        return COMPLAINT_FIELDS
+    return REPORT_FIELDS + (() if ticket.anonymous else NAMED_REPORTER_FIELDS)
+
+
+def missing_fields(ticket):
+    """Required fields still empty; the phone counts when the form's or the calling number is there."""
+    missing = []
+    for field in required_fields(ticket):
+        if field == "complainant_phone":
+            filled = notice_phone(ticket, anonymous_ok=False) is not None
+        else:
+            filled = bool((getattr(ticket, field) or "").strip())
+        if not filled:
+            missing.append(field)
+    return missing
+
+
+def notice_phone(ticket, anonymous_ok=True):
+    """Where the case's notices go: the form's number, else the calling one; None for anonymous reports."""
+    if anonymous_ok and ticket.kind == TicketKind.REPORT and ticket.anonymous:
+        return None
+    return given_phone(ticket) or (ticket.caller.phone if ticket.caller else None)
+
+
+def decidable(ticket):
+    """Why the case cannot be accepted or rejected now, or None when it can."""
+    if ticket.kind not in DECIDABLE_KINDS:
+        return "kind"
+    if ticket.status != TicketStatus.NEW:
+        return "status"
+    return None
+
+
+def is_telecom(ticket):
+    """Whether the case is about telecom services (the 15-day rule applies)."""
+    return ticket.category is not None and ticket.category.code == TELECOM_CATEGORY
+
+
+def accept_case(ticket, actor):
+    """Accept the case: ACCEPTED, clocks moved on, notice queued, then routed."""
+    why = decidable(ticket)
+    if why:
+        raise DecisionRefused(why)
+    missing = missing_fields(ticket)
+    if missing:
+        raise DecisionRefused("missing", missing)
+    moment = now()
+    ticket.accepted_at = moment
+    change_status(ticket, TicketStatus.ACCEPTED, actor)
+    _move_clocks(ticket, moment, actor, accepted=True)
+    day = local_today(current_app.config["HOTLINE_TIMEZONE"], moment)
+    _notify(ticket, texts.accepted_text(ticket.kind, ticket.number, day), "accept_notice", actor)
+    if routing_services is None:
+        log.warning("routing.services missing: case %s accepted but not routed", ticket.number)
+    else:
+        routing_services.route_accepted(ticket, actor)
+    return ticket
+
+
+def reject_case(ticket, ground, reason, actor):
+    """Do not accept the case (不予受理) on one ground with a reason; the notice names the ground."""
+    why = decidable(ticket)
+    if why:
+        raise DecisionRefused(why)
+    try:
+        ground = RejectGround(ground)
+    except ValueError:
+        raise DecisionRefused("ground") from None
+    reason = (reason or "").strip()
+    if not reason:
+        raise DecisionRefused("reason")
+    update_fields(ticket, {"reject_ground": ground, "reject_reason": reason}, actor)
+    change_status(ticket, TicketStatus.REJECTED, actor, reason=reason)
+    _move_clocks(ticket, now(), actor, accepted=False)
+    _notify(ticket, texts.rejected_text(ticket.kind, ticket.number, ground), "reject_notice", actor)
+    return ticket
+
+
+def _move_clocks(ticket, moment, actor, accepted):
+    """The decision meets the ACCEPT clock; acceptance starts FORWARD (and MEDIATION for complaints)."""
+    if clocks is None:
+        log.warning("followup.clocks missing: clocks of case %s not moved", ticket.number)
+        return
+    clocks.stop_clock(ticket, ClockKind.ACCEPT, at=moment, actor=actor)
+    if not accepted:
+        return
+    clocks.start_clock(ticket, ClockKind.FORWARD, start=moment, actor=actor)
+    if ticket.kind == TicketKind.COMPLAINT:
+        clocks.start_clock(ticket, ClockKind.MEDIATION, start=moment, actor=actor)
+
+
+def _notify(ticket, body, purpose, actor):
+    """Queue a legally required notice to the complainant (it ignores STOP) and note it on the timeline."""
+    phone = notice_phone(ticket)
+    if phone is None:
+        return None
+    message = outbox.queue_sms(phone, body, purpose, ticket=ticket, legal=True, actor=actor)
+    record_event(ticket, "notice", actor, to_value=body, data={"outbox_id": message.id, "purpose": purpose})
+    return message
