@@ -1,5 +1,109 @@
-"""Evidence files on a case: upload, list, download."""
+"""Evidence files on a case: upload, list (the partial on the ticket page), download."""
 
-from flask import Blueprint
+import os
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from hotline import audit
+from hotline.authz import roles_required
+from hotline.console.services import get_ticket
+from hotline.extensions import db
+from hotline.models import Evidence, Role
+from intake import evidence, filetypes
 
 bp = Blueprint("evidence", __name__)
+
+EVIDENCE_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.DEPARTMENT)
+REFUSALS = {
+    "empty": _l("the file is empty"),
+    "program": _l("programs are not accepted"),
+    "damaged": _l("the file is damaged"),
+    "archive": _l("archives (zip) are not accepted; send the files themselves"),
+    "macros": _l("documents with macros are not accepted; save it without macros"),
+    "office_kind": _l("this kind of office file is not accepted"),
+    "markup": _l("web pages (HTML) are not accepted; send a PDF or a screenshot"),
+    "unknown_type": _l("this type of file is not accepted: send a photo (JPEG, PNG, GIF, WebP, HEIC), "
+                       "a PDF, a Word, Excel or PowerPoint document, or plain text"),
+    "duplicate": _l("this file is already attached to the case"),
+}
+ACCEPT = ",".join(sorted({"." + ext for t in filetypes.ACCEPTED for ext in t.extensions}))
+
+
+def _evidence_dir():
+    return current_app.config.get("EVIDENCE_DIR") or os.path.join(current_app.instance_path, "evidence")
+
+
+def _max_bytes():
+    return int(current_app.config.get("EVIDENCE_MAX_BYTES", evidence.DEFAULT_MAX_BYTES))
+
+
+def _megabytes(size):
+    return f"{size / (1024 * 1024):g}"
+
+
+def _panel(ticket):
+    """What templates/intake/_evidence.html shows for `ticket` to the signed-in user."""
+    if current_user.role not in EVIDENCE_ROLES:
+        return None
+    return {"files": evidence.case_evidence(ticket), "links": evidence.media_links(ticket),
+            "labels": filetypes.LABELS, "accept": ACCEPT, "max_mb": _megabytes(_max_bytes())}
+
+
+@bp.app_context_processor
+def _evidence_helpers():
+    return {"evidence_panel": _panel}
+
+
+@bp.errorhandler(413)
+def _too_large(exc):
+    flash(_("The upload is too large: at most %(total)s MB at once, %(each)s MB per file.",
+            total=_megabytes(current_app.config["MAX_CONTENT_LENGTH"]), each=_megabytes(_max_bytes())), "error")
+    return render_template("errors/error.html", error=exc), 413
+
+
+@bp.post("/tickets/<number>")
+@roles_required(*EVIDENCE_ROLES)
+def upload(number):
+    ticket = get_ticket(number, current_user) or abort(404)
+    uploads = [f for f in request.files.getlist("files") if f.filename]
+    if not uploads:
+        flash(_("Choose one or more files to attach."), "error")
+    for upload in uploads:
+        _attach(ticket, upload)
+    db.session.commit()
+    return redirect(url_for("console.ticket", number=ticket.number, _anchor="evidence"))
+
+
+def _attach(ticket, upload):
+    """Attach one uploaded file and say what became of it."""
+    limit = _max_bytes()
+    try:
+        item = evidence.attach_file(ticket, upload.filename, upload.stream.read(limit + 1), current_user,
+                                    _evidence_dir(), limit)
+    except filetypes.Refused as exc:
+        why = (_("larger than %(mb)s MB", mb=_megabytes(limit)) if exc.code == "too_large"
+               else REFUSALS.get(exc.code, REFUSALS["unknown_type"]))
+        flash(_("%(name)s was not attached: %(why)s.", name=upload.filename, why=why), "error")
+        return
+    flash(_("%(name)s attached.", name=item.filename), "success")
+
+
+@bp.get("/<int:evidence_id>")
+@roles_required(*EVIDENCE_ROLES)
+def download(evidence_id):
+    item = db.session.get(Evidence, evidence_id)
+    if item is None or get_ticket(item.ticket.number, current_user) is None:
+        abort(404)
+    path = evidence.file_of(item, _evidence_dir()) or abort(404)
+    audit.record(current_user, "download_evidence", "ticket", item.ticket.number, ip=request.remote_addr,
+                 evidence=item.id)
+    db.session.commit()
+    response = send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.filename,
+                         max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

