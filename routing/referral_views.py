@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from twilio.twiml.voice_response import VoiceResponse
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -46,8 +46,8 @@ class ReferForm(FlaskForm):
 class AppealForm(FlaskForm):
     reason = TextAreaField(_l("What the complainant is unhappy with"), validators=[DataRequired(), Length(max=2000)])
     channel = SelectField(_l("How the appeal came in"), choices=[
-        (key, label) for key, label in APPEAL_CHANNEL_LABELS.items() if key != "sms"])
-    target = SelectField(_l("Reopen"), choices=list(APPEAL_TARGET_LABELS.items()))
+        SelectChoice(key, label) for key, label in APPEAL_CHANNEL_LABELS.items() if key != "sms"])
+    target = SelectField(_l("Reopen"), choices=[SelectChoice(*item) for item in APPEAL_TARGET_LABELS.items()])
 
 
 class EntryForm(FlaskForm):
