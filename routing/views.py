@@ -14,6 +14,7 @@ from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -34,9 +35,11 @@ from routing import services
 bp = Blueprint("routing", __name__)
 
 HOURS = r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
-KINDS = [("", _l("Any kind")), (TicketKind.COMPLAINT.value, _l("Complaint")),
-         (TicketKind.REPORT.value, _l("Report")), (TicketKind.CONSULTATION.value, _l("Consultation"))]
-ACTIONS = [(RuleAction.AUTO.value, _l("Forward at once")), (RuleAction.ASK.value, _l("Operator confirms"))]
+KINDS = [SelectChoice("", _l("Any kind")), SelectChoice(TicketKind.COMPLAINT.value, _l("Complaint")),
+         SelectChoice(TicketKind.REPORT.value, _l("Report")),
+         SelectChoice(TicketKind.CONSULTATION.value, _l("Consultation"))]
+ACTIONS = [SelectChoice(RuleAction.AUTO.value, _l("Forward at once")),
+           SelectChoice(RuleAction.ASK.value, _l("Operator confirms"))]
 CONDITIONS = {
     "kind": _l("Kind"), "category": _l("Category"), "problem_type": _l("Problem type"),
     "region": _l("Respondent's region"), "keywords": _l("Keywords"), "respondent": _l("Respondent"),
@@ -52,7 +55,8 @@ def _category_choices(*groups, blank):
         select(Category).where(Category.group.in_(groups), Category.active.is_(True))
         .order_by(Category.group, Category.parent_id.is_not(None), Category.code)
     )
-    return [(None, blank)] + [(c.id, f"{c.code} {c.name_zh}" if c.parent_id else f"[{c.name_zh}]") for c in rows]
+    return [SelectChoice(None, blank)] + [
+        SelectChoice(c.id, f"{c.code} {c.name_zh}" if c.parent_id else f"[{c.name_zh}]") for c in rows]
 
 
 class TesterForm(FlaskForm):
@@ -108,8 +112,8 @@ class RuleForm(TesterForm):
         super().__init__(*args, **kwargs)
         self.category_id.choices = _category_choices(CategoryGroup.GOODS, CategoryGroup.SERVICES, blank=_("Any"))
         self.problem_type_id.choices = _category_choices(CategoryGroup.PROBLEM, blank=_("Any"))
-        self.department_id.choices = [(None, _("Triage queue (no department)"))] + [
-            (d.id, f"{d.code} {d.name}") for d in services.departments()]
+        self.department_id.choices = [SelectChoice(None, _("Triage queue (no department)"))] + [
+            SelectChoice(d.id, f"{d.code} {d.name}") for d in services.departments()]
 
     def changes(self):
         return {name: getattr(self, name).data for name in services.RULE_FIELDS if name != "position"}
@@ -118,8 +122,7 @@ class RuleForm(TesterForm):
 class QuickForm(FlaskForm):
     """Reorder or (de)activate from the list; the reason is still required."""
 
-    op = SelectField(choices=[("up", "up"), ("down", "down"), ("activate", "activate"),
-                              ("deactivate", "deactivate")])
+    op = SelectField(choices=[SelectChoice(op) for op in ("up", "down", "activate", "deactivate")])
     reason = StringField(_l("Reason"), validators=[Length(max=500)])
 
 
@@ -137,7 +140,7 @@ class DepartmentForm(FlaskForm):
     def __init__(self, department=None, *args, **kwargs):
         super().__init__(*args, obj=department, **kwargs)
         self.department = department
-        self.categories.choices = [(c.id, f"{c.code} {c.name_zh}") for c in services.handled_categories()]
+        self.categories.choices = [SelectChoice(c.id, f"{c.code} {c.name_zh}") for c in services.handled_categories()]
         if department is not None and not self.is_submitted():
             self.categories.data = [c.id for c in department.categories]
 
