@@ -143,16 +143,6 @@ def may_act(user, ticket):
     return user.role == Role.DEPARTMENT and ticket.department_id is not None and ticket.department_id == user.department_id
 
 
-def shows_identity(user, ticket):
-    """A reporter's identity never reaches a department; supervisors see it."""
-    from hotline import privacy
-
-    decide = getattr(privacy, "can_see_identity", None)
-    if decide is not None:
-        return decide(user, ticket)
-    return not (ticket.kind == TicketKind.REPORT and user.role == Role.DEPARTMENT)
-
-
 def notice_phone(ticket):
     """Where the complainant or named reporter is told of results; None for anonymous reports."""
     if ticket.kind == TicketKind.REPORT and ticket.anonymous:

@@ -12,7 +12,7 @@ from hotline.authz import roles_required
 from hotline.console.forms import ConfirmForm
 from hotline.extensions import db
 from hotline.models import CaseResult, Role
-from hotline.privacy import can_reveal_phone
+from hotline.privacy import can_reveal_phone, can_see_identity
 from hotline.tickets import IllegalTransition
 from hotline.timeutil import now
 from routing import desk
@@ -179,7 +179,7 @@ def _case_page(found, status=200, return_form=None, step_form=None, result_form=
     result_forms = {r: ResultForm(formdata=None, result=r.value) for r in desk.RESULTS.get(found.kind, ())}
     if result_form is not None and result_form.result.data in result_forms:
         result_forms[result_form.result.data] = result_form
-    identity = desk.shows_identity(current_user, found)
+    identity = can_see_identity(current_user, found)
     return render_template(
         "routing/desk_ticket.html", ticket=found, may_act=desk.may_act(current_user, found),
         shows_identity=identity, notice_phone=desk.notice_phone(found) if identity else None,

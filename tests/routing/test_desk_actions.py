@@ -124,6 +124,7 @@ def test_the_case_page_shows_what_mediation_needs_with_a_masked_phone(client, st
     assert texts(page, "complainant-phone") == ["139****5678"]
     assert "13912345678" not in body
     assert "王小明" in body
+    assert 'id="evidence"' in body  # the evidence list, when the intake partial is there
 
 
 def test_revealing_the_number_goes_through_the_console_audit(client, staff, case):
