@@ -1,10 +1,13 @@
-"""Intake pages. For now: supervisors maintain the keyword rules behind the suggestion."""
+"""Intake pages: the intake form operators fill during a call, and the keyword rules behind
+the suggestion (supervisors)."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -16,11 +19,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from hotline import privacy
 from hotline.authz import roles_required
+from hotline.console import services as console_services
 from hotline.extensions import db
 from hotline.models import Role, SuggestionRule, SuggestionTarget
+from hotline.timeutil import to_local
 from intake import rules as services
+from intake import services as intake_services
 from intake.api import MAX_TEXT
+from intake.forms import IntakeForm
 
 bp = Blueprint("intake", __name__)
 
@@ -106,3 +114,116 @@ def _edit(rule, form):
                      "draft": services.suggestion_for(form.sample.data, services.draft_rules(rule, form.changes()))}
     return render_template("intake/rule_form.html", rule=rule, form=form, tried=tried,
                            labels=TARGET_LABELS, names=services.category_names())
+
+
+# ---- the intake form --------------------------------------------------------------------
+
+FORM_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+REFUSALS = {
+    "consultation_past_intake": _l("A case already past intake cannot become a consultation."),
+    "answered_consultation": _l("An answered consultation cannot become a complaint or report: open a new case."),
+    "already_split": _l("This case was already split: edit the linked report on its own page."),
+}
+
+bp.add_app_template_global(privacy.can_see_identity, "can_see_identity")
+bp.add_app_template_global(privacy.shown_change, "shown_change")
+bp.add_app_template_global(privacy.history_values, "history_values")
+
+
+@bp.route("/tickets/<number>", methods=["GET", "POST"])
+@roles_required(*FORM_ROLES)
+def form(number):
+    ticket = _intake_ticket(number)
+    if request.method == "POST":
+        return _submit(ticket, IntakeForm(answers=ticket.answers))
+    draft = intake_services.get_draft(ticket, current_user)
+    if draft is not None:
+        return _form_page(ticket, IntakeForm(formdata=MultiDict(draft.data), answers=ticket.answers), draft=draft)
+    return _form_page(ticket, IntakeForm(formdata=None, data=intake_services.initial_values(ticket), answers=ticket.answers))
+
+
+@bp.route("/tickets/<number>/draft", methods=["POST"])
+@roles_required(*FORM_ROLES)
+def save_draft(number):
+    ticket = _intake_ticket(number)
+    data = intake_services.draft_data(request.form)
+    if data is None:
+        return {"error": _("The draft is too large to keep.")}, 413
+    at = intake_services.save_draft(ticket, current_user, data)
+    db.session.commit()
+    return {"saved_at": to_local(at, current_app.config["HOTLINE_TIMEZONE"]).strftime("%H:%M:%S")}
+
+
+@bp.route("/tickets/<number>/draft/discard", methods=["POST"])
+@roles_required(*FORM_ROLES)
+def discard_draft(number):
+    ticket = _intake_ticket(number)
+    intake_services.discard_draft(ticket, current_user)
+    db.session.commit()
+    flash(_("Draft discarded."), "info")
+    return redirect(url_for("intake.form", number=ticket.number))
+
+
+def _submit(ticket, form):
+    """Check, then show a conflict or the edit confirmation, or save."""
+    if not form.validate_on_submit():
+        return _form_page(ticket, form), 400
+    conflict = intake_services.changes_since(ticket, form.expected_version(), form.seen_event_id())
+    if conflict is not None:
+        return _conflict(ticket, form, conflict)
+    values = form.values()
+    if intake_services.is_submitted(ticket) and not form.confirm.data:
+        pending = intake_services.pending_changes(ticket, values)
+        if not pending:
+            flash(_("Nothing was changed."), "info")
+            return redirect(url_for("console.ticket", number=ticket.number))
+        return _form_page(ticket, form, pending=pending)
+    return _save(ticket, form, values)
+
+
+def _save(ticket, form, values):
+    seen = form.seen_event_id()
+    try:
+        saved = intake_services.save_intake(ticket, values, current_user)
+        db.session.commit()
+    except intake_services.IntakeRefused as exc:
+        db.session.rollback()
+        form.kind.errors.append(str(REFUSALS.get(str(exc), exc)))
+        return _form_page(ticket, form), 400
+    except StaleDataError:
+        # Someone saved between our check and our write: nothing of ours was written.
+        db.session.rollback()
+        return _conflict(ticket, form, intake_services.changes_since(ticket, None, seen) or [])
+    flash(_saved_message(saved), "success")
+    return redirect(url_for("console.ticket", number=ticket.number))
+
+
+def _conflict(ticket, form, changes):
+    form.refresh(ticket.version, intake_services.last_event_id(ticket))
+    return _form_page(ticket, form, conflict=changes), 409
+
+
+def _saved_message(saved):
+    if saved.report is not None:
+        return _("Case %(number)s saved as a complaint; the report was opened as case %(report)s and linked.",
+                 number=saved.ticket.number, report=saved.report.number)
+    if saved.ticket.kind == "consultation":
+        return _("Consultation %(number)s answered and closed.", number=saved.ticket.number)
+    return _("Case %(number)s saved.", number=saved.ticket.number)
+
+
+def _form_page(ticket, form, **extra):
+    text = form.facts.data or ticket.facts
+    return render_template(
+        "intake/form.html", ticket=ticket, form=form,
+        suggestion=services.suggestion_for(text) if text else None,
+        other_cases=console_services.other_cases(ticket, current_user),
+        submitted=intake_services.is_submitted(ticket), **extra,
+    )
+
+
+def _intake_ticket(number):
+    found = console_services.get_ticket(number, current_user)
+    if found is None:
+        abort(404)
+    return found

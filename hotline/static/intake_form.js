@@ -1,0 +1,116 @@
+// The intake form during a call: show only what the chosen kind and category need, keep the
+// keyboard in charge (Enter moves on, Ctrl+Enter / Alt+S saves), and save a draft as the
+// operator types so a closed or crashed browser loses nothing.
+(() => {
+  const form = document.getElementById("intake-form");
+  if (!form) return;
+  const $ = (id) => document.getElementById(id);
+  const kind = $("kind");
+  const group = $("category_group");
+  const category = $("category");
+  const anonymous = $("anonymous");
+  const online = $("online");
+  const status = $("draft-status");
+  const ONLINE_CATEGORIES = ["S03"];
+
+  function shown(el, yes) {
+    el.hidden = !yes;
+  }
+
+  function refresh() {
+    const k = kind.value;
+    form.querySelectorAll("[data-kinds]").forEach((el) => shown(el, el.dataset.kinds.split(" ").includes(k)));
+    const named = !(k === "report" && anonymous && anonymous.checked);
+    form.querySelectorAll("[data-named]").forEach((el) => shown(el, named));
+    const code = category.value;
+    form.querySelectorAll("[data-category]").forEach((el) => shown(el, el.dataset.category === code));
+    const buyOnline = (online && online.checked) || ONLINE_CATEGORIES.includes(code);
+    form.querySelectorAll("[data-online]").forEach((el) => shown(el, buyOnline));
+  }
+
+  function filterCategories() {
+    const g = group.value;
+    for (const option of category.options) {
+      if (option.value) option.hidden = Boolean(g) && option.dataset.group !== g;
+    }
+    const chosen = category.selectedOptions[0];
+    if (chosen && chosen.hidden) category.value = "";
+  }
+
+  group.addEventListener("change", () => { filterCategories(); refresh(); });
+  category.addEventListener("change", () => {
+    const chosen = category.selectedOptions[0];
+    // A category picked directly (or by the suggestion) sets its group, so the two agree.
+    if (chosen && chosen.dataset.group && group.value !== chosen.dataset.group) {
+      group.value = chosen.dataset.group;
+      filterCategories();
+    }
+    refresh();
+  });
+  form.addEventListener("change", refresh);
+
+  // Keyboard: Enter in a one-line field moves to the next field instead of submitting.
+  function focusables() {
+    return [...form.querySelectorAll("input, select, textarea, button")].filter(
+      (el) => el.type !== "hidden" && !el.disabled && el.offsetParent !== null,
+    );
+  }
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      submit();
+      return;
+    }
+    const el = event.target;
+    if (event.key !== "Enter" || el.tagName === "TEXTAREA" || el.tagName === "BUTTON") return;
+    if (el.tagName === "INPUT" && (el.type === "submit" || el.type === "button")) return;
+    event.preventDefault();
+    const all = focusables();
+    const next = all[all.indexOf(el) + 1];
+    if (next) next.focus();
+  });
+
+  let submitting = false;
+  function submit() {
+    const confirm = $("confirm-save");
+    const button = confirm || $("save-case");
+    submitting = true;
+    clearTimeout(timer);
+    if (form.requestSubmit) form.requestSubmit(button);
+    else button.click();
+  }
+  form.addEventListener("submit", () => { submitting = true; clearTimeout(timer); });
+
+  // Draft: a debounced POST of everything typed (the server never keeps the ID number).
+  let timer = null;
+  async function saveDraft() {
+    if (submitting) return;
+    const body = new FormData(form);
+    try {
+      const response = await fetch(form.dataset.draftUrl, { method: "POST", body, credentials: "same-origin" });
+      const data = await response.json().catch(() => ({}));
+      if (response.ok && data.saved_at) {
+        status.textContent = (status.dataset.savedText || "Draft saved") + " " + data.saved_at;
+        status.classList.remove("warn");
+      } else {
+        status.textContent = status.dataset.failedText || "Draft not saved";
+        status.classList.add("warn");
+      }
+    } catch (err) {
+      status.textContent = status.dataset.failedText || "Draft not saved";
+      status.classList.add("warn");
+    }
+  }
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(saveDraft, Number(form.dataset.draftDelay || 1200));
+  }
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+
+  // The first field with an error gets the cursor, so the operator fixes it straight away.
+  const firstError = form.querySelector(".has-error input, .has-error select, .has-error textarea");
+  filterCategories();
+  refresh();
+  if (firstError) firstError.focus();
+})();

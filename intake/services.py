@@ -1,0 +1,268 @@
+"""Saving the intake form: classify and fill in a case, answer a consultation, split a
+complaint-and-report, record every change, keep drafts. Services flush; the view commits once."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hotline import phones, tickets
+from hotline.extensions import db
+from hotline.models import (
+    Channel,
+    Clock,
+    ClockKind,
+    Contact,
+    Direction,
+    IdentityLevel,
+    IntakeDraft,
+    OtpChallenge,
+    TicketEvent,
+    TicketKind,
+    TicketStatus,
+)
+from hotline.timeutil import now
+
+# Copied from the complaint onto the report split off it: same caller, business and classification.
+SHARED_WITH_REPORT = (
+    "category_id", "problem_type_id", "respondent_name", "respondent_address", "respondent_region",
+    "platform", "seller", "order_number", "complainant_name", "complainant_phone",
+    "complainant_address", "id_number_hash", "id_number_masked", "identity_level", "confidential",
+    "assigned_to_id",
+)
+CLOCKED_KINDS = (TicketKind.COMPLAINT, TicketKind.REPORT)
+# What a draft never keeps: the ID number is stored only hashed, never in clear.
+DRAFT_SKIPS = frozenset({"csrf_token", "id_number", "save", "confirm"})
+DRAFT_MAX_KEYS = 100
+DRAFT_MAX_VALUE = 20_000
+
+
+class IntakeRefused(ValueError):
+    """The form cannot be saved on this case as it stands; the message is a reason code
+    (consultation_past_intake, answered_consultation, already_split) the view words."""
+
+
+@dataclass
+class Saved:
+    ticket: object
+    changed: list = field(default_factory=list)
+    report: object = None  # the report split off a complaint-and-report
+
+
+def is_submitted(ticket):
+    """Whether the intake form was already saved on this case (it has a kind)."""
+    return ticket.kind != TicketKind.UNKNOWN
+
+
+def last_event_id(ticket):
+    """The newest history line, so a later save can tell what others changed in between."""
+    return db.session.scalar(select(TicketEvent.id).where(TicketEvent.ticket_id == ticket.id)
+                             .order_by(TicketEvent.id.desc()).limit(1)) or 0
+
+
+def changes_since(ticket, version, seen_event_id):
+    """The history written since the operator opened the form if the case changed meanwhile
+    (a form without a version counts as stale), else None."""
+    if version == ticket.version:
+        return None
+    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.id > (seen_event_id or 0))
+    return list(db.session.scalars(stmt.order_by(TicketEvent.id)))
+
+
+def sms_text(ticket):
+    """The caller's inbound text messages on an SMS case, oldest first, as the facts to start from."""
+    bodies = db.session.scalars(
+        select(Contact.body).where(Contact.ticket_id == ticket.id, Contact.channel == Channel.SMS,
+                                   Contact.direction == Direction.INBOUND, Contact.body.is_not(None))
+        .order_by(Contact.id)
+    )
+    return "\n".join(b.strip() for b in bodies if b.strip()) or None
+
+
+def initial_values(ticket):
+    """The form's starting values: what the case already says, else what the call or SMS told us."""
+    caller = ticket.caller
+    values = {name: getattr(ticket, name) for name in (
+        "complainant_name", "complainant_address", "respondent_name", "respondent_address",
+        "respondent_region", "platform", "seller", "order_number", "demand", "answer", "anonymous",
+        "confidential")}
+    phone = ticket.complainant_phone or (caller.phone if caller and not ticket.anonymous else None)
+    if not is_submitted(ticket) and caller:
+        values["complainant_name"] = values["complainant_name"] or caller.name
+        values["complainant_address"] = values["complainant_address"] or caller.address
+    values.update(
+        kind=ticket.kind.value if is_submitted(ticket) else "",
+        complainant_phone=phones.national_digits(phone) if phone else None,
+        category=ticket.category.code if ticket.category else "",
+        category_group=ticket.category.group.value if ticket.category else "",
+        problem_type=ticket.problem_type.code if ticket.problem_type else "",
+        facts=ticket.facts or (sms_text(ticket) if ticket.channel == Channel.SMS else None),
+        amount=str(ticket.amount) if ticket.amount is not None else "",
+        purchase_date=ticket.purchase_date.isoformat() if ticket.purchase_date else "",
+        online=bool(ticket.platform or ticket.seller or ticket.order_number),
+        version=ticket.version,
+        seen_event=last_event_id(ticket),
+    )
+    return values
+
+
+def identity_level_for(ticket, phone):
+    """How sure we are of who the complainant is, given the phone on the form (E.164 or None)."""
+    if phone is None:
+        return IdentityLevel.NONE
+    if _otp_verified(ticket, phone):
+        return IdentityLevel.OTP
+    if ticket.caller is not None and ticket.caller.phone == phone:
+        return IdentityLevel.CALLER_ID
+    return IdentityLevel.NONE
+
+
+def _otp_verified(ticket, phone):
+    if ticket.identity_level == IdentityLevel.OTP and ticket.complainant_phone == phone:
+        return True
+    return db.session.scalar(select(OtpChallenge.id).where(
+        OtpChallenge.ticket_id == ticket.id, OtpChallenge.phone == phone,
+        OtpChallenge.verified_at.is_not(None)).limit(1)) is not None
+
+
+def planned_changes(ticket, values):
+    """The ticket columns the form would set, kind and identity level included."""
+    kind = values["kind"]
+    fields = dict(values["fields"])
+    fields["kind"] = TicketKind.COMPLAINT if kind == "mixed" else TicketKind(kind)
+    if "complainant_phone" in fields:
+        fields["identity_level"] = identity_level_for(ticket, fields["complainant_phone"])
+    return fields
+
+
+def pending_changes(ticket, values):
+    """The names of the fields a save would change (what the edit confirmation counts)."""
+    return [name for name, new in planned_changes(ticket, values).items()
+            if name != "id_number_hash" and _text(getattr(ticket, name)) != _text(new)]
+
+
+def save_intake(ticket, values, actor):
+    """Apply the checked form to the case: every change recorded, a consultation answered and
+    closed, a complaint-and-report split, the accept clock started, after-call work ended."""
+    kind = values["kind"]
+    _refuse_if_impossible(ticket, kind)
+    old_kind = ticket.kind
+    fields = planned_changes(ticket, values)
+    id_hash = fields.pop("id_number_hash", ticket.id_number_hash)
+    changed = tickets.update_fields(ticket, fields, actor, reason="intake form")
+    ticket.id_number_hash = id_hash
+    _remember_caller(ticket)
+    report = None
+    if kind == "consultation":
+        _answer(ticket, old_kind, actor)
+    if kind == "mixed":
+        report = split_report(ticket, values["report_facts"], actor)
+    for case in filter(None, (ticket, report)):
+        if case.kind in CLOCKED_KINDS:
+            start_accept_clock(case, actor)
+    end_wrapup(ticket, actor)
+    discard_draft(ticket, actor)
+    db.session.flush()
+    return Saved(ticket=ticket, changed=changed, report=report)
+
+
+def _refuse_if_impossible(ticket, kind):
+    if kind == "consultation" and ticket.status not in (TicketStatus.NEW, TicketStatus.ANSWERED):
+        raise IntakeRefused("consultation_past_intake")
+    if kind != "consultation" and ticket.status == TicketStatus.ANSWERED:
+        raise IntakeRefused("answered_consultation")
+    if kind == "mixed" and ticket.linked_ticket_id is not None:
+        raise IntakeRefused("already_split")
+
+
+def _remember_caller(ticket):
+    """The calling number's owner gave their name and address: know them next time they call."""
+    caller = ticket.caller
+    if caller is None or ticket.identity_level == IdentityLevel.NONE or ticket.complainant_phone != caller.phone:
+        return
+    caller.name = ticket.complainant_name or caller.name
+    caller.address = ticket.complainant_address or caller.address
+
+
+def _answer(ticket, old_kind, actor):
+    """A consultation is answered on the spot: the case closes as answered."""
+    if old_kind in CLOCKED_KINDS:
+        from followup import clocks  # followup sits to intake's right; imported when used
+
+        clocks.cancel_clocks(ticket, actor=actor, reason="reclassified as a consultation")
+    if ticket.status == TicketStatus.NEW:
+        tickets.change_status(ticket, TicketStatus.ANSWERED, actor, reason="answered on the spot")
+
+
+def split_report(complaint, report_facts, actor):
+    """Open the report half of a complaint-and-report as its own case, linked both ways."""
+    shared = {name: getattr(complaint, name) for name in SHARED_WITH_REPORT}
+    report = tickets.open_ticket(complaint.channel, caller=complaint.caller, actor=actor, kind=TicketKind.REPORT,
+                                 facts=report_facts, linked_ticket_id=complaint.id, **shared)
+    complaint.linked_ticket_id = report.id
+    tickets.record_event(complaint, "split", actor, to_value=report.number, reason="complaint and report")
+    tickets.record_event(report, "split", actor, to_value=complaint.number, reason="complaint and report")
+    db.session.flush()
+    return report
+
+
+def start_accept_clock(ticket, actor):
+    """Start the accept-or-reject clock from when the case came in, once per case."""
+    if db.session.scalar(select(Clock.id).where(Clock.ticket_id == ticket.id, Clock.kind == ClockKind.ACCEPT).limit(1)):
+        return None
+    from followup import clocks  # followup sits to intake's right; imported when used
+
+    return clocks.start_clock(ticket, ClockKind.ACCEPT, start=ticket.created_at, actor=actor)
+
+
+def end_wrapup(ticket, user, at=None):
+    """After-call work ends when the form is saved: mark the operator's call on this case.
+    A save during the call is superseded by the first save after hang-up; later edits change nothing."""
+    contact = db.session.scalar(
+        select(Contact).where(Contact.ticket_id == ticket.id, Contact.channel == Channel.VOICE,
+                              Contact.answered_by_id == user.id, Contact.answered_at.is_not(None))
+        .order_by(Contact.answered_at.desc(), Contact.id.desc()).limit(1))
+    if contact is None:
+        return None
+    during_call = contact.wrapup_ended_at is not None and (
+        contact.ended_at is not None and contact.wrapup_ended_at < contact.ended_at)
+    if contact.wrapup_ended_at is None or during_call:
+        contact.wrapup_ended_at = at or now()
+    return contact
+
+
+def _text(value):
+    return None if value is None else str(getattr(value, "value", value))
+
+
+# ---- drafts ------------------------------------------------------------------------------
+
+def draft_data(formdata):
+    """The typed values worth keeping from a posted form, or None when it is too big to be one."""
+    data = {k: v for k, v in formdata.items() if k not in DRAFT_SKIPS}
+    if len(data) > DRAFT_MAX_KEYS or any(len(v) > DRAFT_MAX_VALUE for v in data.values()):
+        return None
+    return data
+
+
+def save_draft(ticket, user, data):
+    """Keep what the operator typed, one draft per operator and case (insert or replace)."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    at = now()
+    stmt = dialect.insert(IntakeDraft).values(ticket_id=ticket.id, user_id=user.id, data=data, updated_at=at)
+    db.session.execute(stmt.on_conflict_do_update(index_elements=["ticket_id", "user_id"],
+                                                  set_={"data": data, "updated_at": at}))
+    return at
+
+
+def get_draft(ticket, user):
+    """The operator's unsaved draft for this case, or None."""
+    return db.session.get(IntakeDraft, {"ticket_id": ticket.id, "user_id": user.id})
+
+
+def discard_draft(ticket, user):
+    """Forget the operator's draft (after a save, or when they throw it away)."""
+    draft = get_draft(ticket, user)
+    if draft is not None:
+        db.session.delete(draft)
+    return draft
