@@ -1,7 +1,7 @@
 """The referral directory's defaults and the Chinese texts of referrals and appeals.
 
 Pure data (DOMAIN.md "Referral directory"): seeded into the database once, then edited by
-supervisors. Texts go to callers' phones or are spoken by <Say>, so they are Chinese whatever
+supervisors. Scopes are Chinese too: operators read them, and they are data, not UI msgids. Texts go to callers' phones or are spoken by <Say>, so they are Chinese whatever
 the operator's UI language, like hotline.smsrules. `{number}` in an SMS text is the case number.
 """
 
@@ -32,46 +32,44 @@ def _sms(agency, hotline):
 
 DEFAULT_DIRECTORY = [
     DefaultEntry("12345", "政务服务便民热线", "Local government service line", "12345",
-                 "Anything non-emergency without a better home.",
+                 "非紧急、无其他更合适渠道的各类诉求。",
                  _script("当地政务服务便民热线", "12345", ""), _sms("当地政务服务便民热线", "12345")),
     DefaultEntry("12300", "工业和信息化部电信用户申诉受理中心", "Telecom regulator (MIIT)", "12300",
-                 "Telecom and internet-access service disputes, after the operator did not answer "
-                 "the complaint within 15 days.",
+                 "电信和互联网接入服务纠纷（须先向运营商投诉，15日内未获答复）。",
                  _script("电信管理部门", "12300", "请先向电信运营商投诉，15日内未获答复的，"),
                  _sms("工信部电信用户申诉受理中心（请先向运营商投诉）", "12300")),
     DefaultEntry("12378", "国家金融监督管理总局", "Financial regulator (NFRA)", "12378",
-                 "Banking and insurance consumers.",
+                 "银行、保险消费者权益。",
                  _script("金融监管部门", "12378", "银行、保险消费纠纷，"), _sms("金融监管部门", "12378")),
     DefaultEntry("12386", "中国证监会", "Securities regulator (CSRC)", "12386",
-                 "Securities and futures investors.",
+                 "证券、期货投资者权益。",
                  _script("证券监管部门", "12386", "证券、期货投资纠纷，"), _sms("证券监管部门", "12386")),
     DefaultEntry("12328", "交通运输服务监督热线", "Transport service hotline", "12328",
-                 "Road, highway, waterway, taxis.",
+                 "道路、公路、水路运输及出租车。",
                  _script("交通运输部门", "12328", "道路、公路、水运和出租车问题，"), _sms("交通运输服务监督热线", "12328")),
     DefaultEntry("12326", "民航服务质量监督电话", "Civil aviation service quality", "12326",
-                 "Civil aviation service quality, after the airline or airport.",
+                 "民航服务质量（须先向航空公司或机场投诉）。",
                  _script("民航管理部门", "12326", "请先向航空公司或机场投诉，未解决的，"),
                  _sms("民航服务质量监督（请先向航空公司或机场投诉）", "12326")),
     DefaultEntry("12320", "卫生健康热线", "Public health hotline", "12320",
-                 "Public health.", _script("卫生健康部门", "12320", ""), _sms("卫生健康部门", "12320")),
+                 "公共卫生、医疗卫生。", _script("卫生健康部门", "12320", ""), _sms("卫生健康部门", "12320")),
     DefaultEntry("12333", "人力资源和社会保障服务热线", "Labour and social security", "12333",
-                 "Wages, employment, pensions.",
+                 "工资、就业、养老保险等劳动和社会保障问题。",
                  _script("人力资源和社会保障部门", "12333", "工资、就业、社保问题，"), _sms("人社部门", "12333")),
     DefaultEntry("12366", "纳税缴费服务热线", "Tax service hotline", "12366",
-                 "Tax.", _script("税务部门", "12366", ""), _sms("税务部门", "12366")),
+                 "税收、缴费。", _script("税务部门", "12366", ""), _sms("税务部门", "12366")),
     DefaultEntry("12388", "纪检监察举报电话", "Discipline inspection", "12388",
-                 "Misconduct of officials.", _script("纪检监察机关", "12388", ""), _sms("纪检监察机关", "12388")),
+                 "公职人员违纪违法。", _script("纪检监察机关", "12388", ""), _sms("纪检监察机关", "12388")),
     DefaultEntry("110", "公安机关", "Police", "110",
-                 "Fraud, theft, threats, any crime in progress.",
+                 "诈骗、盗窃、威胁等违法犯罪，正在发生的犯罪。",
                  "您反映的情况涉嫌违法犯罪，请立即拨打110报警。",
                  "您反映的情况（工单号 {number}）涉嫌违法犯罪，请拨打 110 向公安机关报警。"),
     DefaultEntry("court", "人民法院或仲裁机构", "Court or arbitration", None,
-                 "Disputes already before a court or arbitrator, or where mediation failed.",
+                 "已由法院或仲裁机构受理的纠纷，或调解不成的纠纷。",
                  "您的纠纷已由法院或仲裁机构处理，或调解未成，可依法向人民法院起诉或申请仲裁。",
                  "您的纠纷（工单号 {number}）可依法向人民法院起诉或向仲裁机构申请仲裁。"),
     DefaultEntry("12305", "邮政业用户申诉电话", "Postal and express complaints", "12305",
-                 "Postal and express. 12305 was reported retired in some regions in favour of 12345: "
-                 "verify locally before activating.",
+                 "邮政、快递服务。据报部分地区已停用12305、改由12345受理：启用前请核实当地情况。",
                  _script("邮政管理部门", "12305", "邮政快递问题，"), _sms("邮政管理部门", "12305"),
                  active=False),
 ]

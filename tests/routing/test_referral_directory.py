@@ -49,7 +49,7 @@ def test_postal_12305_is_seeded_inactive_with_the_warning(app):
 
     postal = _entry("12305")
     assert postal.active is False
-    assert "12345" in postal.scope and "retired" in postal.scope
+    assert "12345" in postal.scope and "停用" in postal.scope
 
 
 def test_every_entry_can_be_told_and_texted_with_the_case_number(app):
