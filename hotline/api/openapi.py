@@ -13,8 +13,9 @@ Operators, supervisors and admins may list, read and create cases; department us
 read their own department's cases only (another department's case answers 404) and may not create.
 
 **Privacy**: phone numbers never leave through this API in this version. Every number appears
-masked (`phone_masked`, e.g. `138****1234`). A named reporter's name and address are not shown
-to department users.
+masked (`phone_masked`, e.g. `138****1234`). Who filed a report (name, address, masked phone)
+is not shown to department users, and a reporter who asked for confidentiality is shown to no
+API reader: those fields are null, as are identity values in the history.
 
 **Times** are ISO 8601 with the hotline's UTC offset. Date filters without an offset are read in
 the hotline's time zone.
@@ -110,7 +111,7 @@ CONTACT = _obj({
     "body": {**MAYBE_STRING, "description": "the text of an SMS; null for calls"},
 })
 CALLER = _obj({
-    "phone_masked": STRING,
+    "phone_masked": {**MAYBE_STRING, "description": "null when the reader may not know who filed the case"},
     "name": {**MAYBE_STRING, "description": "null for a report when the reader is a department user"},
     "address": MAYBE_STRING,
 })

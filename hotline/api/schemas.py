@@ -7,7 +7,7 @@ import math
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from hotline import phones
+from hotline import phones, privacy
 from hotline.models import Channel, TicketKind, TicketStatus
 from hotline.search import PHONE_LIKE, TicketFilter
 from hotline.timeutil import local_to_utc, to_local
@@ -193,8 +193,9 @@ def _code(category):
     return category.code if category else None
 
 
-def ticket_summary(ticket, tz_name):
-    """A ticket as a list item. Phone numbers leave the API masked only."""
+def ticket_summary(ticket, tz_name, show_identity=True):
+    """A ticket as a list item. Phone numbers leave the API masked only, and only to readers
+    who may know who filed the case."""
     return {
         "number": ticket.number,
         "status": ticket.status.value,
@@ -205,20 +206,22 @@ def ticket_summary(ticket, tz_name):
         "department": ticket.department.code if ticket.department else None,
         "summary": ticket.summary,
         "respondent_name": ticket.respondent_name,
-        "phone_masked": phones.mask(ticket.caller.phone) if ticket.caller else None,
+        "phone_masked": phones.mask(ticket.caller.phone) if ticket.caller and show_identity else None,
         "created_at": _time(ticket.created_at, tz_name),
         "updated_at": _time(ticket.updated_at, tz_name),
         "closed_at": _time(ticket.closed_at, tz_name),
     }
 
 
-def event_json(event, tz_name):
+def event_json(event, tz_name, show_identity=True, show_links=True):
+    """A history line; identity values withheld or masked as hotline.privacy says."""
+    shown_from, shown_to = privacy.event_values(event, show_identity, show_links)
     return {
         "at": _time(event.at, tz_name),
         "type": event.type,
         "field": event.field,
-        "from": event.from_value,
-        "to": event.to_value,
+        "from": shown_from,
+        "to": shown_to,
         "reason": event.reason,
         "actor": event.actor.username if event.actor else None,
     }
@@ -238,21 +241,21 @@ def contact_json(contact, tz_name):
     }
 
 
-def ticket_detail(ticket, events, contacts, tz_name, show_identity=True):
+def ticket_detail(ticket, events, contacts, tz_name, show_identity=True, show_links=False):
     """A ticket with its facts, caller (masked), timeline and contacts."""
     caller = ticket.caller
     return {
-        **ticket_summary(ticket, tz_name),
+        **ticket_summary(ticket, tz_name, show_identity),
         "facts": ticket.facts,
         "demand": ticket.demand,
         "amount": float(ticket.amount) if ticket.amount is not None else None,
         "respondent_address": ticket.respondent_address,
         "respondent_region": ticket.respondent_region,
         "caller": {
-            "phone_masked": phones.mask(caller.phone),
+            "phone_masked": phones.mask(caller.phone) if show_identity else None,
             "name": caller.name if show_identity else None,
             "address": caller.address if show_identity else None,
         } if caller else None,
-        "events": [event_json(e, tz_name) for e in events],
+        "events": [event_json(e, tz_name, show_identity, show_links) for e in events],
         "contacts": [contact_json(c, tz_name) for c in contacts],
     }

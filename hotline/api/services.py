@@ -7,6 +7,7 @@ from hotline import tickets
 from hotline.api.schemas import ValidationFailed, parse_new_ticket
 from hotline.extensions import db
 from hotline.models import Category, CategoryGroup, Channel, Contact, Role, Ticket, TicketEvent, TicketKind
+from hotline.privacy import CONFIDENTIAL_ROLES, can_see_identity
 from hotline.search import CASE_NUMBER, TicketFilter, filter_tickets
 
 # Everything a list item shows, loaded in one query per relation rather than one per row.
@@ -71,8 +72,14 @@ def ticket_history(ticket):
 
 
 def shows_identity(user, ticket):
-    """A named reporter's identity stays with the hotline's own staff, never the departments."""
-    return not (user.role == Role.DEPARTMENT and ticket.kind == TicketKind.REPORT)
+    """Who filed the case, for this reader (hotline.privacy decides); a confidential reporter's
+    identity never leaves through the API, whoever asks."""
+    return can_see_identity(user, ticket) and not ticket.confidential
+
+
+def shows_links(user):
+    """Whether the reader may see which other case a case was split into (the same person's)."""
+    return user.role in CONFIDENTIAL_ROLES
 
 
 def _category(code, groups):

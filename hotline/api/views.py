@@ -43,7 +43,8 @@ def list_tickets():
     flt, page, per_page = schemas.parse_list_query(request.args, _tz())
     items, total, capped = services.list_tickets(flt, page, per_page, g.api_user)
     return jsonify(
-        items=[schemas.ticket_summary(t, _tz()) for t in items], page=page, per_page=per_page,
+        items=[schemas.ticket_summary(t, _tz(), services.shows_identity(g.api_user, t)) for t in items],
+        page=page, per_page=per_page,
         total=total, total_capped=capped,
     )
 
@@ -56,7 +57,7 @@ def get_ticket(number):
         return error_response(404, "Not Found", "no such case, or not one you may see")
     events, contacts = services.ticket_history(ticket)
     show = services.shows_identity(g.api_user, ticket)
-    return jsonify(schemas.ticket_detail(ticket, events, contacts, _tz(), show))
+    return jsonify(schemas.ticket_detail(ticket, events, contacts, _tz(), show, services.shows_links(g.api_user)))
 
 
 @bp.post("/tickets")
