@@ -249,14 +249,23 @@ PATHS = {
 }
 
 
+def _feature_parts():
+    """Paths and schemas of the feature APIs mounted under /api/v1 (the intake API), imported
+    here rather than at module level so the core never depends on a feature at import time."""
+    from intake import api_doc
+
+    return api_doc.PATHS, api_doc.SCHEMAS
+
+
 def document():
     """The OpenAPI document as a dict."""
+    paths, feature_schemas = _feature_parts()
     return {
         "openapi": "3.1.0",
         "info": {"title": "Hotline API", "version": "1.0.0", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "paths": PATHS,
+        "paths": {**PATHS, **paths},
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "a token from `flask hotline create-token`"}},
@@ -269,6 +278,7 @@ def document():
                 "Contact": CONTACT,
                 "Caller": CALLER,
                 "NewTicket": _new_ticket(),
+                **feature_schemas,
             },
             "responses": RESPONSES,
         },

@@ -1,0 +1,163 @@
+"""The intake API's part of the OpenAPI document served at /api/v1/openapi.json
+(hotline.api.openapi merges it in), built from the same names and enums the API checks."""
+
+from hotline.api.openapi import MAYBE_MOMENT, MAYBE_STRING, MOMENT, STRING, _json, _obj, _ref, _resp
+from hotline.models import Channel, IdentityLevel, RejectGround, TicketKind, TicketStatus
+from intake import api_services
+
+MAYBE_BOOL = {"type": ["boolean", "null"]}
+NUMBER_PARAM = {"name": "number", "in": "path", "required": True,
+                "schema": {"type": "string", "pattern": r"^\d{8}-\d{5}$"}, "description": "the case number"}
+VERSION = {"type": "integer", "description": "the case's `version` as last read (optimistic locking)"}
+ANSWERS = {"type": ["object", "null"], "additionalProperties": MAYBE_STRING,
+           "maxProperties": api_services.MAX_ANSWERS,
+           "description": "answers to the category's questions, by question code (yes/no questions: \"yes\" or \"no\")"}
+
+FIELD_DOCS = {
+    "phone": "the complainant's or named reporter's phone; required for complaints and named reports",
+    "name": "the complainant's or named reporter's name; required for complaints and named reports",
+    "address": "the complainant's address; required for complaints",
+    "category": "an active goods or services class code, e.g. G01",
+    "problem_type": "an active problem type code",
+    "facts": "what happened; required",
+    "demand": "what the complainant asks for; required for complaints",
+    "answer": "the answer given; required for a consultation, which is then closed as answered",
+    "purchase_date": "YYYY-MM-DD, not in the future",
+    "id_number": "resident ID number (GB 11643-1999); stored only as a keyed hash and masked, never returned",
+    "respondent_name": "the business; required for complaints and reports",
+    "respondent_address": "required for complaints",
+}
+
+
+def _input(extra=None, required=()):
+    props = {name: {**MAYBE_STRING, **({"description": FIELD_DOCS[name]} if name in FIELD_DOCS else {})}
+             for name in api_services.TEXT_FIELDS}
+    props.update({
+        "kind": {"type": ["string", "null"], "enum": [*api_services.KINDS, None]},
+        "anonymous": {**MAYBE_BOOL, "description": "an anonymous report: no identity is kept"},
+        "confidential": {**MAYBE_BOOL, "description": "a named reporter whose identity only hotline staff may see"},
+        "amount": {"type": ["number", "null"], "minimum": 0, "description": "money at stake, in yuan"},
+        "answers": ANSWERS,
+        **(extra or {}),
+    })
+    return _obj(props, required=list(required))
+
+
+COMPLAINANT = _obj({
+    "name": MAYBE_STRING,
+    "phone_masked": {**MAYBE_STRING, "examples": ["138****1234"]},
+    "address": MAYBE_STRING,
+    "id_number_masked": {**MAYBE_STRING, "examples": ["110105********002X"]},
+})
+CASE = _obj({
+    "number": STRING,
+    "version": {"type": "integer", "description": "send it back with PATCH, accept or reject"},
+    "status": {"type": "string", "enum": [s.value for s in TicketStatus]},
+    "kind": {"type": "string", "enum": [k.value for k in TicketKind]},
+    "channel": {"type": "string", "enum": [c.value for c in Channel]},
+    "category": MAYBE_STRING,
+    "problem_type": MAYBE_STRING,
+    "department": MAYBE_STRING,
+    **{name: MAYBE_STRING for name in ("respondent_name", "respondent_address", "respondent_region", "platform",
+                                       "seller", "order_number", "facts", "demand", "answer", "reject_reason")},
+    "amount": {"type": ["number", "null"]},
+    "purchase_date": {**MAYBE_STRING, "format": "date"},
+    "answers": {"type": ["object", "null"], "additionalProperties": STRING},
+    "anonymous": {"type": "boolean"},
+    "confidential": {"type": "boolean"},
+    "identity_level": {"type": "string", "enum": [level.value for level in IdentityLevel]},
+    "complainant": {"oneOf": [_ref("IntakeComplainant"), {"type": "null"}],
+                    "description": "null for anonymous reports, and for readers who may not know who filed the "
+                                   "case (department users for reports and confidential cases)"},
+    "reject_ground": {"type": ["string", "null"], "enum": [*(g.value for g in RejectGround), None]},
+    "accepted_at": MAYBE_MOMENT,
+    "created_at": MOMENT,
+    "updated_at": MAYBE_MOMENT,
+})
+CONFLICT = {
+    "type": "object",
+    "properties": {"error": {"const": "Conflict"}, "message": STRING,
+                   "version": {"type": ["integer", "null"], "description": "the case's current version"}},
+    "required": ["error", "message", "version"],
+}
+SUGGEST_ERROR = {
+    "type": "object",
+    "properties": {"error": STRING, "field": STRING, "message": STRING},
+    "required": ["error", "message"],
+}
+
+ERRORS = {"401": _resp("Unauthorized"), "403": _resp("Forbidden"), "default": _resp("Error")}
+WRITE_ERRORS = {
+    "400": _resp("BadRequest"),
+    "404": _resp("NotFound"),
+    "409": _json(_ref("Conflict"), "the case changed since the client read it, or its status forbids this"),
+    "422": _resp("ValidationFailed"),
+    **ERRORS,
+}
+WRITERS = " (operators and supervisors)"
+
+
+def _body(schema, required=True):
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def _case_op(op_id, summary, body=None, ok="200", more=None):
+    op = {"operationId": op_id, "summary": summary, "parameters": [NUMBER_PARAM],
+          "responses": {ok: _json(_ref("IntakeCase"), "the case as it now stands"), **WRITE_ERRORS, **(more or {})}}
+    if body:
+        op["requestBody"] = body
+    return op
+
+
+PATHS = {
+    "/intake/tickets": {"post": {
+        "operationId": "createIntakeCase",
+        "summary": "Open a classified case from another channel in one call, checked as the intake form" + WRITERS,
+        "requestBody": _body(_ref("IntakeNewCase")),
+        "responses": {
+            "201": {**_json(_ref("IntakeCase"), "the case, with the intake saved"),
+                    "headers": {"Location": {"schema": STRING, "description": "URL of the case in this API"}}},
+            **{code: r for code, r in WRITE_ERRORS.items() if code not in ("404", "409")},
+        },
+    }},
+    "/intake/tickets/{number}": {
+        "get": {
+            "operationId": "getIntakeCase",
+            "summary": "A case's intake fields and version (department users: their own department's cases)",
+            "parameters": [NUMBER_PARAM],
+            "responses": {"200": _json(_ref("IntakeCase"), "the case"), "404": _resp("NotFound"), **ERRORS},
+        },
+        "patch": _case_op("updateIntakeCase", "Change some fields; send the version you read" + WRITERS,
+                          _body(_ref("IntakeCaseChanges"))),
+    },
+    "/intake/tickets/{number}/accept": {"post": _case_op(
+        "acceptIntakeCase", "Accept the case (受理): a notice to the complainant, then routing" + WRITERS,
+        _body(_obj({"version": VERSION}, required=[]), required=False))},
+    "/intake/tickets/{number}/reject": {"post": _case_op(
+        "rejectIntakeCase", "Do not accept the case (不予受理) on one ground, with a reason" + WRITERS,
+        _body(_obj({"ground": {"type": "string", "enum": [g.value for g in RejectGround]},
+                    "reason": {"type": "string", "minLength": 1}, "version": VERSION},
+                   required=["ground", "reason"])))},
+    "/suggest": {"post": {
+        "operationId": "suggestClassification",
+        "summary": "The suggested kind, category, problem type and referral for a description" + WRITERS,
+        "requestBody": _body(_obj({"text": {"type": "string", "minLength": 1, "maxLength": 10_000}})),
+        "responses": {
+            "200": _json({"type": "object", "required": ["kind", "category", "problem_type", "referral"]},
+                         "the suggestion with the keywords behind it"),
+            "400": _json(_ref("SuggestError"), "the body is not a JSON object"),
+            "422": _json(_ref("SuggestError"), "text is missing, empty or too long"),
+            **ERRORS,
+        },
+    }},
+}
+
+SCHEMAS = {
+    "IntakeCase": CASE,
+    "IntakeComplainant": COMPLAINANT,
+    "IntakeNewCase": _input({"channel": {"type": ["string", "null"], "enum": [*api_services.CHANNELS, None],
+                                         "default": "api"}}, required=["kind"]),
+    "IntakeCaseChanges": _input({"version": VERSION}, required=["version"]),
+    "Conflict": CONFLICT,
+    "SuggestError": SUGGEST_ERROR,
+}

@@ -1,0 +1,252 @@
+"""The intake REST API's services: JSON in, the intake form's own checks, the intake form's own
+save; JSON out with identity shown only to those who may see it. Services flush; views commit.
+
+The JSON is type-checked here, then handed to intake.forms.IntakeForm as form data, so the API
+and the operator's form refuse exactly the same things (one set of rules).
+"""
+
+import math
+
+from werkzeug.datastructures import MultiDict
+
+from hotline import phones, tickets
+from hotline.api.schemas import ValidationFailed
+from hotline.models import Channel, TicketKind
+from hotline.privacy import can_see_identity
+from hotline.timeutil import to_local
+from intake import questions
+from intake.forms import IntakeForm
+from intake.services import IntakeRefused, save_intake
+
+# API field -> intake form field.
+TEXT_FIELDS = {
+    "phone": "complainant_phone", "name": "complainant_name", "address": "complainant_address",
+    "category": "category", "problem_type": "problem_type", "respondent_name": "respondent_name",
+    "respondent_address": "respondent_address", "respondent_region": "respondent_region",
+    "platform": "platform", "seller": "seller", "order_number": "order_number", "facts": "facts",
+    "demand": "demand", "answer": "answer", "purchase_date": "purchase_date", "id_number": "id_number",
+}
+FLAGS = ("anonymous", "confidential")
+KINDS = ("complaint", "report", "consultation")
+CHANNELS = (Channel.API.value, Channel.WEB.value)
+CASE_FIELDS = (*TEXT_FIELDS, *FLAGS, "kind", "amount", "answers")
+API_NAME = {form: api for api, form in TEXT_FIELDS.items()}
+MAX_ANSWERS = 50
+
+
+class Conflict(Exception):
+    """The case changed since the client read it, or cannot change this way now."""
+
+    def __init__(self, message, version):
+        super().__init__(message)
+        self.message, self.version = message, version
+
+
+# ---- reading the request ------------------------------------------------------------------
+
+def _storable(value):
+    """Text both databases can keep (PostgreSQL refuses NUL; lone surrogates cannot be encoded)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
+
+
+def _type_error(name, value):
+    """What is wrong with the JSON type of one field, or None."""
+    if value is None:
+        return None
+    if name in TEXT_FIELDS or name in ("ground", "reason"):
+        ok = isinstance(value, str) and _storable(value)
+        return None if ok else "must be text"
+    if name in FLAGS:
+        return None if isinstance(value, bool) else "must be true or false"
+    if name == "kind":
+        return None if value in KINDS else "must be one of " + ", ".join(KINDS)
+    if name == "amount":
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        return None if ok else "must be a number"
+    if name == "answers":
+        ok = isinstance(value, dict) and len(value) <= MAX_ANSWERS and all(
+            isinstance(v, str | None) and (v is None or _storable(v)) for v in value.values())
+        return None if ok else f"must be an object of at most {MAX_ANSWERS} question codes with text answers"
+    return None
+
+
+def parse_body(body, allowed):
+    """The fields of a JSON object whose types are right, and what is wrong with the others."""
+    errors = {name: "unknown field" for name in body if name not in allowed}
+    errors.update({name: error for name in body if name in allowed
+                   for error in [_type_error(name, body[name])] if error})
+    return {name: value for name, value in body.items() if name not in errors}, errors
+
+
+def _refuse(errors):
+    raise ValidationFailed(errors, "invalid fields: " + ", ".join(sorted(errors)))
+
+
+def expected_version(body, required):
+    """The case version the client last saw, or None when it may leave it out."""
+    version = body.get("version")
+    if version is None and not required:
+        return None
+    if isinstance(version, bool) or not isinstance(version, int):
+        _refuse({"version": "required: the version of the case you last read"})
+    return version
+
+
+# ---- the intake form's checks -------------------------------------------------------------
+
+def _formdata(values):
+    """API values as the intake form's posted fields."""
+    data = MultiDict()
+    for name, value in values.items():
+        if value is None or value is False:
+            continue
+        if name in TEXT_FIELDS or name in ("ground", "reason"):
+            data[TEXT_FIELDS[name]] = value
+        elif name in FLAGS:
+            data[name] = "y"
+        elif name == "answers":
+            data.update({f"q_{code}": answer for code, answer in value.items() if answer is not None})
+        else:
+            data[name] = str(value)
+    return data
+
+
+def _extra_errors(values, form):
+    """What the form lets pass silently but an API client should hear about."""
+    errors = {}
+    if values.get("anonymous") and values.get("kind") != "report":
+        errors["anonymous"] = "only a report may be anonymous"
+    if values.get("confidential") and (values.get("kind") != "report" or values.get("anonymous")):
+        errors["confidential"] = "only a named report may be confidential"
+    asked = {q["code"] for q in questions.questions_for(form.parsed.get("category"))}
+    for code in values.get("answers") or {}:
+        if code not in asked:
+            errors[f"answers.{code}"] = "not a question of this category"
+    return errors
+
+
+def checked(values, errors=None):
+    """The intake form's values for these API values, or ValidationFailed naming every bad field
+    (`errors`: those already found in the JSON types, which win over the form's word on the same field)."""
+    found = errors or {}
+    form = IntakeForm(formdata=_formdata(values), meta={"csrf": False})
+    form.validate()
+    errors = {API_NAME.get(name, name): "; ".join(str(m) for m in messages)
+              for name, messages in form.errors.items() if messages}
+    errors.update({f"answers.{code}": "; ".join(map(str, messages)) for code, messages in form.question_errors.items()})
+    if "kind" not in errors:
+        errors.update(_extra_errors(values, form))
+    errors.update(found)
+    if errors:
+        _refuse(errors)
+    return form.values()
+
+
+# ---- cases --------------------------------------------------------------------------------
+
+def create_case(body, actor):
+    """Open a case from another channel and save its intake in one step (no calling number: identity level none)."""
+    values, errors = parse_body(body, (*CASE_FIELDS, "channel"))
+    channel = values.pop("channel", None) or Channel.API.value
+    if channel not in CHANNELS:
+        errors["channel"] = "must be one of " + ", ".join(CHANNELS)
+    form_values = checked(values, errors)
+    ticket = tickets.open_ticket(Channel(channel), actor=actor)
+    save_intake(ticket, form_values, actor)
+    return ticket
+
+
+def current_values(ticket):
+    """The case as API values, the base a partial update is laid over."""
+    values = {name: getattr(ticket, form) for name, form in TEXT_FIELDS.items()
+              if form not in ("category", "problem_type", "purchase_date", "id_number")}
+    values.update(
+        kind=ticket.kind.value if ticket.kind != TicketKind.UNKNOWN else None,
+        category=ticket.category.code if ticket.category else None,
+        problem_type=ticket.problem_type.code if ticket.problem_type else None,
+        purchase_date=ticket.purchase_date.isoformat() if ticket.purchase_date else None,
+        amount=ticket.amount, answers=ticket.answers, anonymous=ticket.anonymous,
+        confidential=ticket.confidential,
+    )
+    return values
+
+
+def update_case(ticket, body, actor):
+    """Apply a partial update at the version the client read; each changed field becomes an event."""
+    changes, errors = parse_body(body, (*CASE_FIELDS, "version"))
+    version = expected_version(changes, required=True)
+    if version != ticket.version:
+        raise Conflict("the case changed since you read it: read it again and reapply your change", ticket.version)
+    changes.pop("version")
+    form_values = checked({**current_values(ticket), **changes}, errors)
+    try:
+        return save_intake(ticket, form_values, actor).changed
+    except IntakeRefused as exc:
+        raise Conflict(str(exc), ticket.version) from exc
+
+
+def decision_body(ticket, body, allowed):
+    """A decision's checked fields; its optional version must be the case's (Conflict otherwise)."""
+    values, errors = parse_body(body, (*allowed, "version"))
+    if errors:
+        _refuse(errors)
+    version = expected_version(values, required=False)
+    if version is not None and version != ticket.version:
+        raise Conflict("the case changed since you read it: read it again", ticket.version)
+    return values
+
+
+def decision_errors(exc):
+    """A refused decision as the fields to fix (None when it is a conflict with the case's state)."""
+    if exc.why == "missing":
+        return {API_NAME.get(name, name): "required before the case can be accepted" for name in exc.missing}
+    return {
+        "kind": {"kind": "only complaints and reports are accepted or rejected"},
+        "ground": {"ground": "not a ground for not accepting"},
+        "reason": {"reason": "required: why the case is not accepted"},
+    }.get(exc.why)
+
+
+# ---- the JSON shape -----------------------------------------------------------------------
+
+def _time(moment, tz_name):
+    return to_local(moment, tz_name).isoformat() if moment else None
+
+
+def _complainant(ticket, user):
+    if ticket.anonymous or not can_see_identity(user, ticket):
+        return None
+    return {
+        "name": ticket.complainant_name,
+        "phone_masked": phones.mask(ticket.complainant_phone) or None,
+        "address": ticket.complainant_address,
+        "id_number_masked": ticket.id_number_masked,
+    }
+
+
+def case_json(ticket, user, tz_name):
+    """A case as the intake API shows it to `user`: numbers masked, identity only if they may see it."""
+    plain = ("respondent_name", "respondent_address", "respondent_region", "platform", "seller",
+             "order_number", "facts", "demand", "answer", "answers", "anonymous", "confidential",
+             "reject_reason", "version", "number")
+    return {
+        **{name: getattr(ticket, name) for name in plain},
+        "status": ticket.status.value,
+        "kind": ticket.kind.value,
+        "channel": ticket.channel.value,
+        "category": ticket.category.code if ticket.category else None,
+        "problem_type": ticket.problem_type.code if ticket.problem_type else None,
+        "department": ticket.department.code if ticket.department else None,
+        "amount": float(ticket.amount) if ticket.amount is not None else None,
+        "purchase_date": ticket.purchase_date.isoformat() if ticket.purchase_date else None,
+        "identity_level": ticket.identity_level.value,
+        "complainant": _complainant(ticket, user),
+        "reject_ground": ticket.reject_ground.value if ticket.reject_ground else None,
+        "accepted_at": _time(ticket.accepted_at, tz_name),
+        "created_at": _time(ticket.created_at, tz_name),
+        "updated_at": _time(ticket.updated_at, tz_name),
+    }

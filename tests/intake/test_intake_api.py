@@ -1,0 +1,388 @@
+"""The intake API: cases from other channels created, changed, accepted and rejected over
+/api/v1/intake/tickets with the intake form's own rules; every response checked against the
+OpenAPI document; no full phone or ID number and no confidential reporter ever in a response."""
+
+import json
+
+import pytest
+from openapi_core import OpenAPI
+from sqlalchemy import func, select
+
+from hotline import accounts
+from hotline.api.openapi import document
+from hotline.extensions import db
+from hotline.models import Department, IdentityLevel, Role, Ticket, TicketEvent, TicketKind, TicketStatus
+from hotline.seeds import seed_categories
+from intake.identity import keyed_hash
+from intake.questions import seed_category_questions
+from tests.api.conftest import CheckedClient
+
+ID_NUMBER = "11010519491231002X"
+COMPLAINT = {
+    "kind": "complaint", "phone": "138 1234 1234", "name": "李四", "address": "北京市朝阳区某路1号",
+    "respondent_name": "某电器店", "respondent_address": "北京市海淀区某街2号", "respondent_region": "海淀区",
+    "facts": "空调不制冷，商家拒绝退货", "demand": "退货退款", "amount": 2999.5, "purchase_date": "2026-01-02",
+    "category": "G01", "problem_type": "P01", "id_number": ID_NUMBER,
+}
+REPORT = {"kind": "report", "facts": "某超市销售过期食品", "respondent_name": "某超市"}
+URL = "/api/v1/intake/tickets"
+
+
+class Client(CheckedClient):
+    """The API's checked client, asking for English messages and able to PATCH."""
+
+    def open(self, method, path, headers=None, **kwargs):
+        return super().open(method, path, headers={"Accept-Language": "en", **(headers or {})}, **kwargs)
+
+    def as_(self, token):
+        return Client(self.client, self.spec, token)
+
+    def patch(self, path, **kwargs):
+        return self.open("PATCH", path, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return OpenAPI.from_dict(document())
+
+
+@pytest.fixture
+def departments(app):
+    made = [Department(code="D01", name="East office"), Department(code="D02", name="West office")]
+    db.session.add_all(made)
+    seed_categories()
+    seed_category_questions()
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
+def as_role(client, spec, make_user, departments):
+    """A checked client acting with a token of a new user of `role`."""
+
+    def make(role=Role.OPERATOR, department=None, username=None):
+        plain, _token = accounts.create_token(make_user(role=role, department=department, username=username), "t")
+        db.session.commit()
+        return Client(client, spec, plain)
+
+    return make
+
+
+@pytest.fixture
+def api(as_role):
+    return as_role(Role.OPERATOR, username="zhang")
+
+
+def created(api, body):
+    response = api.post(URL, json=body)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def no_secrets(response):
+    """No full phone number or ID number anywhere in the body."""
+    text = response.get_data(as_text=True)
+    for secret in ("13812341234", "8613812341234", ID_NUMBER, ID_NUMBER[6:14]):
+        assert secret not in text
+
+
+# ---- create ----------------------------------------------------------------------------------
+
+def test_a_classified_complaint_is_created_in_one_call(api, app):
+    response = api.post(URL, json=COMPLAINT)
+    assert response.status_code == 201
+    no_secrets(response)
+    case = response.json
+    assert (case["status"], case["kind"], case["channel"], case["category"], case["problem_type"]) == (
+        "new", "complaint", "api", "G01", "P01")
+    assert (case["amount"], case["purchase_date"], case["demand"], case["respondent_region"]) == (
+        2999.5, "2026-01-02", "退货退款", "海淀区")
+    assert case["complainant"] == {"name": "李四", "phone_masked": "138****1234", "address": "北京市朝阳区某路1号",
+                                   "id_number_masked": "110105********002X"}
+    assert case["identity_level"] == "none"
+    assert api.get(response.headers["Location"]).json == case
+    ticket = db.session.scalar(select(Ticket))
+    assert ticket.id_number_hash == keyed_hash(ID_NUMBER, app.config["SECRET_KEY"])
+    assert ticket.complainant_phone == "+8613812341234"
+    assert ticket.caller is None and ticket.identity_level == IdentityLevel.NONE
+    events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)).all()
+    assert events[0].type == "created" and events[0].actor.username == "zhang"
+    assert {e.field for e in events if e.type == "field"} >= {"complainant_name", "respondent_name", "facts",
+                                                              "amount", "category_id", "id_number_masked"}
+    assert all(ID_NUMBER not in (e.to_value or "") for e in events)
+
+
+def test_an_anonymous_report_needs_no_identity_and_shows_none(api):
+    case = created(api, {**REPORT, "anonymous": True, "channel": "web"})
+    assert (case["kind"], case["anonymous"], case["complainant"], case["channel"]) == ("report", True, None, "web")
+
+
+def test_a_consultation_is_answered_and_closed_on_the_spot(api):
+    case = created(api, {"kind": "consultation", "facts": "七天无理由退货怎么算？", "answer": "自收货次日起算七天"})
+    assert (case["status"], case["answer"]) == ("answered", "自收货次日起算七天")
+
+
+def test_category_questions_are_answered_by_code(api):
+    body = {**COMPLAINT, "category": "S04", "answers": {"operator_first": "yes", "operator_first_date": "2026-01-01"}}
+    assert created(api, body)["answers"] == {"operator_first": "yes", "operator_first_date": "2026-01-01"}
+
+
+BAD_FIELDS = {
+    "phone": ("12", "Not a phone number"),
+    "name": ("x" * 121, "At most 120 characters"),
+    "address": (5, "must be text"),
+    "kind": ("mixed", "must be one of complaint, report, consultation"),
+    "category": ("ZZZ", "Not a category on the list"),
+    "problem_type": ("G01", "Not a category on the list"),
+    "respondent_name": (["a"], "must be text"),
+    "respondent_address": ("x" * 501, "At most 500 characters"),
+    "respondent_region": ("x" * 101, "At most 100 characters"),
+    "platform": ("x" * 101, "At most 100 characters"),
+    "seller": ("x" * 201, "At most 200 characters"),
+    "order_number": ("a\x00b", "must be text"),
+    "facts": ("x" * 10_001, "At most 10000 characters"),
+    "demand": ({"a": 1}, "must be text"),
+    "amount": (-1, "Enter the amount in yuan"),
+    "purchase_date": ("2999-01-01", "cannot be in the future"),
+    "id_number": ("110105194912310021", "check digit"),
+    "anonymous": ("yes", "must be true or false"),
+    "confidential": (1, "must be true or false"),
+    "answers": (["yes"], "must be an object"),
+    "shoe_size": (42, "unknown field"),
+}
+
+
+@pytest.mark.parametrize("field", sorted(BAD_FIELDS))
+def test_each_bad_field_is_named_and_nothing_is_created(api, field):
+    value, message = BAD_FIELDS[field]
+    body = {**COMPLAINT, field: value}
+    if field == "problem_type":
+        body["problem_type"] = "G01"  # a goods class is not a problem type
+    response = api.post(URL, json=body)
+    assert response.status_code == 422, response.json
+    assert list(response.json["fields"]) == [field]
+    assert message in response.json["fields"][field]
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+def test_every_bad_field_is_named_at_once(api):
+    body = {field: value for field, (value, _message) in BAD_FIELDS.items() if field != "kind"}
+    response = api.post(URL, json={**body, "kind": "complaint"})
+    assert response.status_code == 422
+    assert response.json["fields"] == {field: pytest.approx(response.json["fields"][field]) for field in BAD_FIELDS
+                                       if field != "kind"}
+    for field, (_value, message) in BAD_FIELDS.items():
+        assert field == "kind" or message in response.json["fields"][field]
+
+
+def test_a_complaint_missing_what_the_form_requires_names_each(api):
+    response = api.post(URL, json={"kind": "complaint", "facts": "坏了"})
+    assert response.status_code == 422
+    assert set(response.json["fields"]) == {"phone", "name", "address", "respondent_name", "respondent_address",
+                                            "demand"}
+
+
+@pytest.mark.parametrize(("body", "fields"), [
+    ({**COMPLAINT, "anonymous": True}, {"anonymous"}),
+    ({**REPORT, "anonymous": True, "confidential": True}, {"confidential"}),
+    ({**COMPLAINT, "confidential": True}, {"confidential"}),
+    ({**COMPLAINT, "category": "S04", "answers": {"operator_first": "maybe", "colour": "red"}},
+     {"answers.operator_first", "answers.colour"}),
+    ({**COMPLAINT, "category": "S04"}, {"answers.operator_first"}),
+    ({"facts": "无类型"}, {"kind"}),
+    ({**COMPLAINT, "channel": "voice"}, {"channel"}),
+], ids=["anonymous-complaint", "confidential-anonymous", "confidential-complaint", "bad-answers", "required-answer",
+        "no-kind", "channel"])
+def test_rules_across_fields_are_checked(api, body, fields):
+    response = api.post(URL, json=body)
+    assert response.status_code == 422
+    assert set(response.json["fields"]) == fields
+
+
+@pytest.mark.parametrize("data", [b"", b"{", b"[]", b'"x"', b"null", b"\xff\xfe"])
+def test_a_body_that_is_not_a_json_object_is_400(api, data):
+    response = api.post(URL, data=data, content_type="application/json")
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+# ---- roles -----------------------------------------------------------------------------------
+
+def test_only_operators_and_supervisors_write(as_role, departments, client, spec):
+    assert as_role(Role.SUPERVISOR).post(URL, json=COMPLAINT).status_code == 201
+    for role, department in ((Role.DEPARTMENT, departments[0]), (Role.ADMIN, None)):
+        response = as_role(role, department).post(URL, json=COMPLAINT)
+        assert response.status_code == 403
+    response = Client(client, spec).post(URL, json=COMPLAINT)
+    assert response.status_code == 401
+    assert Client(client, spec, "not-a-token").post(URL, json=COMPLAINT).status_code == 401
+
+
+def test_department_users_read_their_own_departments_cases_only(api, as_role, departments):
+    case = created(api, COMPLAINT)
+    ticket = db.session.scalar(select(Ticket))
+    ticket.department_id = departments[0].id
+    db.session.commit()
+    own = as_role(Role.DEPARTMENT, departments[0])
+    response = own.get(f"{URL}/{case['number']}")
+    assert response.status_code == 200
+    assert response.json["complainant"]["phone_masked"] == "138****1234"
+    no_secrets(response)
+    other = as_role(Role.DEPARTMENT, departments[1])
+    assert other.get(f"{URL}/{case['number']}").status_code == 404
+    assert other.get(f"{URL}/20990101-00001").status_code == 404
+    assert own.patch(f"{URL}/{case['number']}", json={"version": case["version"], "facts": "x"}).status_code == 403
+
+
+def test_a_confidential_reporter_stays_with_the_hotline(api, as_role, departments):
+    body = {**REPORT, "phone": "13812341234", "name": "王五", "confidential": True}
+    case = created(api, body)
+    assert case["complainant"]["name"] == "王五"
+    ticket = db.session.scalar(select(Ticket))
+    ticket.department_id = departments[0].id
+    db.session.commit()
+    response = as_role(Role.DEPARTMENT, departments[0]).get(f"{URL}/{case['number']}")
+    assert response.json["complainant"] is None
+    assert "王五" not in response.get_data(as_text=True)
+    no_secrets(response)
+
+
+# ---- update ----------------------------------------------------------------------------------
+
+def test_a_patch_changes_fields_each_with_an_event_and_bumps_the_version(api):
+    case = created(api, COMPLAINT)
+    url = f"{URL}/{case['number']}"
+    seen = db.session.scalar(select(func.max(TicketEvent.id)))
+    response = api.patch(url, json={"version": case["version"], "demand": "换货", "seller": "某旗舰店",
+                                    "facts": case["facts"]})
+    assert response.status_code == 200
+    assert (response.json["demand"], response.json["seller"]) == ("换货", "某旗舰店")
+    assert response.json["version"] == case["version"] + 1
+    events = db.session.scalars(select(TicketEvent).where(TicketEvent.id > seen)).all()
+    assert {(e.type, e.field, e.from_value, e.to_value, e.actor.username) for e in events} == {
+        ("field", "demand", "退货退款", "换货", "zhang"), ("field", "seller", None, "某旗舰店", "zhang")}
+
+
+def test_a_stale_version_is_a_409_with_the_current_version(api):
+    case = created(api, COMPLAINT)
+    url = f"{URL}/{case['number']}"
+    first = api.patch(url, json={"version": case["version"], "demand": "换货"})
+    response = api.patch(url, json={"version": case["version"], "demand": "维修"})
+    assert response.status_code == 409
+    assert response.json["version"] == first.json["version"]
+    assert db.session.scalar(select(Ticket.demand)) == "换货"
+
+
+@pytest.mark.parametrize(("body", "fields"), [
+    ({"demand": "换货"}, {"version"}),
+    ({"version": "1", "demand": "换货"}, {"version"}),
+    ({"phone": "12", "purchase_date": "01/02/2026", "amount": "12"}, {"phone", "purchase_date", "amount"}),
+    ({"name": None}, {"name"}),
+    ({"number": "20260101-00001", "status": "closed"}, {"number", "status"}),
+], ids=["no-version", "string-version", "bad-values", "required-emptied", "read-only"])
+def test_a_bad_patch_names_the_fields_and_changes_nothing(api, body, fields):
+    case = created(api, COMPLAINT)
+    body = body if "version" in fields else {"version": case["version"], **body}
+    response = api.patch(f"{URL}/{case['number']}", json=body)
+    assert response.status_code == 422
+    assert set(response.json["fields"]) == fields
+    assert api.get(f"{URL}/{case['number']}").json == case
+
+
+def test_a_call_opened_case_is_classified_by_patch(api, create_ticket):
+    ticket = create_ticket(phone="+8613812341234", kind=TicketKind.UNKNOWN)
+    url = f"{URL}/{ticket.number}"
+    assert set(api.patch(url, json={"version": ticket.version, "facts": "x"}).json["fields"]) == {"kind"}
+    body = {**COMPLAINT, "version": ticket.version}
+    response = api.patch(url, json=body)
+    assert response.status_code == 200
+    assert (response.json["kind"], response.json["identity_level"]) == ("complaint", "caller_id")
+
+
+def test_unknown_cases_are_404(api):
+    assert api.patch(f"{URL}/20990101-00001", json={"version": 1}).status_code == 404
+    assert api.patch(f"{URL}/nonsense", json={"version": 1}).status_code == 404
+
+
+# ---- accept and reject -----------------------------------------------------------------------
+
+def test_a_complete_complaint_is_accepted(api):
+    case = created(api, COMPLAINT)
+    response = api.post(f"{URL}/{case['number']}/accept")
+    assert response.status_code == 200
+    assert response.json["status"] in ("accepted", "forwarded")
+    assert response.json["accepted_at"] is not None
+    assert api.post(f"{URL}/{case['number']}/accept").status_code == 409
+
+
+def test_accepting_an_incomplete_case_names_what_is_missing(api, create_ticket):
+    ticket = create_ticket(kind=TicketKind.COMPLAINT, facts="坏了")
+    response = api.post(f"{URL}/{ticket.number}/accept", json={"version": ticket.version})
+    assert response.status_code == 422
+    assert {"name", "address", "respondent_name", "respondent_address", "demand"} <= set(response.json["fields"])
+    assert db.session.get(Ticket, ticket.id).status == TicketStatus.NEW
+
+
+def test_accepting_with_a_stale_version_is_a_409(api):
+    case = created(api, COMPLAINT)
+    api.patch(f"{URL}/{case['number']}", json={"version": case["version"], "demand": "换货"})
+    response = api.post(f"{URL}/{case['number']}/accept", json={"version": case["version"]})
+    assert response.status_code == 409
+    assert response.json["version"] == case["version"] + 1
+
+
+def test_a_case_is_rejected_on_a_ground_with_a_reason(api):
+    case = created(api, COMPLAINT)
+    response = api.post(f"{URL}/{case['number']}/reject", json={"ground": "time_barred", "reason": "2019年购买"})
+    assert response.status_code == 200
+    assert (response.json["status"], response.json["reject_ground"], response.json["reject_reason"]) == (
+        "rejected", "time_barred", "2019年购买")
+    assert api.post(f"{URL}/{case['number']}/reject", json={"ground": "other_legal", "reason": "x"}).status_code == 409
+
+
+@pytest.mark.parametrize(("body", "fields"), [
+    ({"ground": "because", "reason": "x"}, {"ground"}),
+    ({"ground": "time_barred"}, {"reason"}),
+    ({"ground": "time_barred", "reason": "   "}, {"reason"}),
+    ({"ground": "time_barred", "reason": 5}, {"reason"}),
+    ({"ground": ["time_barred"], "reason": "x"}, {"ground"}),
+    ({"ground": "time_barred", "reason": "x", "why": "y"}, {"why"}),
+])
+def test_a_bad_rejection_names_the_fields(api, body, fields):
+    case = created(api, COMPLAINT)
+    response = api.post(f"{URL}/{case['number']}/reject", json=body)
+    assert response.status_code == 422
+    assert set(response.json["fields"]) == fields
+    assert db.session.scalar(select(Ticket.status)) == TicketStatus.NEW
+
+
+def test_a_consultation_cannot_be_accepted(api):
+    case = created(api, {"kind": "consultation", "facts": "问", "answer": "答"})
+    response = api.post(f"{URL}/{case['number']}/accept")
+    assert response.status_code in (409, 422)
+
+
+def test_department_users_cannot_decide(api, as_role, departments):
+    case = created(api, COMPLAINT)
+    dept = as_role(Role.DEPARTMENT, departments[0])
+    assert dept.post(f"{URL}/{case['number']}/accept").status_code == 403
+    assert dept.post(f"{URL}/{case['number']}/reject", json={"ground": "time_barred", "reason": "x"}).status_code == 403
+
+
+# ---- the document ----------------------------------------------------------------------------
+
+def test_every_intake_api_route_is_documented(app):
+    doc = document()
+    documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
+    routes = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("intake_api.")]
+    assert len(routes) == 6
+    for rule in routes:
+        path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method) in documented
+
+
+def test_suggest_answers_as_documented(api):
+    assert api.post("/api/v1/suggest", json={"text": "空调坏了商家不退"}).status_code == 200
+    assert api.post("/api/v1/suggest", json={"text": ""}).status_code == 422
+    assert json.loads(api.post("/api/v1/suggest", data=b"x", content_type="application/json").data)["field"] == "body"
