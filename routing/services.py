@@ -16,6 +16,7 @@ from hotline import audit, phones
 from hotline.extensions import db
 from hotline.models import (
     Category,
+    CategoryGroup,
     ClockKind,
     Department,
     RoutingRule,
@@ -465,7 +466,8 @@ def departments():
 def handled_categories():
     """Categories a department may handle: goods and services classes (not problem types)."""
     return db.session.scalars(
-        select(Category).where(Category.active.is_(True), Category.parent_id.is_not(None))
+        select(Category).where(Category.active.is_(True), Category.parent_id.is_not(None),
+                               Category.group != CategoryGroup.PROBLEM)
         .order_by(Category.code)
     ).all()
 

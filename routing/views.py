@@ -44,6 +44,12 @@ CONDITIONS = {
     "kind": _l("Kind"), "category": _l("Category"), "problem_type": _l("Problem type"),
     "region": _l("Respondent's region"), "keywords": _l("Keywords"), "respondent": _l("Respondent"),
 }
+FIELD_NAMES = {
+    "name": _l("Name"), "position": _l("Position"), "active": _l("Active"), "kind": _l("Kind"),
+    "category_id": _l("Category"), "problem_type_id": _l("Problem type"), "region": _l("Respondent's region"),
+    "keywords": _l("Keywords"), "respondent": _l("Respondent"), "department_id": _l("Department"),
+    "action": _l("Action"),
+}
 
 
 def _optional_int(value):
@@ -257,6 +263,7 @@ def _names():
         "categories": {c.id: c for c in db.session.scalars(select(Category))},
         "department_names": {d.id: d for d in services.departments()},
         "conditions": CONDITIONS,
+        "field_names": FIELD_NAMES,
         "platforms": services.platform_regions(),
     }
 

@@ -81,6 +81,14 @@ def test_bad_input_is_shown_on_the_form_and_nothing_is_saved(world, client, logi
     assert audits() == []
 
 
+def test_a_problem_type_is_not_a_category_a_department_handles(world, client, login):
+    login(world["supervisor"])
+    page = client.get("/routing/departments/new")
+    assert "G01" in page.text and "P01" not in page.text
+    response = client.post("/routing/departments/new", data=form(categories=[category("P01").id]))
+    assert response.status_code == 200 and 'class="error"' in response.text
+
+
 def test_admins_may_maintain_departments_too(world, client, login, make_user):
     login(make_user(Role.ADMIN))
     assert client.get("/routing/departments").status_code == 200

@@ -11,9 +11,12 @@ from hotline import tickets
 from hotline.extensions import db
 from hotline.models import (
     Caller,
+    Clock,
     ClockKind,
     ClockState,
+    Department,
     OutboxMessage,
+    RoutingRule,
     RuleAction,
     TicketEvent,
     TicketKind,
@@ -70,8 +73,6 @@ def test_auto_forwards_at_once_with_status_clock_and_sms(world, rules, create_ti
 
 
 def ticket_clocks(ticket):
-    from hotline.models import Clock
-
     return db.session.scalars(select(Clock).where(Clock.ticket_id == ticket.id)).all()
 
 
@@ -220,8 +221,6 @@ def test_a_returned_case_can_be_forwarded_again(world, rules, create_ticket):
 
 
 def test_seeding_default_rules_is_idempotent_and_waits_for_departments(app, world):
-    from hotline.models import Department, RoutingRule
-
     db.session.query(Department).filter(Department.code == "MS02").delete()
     first = services.seed_routing_rules()
     names = [r.name for r in services.all_rules()]
@@ -235,3 +234,18 @@ def test_seeding_default_rules_is_idempotent_and_waits_for_departments(app, worl
     renamed = db.session.scalar(select(RoutingRule).where(RoutingRule.name == "被投诉方在东城区"))
     services.update_rule(renamed, {"name": "东城"}, None, "shorter")
     assert services.seed_routing_rules() == 0
+
+
+def test_accepting_a_case_at_intake_routes_it_end_to_end(world, rules, create_ticket):
+    from intake.decisions import accept_case
+
+    ticket = create_ticket(
+        phone="+8613800138003", complainant_name="陈女士", complainant_phone="13800138003",
+        complainant_address="北京市海淀区某路1号", respondent_name="某电器行", respondent_address="海淀区某街2号",
+        respondent_region="海淀区", facts="空调不制冷", demand="退货")
+    accept_case(ticket, world["operator"])
+    db.session.commit()
+    assert (ticket.status, ticket.department_id) == (TicketStatus.FORWARDED, world["departments"]["MS03"].id)
+    forward_clocks = [c for c in ticket_clocks(ticket) if c.kind == ClockKind.FORWARD]
+    assert [c.state for c in forward_clocks] == [ClockState.MET]
+    assert any("海淀市场监管所" in m.body for m in sms_of(ticket))

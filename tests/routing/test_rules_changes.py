@@ -119,13 +119,15 @@ def test_supervisor_creates_a_rule_on_the_page_and_a_missing_reason_is_shown(wor
 
 def test_the_edit_page_shows_the_rules_history(world, client, login):
     rule = add_rule(world["supervisor"], reason="first reason", region="海淀区", department=world["departments"]["MS03"])
-    services.update_rule(rule, {"region": "西城区"}, world["supervisor"], "second reason")
+    services.update_rule(rule, {"region": "西城区", "department_id": world["departments"]["MS02"].id},
+                         world["supervisor"], "second reason")
     db.session.commit()
     login(world["supervisor"])
     page = client.get(f"/routing/rules/{rule.id}")
     assert page.status_code == 200
     assert page.text.count('data-testid="history-row"') == 2
     assert "first reason" in page.text and "second reason" in page.text and "海淀区 → 西城区" in page.text
+    assert "海淀市场监管所 → 西城市场监管所" in page.text
 
 
 def test_quick_reorder_from_the_list_needs_a_reason(world, client, login):
