@@ -149,7 +149,7 @@ def save_intake(ticket, values, actor):
     old_kind = ticket.kind
     fields = planned_changes(ticket, values)
     id_hash = fields.pop("id_number_hash", ticket.id_number_hash)
-    changed = tickets.update_fields(ticket, fields, actor, reason="intake form")
+    changed = tickets.update_fields(ticket, fields, actor)
     ticket.id_number_hash = id_hash
     _remember_caller(ticket)
     report = None

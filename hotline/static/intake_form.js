@@ -55,14 +55,19 @@
       (el) => el.type !== "hidden" && !el.disabled && el.offsetParent !== null,
     );
   }
-  form.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+  // Alt+S is handled here rather than by accesskey, whose modifier differs between browsers.
+  document.addEventListener("keydown", (event) => {
+    const saveKey = event.altKey && event.code === "KeyS";
+    if (saveKey || (event.key === "Enter" && (event.ctrlKey || event.metaKey) && form.contains(event.target))) {
       event.preventDefault();
       submit();
-      return;
     }
+  });
+  form.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
     const el = event.target;
-    if (event.key !== "Enter" || el.tagName === "TEXTAREA" || el.tagName === "BUTTON") return;
+    // Controls of other forms nested here (the identity check's code) keep their own Enter.
+    if (event.key !== "Enter" || el.form !== form || el.tagName === "TEXTAREA" || el.tagName === "BUTTON") return;
     if (el.tagName === "INPUT" && (el.type === "submit" || el.type === "button")) return;
     event.preventDefault();
     const all = focusables();

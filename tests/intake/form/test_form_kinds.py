@@ -265,3 +265,26 @@ def test_reclassified_consultation_cancels_the_accept_clock(client, operator, ca
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).status == TicketStatus.ANSWERED
     assert [c.state for c in accept_clocks(ticket)] == [ClockState.CANCELLED]
+
+
+def test_category_questions_are_data_a_supervisor_can_change(client, operator, call_ticket):
+    from hotline.models import Category
+    from intake.questions import seed_category_questions
+
+    assert seed_category_questions() >= 1
+    telecom = db.session.query(Category).filter_by(code="S04").one()
+    assert [q["code"] for q in telecom.questions] == ["operator_first", "operator_first_date"]
+    telecom.questions = [{"code": "contract_no", "zh": "合同编号？", "en": "Contract number?", "type": "text",
+                          "required": True}]
+    db.session.commit()
+    seed_category_questions()
+    db.session.expire_all()
+    telecom = db.session.query(Category).filter_by(code="S04").one()
+    assert [q["code"] for q in telecom.questions] == ["contract_no"]  # an edited list is never overwritten
+    ticket = call_ticket(operator)
+    data = dict(COMPLAINT, category_group="services", category="S04")
+    response = post_form(client, ticket, **data)
+    assert response.status_code == 400 and "Contract number?" in response.get_data(as_text=True)
+    assert post_form(client, ticket, **data, q_contract_no="HT-2025-001").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).answers == {"contract_no": "HT-2025-001"}
