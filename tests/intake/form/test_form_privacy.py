@@ -164,3 +164,12 @@ def test_privacy_rules(make_user, department, create_ticket):
     db.session.flush()
     ticket.department_id = other.id
     assert not can_see_identity(dept_user, ticket)
+
+
+def test_department_worklist_and_search_do_not_name_a_reporter(filed, client, make_user, login, department):
+    ticket = filed(**REPORT, confidential="y")
+    login(english(make_user(role=Role.DEPARTMENT, department=department)))
+    for path in ("/", f"/search?q={ticket.number}"):
+        listing = client.get(path).get_data(as_text=True)
+        assert ticket.number in listing
+        assert not identity_shown(listing), path
