@@ -7,8 +7,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from flask import render_template
-from flask_login import login_user
 from sqlalchemy import func, select
 
 from hotline.extensions import db
@@ -78,6 +76,7 @@ class Page(HTMLParser):
     def __init__(self, html):
         super().__init__()
         self.flashes, self.links, self._flash, self._link, self._in_evidence = [], [], None, None, 0
+        self.cells, self._cell, self.has_upload_form = [], None, False
         self.has_evidence_panel = False
         self.feed(html)
 
@@ -91,6 +90,10 @@ class Page(HTMLParser):
             self._flash = [attrs["class"].split()[-1], ""]
         if tag == "a" and self._in_evidence:
             self._link = [attrs.get("href"), ""]
+        if tag == "td" and self._in_evidence:
+            self._cell = [None, ""]
+        if tag == "form" and self._in_evidence and attrs.get("enctype") == "multipart/form-data":
+            self.has_upload_form = True
 
     def handle_endtag(self, tag):
         if tag == "p" and self._flash:
@@ -99,24 +102,23 @@ class Page(HTMLParser):
         if tag == "a" and self._link:
             self.links.append((self._link[0], self._link[1].strip()))
             self._link = None
+        if tag == "td" and self._cell:
+            self.cells.append(" ".join(self._cell[1].split()))
+            self._cell = None
         if tag == "section" and self._in_evidence:
             self._in_evidence -= 1
 
     def handle_data(self, data):
-        for open_ in (self._flash, self._link):
+        for open_ in (self._flash, self._link, self._cell):
             if open_ is not None:
                 open_[1] += data
 
 
-def evidence_panel(client, app, ticket, user):
-    """The evidence panel as the user sees it on the case page (rendered alone while the ticket
-    page does not include it yet)."""
-    page = Page(client.get(f"/tickets/{ticket.number}").get_data(as_text=True))
-    if page.has_evidence_panel:
-        return page
-    with app.test_request_context():
-        login_user(user)
-        return Page(render_template("intake/_evidence.html", ticket=ticket))
+def evidence_panel(client, ticket):
+    """The case page as the signed-in user sees it."""
+    response = client.get(f"/tickets/{ticket.number}")
+    assert response.status_code == 200
+    return Page(response.get_data(as_text=True))
 
 
 def stored_files(evidence_dir):
@@ -309,7 +311,7 @@ def test_the_panel_lists_files_and_mms_links(app, client, login, staff, twilio_p
     ticket = db.session.scalar(select(Ticket))
     upload(client, ticket, ("合同.pdf", PDF, "application/pdf"))
     item = db.session.scalar(select(Evidence))
-    page = evidence_panel(client, app, ticket, operator)
+    page = evidence_panel(client, ticket)
     assert page.links == [
         (f"/evidence/{item.id}", "合同.pdf"),
         ("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1", "JPEG"),
@@ -317,7 +319,25 @@ def test_the_panel_lists_files_and_mms_links(app, client, login, staff, twilio_p
     ]
 
 
+def test_the_panel_shows_who_added_what_when(client, case, operator):
+    upload(client, case, ("合同.pdf", PDF, "application/pdf"))
+    page = evidence_panel(client, case)
+    name, kind, size, who, when = page.cells
+    assert (name, kind, size, who) == ("合同.pdf", "PDF", f"{len(PDF)} Bytes", "li")
+    assert when[:2] == "20"  # a local date and time
+    assert page.has_upload_form
+
+
+def test_department_users_see_and_use_the_panel_on_their_own_cases_only(client, login, staff, case, departments):
+    login(staff(role=Role.DEPARTMENT, department=departments[0]))
+    page = evidence_panel(client, case)
+    assert page.has_evidence_panel and page.has_upload_form
+    client.post("/logout")
+    login(staff(role=Role.DEPARTMENT, department=departments[1]))
+    assert client.get(f"/tickets/{case.number}").status_code == 404
+
+
 def test_the_panel_is_not_shown_to_admins(app, client, login, staff, case):
     admin = staff(role=Role.ADMIN)
     login(admin)
-    assert evidence_panel(client, app, case, admin).has_evidence_panel is False
+    assert evidence_panel(client, case).has_evidence_panel is False
