@@ -124,12 +124,12 @@ def next_deadlines(rows):
     ids = [t.id for t in rows]
     if not ids:
         return {}
-    clocks = db.session.scalars(
+    running = db.session.scalars(
         select(Clock)
         .where(Clock.ticket_id.in_(ids), Clock.state == ClockState.RUNNING, Clock.kind.in_(DEPARTMENT_CLOCKS))
         .order_by(Clock.due_at.desc())
     )
-    return {clock.ticket_id: clock for clock in clocks}  # the earliest comes last and wins
+    return {clock.ticket_id: clock for clock in running}  # the earliest comes last and wins
 
 
 def get_case(number, user):

@@ -120,3 +120,11 @@ def test_a_bad_tab_or_page_shows_the_new_tab(client, make_user, login, on_desk, 
     fresh = on_desk()
     login(make_user(role=Role.DEPARTMENT, department=dept))
     assert listed(client, "nonsense", page="-3") == [fresh.number]
+
+
+def test_each_row_shows_its_earliest_running_department_deadline(app, on_desk):
+    ticket = on_desk(TicketStatus.IN_PROGRESS)
+    add_clock(ticket, now() + timedelta(days=30))
+    soonest = add_clock(ticket, now() + timedelta(days=5), kind=ClockKind.NOTIFY_END)
+    add_clock(ticket, now() + timedelta(days=1), kind=ClockKind.CALLBACK)  # the hotline's, not shown
+    assert desk.next_deadlines([ticket]) == {ticket.id: soonest}
