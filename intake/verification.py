@@ -172,7 +172,7 @@ def verify_code(ticket, code, actor):
         record_event(ticket, "otp_locked", actor, to_value=phones.mask(phone))
         raise Locked(ticket.number)
     challenge.verified_at = moment
-    update_fields(ticket, {"identity_level": IdentityLevel.OTP}, actor, reason="otp")
+    update_fields(ticket, {"identity_level": IdentityLevel.OTP}, actor)
     record_event(ticket, "otp_verified", actor, to_value=phones.mask(phone))
     return ticket
 
