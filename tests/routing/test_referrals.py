@@ -5,10 +5,12 @@ import secrets
 import xml.etree.ElementTree as ET
 
 import pytest
+from flask import render_template
+from flask_login import login_user
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 
-from hotline import tickets
+from hotline import accounts, tickets
 from hotline.extensions import db
 from hotline.models import (
     Channel,
@@ -25,6 +27,7 @@ from hotline.models import (
 from hotline.telephony.callcontrol import SandboxCallControl, TwilioCallControl
 from hotline.timeutil import now
 from routing import referral_views, referrals
+from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -342,3 +345,47 @@ def test_an_already_referred_case_can_still_be_transferred_to_its_entry(client, 
     assert SandboxCallControl.performed[-1]["call"] == contact.sid
     assert len(_outbox(ticket)) == 1  # one referral SMS, not two
 
+
+
+def test_the_referral_link_partial_carries_the_suggestion_for_open_cases_only(app, make_user, create_ticket):
+    ticket = create_ticket()
+
+    def render(user):
+        with app.test_request_context():
+            login_user(user)
+            return render_template("routing/referral_action.html", ticket=ticket, suggested_key="12378")
+
+    operator = make_user(Role.OPERATOR)
+    assert f'href="/referrals/tickets/{ticket.number}?suggested=12378"' in render(operator)
+    assert "refer-link" not in render(make_user(Role.DEPARTMENT))
+    tickets.change_status(ticket, TicketStatus.ACCEPTED)
+    tickets.change_status(ticket, TicketStatus.FORWARDED)
+    assert "refer-link" not in render(operator)
+
+
+def _csrf(html, form_id):
+    form = html.split(f'id="{form_id}"', 1)[1].split("</form>", 1)[0]
+    return form.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+
+
+def test_the_forms_carry_csrf_tokens_and_pages_no_inline_script_or_style(app_factory):
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        referrals.seed_referral_directory()
+        ticket = tickets.open_ticket(Channel.VOICE, caller=tickets.find_or_create_caller("+8613800138000"))
+        accounts.create_user("csrf-op", PASSWORD, Role.OPERATOR)
+        db.session.commit()
+        number = ticket.number
+    client = app.test_client()
+    login_page = client.get("/login").get_data(as_text=True)
+    token = login_page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    client.post("/login", data={"username": "csrf-op", "password": PASSWORD, "csrf_token": token})
+    url = f"/referrals/tickets/{number}"
+    page = client.get(url).get_data(as_text=True)
+
+    assert client.post(url, data={"entry": "110"}).status_code == 400  # no token
+    response = client.post(url, data={"entry": "110", "csrf_token": _csrf(page, "refer-form")})
+
+    assert response.status_code == 302
+    main = page.split("<main", 1)[-1]
+    assert "<script" not in main and "style=" not in main and "<style" not in main
