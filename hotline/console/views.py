@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from hotline import audit, tickets
 from hotline.authz import roles_required
-from hotline.console import labels, services
+from hotline.console import labels, nav, services
 from hotline.console.forms import AvailabilityForm, ConfirmForm, NoteForm
 from hotline.extensions import db
 from hotline.models import OPEN_STATUSES, Role, TicketKind, TicketStatus
@@ -28,6 +28,11 @@ def _console_globals():
     return {
         "has_endpoint": lambda name: name in current_app.view_functions,
         "availability_form": AvailabilityForm,
+        "nav_links": lambda entries: nav.links_for(
+            getattr(current_user, "role", None), current_app.view_functions, entries
+        ),
+        "NAV_WORK": nav.WORK,
+        "NAV_MANAGE": nav.MANAGE,
     }
 
 

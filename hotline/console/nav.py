@@ -1,0 +1,34 @@
+"""The second row of the top bar: work lists and supervisors' maintenance pages.
+
+A link shows only when its endpoint exists and declares the user's role, so the menu can
+never offer a page the role would be refused.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+WORK = [
+    ("desk.index", _l("Department desk")),
+    ("routing.triage", _l("Triage")),
+    ("calls.callbacks", _l("Callback list")),
+]
+MANAGE = [
+    ("routing.rules", _l("Routing rules")),
+    ("routing.departments", _l("Departments")),
+    ("referrals.directory", _l("Referral directory")),
+    ("referrals.appeals", _l("Appeals")),
+    ("intake.rules", _l("Suggestion rules")),
+    ("intake_decision.hot_respondents", _l("Hot respondents")),
+    ("calls.blocklist", _l("Block list")),
+    ("followup.calendar", _l("Working-day calendar")),
+    ("followup.jobs", _l("Scheduler jobs")),
+]
+
+
+def links_for(role, view_functions, entries):
+    """(endpoint, label) of the entries `role` may open."""
+    found = []
+    for endpoint, label in entries:
+        view = view_functions.get(endpoint)
+        if view is not None and role in (getattr(view, "allowed_roles", None) or ()):
+            found.append((endpoint, label))
+    return found

@@ -1,0 +1,31 @@
+"""The top bar offers each role exactly the work lists and maintenance pages it may open."""
+
+import pytest
+
+from hotline.models import Role
+
+
+def nav_targets(html):
+    import re
+
+    return set(re.findall(r'data-testid="nav-([a-z_]+\.[a-z_]+)"', html))
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_link_in_the_menu_opens_for_that_role(app, client, make_user, login, role):
+    login(make_user(role=role))
+    targets = nav_targets(client.get("/search").get_data(as_text=True))
+    for endpoint in targets:
+        rule = next(app.url_map.iter_rules(endpoint))
+        assert client.get(rule.rule).status_code == 200, (role, endpoint)
+
+
+def test_supervisors_get_the_maintenance_pages_and_operators_do_not(client, make_user, login, app):
+    login(make_user(role=Role.SUPERVISOR))
+    assert {"routing.rules", "followup.calendar", "desk.index"} <= nav_targets(client.get("/search").get_data(as_text=True))
+    operator_client = app.test_client()
+    operator = make_user(role=Role.OPERATOR)
+    operator_client.post("/login", data={"username": operator.username, "password": "password-123"})
+    targets = nav_targets(operator_client.get("/search").get_data(as_text=True))
+    assert "routing.rules" not in targets and "desk.index" not in targets
+    assert {"routing.triage", "calls.callbacks"} <= targets
