@@ -3,6 +3,7 @@ from inside the intake form (whose own form must stay whole), then the case acce
 
 import os
 import re
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -10,14 +11,47 @@ from sqlalchemy import select
 from hotline import tickets
 from hotline.extensions import db
 from hotline.models import Channel, IdentityLevel, OutboxMessage, Role, Ticket, TicketKind, TicketStatus
+from tests.conftest import require
 from tests.e2e import conftest as e2e
 
-# The browser fixtures live in tests/e2e/conftest.py; borrowed here by name.
-_chromium, browser_errors, browser_page, live_server, sign_in = (
-    e2e._chromium, e2e.browser_errors, e2e.browser_page, e2e.live_server, e2e.sign_in)
+live_server = e2e.live_server  # borrowed by name from tests/e2e/conftest.py
 
 pytestmark = pytest.mark.e2e
 SCREENSHOTS = os.environ.get("DECISION_SCREENSHOTS")  # a folder, to look at the pages by eye
+
+
+def in_browser(work, timeout=120):
+    """Run work(page, errors) in a Chromium of its own on a thread of its own: tests/e2e's session
+    browser holds Playwright's sync loop on the main thread, where a second one cannot start."""
+    require("chromium", os.path.exists(e2e.CHROMIUM), f"browser tests drive {e2e.CHROMIUM} through Playwright")
+    from playwright.sync_api import sync_playwright
+
+    outcome = {}
+
+    def run():
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=e2e.CHROMIUM, args=e2e.CHROMIUM_ARGS,
+                                                     timeout=30_000)
+                try:
+                    context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="zh-CN")
+                    context.set_default_timeout(e2e.TIMEOUT_MS)
+                    page, errors = context.new_page(), []
+                    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+                    page.on("pageerror", lambda exc: errors.append(str(exc)))
+                    work(page, errors)
+                finally:
+                    browser.close()
+        except BaseException as exc:  # noqa: BLE001  (handed to the test's thread)
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="otp-browser", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        pytest.fail(f"the browser did not finish within {timeout} s")
+    if "error" in outcome:
+        raise outcome["error"]
 
 
 def _case(app):
@@ -43,12 +77,14 @@ def _case_now(app, number):
         return ticket.identity_level, ticket.status
 
 
-def test_operator_verifies_the_phone_from_the_intake_form_then_accepts(
-        live_server, browser_page, browser_errors, sign_in):
+def test_operator_verifies_the_phone_from_the_intake_form_then_accepts(live_server):
     number = _case(live_server.app)
-    sign_in(browser_page, live_server.create_user(Role.OPERATOR, "op1"))
-    page = browser_page
+    username = live_server.create_user(Role.OPERATOR, "op1")
+    in_browser(lambda page, errors: _verify_then_accept(live_server, page, errors, number, username))
 
+
+def _verify_then_accept(live_server, page, errors, number, username):
+    e2e.sign_in_through_form(page, live_server.url, username)
     page.goto(f"{live_server.url}/intake/tickets/{number}")
     # The intake form still owns its fields: the code controls belong to their own forms.
     owners = page.evaluate("""() => ({
@@ -73,4 +109,4 @@ def test_operator_verifies_the_phone_from_the_intake_form_then_accepts(
     page.click("#accept-case")
     page.wait_for_selector("#decision-result")
     assert _case_now(live_server.app, number)[1] in (TicketStatus.ACCEPTED, TicketStatus.FORWARDED)
-    assert browser_errors == []
+    assert errors == []
