@@ -124,16 +124,15 @@ def calendar_warnings(today, horizon=WARNING_HORIZON_DAYS):
             select(CalendarDay.day, CalendarDay.official).where(CalendarDay.day.between(today, last))
         )
     }
-    warnings, day = [], today
-    while day <= last:
+    warnings = []
+    for offset in range(horizon + 1):
+        day = today + timedelta(days=offset)
         state = official.get(day)
-        if state is not True:
-            missing = state is None
-            end = day
-            while end + timedelta(days=1) <= last and (official.get(end + timedelta(days=1)) is None) == missing \
-                    and official.get(end + timedelta(days=1)) is not True:
-                end += timedelta(days=1)
-            warnings.append(CalendarWarning(day, end, missing))
-            day = end
-        day += timedelta(days=1)
+        if state is True:
+            continue
+        missing = state is None
+        if warnings and warnings[-1].missing == missing and warnings[-1].last_day == day - timedelta(days=1):
+            warnings[-1] = warnings[-1]._replace(last_day=day)
+        else:
+            warnings.append(CalendarWarning(day, day, missing))
     return warnings

@@ -9,7 +9,7 @@ import logging
 from collections import defaultdict
 
 from flask import current_app
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import DateTime, bindparam, case, insert, literal, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from followup.clocks import due_after
@@ -32,34 +32,48 @@ def sweep(at=None):
     """Warn clocks due within one working day and escalate overdue ones; returns the counts."""
     at = at or now()
     horizon, _ = due_after(at, 1, "working")
-    warned = _mark(Clock.warned_at, Clock.due_at.between(at, horizon), at, "clock_warned")
-    overdue = _mark(Clock.overdue_at, Clock.due_at < at, at, "clock_overdue")
-    sms = _text_department_leads({ticket_id for _id, ticket_id, _k, _d in overdue})
+    warned = _mark(Clock.warned_at, lambda c: c.due_at.between(at, horizon), at, "clock_warned")
+    overdue = _mark(Clock.overdue_at, lambda c: c.due_at < at, at, "clock_overdue")
+    sms = _text_department_leads({row.ticket_id for row in overdue})
     return {"warned": len(warned), "overdue": len(overdue), "sms": sms}
 
 
 def _mark(column, condition, at, event_type):
     """Stamp `column` on running clocks matching `condition`, batch by batch, with one event each."""
     tz = current_app.config["HOTLINE_TIMEZONE"]
+    clocks = Clock.__table__.c
+    column = clocks[column.key]
+    pending = (clocks.state == ClockState.RUNNING.value, column.is_(None), condition(clocks))
     marked = []
     for _ in range(MAX_BATCHES):
-        pending = (Clock.state == ClockState.RUNNING, column.is_(None), condition)
-        ids = db.session.scalars(select(Clock.id).where(*pending).order_by(Clock.id).limit(BATCH)).all()
+        ids = db.session.scalars(select(clocks.id).where(*pending).order_by(clocks.due_at).limit(BATCH)).all()
         if not ids:
             break
         rows = db.session.execute(
-            update(Clock).where(Clock.id.in_(ids), *pending).values({column: at})
-            .returning(Clock.id, Clock.ticket_id, Clock.kind, Clock.due_at)
-            .execution_options(synchronize_session=False)
+            update(Clock.__table__).where(clocks.id.in_(_inline(ids)), *pending).values({column: at})
+            .returning(clocks.id, clocks.ticket_id, clocks.due_at)
         ).all()
         if rows:
-            db.session.execute(insert(TicketEvent), [
-                {"ticket_id": ticket_id, "at": at, "type": event_type, "field": kind.value,
-                 "to_value": local_today(tz, due).isoformat(), "data": {"clock_id": clock_id}}
-                for clock_id, ticket_id, kind, due in rows
-            ])
+            _insert_events([r.id for r in rows], {r.due_at for r in rows}, at, event_type, tz)
         marked.extend(rows)
     return marked
+
+
+def _inline(ids):
+    """Integer ids written into the SQL: thousands of placeholders cost more than the query."""
+    return bindparam("ids", [int(i) for i in ids], expanding=True, literal_execute=True)
+
+
+def _insert_events(clock_ids, due_moments, at, event_type, tz):
+    """One INSERT ... SELECT for a batch's events; the due dates (few distinct) mapped by CASE."""
+    clocks = Clock.__table__.c
+    due_day = case({due: local_today(tz, due).isoformat() for due in due_moments}, value=clocks.due_at)
+    events = TicketEvent.__table__.c
+    db.session.execute(insert(TicketEvent.__table__).from_select(
+        [events.ticket_id, events.at, events.type, events.field, events.to_value],
+        select(clocks.ticket_id, literal(at, DateTime()), literal(event_type), clocks.kind, due_day)
+        .where(clocks.id.in_(_inline(clock_ids))),
+    ))
 
 
 def _text_department_leads(ticket_ids):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from followup import jobs as _registered  # noqa: F401  (before JOBS is patched, so it stays registered)
 from followup import scheduler
 from followup.leader import FileLeader, PgLeader
 from hotline import create_app
