@@ -87,7 +87,7 @@ def initial_values(ticket):
         "respondent_region", "platform", "seller", "order_number", "demand", "answer", "anonymous",
         "confidential")}
     phone = ticket.complainant_phone or (caller.phone if caller and not ticket.anonymous else None)
-    if not is_submitted(ticket) and caller:
+    if caller and not ticket.anonymous:
         values["complainant_name"] = values["complainant_name"] or caller.name
         values["complainant_address"] = values["complainant_address"] or caller.address
     values.update(
