@@ -186,3 +186,35 @@ def _end_pause(clock, at):
     if clock.due_at > at:
         clock.overdue_at = clock.warned_at = None
     return moved
+
+
+def reschedule_for_calendar_change(day, actor=None):
+    """After a supervisor corrected `day`, recount the open working-day clocks that span it
+    (started before it, due on or after it), so a newly published schedule moves them."""
+    tz = _tz()
+    start_of_day = local_to_utc(datetime.combine(day, time()), tz)
+    stmt = select(Clock).where(Clock.state.in_(OPEN_STATES), Clock.started_at < start_of_day,
+                               Clock.due_at >= start_of_day)
+    lookup, moved = CalendarLookup(), []
+    for clock in db.session.scalars(stmt):
+        rule = rule_for(clock.kind)
+        if rule["unit"] != "working":
+            continue
+        paused = sum(
+            working_days_between(local_today(tz, p.paused_at), local_today(tz, p.resumed_at), lookup).days
+            for p in clock.pauses if p.resumed_at is not None
+        )
+        lookup.unofficial_seen = False
+        result = add_working_days(local_today(tz, clock.started_at), rule["days"] + paused, lookup)
+        due = local_to_utc(_combine(result.day), tz)
+        if due != clock.due_at:
+            old = local_today(tz, clock.due_at).isoformat()
+            clock.due_at, clock.estimated = due, result.estimated or lookup.unofficial_seen
+            if due > now():
+                clock.warned_at = clock.overdue_at = None
+            record_event(clock.ticket, "clock_rescheduled", actor, field=clock.kind.value, from_value=old,
+                         to_value=result.day.isoformat(), reason=f"calendar {day.isoformat()}",
+                         data={"clock_id": clock.id})
+            moved.append(clock)
+    db.session.flush()
+    return moved

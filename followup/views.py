@@ -99,8 +99,10 @@ def calendar_day(day):
     if not form.validate():
         abort(400)
     set_day(day, form.working.data == "1", form.name.data.strip(), current_user)
+    moved = clock_services.reschedule_for_calendar_change(day, current_user)
     db.session.commit()
-    flash(_("%(day)s saved.", day=day.isoformat()), "success")
+    flash(_("%(day)s saved; %(count)s running time limits recounted.", day=day.isoformat(), count=len(moved)),
+          "success")
     return redirect(url_for("followup.calendar", month=day.strftime("%Y-%m")))
 
 

@@ -5,7 +5,15 @@ from datetime import date
 import pytest
 
 from followup.calendar_data import set_day
-from followup.clocks import ClockError, cancel_clocks, pause_clock, resume_clock, start_clock, stop_clock
+from followup.clocks import (
+    ClockError,
+    cancel_clocks,
+    pause_clock,
+    reschedule_for_calendar_change,
+    resume_clock,
+    start_clock,
+    stop_clock,
+)
 from hotline.extensions import db
 from hotline.models import ClockKind, ClockState, Role, TicketEvent
 from hotline.timeutil import clock_at, local_today
@@ -116,3 +124,14 @@ def test_beyond_the_data_the_clock_is_estimated(app, ticket_at, local):
     clock = start_clock(ticket, ClockKind.ACCEPT)
     assert clock.estimated
     assert due_day(clock) == date(2031, 3, 12)
+
+
+def test_a_correction_moves_running_clocks_that_span_the_day(calendar_2025, ticket_at, local, make_user):
+    supervisor = make_user(Role.SUPERVISOR)
+    spanning = start_clock(ticket_at(local(2025, 9, 30, 10, 0)), ClockKind.ACCEPT)  # due 10-16
+    later = start_clock(ticket_at(local(2025, 10, 14, 10, 0)), ClockKind.ACCEPT)  # starts after 10-10
+    set_day(date(2025, 10, 10), False, "local holiday", supervisor)
+    assert reschedule_for_calendar_change(date(2025, 10, 10), supervisor) == [spanning]
+    assert due_day(spanning) == date(2025, 10, 17) and due_day(later) == date(2025, 10, 23)
+    [event] = events(spanning.ticket, "clock_rescheduled")
+    assert (event.from_value, event.to_value) == ("2025-10-16", "2025-10-17")
