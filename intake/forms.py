@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -141,9 +142,9 @@ class IntakeForm(FlaskForm):
             "amount": self._parse_amount(),
             "purchase_date": self._parse_date(),
             "id_number": self._parse_id(),
-            "answers": self._parse_answers(kind),
         }
         self._check_required(kind)
+        self.parsed["answers"] = self._parse_answers(kind)
         return ok and not self.errors and not self.question_errors
 
     @property
@@ -231,6 +232,8 @@ class IntakeForm(FlaskForm):
             error = _answer_error(q, value, required=kind in ("complaint", "mixed"))
             if error:
                 self.question_errors[q["code"]] = [error]
+                if not value:
+                    self.missing.append(questions.label(q, str(get_locale())))
             elif value:
                 answers[q["code"]] = value
         return answers

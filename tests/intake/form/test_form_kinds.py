@@ -212,6 +212,8 @@ def test_telecom_complaint_asks_whether_the_operator_was_asked_first(client, ope
     response = post_form(client, ticket, **data)
     assert response.status_code == 400
     assert "required for a complaint in this category" in response.get_data(as_text=True)
+    missing = response.get_data(as_text=True).split('data-testid="missing"', 1)[1].split("</div>", 1)[0]
+    assert "Did you complain to the operator first?" in missing
     response = post_form(client, ticket, **data, q_operator_first="yes", q_operator_first_date="2025-04-01")
     assert response.status_code == 302
     db.session.expire_all()
