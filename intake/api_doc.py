@@ -35,7 +35,8 @@ def _input(extra=None, required=()):
     props.update({
         "kind": {"type": ["string", "null"], "enum": [*api_services.KINDS, None]},
         "anonymous": {**MAYBE_BOOL, "description": "an anonymous report: no identity is kept"},
-        "confidential": {**MAYBE_BOOL, "description": "a named reporter whose identity only hotline staff may see"},
+        "confidential": {**MAYBE_BOOL, "description": "a named reporter whose identity only hotline staff may see "
+                                                  "(in the console; never through the API)"},
         "amount": {"type": ["number", "null"], "minimum": 0, "description": "money at stake, in yuan"},
         "answers": ANSWERS,
         **(extra or {}),
@@ -67,8 +68,9 @@ CASE = _obj({
     "confidential": {"type": "boolean"},
     "identity_level": {"type": "string", "enum": [level.value for level in IdentityLevel]},
     "complainant": {"oneOf": [_ref("IntakeComplainant"), {"type": "null"}],
-                    "description": "null for anonymous reports, and for readers who may not know who filed the "
-                                   "case (department users for reports and confidential cases)"},
+                    "description": "null for anonymous reports, for confidential reporters (whoever reads), "
+                                   "and for readers who may not know who filed the case (department users "
+                                   "for reports)"},
     "reject_ground": {"type": ["string", "null"], "enum": [*(g.value for g in RejectGround), None]},
     "accepted_at": MAYBE_MOMENT,
     "created_at": MOMENT,

@@ -11,8 +11,8 @@ from werkzeug.datastructures import MultiDict
 
 from hotline import phones, tickets
 from hotline.api.schemas import ValidationFailed
+from hotline.api.services import shows_identity
 from hotline.models import Channel, TicketKind
-from hotline.privacy import can_see_identity
 from hotline.timeutil import to_local
 from intake import questions
 from intake.forms import IntakeForm
@@ -218,7 +218,8 @@ def _time(moment, tz_name):
 
 
 def _complainant(ticket, user):
-    if ticket.anonymous or not can_see_identity(user, ticket):
+    # The same rule as the rest of the API: a confidential reporter never leaves through it.
+    if ticket.anonymous or not shows_identity(user, ticket):
         return None
     return {
         "name": ticket.complainant_name,
