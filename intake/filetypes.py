@@ -138,9 +138,8 @@ def _ole_names(data):
         def sector(n):
             return data[(n + 1) * size:(n + 2) * size]
 
-        fat_sectors = [n for n in struct.unpack_from("<109I", data, 0x4C) if n < FREE]
         fat = []
-        for n in fat_sectors:
+        for n in _fat_sectors(data, size, sector):
             chunk = sector(n)
             fat += struct.unpack(f"<{len(chunk) // 4}I", chunk[: len(chunk) // 4 * 4])
         names, n = set(), struct.unpack_from("<I", data, 0x30)[0]
@@ -155,6 +154,21 @@ def _ole_names(data):
         return names
     except struct.error as exc:
         raise Refused("damaged") from exc
+
+
+def _fat_sectors(data, size, sector):
+    """The FAT's sectors: 109 listed in the header, the rest in a chain of DIFAT sectors (files over ~7 MB)."""
+    listed = list(struct.unpack_from("<109I", data, 0x4C))
+    n, per_sector = struct.unpack_from("<I", data, 0x44)[0], size // 4 - 1
+    for _ in range(len(data) // size):  # bounded: no chain is longer than the file has sectors
+        if n >= FREE:
+            break
+        chunk = sector(n)
+        if len(chunk) < size:
+            break
+        *entries, n = struct.unpack(f"<{per_sector + 1}I", chunk)
+        listed += entries
+    return [n for n in listed if n < FREE]
 
 
 def _text(data):

@@ -25,24 +25,32 @@ def office_zip(main_part, extra=()):
     return buf.getvalue()
 
 
-def ole_file(stream_name, sector_shift=9):
-    """A minimal OLE2 compound file whose directory names the root and one stream."""
+def ole_file(stream_name, sector_shift=9, fat_listed_in_chain=False):
+    """A minimal OLE2 compound file whose directory names the root and one stream. Sector 0 is the
+    FAT, sector 1 the directory; with `fat_listed_in_chain` the header lists no FAT sector and a DIFAT
+    sector (2) does, as in files over ~7 MB."""
     size = 1 << sector_shift
     header = bytearray(size)
     header[:8] = filetypes.OLE_MAGIC
     struct.pack_into("<H", header, 0x1E, sector_shift)
     struct.pack_into("<I", header, 0x2C, 1)  # one FAT sector
     struct.pack_into("<I", header, 0x30, 1)  # the directory starts in sector 1
-    difat = [0] + [0xFFFFFFFF] * 108  # the FAT is sector 0
-    struct.pack_into("<109I", header, 0x4C, *difat)
+    struct.pack_into("<109I", header, 0x4C, *([0xFFFFFFFF] if fat_listed_in_chain else [0]), *[0xFFFFFFFF] * 108)
     fat = bytearray(b"\xff" * size)
-    struct.pack_into("<II", fat, 0, 0xFFFFFFFD, 0xFFFFFFFE)  # sector 0: FAT; sector 1: end of directory chain
+    struct.pack_into("<III", fat, 0, 0xFFFFFFFD, 0xFFFFFFFE, 0xFFFFFFFC)  # FAT, end of directory, DIFAT
     directory = bytearray(size)
     for slot, name in enumerate(("Root Entry", stream_name)):
         encoded = (name + "\x00").encode("utf-16-le")
         directory[slot * 128: slot * 128 + len(encoded)] = encoded
         struct.pack_into("<H", directory, slot * 128 + 64, len(encoded))
-    return bytes(header + fat + directory)
+    if not fat_listed_in_chain:
+        struct.pack_into("<I", header, 0x44, 0xFFFFFFFE)
+        return bytes(header + fat + directory)
+    struct.pack_into("<II", header, 0x44, 2, 1)  # the DIFAT chain starts in sector 2, one sector long
+    difat = bytearray(b"\xff" * size)
+    struct.pack_into("<I", difat, 0, 0)
+    struct.pack_into("<I", difat, size - 4, 0xFFFFFFFE)
+    return bytes(header + fat + directory + difat)
 
 
 @pytest.mark.parametrize(("data", "expected"), [
@@ -58,9 +66,10 @@ def ole_file(stream_name, sector_shift=9):
     (ole_file("WordDocument"), "application/msword"),
     (ole_file("Workbook"), "application/vnd.ms-excel"),
     (ole_file("Workbook", sector_shift=12), "application/vnd.ms-excel"),
+    (ole_file("WordDocument", fat_listed_in_chain=True), "application/msword"),
     ("商家拒绝退货，聊天记录如下。\n2024-05-01 客服：不退。\n".encode(), "text/plain; charset=utf-8"),
     ("发票号码 12345\r\n".encode("gb18030"), "text/plain; charset=gb18030"),
-], ids=["jpeg", "png", "gif", "webp", "heic", "pdf", "docx", "xlsx", "pptx", "doc", "xls", "xls-4k", "utf8", "gbk"])
+], ids=["jpeg", "png", "gif", "webp", "heic", "pdf", "docx", "xlsx", "pptx", "doc", "xls", "xls-4k", "doc-large", "utf8", "gbk"])
 def test_accepted_types_are_known_by_their_bytes(data, expected):
     assert sniff(data).content_type == expected
 
