@@ -60,6 +60,11 @@ class Config:
     # A row a crashed dispatcher left "sending" this long goes back to the queue.
     OUTBOX_STALE_SECONDS = int(os.environ.get("OUTBOX_STALE_SECONDS", "300"))
 
+    # Routing: where an online seller without an address of its own is handled (platform -> region);
+    # None uses routing/data/platform_regions.json. An appeal by SMS counts this long after a result.
+    ROUTING_PLATFORM_REGIONS = None
+    APPEAL_SMS_WINDOW_DAYS = int(os.environ.get("APPEAL_SMS_WINDOW_DAYS", "30"))
+
     HOTLINE_TIMEZONE = os.environ.get("HOTLINE_TIMEZONE", "Asia/Shanghai")
     DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "CN")
 

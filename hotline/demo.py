@@ -75,6 +75,7 @@ def seed_demo(n_cases=40):
     """Create the demo world unless it exists; returns the demo logins."""
     seed_reference_data()
     departments = _seed_departments()
+    seed_reference_data()  # again: the default routing rules wait for their departments
     users = _seed_users(departments)
     if db.session.scalar(select(func.count(Ticket.id))) == 0:
         _seed_cases(n_cases, users, departments)

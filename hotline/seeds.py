@@ -79,5 +79,9 @@ def seed_reference_data():
     """Every default a deployment starts from; features add theirs here (imported late so
     the core does not depend on them at import time)."""
     from intake.rules import seed_suggestion_rules
+    from routing.referrals import seed_referral_directory
+    from routing.services import seed_routing_rules
 
-    return seed_categories() + seed_suggestion_rules()
+    return (
+        seed_categories() + seed_suggestion_rules() + seed_referral_directory() + seed_routing_rules()
+    )

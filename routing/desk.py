@@ -30,6 +30,7 @@ from hotline.models import (
 from hotline.outbox import queue_sms
 from hotline.timeutil import local_to_utc, local_today, now
 from routing import desk_texts
+from routing.referrals import close_appeals
 
 PAGE_SIZE = 50
 TABS = ("new", "in_progress", "due_soon", "overdue")
@@ -249,6 +250,8 @@ def record_result(ticket, result, detail, note, actor):
     ticket.result, ticket.result_detail, ticket.result_note = result, detail, note
     ticket.resolved_at = now()
     tickets.record_event(ticket, "result", actor, to_value=result.value, reason=note, data=detail)
+    # A new result answers any open appeal; otherwise a second appeal would reuse its clock.
+    close_appeals(ticket, result.value, actor)
     phone = notice_phone(ticket)
     _settle_clocks(ticket, phone is not None, actor)
     if phone is not None:

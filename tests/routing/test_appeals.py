@@ -307,3 +307,18 @@ def test_a_bad_period_is_a_400(client, make_user, login, query):
 
 def test_operators_do_not_see_the_appeals_page(client, operator):
     assert client.get("/referrals/appeals").status_code == 403
+
+
+def test_a_new_result_closes_the_open_appeal_and_meets_its_clock(resolved, make_user):
+    from routing import desk
+
+    staff = make_user(Role.DEPARTMENT)
+    ticket = resolved()
+    ticket.kind = "complaint"
+    appeal = referrals.open_appeal(ticket, "voice", "退款没到账", None)
+    tickets.change_status(ticket, TicketStatus.IN_PROGRESS, staff)
+    desk.record_result(ticket, "mediated", {"outcome": "refund", "amount": "100"}, "已退款", staff)
+    db.session.commit()
+    assert appeal.closed_at is not None and appeal.outcome == "mediated"
+    clock = db.session.scalar(select(Clock).where(Clock.ticket_id == ticket.id, Clock.kind == ClockKind.APPEAL))
+    assert clock.state == ClockState.MET
