@@ -48,6 +48,7 @@ def _register_features(app):
     from intake.views import bp as intake_bp
     from routing.desk_views import bp as desk_bp
     from routing.referral_views import bp as referrals_bp
+    from routing.referrals import sms_appeal_hook
     from routing.views import bp as routing_bp
 
     app.cli.add_command(followup_cli)
@@ -61,6 +62,7 @@ def _register_features(app):
     app.register_blueprint(referrals_bp, url_prefix="/referrals")
     app.register_blueprint(desk_bp, url_prefix="/desk")
     app.register_blueprint(followup_bp, url_prefix="/followup")
+    app.extensions["sms_message_hooks"] = [sms_appeal_hook]
 
 
 def _require_secret_key(app):

@@ -284,6 +284,12 @@ def appeal_from_sms(caller_phone, body, at):
     return appeal
 
 
+def sms_appeal_hook(contact):
+    """The SMS webhook's hook: the case an appeal text reopened, or None to treat it as a message."""
+    appeal = appeal_from_sms(contact.caller.phone, contact.body or "", now())
+    return appeal.ticket if appeal else None
+
+
 def _recently_resolved(caller_phone, at):
     try:
         phone = phones.normalise(caller_phone, current_app.config["DEFAULT_PHONE_REGION"])

@@ -144,7 +144,14 @@ def handle_query(contact, command):
 
 
 def handle_message(contact, command):
-    """Any other text: joins the caller's new SMS case of the last 24 h, or opens one."""
+    """Any other text: first offered to the features' hooks (an appeal word reopens a resolved
+    case), else it joins the caller's new SMS case of the last 24 h, or opens one."""
+    # Features register hooks in create_app, so the core never imports them.
+    for hook in current_app.extensions.get("sms_message_hooks", ()):
+        claimed = hook(contact)
+        if claimed is not None:
+            link_to_ticket(contact, claimed)
+            return
     ticket = recent_sms_case(contact.caller)
     template = smsrules.ACK_JOINED
     if ticket is None:

@@ -322,3 +322,16 @@ def test_a_new_result_closes_the_open_appeal_and_meets_its_clock(resolved, make_
     assert appeal.closed_at is not None and appeal.outcome == "mediated"
     clock = db.session.scalar(select(Clock).where(Clock.ticket_id == ticket.id, Clock.kind == ClockKind.APPEAL))
     assert clock.state == ClockState.MET
+
+
+def test_an_appeal_word_texted_to_the_hotline_reopens_the_case(resolved, twilio_post):
+    ticket = resolved(days_ago=2)
+    response = twilio_post("/twilio/sms", {
+        "MessageSid": "SM" + "a" * 32, "From": CALLER, "To": "+8610012315", "Body": "申诉 退款一直没到账",
+    })
+    assert response.status_code == 200
+    db.session.refresh(ticket)
+    assert ticket.status == TicketStatus.FORWARDED and ticket.reopen_count == 1
+    assert ticket.contacts.count() == 1  # the text is on the reopened case, no new case opened
+    bodies = [m.body for m in db.session.scalars(select(OutboxMessage))]
+    assert any(ticket.number in b for b in bodies)
