@@ -65,6 +65,16 @@ class Config:
     ROUTING_PLATFORM_REGIONS = None
     APPEAL_SMS_WINDOW_DAYS = int(os.environ.get("APPEAL_SMS_WINDOW_DAYS", "30"))
 
+    # Intake: one-time codes by SMS; repeat detection; respondents with many cases.
+    OTP_TTL_SECONDS = int(os.environ.get("OTP_TTL_SECONDS", "300"))
+    OTP_MAX_ATTEMPTS = int(os.environ.get("OTP_MAX_ATTEMPTS", "5"))
+    OTP_SEND_LIMIT = int(os.environ.get("OTP_SEND_LIMIT", "3"))
+    OTP_SEND_WINDOW_SECONDS = int(os.environ.get("OTP_SEND_WINDOW_SECONDS", "600"))
+    REPEAT_WINDOW_DAYS = int(os.environ.get("REPEAT_WINDOW_DAYS", "30"))
+    REPEAT_SIMILARITY = float(os.environ.get("REPEAT_SIMILARITY", "0.5"))
+    HOT_RESPONDENT_THRESHOLD = int(os.environ.get("HOT_RESPONDENT_THRESHOLD", "5"))
+    HOT_RESPONDENT_DAYS = int(os.environ.get("HOT_RESPONDENT_DAYS", "7"))
+
     HOTLINE_TIMEZONE = os.environ.get("HOTLINE_TIMEZONE", "Asia/Shanghai")
     DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "CN")
 

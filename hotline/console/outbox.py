@@ -41,6 +41,18 @@ class RetryForm(FlaskForm):
     pass
 
 
+# Texts staff must not read: a one-time code shown to the operator would let them verify a
+# phone without the caller.
+SECRET_PURPOSES = frozenset({"otp"})
+
+
+@bp.app_template_filter("outbox_text")
+def _outbox_text(message):
+    if message.purpose in SECRET_PURPOSES:
+        return _("(one-time code: not shown)")
+    return message.body
+
+
 @bp.app_context_processor
 def _outbox_helpers():
     """What templates/outbox/_reply_form.html needs when the ticket page includes it."""

@@ -228,3 +228,10 @@ def test_the_partial_offers_send_then_the_code_box_with_tries_left(app, client, 
 
 def test_the_partial_is_empty_for_department_staff(app, make_user, case):
     assert "identity-verify" not in render_partial(app, make_user(Role.DEPARTMENT), case)
+
+
+def test_the_operator_never_sees_the_code_on_the_case_page(client, operator, case):
+    send(client, case)
+    code = last_code()
+    page = client.get(f"/tickets/{case.number}").get_data(as_text=True)
+    assert code not in page
