@@ -75,6 +75,10 @@ class Config:
     HOT_RESPONDENT_THRESHOLD = int(os.environ.get("HOT_RESPONDENT_THRESHOLD", "5"))
     HOT_RESPONDENT_DAYS = int(os.environ.get("HOT_RESPONDENT_DAYS", "7"))
 
+    # Legal clocks: per-kind overrides of followup.clocks.DEFAULT_CLOCK_RULES, e.g.
+    # {"forward": {"days": 2}} (keys: days, unit working|calendar, start received|accepted|now).
+    CLOCK_RULES: dict = {}
+
     HOTLINE_TIMEZONE = os.environ.get("HOTLINE_TIMEZONE", "Asia/Shanghai")
     DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "CN")
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import Category, CategoryGroup
+from hotline.timeutil import now
 
 GOODS = [
     ("G01", "家用电器", "Household appliances"),
@@ -78,10 +79,13 @@ def seed_categories():
 def seed_reference_data():
     """Every default a deployment starts from; features add theirs here (imported late so
     the core does not depend on them at import time)."""
+    from followup.calendar_data import seed_calendar
     from intake.rules import seed_suggestion_rules
     from routing.referrals import seed_referral_directory
     from routing.services import seed_routing_rules
 
+    year = now().year
     return (
         seed_categories() + seed_suggestion_rules() + seed_referral_directory() + seed_routing_rules()
+        + seed_calendar(year - 1, year + 2)
     )
