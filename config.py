@@ -97,6 +97,9 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+    # Evidence files live outside the web root, under their content hash (default instance/evidence).
+    EVIDENCE_DIR = os.environ.get("EVIDENCE_DIR")
+    EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
     WTF_CSRF_TIME_LIMIT = None  # an operator's form may stay open through a long call
     # Development-only pages (call/SMS simulator, sandbox outbox) are mounted only when true.
     DEV_TOOLS = False
