@@ -80,6 +80,7 @@ def seed_reference_data():
     """Every default a deployment starts from; features add theirs here (imported late so
     the core does not depend on them at import time)."""
     from followup.calendar_data import seed_calendar
+    from intake.questions import seed_category_questions
     from intake.rules import seed_suggestion_rules
     from routing.referrals import seed_referral_directory
     from routing.services import seed_routing_rules
@@ -87,5 +88,5 @@ def seed_reference_data():
     year = now().year
     return (
         seed_categories() + seed_suggestion_rules() + seed_referral_directory() + seed_routing_rules()
-        + seed_calendar(year - 1, year + 2)
+        + seed_calendar(year - 1, year + 2) + seed_category_questions()
     )
