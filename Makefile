@@ -46,6 +46,7 @@ test: $(VENV)/.dev translations tools
 
 bench: $(VENV)/.dev translations tools
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.suggest_accuracy
 
 bench-quick:
 	$(MAKE) bench BENCH_ARGS=--quick
