@@ -21,7 +21,7 @@ bp = Blueprint("desk", __name__)
 
 DESK_ROLES = (Role.DEPARTMENT, Role.SUPERVISOR)
 TAB_LABELS = {
-    "new": _l("New"), "in_progress": _l("In progress"), "due_soon": _l("Due soon"), "overdue": _l("Overdue"),
+    "new": _l("Not yet taken up"), "in_progress": _l("In progress"), "due_soon": _l("Due soon"), "overdue": _l("Overdue"),
 }
 RETURN_REASONS = {
     "wrong_department": _l("Wrong department"), "missing_information": _l("Information missing"), "other": _l("Other"),
@@ -31,8 +31,8 @@ RESULT_LABELS = {
     CaseResult.MEDIATED: _l("Mediated"),
     CaseResult.MEDIATION_FAILED: _l("Mediation failed"),
     CaseResult.TERMINATED: _l("Mediation terminated"),
-    CaseResult.CASE_OPENED: _l("Case opened"),
-    CaseResult.CASE_NOT_OPENED: _l("Case not opened"),
+    CaseResult.CASE_OPENED: _l("Investigation opened"),
+    CaseResult.CASE_NOT_OPENED: _l("No investigation opened"),
 }
 OUTCOMES = {
     "refund": _l("Refund"), "exchange": _l("Exchange"), "repair": _l("Repair"),

@@ -104,7 +104,7 @@ FIELD = {
     "platform": _l("Platform"),
     "seller": _l("Seller"),
     "order_number": _l("Order number"),
-    "answer": _l("Answer"),
+    "answer": _l("Answer to the consultation"),
     "anonymous": _l("Anonymous"),
     "confidential": _l("Confidential"),
 }
