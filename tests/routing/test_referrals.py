@@ -138,7 +138,8 @@ def test_a_forwarded_case_cannot_be_referred_and_nothing_changes(client, operato
     db.session.commit()
     events_before = ticket.events.count()
 
-    response = client.post(f"/referrals/tickets/{ticket.number}", data={"entry": "12378"})
+    response = client.post(f"/referrals/tickets/{ticket.number}", data={"entry": "12378"},
+                           headers={"Accept-Language": "en"})
 
     assert response.status_code == 409
     assert "only a new or accepted case can" in response.get_data(as_text=True)
