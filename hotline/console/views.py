@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,7 +12,7 @@ from hotline.authz import roles_required
 from hotline.console import labels, nav, services
 from hotline.console.forms import AvailabilityForm, ConfirmForm, NoteForm
 from hotline.extensions import db
-from hotline.models import OPEN_STATUSES, Role, TicketKind, TicketStatus
+from hotline.models import OPEN_STATUSES, Category, Role, TicketKind, TicketStatus
 from hotline.privacy import can_reveal_phone
 from hotline.search import parse_query
 from hotline.timeutil import now
@@ -38,6 +39,19 @@ def _console_globals():
 
 for _name, _table in labels.TABLES.items():
     bp.add_app_template_filter(lambda value, table=_table: labels.label(table, value), _name)
+
+
+@bp.app_template_filter("field_value")
+def _field_value(value, field):
+    """A recorded field value as people read it: category names, not ids; kinds by name."""
+    if value in (None, ""):
+        return value
+    if field in ("category_id", "problem_type_id") and str(value).isdigit():
+        category = db.session.get(Category, int(value))
+        return category.name(str(get_locale())) if category else value
+    if field == "kind":
+        return labels.label(labels.KIND, value)
+    return value
 
 
 @bp.app_template_filter("duration")

@@ -160,3 +160,23 @@ def test_add_note_appears_on_the_timeline(client, signed_in, create_ticket):
 def test_unknown_ticket_is_404(client, signed_in):
     signed_in(Role.SUPERVISOR)
     assert client.get("/tickets/20990101-00001").status_code == 404
+
+
+def test_the_timeline_names_categories_and_kinds_rather_than_codes(client, make_user, login, create_ticket):
+    from hotline import tickets as services
+    from hotline.extensions import db
+    from hotline.models import Category, Role, TicketKind
+    from hotline.seeds import seed_categories
+
+    seed_categories()
+    login(make_user(role=Role.OPERATOR))
+    ticket = create_ticket(kind=TicketKind.UNKNOWN)
+    phones = db.session.scalar(db.select(Category).where(Category.code == "G02"))
+    services.update_fields(ticket, {"category_id": phones.id, "kind": TicketKind.COMPLAINT})
+    db.session.commit()
+    import re
+
+    page = client.get(f"/tickets/{ticket.number}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    changes = " ".join(re.findall(r'<li class="ev ev-field".*?</li>', page, re.S))
+    assert "Phones and electronics" in changes and "Complaint" in changes
+    assert f"→ {phones.id}" not in changes and "complaint" not in changes
