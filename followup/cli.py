@@ -1,6 +1,7 @@
 """`flask followup scheduler` (the scheduler process, started by `make run`) and
 `flask followup seed-calendar`."""
 
+import logging
 import signal
 import threading
 
@@ -19,6 +20,9 @@ followup_cli = AppGroup("followup", help="The scheduler, its jobs and the workin
 def scheduler(job_ids, max_wait):
     """Run the scheduler in the foreground until stopped (SIGTERM / Ctrl-C)."""
     from followup.scheduler import JOBS, run_scheduler
+
+    # APScheduler logs every run at INFO; JobRun rows and our own log lines already say what ran.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
     app = current_app._get_current_object()
     stop = threading.Event()

@@ -5,6 +5,8 @@ import signal
 import subprocess
 import sys
 
+from hotline.demo import DEMO_USERS
+
 
 def main():
     port = os.environ.get("PORT", "5000")
@@ -16,7 +18,8 @@ def main():
          "--threads", "4", "--access-logfile", "-", "wsgi:app"],
         env=env,
     )
-    print(f"\nHotline console: http://127.0.0.1:{port}/  (Ctrl-C stops web and scheduler)\n", flush=True)
+    print(f"\nHotline console: http://127.0.0.1:{port}/  (Ctrl-C stops web and scheduler)", flush=True)
+    print("Demo logins: " + ", ".join(f"{user} / {password}" for user, password, *_ in DEMO_USERS) + "\n", flush=True)
     try:
         web.wait()
     except KeyboardInterrupt:
