@@ -5,10 +5,10 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import BadRequest
 
 from hotline import accounts
 from hotline.api.auth import api_roles, error_response
+from hotline.api.body import json_object
 from hotline.api.schemas import ValidationFailed
 from hotline.console.services import get_ticket
 from hotline.extensions import db
@@ -90,17 +90,6 @@ def _stale(exc):
     return error_response(409, "Conflict", "the case changed while saving: read it again", version=None)
 
 
-def _json_object(required=True):
-    """The request body as a JSON object ({} for an empty optional body), or a 400."""
-    if not required and not request.get_data():
-        return {}
-    try:
-        body = request.get_json(force=True, silent=False)
-    except (BadRequest, RecursionError):
-        body = None
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object (Content-Type: application/json, UTF-8)")
-    return body
 
 
 def _case(number):
@@ -116,7 +105,7 @@ def _shown(ticket, status=200, headers=None):
 @bp.post("/intake/tickets")
 @api_roles(*WRITE_ROLES)
 def create_intake_ticket():
-    ticket = api_services.create_case(_json_object(), g.api_user)
+    ticket = api_services.create_case(json_object(), g.api_user)
     return _shown(ticket, 201, {"Location": url_for(".intake_ticket", number=ticket.number, _external=True)})
 
 
@@ -130,7 +119,7 @@ def intake_ticket(number):
 @api_roles(*WRITE_ROLES)
 def update_intake_ticket(number):
     ticket = _case(number)
-    api_services.update_case(ticket, _json_object(), g.api_user)
+    api_services.update_case(ticket, json_object(), g.api_user)
     return _shown(ticket)
 
 
@@ -138,7 +127,7 @@ def update_intake_ticket(number):
 @api_roles(*WRITE_ROLES)
 def accept_intake_ticket(number):
     ticket = _case(number)
-    api_services.decision_body(ticket, _json_object(required=False), ())
+    api_services.decision_body(ticket, json_object(required=False), ())
     _decide(ticket, decisions.accept_case, g.api_user)
     return _shown(ticket)
 
@@ -147,7 +136,7 @@ def accept_intake_ticket(number):
 @api_roles(*WRITE_ROLES)
 def reject_intake_ticket(number):
     ticket = _case(number)
-    body = api_services.decision_body(ticket, _json_object(), ("ground", "reason"))
+    body = api_services.decision_body(ticket, json_object(), ("ground", "reason"))
     _decide(ticket, decisions.reject_case, body.get("ground"), body.get("reason"), g.api_user)
     return _shown(ticket)
 

@@ -1,10 +1,10 @@
 """REST API /api/v1: tickets for other systems, bearer tokens, JSON everywhere."""
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
-from werkzeug.exceptions import BadRequest
 
 from hotline.api import openapi, schemas, services
 from hotline.api.auth import READ_ROLES, WRITE_ROLES, api_roles, error_response
+from hotline.api.body import json_object
 from hotline.authz import public
 from hotline.extensions import db
 
@@ -20,15 +20,6 @@ def _validation_failed(exc):
     return error_response(422, "validation failed", exc.message, fields=exc.fields)
 
 
-def _json_object():
-    """The request body as a JSON object, or a 400 whatever the bytes are."""
-    try:
-        body = request.get_json(force=True, silent=False)
-    except (BadRequest, RecursionError):
-        body = None
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object (Content-Type: application/json, UTF-8)")
-    return body
 
 
 @bp.get("/openapi.json")
@@ -63,7 +54,7 @@ def get_ticket(number):
 @bp.post("/tickets")
 @api_roles(*WRITE_ROLES)
 def create_ticket():
-    clean = services.validate_new_ticket(_json_object(), current_app.config["DEFAULT_PHONE_REGION"])
+    clean = services.validate_new_ticket(json_object(), current_app.config["DEFAULT_PHONE_REGION"])
     ticket = services.create_ticket(clean, g.api_user)
     db.session.commit()
     events, contacts = services.ticket_history(ticket)
