@@ -172,3 +172,25 @@ def twilio_post(app, client):
         )
 
     return post
+
+
+@pytest.fixture
+def call_clock():
+    """Time frozen inside opening hours (Tue 2025-06-10 10:00 Shanghai); `.tick(seconds)` moves it."""
+    from freezegun import freeze_time
+
+    from tests.calls.conftest import OPEN_TIME_UTC
+
+    with freeze_time(OPEN_TIME_UTC) as frozen:
+        yield frozen
+
+
+@pytest.fixture
+def phone(twilio_post):
+    """phone(number=..., sid=...) -> a Phone that calls the hotline as Twilio would (tests/calls/phone.py)."""
+    from tests.calls.phone import Phone
+
+    def make(**kwargs):
+        return Phone(twilio_post, **kwargs)
+
+    return make

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from hotline.extensions import db
 from hotline.models import Contact
 from hotline.telephony import callcontrol
-from tests.calls.conftest import call_clock, phone  # noqa: F401 (fixtures, used by name)
 from tests.calls.test_operator_actions import english
 
 pytestmark = pytest.mark.prism
