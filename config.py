@@ -11,6 +11,11 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("HOTLINE_INSTANCE_DIR", BASE_DIR / "instance"))
 
 
+def _env_list(name, default):
+    """A comma-separated setting as a list of stripped, non-empty items."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
 def _env_bool(name, default=False):
     value = os.environ.get(name)
     if value is None:
@@ -59,6 +64,16 @@ class Config:
     OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
     # A row a crashed dispatcher left "sending" this long goes back to the queue.
     OUTBOX_STALE_SECONDS = int(os.environ.get("OUTBOX_STALE_SECONDS", "300"))
+    # Non-urgent notices written in quiet hours wait until they end ("" = no quiet hours).
+    QUIET_HOURS = os.environ.get("QUIET_HOURS", "21:00-08:00")
+    # Sent at once even in quiet hours: answers to what the caller has just done.
+    SMS_URGENT_PURPOSES = frozenset(
+        _env_list("SMS_URGENT_PURPOSES", "ack,status,otp,optout,optin,reply,referral,appeal,survey_reply")
+    )
+    # Rate limits (Open311 keys, the public status page): memory:// serves one process;
+    # several gunicorn workers or machines need a shared store such as redis://127.0.0.1:6379.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
 
     # Routing: where an online seller without an address of its own is handled (platform -> region);
     # None uses routing/data/platform_regions.json. An appeal by SMS counts this long after a result.
@@ -130,6 +145,7 @@ class TestingConfig(Config):
     TWILIO_NUMBER = "+8610012315"
     TWILIO_API_BASE_URL = ""
     DEV_TOOLS = True
+    QUIET_HOURS = ""  # tests that need quiet hours set them; the wall clock must not decide
 
 
 class ProductionConfig(Config):

@@ -2,9 +2,9 @@
 
 from flask import current_app
 
-from followup import escalation
+from followup import callbacks, escalation, figures_jobs, surveys  # noqa: F401  (their @job entries)
 from followup.scheduler import job
-from hotline import outbox
+from hotline import outbox, webhooks
 from hotline.telephony.senders import sender_for
 
 
@@ -18,3 +18,9 @@ def dispatch_outbox():
 def sweep_clocks():
     """Warn clocks about to run out and escalate overdue ones."""
     return escalation.sweep()
+
+
+@job("webhook-dispatch", 5)
+def dispatch_webhooks():
+    """Deliver due outbound webhooks (signed JSON POSTs), with retries."""
+    return webhooks.dispatch_due()

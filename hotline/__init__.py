@@ -6,7 +6,7 @@ from flask import Flask, request, session
 from flask_login import current_user
 
 from config import BASE_DIR, config_for, dev_secret_key
-from hotline.extensions import babel, csrf, db, login_manager, migrate
+from hotline.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config=None):
@@ -40,7 +40,10 @@ def create_app(config=None):
 def _register_features(app):
     """Feature packages hang off the core; imported here so the core never imports them
     at module level."""
+    from followup import callbacks, surveys
+    from followup.callback_views import bp as callbacks_bp
     from followup.cli import followup_cli
+    from followup.survey_views import bp as surveys_bp
     from followup.views import bp as followup_bp
     from intake.api import bp as intake_api_bp
     from intake.decision_views import bp as intake_decision_bp
@@ -62,7 +65,11 @@ def _register_features(app):
     app.register_blueprint(referrals_bp, url_prefix="/referrals")
     app.register_blueprint(desk_bp, url_prefix="/desk")
     app.register_blueprint(followup_bp, url_prefix="/followup")
-    app.extensions["sms_message_hooks"] = [sms_appeal_hook]
+    app.register_blueprint(callbacks_bp, url_prefix="/followup/callbacks")
+    app.register_blueprint(surveys_bp, url_prefix="/followup/surveys")
+    # A survey answer is offered first: "不满意" to an open survey is a score, not an appeal.
+    app.extensions["sms_message_hooks"] = [surveys.sms_survey_hook, sms_appeal_hook]
+    app.extensions["ticket_status_hooks"].extend([surveys.on_status_changed, callbacks.on_status_changed])
 
 
 def _require_secret_key(app):
@@ -80,6 +87,7 @@ def _init_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
@@ -133,13 +141,20 @@ def _enable_sqlite_pragmas(app):
 
 
 def _register_blueprints(app):
+    from hotline import webhooks
     from hotline.admin.views import bp as admin_bp
+    from hotline.admin.webhooks import bp as webhooks_bp
     from hotline.api.views import bp as api_bp
     from hotline.auth import bp as auth_bp
     from hotline.console.calls import bp as calls_bp
     from hotline.console.outbox import bp as outbox_bp
     from hotline.console.views import bp as console_bp
+    from hotline.dashboard.report_views import bp as reports_bp
+    from hotline.dashboard.views import bp as dashboard_bp
     from hotline.devtools.views import bp as devtools_bp
+    from hotline.open311.admin_views import bp as open311_admin_bp
+    from hotline.open311.views import bp as open311_bp
+    from hotline.public.views import bp as status_bp
     from hotline.telephony.sms import bp as sms_bp
     from hotline.telephony.voice import bp as voice_bp
 
@@ -148,6 +163,16 @@ def _register_blueprints(app):
     app.register_blueprint(calls_bp, url_prefix="/calls")
     app.register_blueprint(outbox_bp, url_prefix="/outbox")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(webhooks_bp, url_prefix="/admin/webhooks")
+    app.register_blueprint(open311_admin_bp, url_prefix="/admin/open311")
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(status_bp, url_prefix="/status")
+    # Open311 clients authenticate with api_key, not cookies: no CSRF.
+    app.register_blueprint(open311_bp, url_prefix="/open311/v2")
+    csrf.exempt(open311_bp)
+    app.extensions["ticket_created_hooks"] = [webhooks.on_ticket_created]
+    app.extensions["ticket_status_hooks"] = [webhooks.on_status_changed]
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(voice_bp, url_prefix="/twilio/voice")
     app.register_blueprint(sms_bp, url_prefix="/twilio/sms")

@@ -1,6 +1,8 @@
 """Extensions created unbound; create_app binds them."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Only routes that ask for a limit get one (Open311 per key, the public status page).
+# Storage from RATELIMIT_STORAGE_URI: memory:// in one process, redis:// across workers.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from hotline import audit, phones, smsrules, timeutil
 from hotline.extensions import db
-from hotline.models import Caller, OutboxChannel, OutboxMessage, OutboxStatus
+from hotline.models import Caller, Channel, Contact, Direction, OutboxChannel, OutboxMessage, OutboxStatus
 from hotline.tickets import record_event
 
 log = logging.getLogger("hotline.outbox")
@@ -34,11 +34,20 @@ class NoRecipient(ValueError):
     """The case has no caller number to text."""
 
 
-def queue_sms(to, body, purpose, ticket=None, legal=False, actor=None):
+def queue_sms(to, body, purpose, ticket=None, legal=False, actor=None, urgent=None):
     """Write one SMS to the outbox (flushed, not committed); SUPPRESSED when the number
-    opted out and the notice is not legally required."""
-    phone = phones.normalise(to, current_app.config["DEFAULT_PHONE_REGION"])
+    opted out and the notice is not legally required.
+
+    A notice that is not urgent waits for the end of quiet hours (QUIET_HOURS): urgent by
+    default are the purposes in SMS_URGENT_PURPOSES, the answers to what the caller has
+    just done (acknowledgements, status replies, codes, opt-out confirmations).
+    """
+    config = current_app.config
+    phone = phones.normalise(to, config["DEFAULT_PHONE_REGION"])
     suppressed = not legal and is_opted_out(phone)
+    moment = timeutil.now()
+    if urgent is None:
+        urgent = purpose in config["SMS_URGENT_PURPOSES"]
     message = OutboxMessage(
         channel=OutboxChannel.SMS,
         to=phone,
@@ -48,12 +57,40 @@ def queue_sms(to, body, purpose, ticket=None, legal=False, actor=None):
         legal=legal,
         status=OutboxStatus.SUPPRESSED if suppressed else OutboxStatus.PENDING,
         attempts=0,
-        next_attempt_at=timeutil.now(),
+        next_attempt_at=moment if urgent else not_before(moment),
         created_by_id=getattr(actor, "id", None),
     )
     db.session.add(message)
+    if ticket is not None and purpose in FIRST_REPLY_PURPOSES:
+        _mark_first_reply(ticket, moment)
     db.session.flush()
     return message
+
+
+# What counts as the first reply to a caller's text (DOMAIN: "SMS first reply").
+FIRST_REPLY_PURPOSES = frozenset({"ack", "reply", "status"})
+
+
+def not_before(moment):
+    """The earliest time (naive UTC) a non-urgent notice written at `moment` may be sent."""
+    config = current_app.config
+    tz = config["HOTLINE_TIMEZONE"]
+    local = timeutil.to_local(moment, tz).replace(tzinfo=None)
+    until = smsrules.quiet_until(local, config["QUIET_HOURS"])
+    return moment if until is None else timeutil.local_to_utc(until, tz)
+
+
+def _mark_first_reply(ticket, moment):
+    db.session.execute(
+        update(Contact)
+        .where(
+            Contact.ticket_id == ticket.id,
+            Contact.channel == Channel.SMS,
+            Contact.direction == Direction.INBOUND,
+            Contact.first_reply_at.is_(None),
+        )
+        .values(first_reply_at=moment)
+    )
 
 
 def is_opted_out(phone):

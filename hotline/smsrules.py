@@ -9,6 +9,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 MAX_BODY = 1600  # Twilio's longest message; anything longer is cut when stored
 MAX_REPLY = 1000  # what an operator may type into one reply
@@ -116,3 +117,23 @@ def status_label(status):
 def backoff_seconds(attempts, base, cap=3600):
     """Wait before the next try after `attempts` failed ones: base, doubling, capped."""
     return min(cap, base * 2 ** max(0, attempts - 1))
+
+
+def quiet_until(local_moment, quiet="21:00-08:00"):
+    """When a non-urgent notice written at `local_moment` (naive, the hotline's local time) may
+    go out: None when it is not quiet hours, else the local time quiet hours end.
+
+    `quiet` runs over midnight ("21:00-08:00"); an empty string means no quiet hours.
+    """
+    if not quiet:
+        return None
+    start_text, end_text = quiet.split("-")
+    start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
+    at = local_moment.time()
+    if start <= end:  # quiet inside one day, e.g. "12:00-14:00"
+        return datetime.combine(local_moment.date(), end) if start <= at < end else None
+    if at >= start:
+        return datetime.combine(local_moment.date() + timedelta(days=1), end)
+    if at < end:
+        return datetime.combine(local_moment.date(), end)
+    return None

@@ -68,6 +68,7 @@ def open_ticket(channel, caller=None, actor=None, kind=TicketKind.UNKNOWN, **fie
     db.session.add(ticket)
     record_event(ticket, "created", actor, to_value=str(channel))
     db.session.flush()
+    _run_hooks("ticket_created_hooks", ticket, actor)
     return ticket
 
 
@@ -76,11 +77,21 @@ def change_status(ticket, to, actor=None, reason=None):
     to = TicketStatus(to)
     if to not in TRANSITIONS[ticket.status]:
         raise IllegalTransition(ticket, to)
-    record_event(ticket, "status", actor, from_value=ticket.status.value, to_value=to.value, reason=reason)
+    from_status = ticket.status
+    record_event(ticket, "status", actor, from_value=from_status.value, to_value=to.value, reason=reason)
     ticket.status = to
     ticket.closed_at = None if ticket.is_open else now()
     db.session.flush()
+    _run_hooks("ticket_status_hooks", ticket, from_status, to, actor)
     return ticket
+
+
+def _run_hooks(name, *args):
+    """Features (surveys, callback visits) and outbound webhooks react to case changes
+    through hooks that create_app registers, so the core never imports them. Each hook
+    runs inside the caller's transaction: what it writes commits or rolls back with it."""
+    for hook in current_app.extensions.get(name, ()):
+        hook(*args)
 
 
 def update_fields(ticket, changes, actor=None, reason=None):

@@ -3,6 +3,7 @@
 from hotline.models.audit import AuditLog
 from hotline.models.calls import Contact, Direction
 from hotline.models.directory import Category, CategoryGroup, Department, department_categories
+from hotline.models.figures import DailyFigure
 from hotline.models.followup import (
     CalendarDay,
     Clock,
@@ -10,6 +11,7 @@ from hotline.models.followup import (
     ClockPause,
     ClockState,
     FollowUp,
+    FollowUpAttempt,
     FollowUpStatus,
     JobRun,
     Survey,
@@ -24,6 +26,7 @@ from hotline.models.intake import (
     SuggestionRule,
     SuggestionTarget,
 )
+from hotline.models.interop import Open311Key, Open311Request, WebhookEndpoint
 from hotline.models.messages import OutboxChannel, OutboxMessage, OutboxStatus
 from hotline.models.people import ApiToken, Availability, Caller, Role, User
 from hotline.models.routing import Appeal, ReferralEntry, RoutingRule, RoutingRuleChange, RuleAction
@@ -63,11 +66,15 @@ __all__ = [
     "Department",
     "Direction",
     "Evidence",
+    "DailyFigure",
     "FollowUp",
+    "FollowUpAttempt",
     "FollowUpStatus",
     "IdentityLevel",
     "IntakeDraft",
     "JobRun",
+    "Open311Key",
+    "Open311Request",
     "OtpChallenge",
     "OutboxChannel",
     "OutboxMessage",
@@ -87,5 +94,6 @@ __all__ = [
     "TicketKind",
     "TicketStatus",
     "User",
+    "WebhookEndpoint",
     "department_categories",
 ]

@@ -46,6 +46,8 @@ class Contact(Timestamped, db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     # After-call work ends when the intake form is saved (AHT = talk + wrap-up).
     wrapup_ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Inbound SMS: when the first reply (automatic or human) was queued; None = still waiting.
+    first_reply_at: Mapped[datetime | None] = mapped_column(DateTime)
     queue_seconds: Mapped[int | None] = mapped_column(Integer)
     talk_seconds: Mapped[int | None] = mapped_column(Integer)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

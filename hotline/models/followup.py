@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
@@ -44,9 +44,23 @@ class ClockState(enum.StrEnum):
     CANCELLED = "cancelled"  # the duty fell away (e.g. the case was referred)
 
 
+OPEN_CLOCK_STATES = ("running", "paused")
+
+
 class Clock(db.Model):
     __tablename__ = "clocks"
-    __table_args__ = (Index("ix_clocks_state_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_clocks_state_due", "state", "due_at"),
+        # One open clock per case and duty, even when two requests start it at once.
+        Index(
+            "uq_clocks_open",
+            "ticket_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("state IN ('running', 'paused')"),
+            postgresql_where=text("state IN ('running', 'paused')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -108,6 +122,26 @@ class FollowUp(db.Model):
 
     ticket = relationship("Ticket")
     assigned_to = relationship("User")
+    attempts_made = relationship("FollowUpAttempt", back_populates="followup", order_by="FollowUpAttempt.id")
+
+
+class FollowUpAttempt(db.Model):
+    """One try at a callback visit: who called, when, the call placed, and what came of it."""
+
+    __tablename__ = "followup_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    # The outbound call placed from the console, when there was one.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    outcome: Mapped[str | None] = mapped_column(String(32))  # satisfied, unsatisfied, not_reached
+    note: Mapped[str | None] = mapped_column(Text)
+
+    followup = relationship("FollowUp", back_populates="attempts_made")
+    user = relationship("User")
+    contact = relationship("Contact")
 
 
 class SurveyStatus(enum.StrEnum):
@@ -136,6 +170,9 @@ class Survey(db.Model):
     score: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    clarified_at: Mapped[datetime | None] = mapped_column(DateTime)  # the one clarification sent
+    # The operator who took a voice survey at the end of a callback visit.
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     ticket = relationship("Ticket")
 

@@ -48,5 +48,9 @@ class OutboxMessage(Timestamped, db.Model):
     provider_status: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Channel WEBHOOK: the endpoint this delivery is for (`to` holds its URL, `body` the JSON,
+    # `provider_status` the receiver's HTTP status).
+    webhook_endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
 
     ticket = relationship("Ticket")
+    webhook_endpoint = relationship("WebhookEndpoint")

@@ -24,6 +24,7 @@ class Channel(enum.StrEnum):
     SMS = "sms"
     WEB = "web"
     API = "api"
+    OPEN311 = "open311"
 
 
 class CaseResult(enum.StrEnum):

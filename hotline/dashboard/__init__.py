@@ -1,0 +1,1 @@
+"""Supervisors' live wall and reports: figures computed from the stored facts."""

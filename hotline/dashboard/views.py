@@ -1,0 +1,5 @@
+"""The live wall."""
+
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__)

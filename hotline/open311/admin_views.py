@@ -1,0 +1,5 @@
+"""Admins issue and revoke Open311 api keys."""
+
+from flask import Blueprint
+
+bp = Blueprint("open311_admin", __name__)

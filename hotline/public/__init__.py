@@ -1,0 +1,1 @@
+"""Pages for the public: the case-status page."""

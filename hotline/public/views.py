@@ -1,0 +1,5 @@
+"""The public case-status page."""
+
+from flask import Blueprint
+
+bp = Blueprint("status", __name__)
