@@ -41,6 +41,7 @@ def _register_features(app):
     """Feature packages hang off the core; imported here so the core never imports them
     at module level."""
     from followup import callbacks, surveys
+    from followup.calendar_data import calendar_warnings
     from followup.callback_views import bp as callbacks_bp
     from followup.cli import followup_cli
     from followup.survey_views import bp as surveys_bp
@@ -69,6 +70,8 @@ def _register_features(app):
     app.register_blueprint(surveys_bp, url_prefix="/followup/surveys")
     # A survey answer is offered first: "不满意" to an open survey is a score, not an appeal.
     app.extensions["sms_message_hooks"] = [surveys.sms_survey_hook, sms_appeal_hook]
+    # The dashboard (core) shows the calendar's warnings without importing followup.
+    app.extensions["calendar_warnings"] = calendar_warnings
     app.extensions["ticket_status_hooks"].extend([surveys.on_status_changed, callbacks.on_status_changed])
 
 
@@ -149,6 +152,7 @@ def _register_blueprints(app):
     from hotline.console.calls import bp as calls_bp
     from hotline.console.outbox import bp as outbox_bp
     from hotline.console.views import bp as console_bp
+    from hotline.dashboard import call_reports  # noqa: F401  (adds /reports/calls to reports_bp)
     from hotline.dashboard.report_views import bp as reports_bp
     from hotline.dashboard.views import bp as dashboard_bp
     from hotline.devtools.views import bp as devtools_bp

@@ -1,0 +1,45 @@
+"""Daily roll-ups (DailyFigure rows) kept current by the scheduler's daily-figures job.
+
+Each figure family registers a function `compute(day) -> iterable of (figure, key, n, total)`
+for one local day; `refresh_day` replaces that day's rows of the family in one transaction, so
+re-running is harmless and a report over months reads a few hundred rows.
+"""
+
+from sqlalchemy import delete
+
+from hotline.extensions import db
+from hotline.models import DailyFigure
+
+# (prefix, compute) pairs; the figure names a family writes all start with "<prefix>.".
+ROLLUPS: list[tuple[str, object]] = []
+
+
+def rollup(prefix):
+    """Register `compute(day)` as the roll-up of the figures named "<prefix>.*"."""
+
+    def register(compute):
+        ROLLUPS.append((prefix, compute))
+        return compute
+
+    return register
+
+
+def refresh_day(day):
+    """Recompute every registered family for one local day (flushed, not committed)."""
+    _load_families()
+    written = 0
+    for prefix, compute in ROLLUPS:
+        db.session.execute(
+            delete(DailyFigure).where(DailyFigure.day == day, DailyFigure.figure.like(f"{prefix}.%"))
+        )
+        for figure, key, n, total in compute(day):
+            db.session.add(DailyFigure(day=day, figure=figure, key=key or "", n=n, total=total or 0.0))
+            written += 1
+    db.session.flush()
+    return written
+
+
+def _load_families():
+    # The families register at import; imported here, not at module level, so each may
+    # import this module without a cycle.
+    from hotline.dashboard import call_figures, case_figures  # noqa: F401
