@@ -14,6 +14,7 @@ from datetime import datetime, time
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from followup.calendar import add_calendar_days, add_working_days, working_days_between
 from followup.calendar_data import CalendarLookup
@@ -103,8 +104,13 @@ def start_clock(ticket, kind, start=None, actor=None):
     due, estimated = due_after(start, rule["days"], rule["unit"])
     clock = Clock(ticket=ticket, kind=kind, state=ClockState.RUNNING, started_at=start, due_at=due,
                   estimated=estimated)
-    db.session.add(clock)
-    db.session.flush()
+    try:
+        # uq_clocks_open allows one open clock per duty: a request that started the same clock
+        # a moment earlier wins, and this one takes its clock instead of failing.
+        with db.session.begin_nested():
+            db.session.add(clock)
+    except IntegrityError:
+        return open_clock(ticket, kind)
     _event(clock, "clock_started", actor)
     db.session.flush()
     return clock

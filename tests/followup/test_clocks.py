@@ -135,3 +135,66 @@ def test_a_correction_moves_running_clocks_that_span_the_day(calendar_2025, tick
     assert due_day(spanning) == date(2025, 10, 17) and due_day(later) == date(2025, 10, 23)
     [event] = events(spanning.ticket, "clock_rescheduled")
     assert (event.from_value, event.to_value) == ("2025-10-16", "2025-10-17")
+
+
+def test_the_database_refuses_a_second_open_clock_of_one_duty(calendar_2025, ticket_at, local):
+    from sqlalchemy.exc import IntegrityError
+
+    from hotline.models import Clock
+
+    ticket = ticket_at(local(2025, 9, 30, 10, 0))
+    first = start_clock(ticket, ClockKind.ACCEPT)
+    db.session.commit()
+    twin = Clock(ticket=ticket, kind=ClockKind.ACCEPT, state=ClockState.PAUSED,
+                 started_at=first.started_at, due_at=first.due_at)
+    db.session.add(twin)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    # A met clock does not block the next one of its kind (an appeal after an appeal).
+    stop_clock(ticket, ClockKind.ACCEPT)
+    second = start_clock(ticket, ClockKind.ACCEPT)
+    db.session.commit()
+    assert second.id != first.id and second.state == ClockState.RUNNING
+
+
+def test_two_requests_starting_one_clock_at_once_share_it(app, backend, calendar_2025, ticket_at, local):
+    if backend != "postgresql":
+        pytest.skip("needs concurrent connections: the SQLite test database is one shared connection")
+    import threading
+
+    from sqlalchemy import func, select
+
+    from hotline.models import Clock, Ticket
+
+    ticket_id = ticket_at(local(2025, 9, 30, 10, 0)).id
+    db.session.commit()
+    first_flushed, release_first = threading.Event(), threading.Event()
+    ids = {}
+
+    def start(name, hold):
+        with app.app_context():
+            ticket = db.session.get(Ticket, ticket_id)
+            clock = start_clock(ticket, ClockKind.ACCEPT)
+            ids[name] = clock.id
+            if hold:  # keep the row uncommitted while the other request runs into it
+                first_flushed.set()
+                release_first.wait(timeout=10)
+            db.session.commit()
+            db.session.remove()
+
+    first = threading.Thread(target=start, args=("first", True))
+    first.start()
+    assert first_flushed.wait(timeout=10)
+    second = threading.Thread(target=start, args=("second", False))
+    second.start()
+    second.join(timeout=1)  # it is waiting on the first one's uncommitted clock
+    assert second.is_alive()
+    release_first.set()
+    first.join(timeout=10)
+    second.join(timeout=10)
+    open_clocks = db.session.scalar(
+        select(func.count()).select_from(Clock).where(Clock.ticket_id == ticket_id, Clock.state == ClockState.RUNNING)
+    )
+    assert open_clocks == 1
+    assert ids["first"] == ids["second"]
