@@ -13,6 +13,7 @@ from wtforms import StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from followup import clocks as clock_services
+from followup import escalation
 from followup.calendar_data import calendar_warnings, month_days, set_day
 from followup.scheduler import JOBS
 from hotline.authz import roles_required
@@ -58,6 +59,15 @@ class ResumeForm(FlaskForm):
 def case_clocks(ticket):
     """The case's clocks, oldest first, for the clock panel."""
     return db.session.scalars(select(Clock).where(Clock.ticket_id == ticket.id).order_by(Clock.id)).all()
+
+
+@bp.app_template_global("clock_notices")
+def clock_notices():
+    """What the escalation sweep told the signed-in user: their cases due within a working
+    day, and (supervisors, department leads) the overdue ones."""
+    if not current_user.is_authenticated:
+        return {"due_soon": [], "overdue": []}
+    return {"due_soon": escalation.due_soon_for(current_user), "overdue": escalation.overdue_for(current_user)}
 
 
 @bp.app_template_global("clock_kind_label")
