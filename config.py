@@ -120,6 +120,10 @@ class Config:
     DEV_TOOLS = False
     SEED_DEMO = False
 
+    # Callback visits (回访): working days after the result, and tries before "unreachable".
+    CALLBACK_DAYS = int(os.environ.get("CALLBACK_DAYS", "3"))
+    CALLBACK_MAX_TRIES = int(os.environ.get("CALLBACK_MAX_TRIES", "3"))
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

@@ -20,6 +20,7 @@ ALLOWED = {
     "followup": {"hotline", "config", "followup"},
 }
 PURE = ["hotline/phones.py", "hotline/timeutil.py", "hotline/opening_hours.py", "hotline/smsrules.py"]
+PURE += ["followup/callback_slots.py"]
 IMPURE_ROOTS = {"flask", "flask_sqlalchemy", "flask_login", "hotline.extensions", "hotline.models"}
 
 
