@@ -155,8 +155,9 @@ def retry(message, actor):
 # --- the dispatcher ---------------------------------------------------------------------
 
 
-def dispatch_due(sender, now=None, batch=100):
-    """Send up to `batch` due SMS, one claimed row at a time; returns counts by outcome.
+def dispatch_due(sender, now=None, batch=100, channel=OutboxChannel.SMS):
+    """Send up to `batch` due messages of `channel` (SMS by default; outbound webhooks use the
+    same queue with their own sender), one claimed row at a time; returns counts by outcome.
 
     Unlike other services this commits: the claim must be visible to other dispatchers
     before the send, and the SID must be stored as soon as Twilio returns it.
@@ -165,7 +166,7 @@ def dispatch_due(sender, now=None, batch=100):
     counts = Counter(released=release_stale(moment))
     db.session.commit()
     for _ in range(batch):
-        message = claim_next(moment)
+        message = claim_next(moment, channel)
         db.session.commit()
         if message is None:
             break
@@ -174,8 +175,9 @@ def dispatch_due(sender, now=None, batch=100):
     return {outcome: n for outcome, n in counts.items() if n}
 
 
-def claim_next(moment):
-    """Mark the oldest due PENDING SMS as SENDING (one more attempt) and return it, or None.
+def claim_next(moment, channel=OutboxChannel.SMS):
+    """Mark the oldest due PENDING message of `channel` as SENDING (one more attempt) and
+    return it, or None.
 
     SKIP LOCKED (PostgreSQL) lets two dispatchers pass each other; the status guard in
     the UPDATE keeps them apart where row locks do not exist (SQLite).
@@ -184,7 +186,7 @@ def claim_next(moment):
         select(OutboxMessage.id)
         .where(
             OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.channel == OutboxChannel.SMS,
+            OutboxMessage.channel == channel,
             OutboxMessage.next_attempt_at <= moment,
         )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
@@ -209,7 +211,9 @@ def claim_next(moment):
 
 
 def send_one(sender, message, moment):
-    """Hand one claimed message to the sender and record the outcome."""
+    """Hand one claimed message to the sender and record the outcome. A sender may set
+    message.provider_status itself (a webhook receiver's HTTP status)."""
+    message.provider_status = None
     try:
         sid = sender.send(message)
     except PermanentSendError as exc:
@@ -220,7 +224,7 @@ def send_one(sender, message, moment):
         log.warning("outbox %s attempt %s failed: %s", message.id, message.attempts, exc)
         return retry_later(message, f"{type(exc).__name__}: {exc}", moment)
     message.status, message.provider_sid, message.sent_at = OutboxStatus.SENT, sid, moment
-    message.provider_status, message.last_error = None, None
+    message.last_error = None
     return "sent"
 
 
