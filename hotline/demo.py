@@ -79,6 +79,7 @@ def seed_demo(n_cases=40):
     users = _seed_users(departments)
     if db.session.scalar(select(func.count(Ticket.id))) == 0:
         _seed_cases(n_cases, users, departments)
+        _seed_call_traffic([users["operator1"], users["operator2"]], days=7)
     db.session.flush()
     return [(u, p, r) for u, p, r, _n, _d in DEMO_USERS]
 
@@ -153,4 +154,37 @@ def _add_contact(ticket, caller, channel, operator, rng):
         contact.queue_seconds, contact.talk_seconds = wait, talk
         contact.answered_by = operator
         contact.status, contact.queue_result, contact.end_reason = "completed", "bridged", "completed"
+        contact.wrapup_ended_at = contact.ended_at + timedelta(seconds=rng.randrange(20, 240))
     db.session.add(contact)
+
+
+def _seed_call_traffic(operators, days, per_day=30):
+    """A week of calls that made no case (abandoned in the queue, or answered and needing
+    none), so the dashboard has a working day's figures to show: mostly answered, some
+    abandoned, a few hung up within 5 seconds."""
+    rng = random.Random(12300)
+    end = now()
+    for day_back in range(days):
+        day_end = end - timedelta(days=day_back)
+        for _ in range(per_day):
+            started = day_end - timedelta(seconds=rng.randrange(60, 12 * 3600))
+            contact = Contact(
+                channel=Channel.VOICE, direction=Direction.INBOUND,
+                from_number=f"+86139{rng.randrange(10**7, 10**8)}", to_number="+8610012315",
+                created_at=started, queued_at=started,
+            )
+            fate = rng.random()
+            if fate < 0.85:
+                wait, talk = rng.randrange(2, 45), rng.randrange(40, 420)
+                contact.answered_at = started + timedelta(seconds=wait)
+                contact.ended_at = contact.answered_at + timedelta(seconds=talk)
+                contact.wrapup_ended_at = contact.ended_at + timedelta(seconds=rng.randrange(15, 200))
+                contact.queue_seconds, contact.talk_seconds = wait, talk
+                contact.answered_by = rng.choice(operators)
+                contact.status, contact.queue_result, contact.end_reason = "completed", "bridged", "completed"
+            else:
+                wait = rng.randrange(1, 5) if fate > 0.96 else rng.randrange(5, 90)
+                contact.abandoned_at = contact.ended_at = started + timedelta(seconds=wait)
+                contact.queue_seconds = wait
+                contact.status, contact.queue_result, contact.end_reason = "completed", "hangup", "completed"
+            db.session.add(contact)
