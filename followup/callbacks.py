@@ -111,7 +111,7 @@ def on_status_changed(ticket, from_status, to_status, actor):
     elif from_status == TicketStatus.RESOLVED and to_status != TicketStatus.CLOSED:
         visit = open_visit(ticket)
         if visit is not None:
-            _finish(visit, FollowUpStatus.CANCELLED, None, actor, reason=f"case {to_status.value}")
+            _finish(visit, FollowUpStatus.CANCELLED, actor, reason=f"case {to_status.value}")
 
 
 def record_call(visit, contact, user):

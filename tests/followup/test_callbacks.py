@@ -6,12 +6,17 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from followup import callbacks
+from followup import callbacks, clocks
 from hotline import tickets
 from hotline.extensions import db
 from hotline.models import (
+    Clock,
+    ClockKind,
+    ClockState,
     FollowUp,
     FollowUpStatus,
+    Role,
+    Ticket,
     TicketEvent,
     TicketKind,
     TicketStatus,
@@ -86,3 +91,79 @@ def test_no_visit_for_an_anonymous_report_or_a_case_without_a_phone(handled):
     assert visits_of(handled(kind=TicketKind.REPORT, anonymous=True)) == []
     assert visits_of(handled(phone=None)) == []
     assert len(visits_of(handled(phone=None, complainant_phone="+8613900000001"))) == 1
+
+
+@pytest.fixture
+def operator(make_user):
+    return make_user(Role.OPERATOR)
+
+
+def callback_clock(ticket):
+    return db.session.scalar(select(Clock).where(Clock.ticket_id == ticket.id, Clock.kind == ClockKind.CALLBACK))
+
+
+def test_not_reached_is_retried_on_other_days_and_times_then_unreachable(handled, operator, local):
+    ticket = handled(at=(2025, 9, 30, 9, 30))
+    clocks.start_clock(ticket, ClockKind.CALLBACK)  # as routing's record_result does
+    visit = visits_of(ticket)[0]
+    assert local_of(visit.due_at) == datetime(2025, 10, 11, 9, 30)
+    tries = [(2025, 10, 11, 9, 40), (2025, 10, 13, 14, 5), (2025, 10, 14, 8, 10)]
+    dues = []
+    for at in tries:
+        with clock_at(local(*at)):
+            callbacks.record_outcome(visit, callbacks.NOT_REACHED, operator, note="无人接听")
+        db.session.commit()
+        dues.append(local_of(visit.due_at))
+    # Saturday morning missed -> Monday afternoon; afternoon missed -> Tuesday morning.
+    assert dues[:2] == [datetime(2025, 10, 13, 14, 0), datetime(2025, 10, 14, 8, 0)]
+    assert visit.status == FollowUpStatus.UNREACHABLE and visit.attempts == 3
+    assert [a.outcome for a in visit.attempts_made] == ["not_reached"] * 3
+    assert len(events(ticket, "callback_unreachable")) == 1
+    assert callback_clock(ticket).state == ClockState.MET
+    assert ticket.status == TicketStatus.RESOLVED
+    with pytest.raises(callbacks.VisitClosed):
+        callbacks.record_outcome(visit, callbacks.SATISFIED, operator)
+
+
+def test_satisfied_closes_the_visit_the_clock_and_the_case(handled, operator, local):
+    ticket = handled()
+    clocks.start_clock(ticket, ClockKind.CALLBACK)
+    visit = visits_of(ticket)[0]
+    with clock_at(local(2025, 10, 11, 15, 10)):
+        callbacks.record_outcome(visit, callbacks.SATISFIED, operator, note="已退款")
+    db.session.commit()
+    assert (visit.status, visit.outcome, visit.attempts) == (FollowUpStatus.DONE, "satisfied", 1)
+    assert ticket.status == TicketStatus.CLOSED and callback_clock(ticket).met_at == local(2025, 10, 11, 15, 10)
+
+
+def test_unsatisfied_keeps_the_case_resolved_for_the_appeal(handled, operator):
+    ticket = handled()
+    visit = visits_of(ticket)[0]
+    callbacks.record_outcome(visit, callbacks.UNSATISFIED, operator, note="只退了一半")
+    db.session.commit()
+    assert (visit.status, visit.outcome) == (FollowUpStatus.DONE, "unsatisfied")
+    assert ticket.status == TicketStatus.RESOLVED
+
+
+def test_a_case_reopened_before_its_visit_cancels_the_visit(handled):
+    ticket = handled()
+    tickets.change_status(ticket, TicketStatus.FORWARDED, reason="appeal")
+    db.session.commit()
+    assert visits_of(ticket)[0].status == FollowUpStatus.CANCELLED
+
+
+def test_the_job_closes_exhausted_visits_once(app, handled):
+    ticket = handled()
+    visit = visits_of(ticket)[0]
+    visit.attempts = 3  # e.g. CALLBACK_MAX_TRIES was lowered
+    other = handled()
+    db.session.execute(
+        Ticket.__table__.update().where(Ticket.id == other.id).values(status=TicketStatus.ACCEPTED.value)
+    )
+    db.session.commit()
+    db.session.expire_all()
+    assert callbacks.callback_visits_job() == "0 due, 1 unreachable, 1 cancelled"
+    db.session.commit()
+    assert callbacks.callback_visits_job() == "0 due, 0 unreachable, 0 cancelled"
+    assert visits_of(ticket)[0].status == FollowUpStatus.UNREACHABLE
+    assert visits_of(other)[0].status == FollowUpStatus.CANCELLED
