@@ -6,6 +6,7 @@ sandbox performs the bridge at once, the way the whisper callback would.
 """
 
 import logging
+import secrets
 from collections import deque
 
 import requests
@@ -47,6 +48,26 @@ class TwilioCallControl:
             raise CallControlError(str(exc)) from exc
         return False
 
+    def place_call(self, to, url, status_callback=None):
+        """Call `to` from the hotline's number; Twilio fetches `url` for the call's TwiML when
+        it is answered. Returns the new call's SID."""
+        params = {"to": to, "from_": current_app.config["TWILIO_NUMBER"], "url": url, "method": "POST"}
+        if status_callback:
+            params.update(status_callback=status_callback, status_callback_method="POST")
+        try:
+            return self.client.calls.create(**params).sid
+        except (TwilioException, requests.RequestException) as exc:
+            log.warning("placing a call to %s failed: %s", to[-4:], exc)
+            raise CallControlError(str(exc)) from exc
+
+    def redirect(self, sid, url):
+        """Send a live call to new TwiML at `url` (its other party, if dialled, is dropped)."""
+        try:
+            self.client.calls(sid).update(url=url, method="POST")
+        except (TwilioException, requests.RequestException) as exc:
+            log.warning("redirecting call %s failed: %s", sid, exc)
+            raise CallControlError(str(exc)) from exc
+
 
 class SandboxCallControl:
     """No Twilio account: remember what would have been sent and bridge at once."""
@@ -60,3 +81,14 @@ class SandboxCallControl:
         log.info("sandbox: would redirect call %s to %s", contact.sid, url)
         calls.bridge(contact, user)
         return True
+
+    def place_call(self, to, url, status_callback=None):
+        """Remember the call that would have been placed; a made-up SID stands for Twilio's."""
+        sid = "CA" + secrets.token_hex(16)
+        self.performed.append({"call": sid, "create": {"to": to, "url": url, "status_callback": status_callback}})
+        log.info("sandbox: would call %s with %s", to[-4:], url)
+        return sid
+
+    def redirect(self, sid, url):
+        self.performed.append({"call": sid, "update": {"url": url, "method": "POST"}})
+        log.info("sandbox: would redirect call %s to %s", sid, url)
