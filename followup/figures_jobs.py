@@ -1,1 +1,24 @@
 """The scheduler job that keeps the dashboard's daily roll-ups current (issue 7)."""
+
+from datetime import timedelta
+
+from flask import current_app
+
+from followup.scheduler import job
+from hotline.dashboard import call_figures, rollups
+from hotline.timeutil import local_today
+
+# Past days without a roll-up (the scheduler was down) are filled a few per run, newest first.
+BACKFILL_DAYS = 90
+BACKFILL_PER_RUN = 5
+
+
+@job("daily-figures", 300)
+def refresh_daily_figures():
+    """Recompute today's and yesterday's roll-ups, and a few older days that have none."""
+    today = local_today(current_app.config["HOTLINE_TIMEZONE"])
+    days = [today, today - timedelta(days=1)]
+    days += call_figures.missing_days(today - timedelta(days=BACKFILL_DAYS), today - timedelta(days=2))[:BACKFILL_PER_RUN]
+    for day in days:
+        rollups.refresh_day(day)
+    return f"{len(days)} days: {', '.join(d.isoformat() for d in days)}"

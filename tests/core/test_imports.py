@@ -19,7 +19,8 @@ ALLOWED = {
     "routing": {"hotline", "config", "routing", "followup"},
     "followup": {"hotline", "config", "followup"},
 }
-PURE = ["hotline/phones.py", "hotline/timeutil.py", "hotline/opening_hours.py", "hotline/smsrules.py"]
+PURE = ["hotline/phones.py", "hotline/timeutil.py", "hotline/opening_hours.py", "hotline/smsrules.py",
+        "hotline/dashboard/metrics.py"]
 PURE += ["followup/callback_slots.py"]
 IMPURE_ROOTS = {"flask", "flask_sqlalchemy", "flask_login", "hotline.extensions", "hotline.models"}
 
