@@ -192,6 +192,8 @@ def return_to_triage(ticket, reason, text, actor):
     tickets.change_status(ticket, TicketStatus.ACCEPTED, actor, reason=text.strip())
     tickets.update_fields(ticket, {"department_id": None}, actor)
     ticket.return_count = (ticket.return_count or 0) + 1
+    # Back in triage, the hotline again owes a forward within the limit, counted from now.
+    clocks.start_clock(ticket, ClockKind.FORWARD, start=now(), actor=actor)
     db.session.flush()
     return ticket
 

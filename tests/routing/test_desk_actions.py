@@ -5,9 +5,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from followup.views import case_clocks
 from hotline import accounts
 from hotline.extensions import db
-from hotline.models import AuditLog, Role, TicketEvent, TicketKind, TicketStatus
+from hotline.models import AuditLog, ClockKind, ClockState, Role, TicketEvent, TicketKind, TicketStatus
 from hotline.timeutil import now
 from routing import desk
 from tests.routing.desk_helpers import add_department, put_on_desk, texts
@@ -75,6 +76,9 @@ def test_returning_a_case_sends_it_back_to_triage_and_counts_it(client, staff, c
     assert desk.return_counts(start - timedelta(days=2), start) == {}
     # Once returned, the case is no longer the department's to open.
     assert client.get(f"/desk/tickets/{ticket.number}").status_code == 404
+    # ...and the hotline owes a new forward, its clock counted from the return.
+    (forward,) = [c for c in case_clocks(ticket) if c.kind == ClockKind.FORWARD and c.state == ClockState.RUNNING]
+    assert forward.started_at >= start
 
 
 def test_a_return_needs_an_explanation(client, staff, case):
