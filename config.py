@@ -124,6 +124,25 @@ class Config:
     CALLBACK_DAYS = int(os.environ.get("CALLBACK_DAYS", "3"))
     CALLBACK_MAX_TRIES = int(os.environ.get("CALLBACK_MAX_TRIES", "3"))
 
+    # Open311 GeoReport v2 (/open311/v2): a jurisdiction_id other than this one is a 404 (empty: any).
+    OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "")
+    OPEN311_MAX_DAYS = int(os.environ.get("OPEN311_MAX_DAYS", "90"))
+    OPEN311_MAX_RESULTS = int(os.environ.get("OPEN311_MAX_RESULTS", "1000"))
+    # Requests per minute per client address for GETs sent without an api_key.
+    OPEN311_ANONYMOUS_PER_MINUTE = int(os.environ.get("OPEN311_ANONYMOUS_PER_MINUTE", "60"))
+    OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "12315 consumer hotline")
+    OPEN311_SERVICE_NOTICE = os.environ.get(
+        "OPEN311_SERVICE_NOTICE", "An operator reviews the request and decides within 7 working days whether it is accepted."
+    )
+
+    # Public status page (/status): failed lookups allowed per address and per case number
+    # (Flask-Limiter strings; ";" joins several windows). Mobile carriers put many phones
+    # behind one address, so the address limit is the looser one.
+    STATUS_FAILURES_PER_ADDRESS = os.environ.get("STATUS_FAILURES_PER_ADDRESS", "10 per 15 minutes;50 per day")
+    STATUS_FAILURES_PER_CASE = os.environ.get("STATUS_FAILURES_PER_CASE", "5 per 15 minutes;20 per day")
+    # Outbound webhooks: how long one POST may take; retries follow OUTBOX_MAX_ATTEMPTS/BACKOFF.
+    WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
