@@ -124,6 +124,9 @@ class Config:
     CALLBACK_DAYS = int(os.environ.get("CALLBACK_DAYS", "3"))
     CALLBACK_MAX_TRIES = int(os.environ.get("CALLBACK_MAX_TRIES", "3"))
 
+    # Satisfaction surveys: an SMS survey still unanswered this many hours after it left closes.
+    SURVEY_REPLY_HOURS = int(os.environ.get("SURVEY_REPLY_HOURS", "72"))
+
     # Open311 GeoReport v2 (/open311/v2): a jurisdiction_id other than this one is a 404 (empty: any).
     OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "")
     OPEN311_MAX_DAYS = int(os.environ.get("OPEN311_MAX_DAYS", "90"))
