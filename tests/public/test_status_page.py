@@ -1,0 +1,158 @@
+"""The public status page: case number + last four digits; failures rate-limited and
+indistinguishable."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from freezegun import freeze_time
+
+from hotline import outbox, tickets
+from hotline.extensions import db
+from hotline.models import Clock, ClockKind, ClockState, Department, OutboxStatus, ReferralEntry, TicketKind
+from hotline.timeutil import now
+
+PHONE = "+8613812345678"
+RIGHT, WRONG = "5678", "5679"
+CSRF = re.compile(rb'name="csrf_token" type="hidden" value="[^"]+"')
+
+
+@pytest.fixture
+def case(app, create_ticket):
+    """An accepted complaint forwarded to a department, with a running clock and notices."""
+    dept = Department(code="MS01", name="东城市场监管所")
+    db.session.add(dept)
+    ticket = create_ticket(phone=PHONE, facts="冰箱不制冷", complainant_name="张三", complainant_phone=PHONE)
+    tickets.change_status(ticket, "accepted")
+    ticket.department = dept
+    start = now()
+    db.session.add_all([
+        Clock(ticket=ticket, kind=ClockKind.MEDIATION, state=ClockState.RUNNING, started_at=start,
+              due_at=start + timedelta(days=60)),
+        Clock(ticket=ticket, kind=ClockKind.FORWARD, state=ClockState.RUNNING, started_at=start,
+              due_at=start + timedelta(days=5)),
+        Clock(ticket=ticket, kind=ClockKind.ACCEPT, state=ClockState.MET, started_at=start,
+              due_at=start + timedelta(days=1)),
+    ])
+    outbox.queue_sms(PHONE, f"您的诉求已收到，工单号 {ticket.number}。", "ack", ticket=ticket)
+    outbox.queue_sms(PHONE, f"验证码 123456（工单号 {ticket.number}）", "otp", ticket=ticket)
+    outbox.queue_sms(PHONE, f"接线员回复：张三您好（工单号 {ticket.number}）", "reply", ticket=ticket)
+    outbox.queue_sms("+8613900000000", f"部门通知（工单号 {ticket.number}）", "forwarded", ticket=ticket)
+    failed = outbox.queue_sms(PHONE, f"失败的通知（工单号 {ticket.number}）", "result_notice", ticket=ticket)
+    failed.status = OutboxStatus.FAILED
+    db.session.commit()
+    return ticket
+
+
+def limits(app, **config):
+    """Limits are read per request, so a test can tighten them on the running app."""
+    app.config.update(config)
+
+
+def lookup(client, number, digits, address="10.0.0.1"):
+    return client.post("/status/", data={"number": number, "digits": digits},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_the_right_combination_shows_status_department_due_date_and_notices(client, case):
+    response = lookup(client, case.number, RIGHT)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'lang="zh' in page  # Chinese by default, no Accept-Language sent
+    assert 'id="status-number" class="mono">' + case.number in page
+    assert "已受理" in page  # smsrules' caller-facing label
+    assert "东城市场监管所" in page
+    due = (now() + timedelta(days=5) + timedelta(hours=8)).date().isoformat()  # the earliest running clock
+    assert f'id="status-due">{due}<' in page
+    assert "您的诉求已收到" in page
+    for hidden in ("123456", "接线员回复", "部门通知", "失败的通知"):
+        assert hidden not in page
+    for personal in ("张三", "冰箱不制冷", PHONE, "13812345678"):
+        assert personal not in page
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_number_typed_without_dash_or_full_width_digits_is_found(client, case):
+    typed = case.number.replace("-", "")
+    assert "已受理" in lookup(client, typed, "５６７８").get_data(as_text=True)
+
+
+def test_a_referred_case_shows_the_agency(client, create_ticket):
+    entry = ReferralEntry(key="12378", agency_zh="国家金融监督管理总局", agency_en="NFRA", hotline="12378")
+    ticket = create_ticket(phone=PHONE, kind=TicketKind.CONSULTATION, referral=entry)
+    tickets.change_status(ticket, "referred")
+    db.session.commit()
+    page = lookup(client, ticket.number, RIGHT).get_data(as_text=True)
+    assert "国家金融监督管理总局（12378）" in page
+    assert "已告知转其他部门办理" in page
+
+
+def test_wrong_digits_and_an_unknown_case_give_the_same_answer(app, client, create_ticket):
+    app.config["WTF_CSRF_ENABLED"] = True
+    ticket = create_ticket(phone=PHONE)
+
+    def post(number, digits):
+        form = client.get("/status/").get_data()
+        token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1).decode()
+        return client.post("/status/", data={"csrf_token": token, "number": number, "digits": digits})
+
+    wrong = post(ticket.number, WRONG)
+    unknown = post("20991231-99999", RIGHT)
+    garbage = post("no such thing", RIGHT)
+    assert wrong.status_code == unknown.status_code == garbage.status_code == 200
+    assert b'id="lookup-error"' in wrong.data
+    assert ticket.number.encode() not in wrong.data
+    assert CSRF.sub(b"", wrong.data) == CSRF.sub(b"", unknown.data) == CSRF.sub(b"", garbage.data)
+    assert "已收到，待受理" in post(ticket.number, RIGHT).get_data(as_text=True)
+
+
+def test_a_malformed_entry_is_reshown_and_not_counted(app, client, create_ticket):
+    limits(app, STATUS_FAILURES_PER_ADDRESS="1 per 15 minutes")
+    ticket = create_ticket(phone=PHONE)
+    for _ in range(3):
+        response = lookup(client, ticket.number, "12")
+        assert response.status_code == 200
+        assert b'id="lookup-error"' not in response.data
+    assert "已收到，待受理" in lookup(client, ticket.number, RIGHT).get_data(as_text=True)
+
+
+def test_address_limit_refuses_even_the_right_combination_until_the_window_passes(app, client, create_ticket):
+    limits(app, STATUS_FAILURES_PER_ADDRESS="3 per 15 minutes", STATUS_FAILURES_PER_CASE="100 per day")
+    ticket = create_ticket(phone=PHONE)
+    other = create_ticket(phone="+8613700001111")
+    with freeze_time(now()) as clock:
+        for number in (ticket.number, "20991231-00001", other.number):
+            assert lookup(client, number, WRONG).status_code == 200
+        for _ in range(5):  # right answers are not failures: no limit for them ...
+            assert lookup(client, other.number, "1111", address="10.0.0.2").status_code == 200
+        refused_right = lookup(client, ticket.number, RIGHT)
+        refused_wrong = lookup(client, "20991231-00002", WRONG)
+        assert refused_right.status_code == refused_wrong.status_code == 429
+        assert refused_right.data == refused_wrong.data
+        assert "已收到，待受理" not in refused_right.get_data(as_text=True)
+        assert "已收到，待受理" in lookup(client, ticket.number, RIGHT, address="10.0.0.2").get_data(as_text=True)
+        assert client.get("/status/", environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code == 200
+        clock.tick(timedelta(minutes=16))
+        assert "已收到，待受理" in lookup(client, ticket.number, RIGHT).get_data(as_text=True)
+
+
+def test_case_limit_holds_across_addresses_and_for_unknown_numbers(app, client, create_ticket):
+    limits(app, STATUS_FAILURES_PER_ADDRESS="100 per day", STATUS_FAILURES_PER_CASE="3 per 15 minutes")
+    ticket = create_ticket(phone=PHONE)
+    for n in range(3):
+        assert lookup(client, ticket.number, WRONG, address=f"10.1.0.{n}").status_code == 200
+        assert lookup(client, "20991231-00007", WRONG, address=f"10.1.0.{n}").status_code == 200
+    known = lookup(client, ticket.number, RIGHT, address="10.9.9.9")
+    typed_differently = lookup(client, ticket.number.replace("-", ""), RIGHT, address="10.9.9.8")
+    unknown = lookup(client, "20991231-00007", RIGHT, address="10.9.9.9")
+    assert known.status_code == typed_differently.status_code == unknown.status_code == 429
+    assert known.data == unknown.data
+    other = create_ticket(phone="+8613700001111")
+    assert "已收到，待受理" in lookup(client, other.number, "1111", address="10.9.9.9").get_data(as_text=True)
+
+
+def test_the_form_renders_in_chinese_by_default(client):
+    response = client.get("/status/")
+    assert response.status_code == 200
+    assert 'lang="zh' in response.get_data(as_text=True)
+    assert client.get("/status/status.css").mimetype == "text/css"
