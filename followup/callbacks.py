@@ -13,6 +13,7 @@ from sqlalchemy import select
 from followup import callback_slots, clocks
 from followup.calendar_data import CalendarLookup
 from followup.scheduler import job
+from hotline import calls, phones
 from hotline.extensions import db
 from hotline.models import (
     Channel,
@@ -27,6 +28,7 @@ from hotline.models import (
     TicketStatus,
 )
 from hotline.opening_hours import parse_hours
+from hotline.telephony.callcontrol import public_url
 from hotline.tickets import change_status, record_event
 from hotline.timeutil import local_to_utc, now, to_local
 
@@ -125,14 +127,40 @@ def record_call(visit, contact, user):
     return attempt
 
 
-def outbound_contact(visit, phone, sid, status):
-    """The Contact row of a call placed to the complainant."""
-    contact = Contact(sid=sid, channel=Channel.VOICE, direction=Direction.OUTBOUND, ticket=visit.ticket,
-                      caller=visit.ticket.caller, to_number=phone,
-                      from_number=current_app.config.get("TWILIO_NUMBER") or None, status=status)
+class CannotCall(ValueError):
+    """No usable number for the complainant or the operator; no call was placed."""
+
+
+def call_complainant(visit, user, control):
+    """Place the visit's call: Twilio rings the complainant and, when they answer, dials the
+    operator's phone. The call is an OUTBOUND Contact on the case and an attempt of the visit.
+    Raises CannotCall, or CallControlError when Twilio refuses (the caller rolls back)."""
+    _require_scheduled(visit)
+    phone, operator = _normalised(visit_phone(visit.ticket)), calls.operator_phone(user)
+    if phone is None:
+        raise CannotCall("the case has no number to call back")
+    if operator is None:
+        raise CannotCall("the operator has no phone number")
+    contact = Contact(channel=Channel.VOICE, direction=Direction.OUTBOUND, ticket=visit.ticket,
+                      caller=visit.ticket.caller, to_number=phone, status="queued",
+                      from_number=current_app.config.get("TWILIO_NUMBER") or None)
     db.session.add(contact)
     db.session.flush()
-    return contact
+    contact.sid = control.place_call(phone, public_url("callbacks.connect", contact_id=contact.id),
+                                     status_callback=public_url("voice.status"))
+    return record_call(visit, contact, user)
+
+
+def _normalised(raw):
+    try:
+        return phones.normalise(raw or "", current_app.config["DEFAULT_PHONE_REGION"])
+    except phones.InvalidPhone:
+        return None
+
+
+def attempt_of_call(contact_id):
+    """The visit attempt a placed call belongs to, or None."""
+    return db.session.scalar(select(FollowUpAttempt).where(FollowUpAttempt.contact_id == contact_id))
 
 
 def record_outcome(visit, outcome, user, note=None):
@@ -233,3 +261,20 @@ def callback_visits_job():
     closed, cancelled = close_exhausted(), settle_stale()
     due = len(due_visits(now()))
     return f"{due} due, {closed} unreachable, {cancelled} cancelled"
+
+
+def last_call(visit):
+    """The most recent call placed for the visit, or None."""
+    return next((a.contact for a in reversed(visit.attempts_made) if a.contact is not None), None)
+
+
+def hand_to_voice_survey(visit, user, control):
+    """After a reached visit, move the complainant's live call to the automated 1-5 survey
+    (the operator's leg drops). Raises CannotCall when no call was placed."""
+    contact = last_call(visit)
+    if contact is None or not contact.sid or contact.ended_at is not None:
+        raise CannotCall("no live call to hand over")
+    control.redirect(contact.sid, public_url("callbacks.survey", contact_id=contact.id))
+    record_event(visit.ticket, "callback_voice_survey", user, data={"followup_id": visit.id, "contact_id": contact.id})
+    db.session.flush()
+    return contact
