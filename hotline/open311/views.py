@@ -46,11 +46,6 @@ def _too_many(exc):
     return _error(429, f"rate limit exceeded ({exc.description}); try again later")
 
 
-@bp.errorhandler(405)
-def _wrong_method(exc):
-    return _error(405, "method not allowed")
-
-
 def _key():
     """The request's api key (None when none was sent); Open311Error 403 when it is bad."""
     # Kept on the request itself: the limiter and the view both ask, and must get one answer.
