@@ -23,6 +23,7 @@ PURE = ["hotline/phones.py", "hotline/timeutil.py", "hotline/opening_hours.py", 
         "hotline/dashboard/metrics.py"]
 PURE += ["followup/callback_slots.py"]
 PURE += ["followup/survey_parse.py"]
+PURE += ["hotline/dashboard/case_metrics.py"]
 IMPURE_ROOTS = {"flask", "flask_sqlalchemy", "flask_login", "hotline.extensions", "hotline.models"}
 
 
