@@ -35,6 +35,8 @@ from hotline.timeutil import local_to_utc, now, to_local
 SATISFIED, UNSATISFIED, NOT_REACHED = "satisfied", "unsatisfied", "not_reached"
 OUTCOMES = (SATISFIED, UNSATISFIED, NOT_REACHED)
 HANDLED = "handled"
+# A visit belongs to a case with its result; one reopened (appeal) needs a new result first.
+HANDLED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
 class VisitClosed(ValueError):
@@ -110,7 +112,7 @@ def on_status_changed(ticket, from_status, to_status, actor):
     reopened (appeal) before its visit no longer needs that visit."""
     if to_status == TicketStatus.RESOLVED and visit_phone(ticket):
         schedule_visit(ticket, HANDLED, actor)
-    elif from_status == TicketStatus.RESOLVED and to_status != TicketStatus.CLOSED:
+    elif from_status in HANDLED_STATUSES and to_status not in HANDLED_STATUSES:
         visit = open_visit(ticket)
         if visit is not None:
             _finish(visit, FollowUpStatus.CANCELLED, actor, reason=f"case {to_status.value}")
@@ -243,7 +245,7 @@ def settle_stale():
     stale = db.session.scalars(
         select(FollowUp).join(FollowUp.ticket).where(
             FollowUp.status == FollowUpStatus.SCHEDULED,
-            Ticket.status.not_in((TicketStatus.RESOLVED, TicketStatus.CLOSED)),
+            Ticket.status.not_in(HANDLED_STATUSES),
         )
     ).all()
     for visit in stale:

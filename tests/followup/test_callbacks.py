@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from followup import callbacks, clocks
+from followup import calendar, callback_slots, callbacks, clocks
 from hotline import tickets
 from hotline.extensions import db
 from hotline.models import (
@@ -21,6 +21,7 @@ from hotline.models import (
     TicketKind,
     TicketStatus,
 )
+from hotline.opening_hours import parse_hours
 from hotline.timeutil import clock_at, to_local
 
 TZ = "Asia/Shanghai"
@@ -152,6 +153,15 @@ def test_a_case_reopened_before_its_visit_cancels_the_visit(handled):
     assert visits_of(ticket)[0].status == FollowUpStatus.CANCELLED
 
 
+def test_a_closed_case_reopened_cancels_its_low_score_visit(calendar_2025, create_ticket):
+    ticket = create_ticket()
+    tickets.change_status(ticket, TicketStatus.CLOSED)
+    visit = callbacks.schedule_visit(ticket, "low_score")
+    tickets.change_status(ticket, TicketStatus.ACCEPTED, reason="appeal")
+    db.session.commit()
+    assert visit.status == FollowUpStatus.CANCELLED
+
+
 def test_the_job_closes_exhausted_visits_once(app, handled):
     ticket = handled()
     visit = visits_of(ticket)[0]
@@ -167,3 +177,13 @@ def test_the_job_closes_exhausted_visits_once(app, handled):
     assert callbacks.callback_visits_job() == "0 due, 0 unreachable, 0 cancelled"
     assert visits_of(ticket)[0].status == FollowUpStatus.UNREACHABLE
     assert visits_of(other)[0].status == FollowUpStatus.CANCELLED
+
+
+def test_retry_slots_stay_inside_split_opening_hours():
+    spans = parse_hours("08:00-12:00,14:00-18:00")
+    weekdays = calendar.weekday_rule
+    assert callback_slots.afternoon(spans) == 14 * 60  # the middle, 13:00, is the lunch break
+    friday_morning = datetime(2025, 6, 13, 9, 0)
+    assert callback_slots.next_try(friday_morning, spans, weekdays) == (datetime(2025, 6, 16, 14, 0), False)
+    assert callback_slots.next_try(datetime(2025, 6, 16, 17, 0), spans, weekdays)[0] == datetime(2025, 6, 17, 8, 0)
+    assert callback_slots.first_try(datetime(2025, 6, 13, 12, 30), 3, spans, weekdays)[0] == datetime(2025, 6, 18, 8, 0)
