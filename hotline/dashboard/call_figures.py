@@ -8,7 +8,7 @@ queued, so `created_at` lies at most MENU_MARGIN before `queued_at` and bounds t
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, false, func, literal, or_, select
 
 from hotline.dashboard import metrics
 from hotline.dashboard.rollups import rollup
@@ -249,3 +249,36 @@ def missing_days(first, last):
             days.append(day)
         day -= timedelta(days=1)
     return days
+
+
+# ---- drill-down over a range: whole days, or one hour of day and/or weekday across them -----------
+
+def intervals(first, last, hour=None, weekday=None):
+    """Naive-UTC [start, end) windows covering local days first..last, narrowed to `hour` (0-23)
+    and/or `weekday` (0 = Monday) when given."""
+    if hour is None and weekday is None:
+        return [(day_bounds(first)[0], day_bounds(last)[1])]
+    out, day = [], first
+    while day <= last:
+        if weekday is None or day.weekday() == weekday:
+            if hour is None:
+                out.append(day_bounds(day))
+            else:
+                bounds = hour_bounds(day)
+                out.append((bounds[hour], bounds[hour + 1]))
+        day += timedelta(days=1)
+    return out
+
+
+def range_calls_query(windows, figure="offered", operator_id=None):
+    """The calls behind a figure over several windows, oldest first (no windows: none)."""
+    stmt = select(Contact).where(or_(false(), *[offered_filter(s, e) for s, e in windows]))
+    if figure != "offered":
+        stmt = stmt.where(_conditions()[figure])
+    if operator_id is not None:
+        stmt = stmt.where(Contact.answered_by_id == operator_id, Contact.answered_at.is_not(None))
+    return stmt.order_by(Contact.queued_at, Contact.id)
+
+
+def count_query(stmt):
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))

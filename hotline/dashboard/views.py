@@ -1,5 +1,58 @@
-"""The live wall."""
+"""The live wall (supervisors), its JSON for the page's own refresh, and operators' own figures."""
 
-from flask import Blueprint
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_login import current_user
+
+from hotline.authz import roles_required
+from hotline.dashboard import call_figures, wall
+from hotline.extensions import db
+from hotline.models import Department, Role
+from hotline.timeutil import local_today, now
 
 bp = Blueprint("dashboard", __name__)
+WALL_ROLES = (Role.SUPERVISOR,)
+LATE_LIST_LIMIT = 500
+
+
+@bp.route("/")
+@roles_required(*WALL_ROLES)
+def index():
+    snap = wall.snapshot()
+    text, alarms = wall.display(snap)
+    warnings = current_app.extensions["calendar_warnings"](local_today(current_app.config["HOTLINE_TIMEZONE"]))
+    return render_template("dashboard/wall.html", snap=snap, text=text, alarms=alarms, warnings=warnings)
+
+
+@bp.route("/wall.json")
+@roles_required(*WALL_ROLES)
+def wall_json():
+    snap = wall.snapshot()
+    text, alarms = wall.display(snap)
+    return jsonify(figures=snap, text=text, alarms=alarms)
+
+
+@bp.route("/late")
+@roles_required(*WALL_ROLES)
+def late_cases():
+    which = request.args.get("which", "overdue")
+    if which not in ("overdue", "due_today"):
+        abort(404)
+    raw = request.args.get("department", "")
+    department_id = int(raw) if raw.isdigit() else None
+    department = db.session.get(Department, department_id) if department_id else None
+    at = now()
+    _start, day_end = call_figures.day_bounds(local_today(current_app.config["HOTLINE_TIMEZONE"], at))
+    stmt = wall.late_cases_query(department_id, which, at, day_end)
+    rows = db.session.execute(stmt.limit(LATE_LIST_LIMIT)).all()
+    return render_template("dashboard/wall_late.html", rows=rows, count=call_figures.count_query(stmt),
+                           which=which, department=department, at=at)
+
+
+@bp.route("/me")
+@roles_required(Role.OPERATOR, Role.SUPERVISOR)
+def my_figures():
+    today = local_today(current_app.config["HOTLINE_TIMEZONE"])
+    days = [wall.my_figures(current_user.id, d) for d in (today, today - timedelta(days=1))]
+    return render_template("dashboard/my_figures.html", days=days, seconds=wall.seconds, percent=wall.percent)

@@ -1,0 +1,164 @@
+"""The live wall's figures: the queue, the operators, today's and yesterday's calls, SMS waiting,
+and cases due today or overdue per department. Each reads a small, indexed slice of the rows.
+
+Operator states (User.availability says only available / busy / away, so calls decide):
+- on a call: a call they answered has not ended (answered in the last ON_CALL_HOURS, so a call
+  whose final callback never came does not pin them there for ever);
+- after-call work: not on a call, and the last call they answered ended within ACW_MINUTES with
+  the intake form not saved since (Contact.wrapup_ended_at empty);
+- otherwise their availability: available, away, or busy (set busy but not on a call).
+"""
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, case, func, select
+
+from hotline.dashboard import call_figures, metrics
+from hotline.extensions import db
+from hotline.models import Channel, Clock, ClockState, Contact, Department, Direction, Role, Ticket, User
+from hotline.timeutil import local_today, now
+
+ON_CALL_HOURS = 4
+ACW_MINUTES = 30
+STATES = ("available", "on_call", "after_call_work", "away", "busy")
+
+
+def waiting_calls(at):
+    """(number waiting, seconds the longest has waited): queued, not answered, abandoned or ended."""
+    count, oldest = db.session.execute(
+        select(func.count(Contact.id), func.min(Contact.queued_at)).where(
+            Contact.channel == Channel.VOICE, Contact.ended_at.is_(None), Contact.queued_at.is_not(None),
+            Contact.answered_at.is_(None), Contact.abandoned_at.is_(None))
+    ).one()
+    return count, (max(int((at - oldest).total_seconds()), 0) if oldest else None)
+
+
+def operator_states(at):
+    """{user id: state} for every active operator and supervisor."""
+    users = db.session.execute(select(User.id, User.availability).where(
+        User.active.is_(True), User.role.in_([Role.OPERATOR, Role.SUPERVISOR]))).all()
+    since = at - timedelta(hours=ON_CALL_HOURS, minutes=ACW_MINUTES)
+    calls = db.session.execute(
+        select(Contact.answered_by_id, Contact.answered_at, Contact.ended_at, Contact.wrapup_ended_at)
+        .where(Contact.answered_by_id.in_([u.id for u in users]), Contact.answered_at >= since,
+               Contact.channel == Channel.VOICE)
+        .order_by(Contact.answered_at)
+    ).all()
+    last = {}
+    for call in calls:
+        last[call.answered_by_id] = call  # ordered by answered_at: the latest wins
+    return {u.id: _state(u.availability.value, last.get(u.id), at) for u in users}
+
+
+def _state(availability, call, at):
+    if call is not None and call.ended_at is None and call.answered_at >= at - timedelta(hours=ON_CALL_HOURS):
+        return "on_call"
+    if (call is not None and call.ended_at is not None and call.wrapup_ended_at is None
+            and call.ended_at >= at - timedelta(minutes=ACW_MINUTES)):
+        return "after_call_work"
+    return availability
+
+
+def sms_waiting(day_start, at):
+    """(inbound SMS received today still without a first reply, seconds the oldest has waited)."""
+    count, oldest = db.session.execute(
+        select(func.count(Contact.id), func.min(Contact.created_at)).where(
+            Contact.channel == Channel.SMS, Contact.direction == Direction.INBOUND,
+            Contact.created_at >= day_start, Contact.first_reply_at.is_(None))
+    ).one()
+    return count, (max(int((at - oldest).total_seconds()), 0) if oldest else None)
+
+
+def clocks_by_department(at, day_end):
+    """[{department id, name, due_today, overdue}] from running clocks, most overdue first.
+    A paused clock is not counted: its time does not run."""
+    overdue = func.coalesce(func.sum(case((Clock.due_at < at, 1), else_=0)), 0)
+    rows = db.session.execute(
+        select(Ticket.department_id, func.coalesce(Department.name, ""), overdue, func.count(Clock.id) - overdue)
+        .join(Ticket, Ticket.id == Clock.ticket_id)
+        .outerjoin(Department, Department.id == Ticket.department_id)
+        .where(Clock.state == ClockState.RUNNING, Clock.due_at < day_end)
+        .group_by(Ticket.department_id, Department.name)
+    ).all()
+    found = [{"department_id": d, "name": name, "overdue": int(o or 0), "due_today": int(t or 0)}
+             for d, name, o, t in rows]
+    return sorted(found, key=lambda r: (-r["overdue"], -r["due_today"], r["name"]))
+
+
+def figures(tally):
+    """A Tally as the JSON the wall shows, with the threshold flags."""
+    out = tally.as_dict()
+    out["answer_rate_low"] = metrics.answer_rate_low(tally.answer_rate)
+    return out
+
+
+def snapshot(at=None):
+    """Everything the wall shows, as plain data (the page renders it, the JSON endpoint returns it)."""
+    at = at or now()
+    tz = current_app.config["HOTLINE_TIMEZONE"]
+    today = local_today(tz, at)
+    start, end = call_figures.day_bounds(today)
+    yesterday = call_figures.days_figures(today - timedelta(days=1), today - timedelta(days=1), today)
+    waiting, longest = waiting_calls(at)
+    states = operator_states(at)
+    sms_count, sms_oldest = sms_waiting(start, at)
+    return {
+        "at": at.isoformat(timespec="seconds"),
+        "today": today.isoformat(),
+        "yesterday": (today - timedelta(days=1)).isoformat(),
+        "queue": {"waiting": waiting, "longest_wait": longest, "wait_too_long": metrics.wait_too_long(longest)},
+        "operators": {state: sum(1 for s in states.values() if s == state) for state in STATES},
+        "calls_today": figures(call_figures.tally_between(start, end)),
+        "calls_yesterday": figures(next(iter(yesterday.values())).whole),
+        "sms": {"waiting": sms_count, "oldest_wait": sms_oldest},
+        "departments": clocks_by_department(at, end),
+    }
+
+
+def late_cases_query(department_id, which, at, day_end):
+    """The cases behind a department's "overdue" or "due today" number (one row per running clock)."""
+    due = Clock.due_at < at if which == "overdue" else and_(Clock.due_at >= at, Clock.due_at < day_end)
+    dept = Ticket.department_id.is_(None) if department_id is None else Ticket.department_id == department_id
+    return (select(Ticket, Clock).join(Clock, Clock.ticket_id == Ticket.id)
+            .where(Clock.state == ClockState.RUNNING, due, dept).order_by(Clock.due_at, Clock.id))
+
+
+def my_figures(user_id, day):
+    """An operator's own figures for one local day: their answered calls' Tally and calls per hour."""
+    start, end = call_figures.day_bounds(day)
+    tally = call_figures.tally_by_operator(start, end).get(user_id, metrics.Tally())
+    hours = call_figures.active_hours_by_operator(day).get(user_id, 0)
+    return {"day": day.isoformat(), **figures(tally), "active_hours": hours,
+            "calls_per_hour": metrics.calls_per_hour(tally.answered, hours)}
+
+
+def percent(value):
+    return "–" if value is None else f"{value * 100:.1f} %"
+
+
+def seconds(value):
+    """Seconds as "42 s" or "3:05" (minutes) for the wall."""
+    if value is None:
+        return "–"
+    value = round(value)
+    return f"{value} s" if value < 60 else f"{value // 60}:{value % 60:02d}"
+
+
+CALL_FIELDS = {"offered": str, "answered": str, "answer_rate": percent, "abandoned": str,
+               "short_abandoned": str, "long_abandoned": str, "within_sl": str, "service_level": percent,
+               "asa": seconds, "aht": seconds}
+
+
+def display(snap):
+    """{field: text} and {field: alarm} for the wall: the page and its refresh show the same strings."""
+    text = {"queue.waiting": str(snap["queue"]["waiting"]),
+            "queue.longest_wait": seconds(snap["queue"]["longest_wait"]),
+            "sms.waiting": str(snap["sms"]["waiting"]), "sms.oldest_wait": seconds(snap["sms"]["oldest_wait"])}
+    text |= {f"operators.{k}": str(v) for k, v in snap["operators"].items()}
+    for part in ("calls_today", "calls_yesterday"):
+        text |= {f"{part}.{k}": fmt(snap[part][k]) for k, fmt in CALL_FIELDS.items()}
+    alarms = {"queue.longest_wait": snap["queue"]["wait_too_long"],
+              "calls_today.answer_rate": snap["calls_today"]["answer_rate_low"],
+              "calls_yesterday.answer_rate": snap["calls_yesterday"]["answer_rate_low"]}
+    return text, alarms
