@@ -412,8 +412,13 @@ def _private(ticket):
 
 
 def _scrub(text):
-    """Free text with phone and ID numbers in it cut out: the filer may have typed their own."""
-    return re.sub(r"\+?\d[\d\s-]{5,}\d[\dXx]?", "[removed]", text) if text else text
+    """Free text with phone and ID numbers cut out (the filer may have typed their own);
+    dates and amounts, with fewer digits, stay."""
+
+    def cut(match):
+        return "[removed]" if sum(c.isdigit() for c in match.group()) >= 9 else match.group()
+
+    return re.sub(r"\+?\d[\d\s-]{5,}\d[\dXx]?", cut, text) if text else text
 
 
 def _due_dates(ticket_ids):

@@ -194,3 +194,19 @@ def test_our_own_jurisdiction_id_is_accepted(o311, seeded, app):
     app.config["OPEN311_JURISDICTION_ID"] = "hotline.test"
     assert o311.get("services", "json", jurisdiction_id="hotline.test")[0].status_code == 200
 
+
+
+def test_no_endpoint_fails_on_dummy_input(app, client, seeded):
+    """The route walk skips public views; this one walks Open311's with nonsense, expecting no 5xx."""
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("open311.")]
+    assert len(rules) == 7
+    for rule in rules:
+        for fmt in FORMATS:
+            values = {name: fmt if name == "fmt" else "x" for name in rule.arguments}
+            url = rule.build(values, append_unknown=False)[1]
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                nonsense = {"lat": "x", "long": "y", "start_date": "x", "status": "x", "service_code": "x"}
+                response = client.open(url, method=method, query_string=nonsense)
+                assert response.status_code < 500, (method, url, response.status_code)
+                response = client.open(url, method=method, query_string={**nonsense, "api_key": "x"})
+                assert response.status_code == 403, (method, url, response.status_code)
