@@ -10,6 +10,7 @@ WORK = [
     ("desk.index", _l("Department desk")),
     ("routing.triage", _l("Triage")),
     ("calls.callbacks", _l("Callback list")),
+    ("callbacks.index", _l("Callback visits")),
 ]
 MANAGE = [
     ("routing.rules", _l("Routing rules")),
@@ -21,6 +22,7 @@ MANAGE = [
     ("calls.blocklist", _l("Block list")),
     ("followup.calendar", _l("Working-day calendar")),
     ("followup.jobs", _l("Scheduler jobs")),
+    ("surveys.index", _l("Satisfaction surveys")),
 ]
 
 
