@@ -95,6 +95,10 @@ def _checks():
         db.session.commit()
 
 
+def _base_url():
+    return current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
+
+
 def _locale():
     return str(get_locale() or "zh")
 
@@ -109,7 +113,7 @@ def discovery(fmt):
         "key_service": "api keys are issued by the hotline's administrators",
         "endpoints": [{
             "specification": SPECIFICATION,
-            "url": current_app.config["PUBLIC_BASE_URL"] + url_for(".discovery", fmt="json").rsplit("/", 1)[0],
+            "url": _base_url() + url_for(".discovery", fmt="json").rsplit("/", 1)[0],
             "changeset": CHANGESET,
             "type": "production",
             "formats": ["text/xml", "application/json"],

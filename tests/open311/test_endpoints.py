@@ -210,3 +210,8 @@ def test_no_endpoint_fails_on_dummy_input(app, client, seeded):
                 assert response.status_code < 500, (method, url, response.status_code)
                 response = client.open(url, method=method, query_string={**nonsense, "api_key": "x"})
                 assert response.status_code == 403, (method, url, response.status_code)
+
+
+def test_discovery_without_a_public_url_names_the_host_asked(o311, seeded, app):
+    app.config["PUBLIC_BASE_URL"] = ""
+    assert o311.get("discovery", "json")[1]["endpoints"][0]["url"] == "http://localhost/open311/v2"
