@@ -130,9 +130,10 @@ def tally_by_hour(day):
 
 
 def tally_by_operator(start, end):
-    """{operator id: Tally} of the answered calls queued in [start, end)."""
+    """{operator id: Tally} of the answered calls queued in [start, end) (calls with no operator
+    recorded count in the day's figures, not here)."""
     stmt = (select(Contact.answered_by_id, *_tally_columns())
-            .where(offered_filter(start, end), Contact.answered_at.is_not(None))
+            .where(offered_filter(start, end), Contact.answered_at.is_not(None), Contact.answered_by_id.is_not(None))
             .group_by(Contact.answered_by_id))
     return {row[0]: _tally(row[1:]) for row in db.session.execute(stmt)}
 
@@ -142,7 +143,8 @@ def active_hours_by_operator(day):
     bounds = hour_bounds(day)
     bucket = hour_bucket(bounds)
     inner = (select(Contact.answered_by_id.label("op"), bucket.label("h"))
-             .where(offered_filter(bounds[0], bounds[-1]), Contact.answered_at.is_not(None))
+             .where(offered_filter(bounds[0], bounds[-1]), Contact.answered_at.is_not(None),
+                    Contact.answered_by_id.is_not(None))
              .distinct().subquery())
     stmt = select(inner.c.op, func.count()).group_by(inner.c.op)
     return {op: n for op, n in db.session.execute(stmt)}

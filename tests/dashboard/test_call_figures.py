@@ -104,3 +104,10 @@ def test_the_scheduler_job_rolls_up_today_yesterday_and_missing_days(random_day)
     assert rolled.whole == metrics.tally(random_day)
     # Five older days per run: the 9th back to the 5th; the 4th waits for the next run.
     assert call_figures.missing_days(DAY - timedelta(days=6), DAY) == [DAY - timedelta(days=6)]
+
+
+def test_answered_calls_without_an_operator_count_for_the_day_only(app):
+    store(hand_worked_facts(operator_id=None))
+    rows = list(call_figures.compute(DAY))
+    assert ("calls.answered", "", 7, 0.0) in rows
+    assert not [key for _f, key, _n, _t in rows if key.startswith("operator=")]
