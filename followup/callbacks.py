@@ -9,6 +9,7 @@ Services flush; the view or job commits.
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from followup import callback_slots, clocks
 from followup.calendar_data import CalendarLookup
@@ -95,8 +96,12 @@ def schedule_visit(ticket, reason, actor=None, due_at=None):
         return visit
     visit = FollowUp(ticket=ticket, status=FollowUpStatus.SCHEDULED, reason=reason,
                      due_at=due_at or first_due(), attempts=0)
-    db.session.add(visit)
-    db.session.flush()
+    try:
+        # uq_followups_scheduled: a request that scheduled the visit a moment earlier wins.
+        with db.session.begin_nested():
+            db.session.add(visit)
+    except IntegrityError:
+        return open_visit(ticket)
     record_event(ticket, "callback_scheduled", actor, to_value=_local_text(visit.due_at), reason=reason,
                  data={"followup_id": visit.id})
     db.session.flush()

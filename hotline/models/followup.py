@@ -105,7 +105,17 @@ class FollowUp(db.Model):
     """A callback visit (回访) to the complainant after the case is handled."""
 
     __tablename__ = "followups"
-    __table_args__ = (Index("ix_followups_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_followups_status_due", "status", "due_at"),
+        # One scheduled visit per case, even when a low survey score and a result race.
+        Index(
+            "uq_followups_scheduled",
+            "ticket_id",
+            unique=True,
+            sqlite_where=text("status = 'scheduled'"),
+            postgresql_where=text("status = 'scheduled'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)

@@ -187,3 +187,21 @@ def test_retry_slots_stay_inside_split_opening_hours():
     assert callback_slots.next_try(friday_morning, spans, weekdays) == (datetime(2025, 6, 16, 14, 0), False)
     assert callback_slots.next_try(datetime(2025, 6, 16, 17, 0), spans, weekdays)[0] == datetime(2025, 6, 17, 8, 0)
     assert callback_slots.first_try(datetime(2025, 6, 13, 12, 30), 3, spans, weekdays)[0] == datetime(2025, 6, 18, 8, 0)
+
+
+def test_the_database_keeps_one_scheduled_visit_per_case(handled):
+    from sqlalchemy.exc import IntegrityError
+
+    ticket = handled()
+    (visit,) = visits_of(ticket)
+    db.session.add(FollowUp(ticket=ticket, status=FollowUpStatus.SCHEDULED, reason="low_score",
+                            due_at=visit.due_at, attempts=0))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    # A closed visit does not stand in the way of the next one.
+    visit.status = FollowUpStatus.DONE
+    db.session.commit()
+    again = callbacks.schedule_visit(ticket, "low_score")
+    db.session.commit()
+    assert again.id != visit.id and len(visits_of(ticket)) == 2
