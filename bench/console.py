@@ -74,11 +74,11 @@ def pages(s):
     ]
 
 
-def sign_in(http, base):
+def sign_in(http, base, username=BENCH_OPERATOR):
     """Fetch the form, post it with its CSRF token; the session cookie stays in `http`."""
     form = http.get(base + "/login", timeout=30)
     match = CSRF.search(form.text)
-    data = {"username": BENCH_OPERATOR, "password": BENCH_PASSWORD}
+    data = {"username": username, "password": BENCH_PASSWORD}
     if match:
         data["csrf_token"] = match.group(1) or match.group(2)
     done = http.post(base + "/login", data=data, allow_redirects=False, timeout=30)
@@ -195,10 +195,10 @@ def inspect_pages(url, s, rows, profile_dir, label):
     return found, plans, [p for p in profiles if p]
 
 
-def _client_sign_in(client):
+def _client_sign_in(client, username=BENCH_OPERATOR):
     form = client.get("/login")
     match = CSRF.search(form.get_data(as_text=True))
-    data = {"username": BENCH_OPERATOR, "password": BENCH_PASSWORD}
+    data = {"username": username, "password": BENCH_PASSWORD}
     if match:
         data["csrf_token"] = match.group(1) or match.group(2)
     client.post("/login", data=data)
@@ -248,29 +248,37 @@ def _profile(client, path, headers, profile_dir, label, name):
     return str(out.relative_to(RESULTS.parent.parent))
 
 
-def run(backend, n_tickets, quick=False, log=print, profile_dir=RESULTS):
-    """Generate `n_tickets` into a fresh database, serve it with gunicorn, time every page."""
-    from bench.generate import check, generate
+def run(backend, n_tickets, quick=False, log=print, profile_dir=RESULTS, then=None, pages_too=True):
+    """Generate `n_tickets` into a fresh database, serve it with gunicorn, time every page.
+    `then`: (name, fn(url)) pairs run afterwards on the same data (dashboard, scheduler); their
+    results come back under "after". `pages_too=False` runs only those."""
+    from bench.generate import check
 
     rounds, limit = (5, 40) if quick else (30, 240)
     if quick:  # a smoke's profiles would overwrite the committed ones
         profile_dir = Path(tempfile.gettempdir()) / "hotline-bench-profiles"
     label = f"{backend}-{n_tickets // 1000}k"
-    with serve.fresh_database(backend, f"console{n_tickets // 1000}k") as url:
-        log(f"[console {label}] generating {n_tickets:,} tickets")
-        gen = generate(url, n_tickets, log=log)
+    after = {}
+    log(f"[console {label}] {n_tickets:,} tickets (generated once, then copied from the cache)")
+    with serve.generated_database(backend, n_tickets, log=log) as (url, gen):
         gen["check"] = check(url)
-        s = samples(url)
-        log(f"[console {label}] timing pages ({rounds} rounds)")
-        with serve.gunicorn("wsgi:app", url, workers=2) as server:
-            seen, missing = measure(server.base, s, rounds, limit)
-            server_errors = server.errors()
-        rows = summarise(seen, missing, n_tickets)
-        log(f"[console {label}] queries, plans and profiles")
-        queries, plans, profiles = inspect_pages(url, s, rows, profile_dir, label)
+        load = serve.load_average()
+        rows, queries, plans, profiles, server_errors = [], {}, [], {}, []
+        if pages_too:
+            s = samples(url)
+            log(f"[console {label}] timing pages ({rounds} rounds)")
+            with serve.gunicorn("wsgi:app", url, workers=2) as server:
+                seen, missing = measure(server.base, s, rounds, limit)
+                server_errors = server.errors()
+            rows = summarise(seen, missing, n_tickets)
+            log(f"[console {label}] queries, plans and profiles")
+            queries, plans, profiles = inspect_pages(url, s, rows, profile_dir, label)
+        for name, fn in then or []:
+            after[name] = fn(url)
     for row in rows:
         row.update(queries.get(row["page"], {}))
-    return {"backend": backend, "tickets": n_tickets, "generate": gen, "rounds": rounds,
+    return {"backend": backend, "tickets": n_tickets, "generate": gen, "load_average": load, "after": after,
+            "rounds": rounds,
             "target_ms": target_for(n_tickets), "pages": rows, "plans": plans, "profiles": profiles,
             "server_errors": sum(ln.startswith("Traceback") for ln in server_errors),
             "server_error_sample": sorted({e[:300] for e in server_errors if "Error: " in e})[:5]}

@@ -50,15 +50,79 @@ def ingest_table(runs):
                   "rows check", "verdict"], rows)
 
 
-def document(args, console, ingest, seconds):
+def document(args, console, ingest, seconds, dashboard=(), scheduler=(), two_machines=None, load=None):
     commit, dirty = serve.git_commit()
     return {
         "commit": commit, "dirty_tree": dirty, "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": serve.machine(), "args": args, "seconds": round(seconds, 1),
+        "load_average": {"before": (load or [None, None])[0], "after": (load or [None, None])[1]},
         "targets": {"console": "median < 100 ms at 100k tickets, < 200 ms at 1M",
-                    "ingest": "req/s >= 70% of the baseline's; p99 < 50 ms at 16 connections; every 200 one ticket"},
-        "console": console, "ingest": ingest,
+                    "ingest": "req/s >= 70% of the baseline's; p99 < 50 ms at 16 connections; every 200 one ticket",
+                    "dashboard": "live wall < 200 ms, 90-day report < 1 s (1M tickets, 3M calls)",
+                    "scheduler": "sweep of 100k open clocks < 5 s; dispatch > 200 SMS/s",
+                    "two_machines": "as ingest; no SMS sent twice; no clock fired twice"},
+        "console": console, "ingest": ingest, "dashboard": list(dashboard), "scheduler": list(scheduler),
+        "two_machines": two_machines,
     }
+
+
+def dashboard_table(runs):
+    rows = []
+    for run in runs:
+        if "missing" in run:
+            rows.append([run["backend"], None, run["missing"], None, None, None, None, None, "missing"])
+            continue
+        for p in run["pages"]:
+            scans = run.get("full_scans", {}).get(p["page"])
+            rows.append([run["backend"], f"{run['tickets'] // 1000}k", p["page"], p["median_ms"], p["p95_ms"],
+                         None if p["ratio"] is None else f"{p['ratio']}x", p["target_ms"],
+                         None if p["page"].startswith("baseline") else (", ".join(scans) if scans else "none"),
+                         p["verdict"]])
+    return table(["db", "tickets", "page", "median ms", "p95 ms", "vs /healthz", "target ms", "full scans",
+                  "verdict"], rows)
+
+
+def scheduler_table(runs):
+    rows = []
+    for run in runs:
+        if "missing" in run:
+            rows.append([run["backend"], run["missing"], None, None, None, None, "missing"])
+            continue
+        sw, dp = run["sweep"], run["dispatch"]
+        rows.append([run["backend"], f"sweep {sw['clocks']:,} open clocks ({sw['counts']['warned']} warned, "
+                     f"{sw['counts']['overdue']} overdue)", f"{sw['median_s']} s", f"{sw['idle_median_s']} s again",
+                     f"< {sw['target_s']} s", f"{sw['events']} events, {sw['fired_twice']} fired twice", sw["verdict"]])
+        if "missing" in dp:
+            rows.append([run["backend"], dp["missing"], None, None, None, None, "missing"])
+            continue
+        rows.append([run["backend"], f"dispatch {dp['messages']:,} SMS to Prism", f"{dp['median_per_s']}/s",
+                     f"{dp['ratio']}x of direct {dp['direct_per_s']}/s", f"> {dp['target_per_s']}/s",
+                     f"{dp['sent']} sent, {dp['distinct_sids']} SIDs", dp["verdict"]])
+        if dp.get("stand_in"):
+            si = dp["stand_in"]
+            rows.append([run["backend"], f"dispatch {si['messages']:,} SMS to a minimal stand-in",
+                         f"{si['median_per_s']}/s", None, f"> {dp['target_per_s']}/s",
+                         f"{si['received']} received", "PASS" if si["median_per_s"] > dp["target_per_s"] else "MISS"])
+    return table(["db", "what", "median", "vs", "target", "check", "verdict"], rows)
+
+
+def two_machines_table(run):
+    if "missing" in run:
+        return run["missing"]
+    rows = [["postgresql", r["target"], 16, r["rps"], r["p50_ms"], r["p99_ms"],
+             None if r["ratio"] is None else f"{r['ratio']}x", r["non200"], r["verdict"]] for r in run["rows"]]
+    out = table(["db", "endpoint (2 instances)", "conns", "req/s", "p50 ms", "p99 ms", "vs baseline", "non-200",
+                 "verdict"], rows)
+    sms, clocks = run["sms"], run["clocks"]
+    killed = run.get("killed") or {}
+    out += (f"\nSMS: {sms['received']} received by the stand-in, {sms['received_twice']} twice, "
+            f"{sms['sids_not_stored']} SIDs not on an outbox row, {sms['sids_on_two_rows']} on two rows; "
+            f"{run['outbox_left']} still due at the end -> {sms['verdict']}"
+            f"\nClocks: {clocks['overdue_seeded']} made overdue in two waves, {clocks['escalated']} escalated, "
+            f"{clocks['events']} events on {clocks['cases_with_event']} cases, {clocks['fired_twice']} fired twice "
+            f"(scheduler {killed.get('name')} killed halfway; {run['sweeps']['sweep_runs']} sweeps) -> "
+            f"{clocks['verdict']}")
+    return out
 
 
 def write(doc, out_dir=RESULTS):
@@ -73,13 +137,23 @@ def write(doc, out_dir=RESULTS):
 
 
 def render(doc):
+    load = doc.get("load_average") or {}
     head = (f"Hotline benchmarks  {doc['date']}  commit {doc['commit'][:10]}{' (dirty tree)' if doc['dirty_tree'] else ''}"
-            f"  {doc['machine']['cores']} cores, {doc['machine']['memory_gb']} GB  ({doc['seconds']} s)")
+            f"  {doc['machine']['cores']} cores, {doc['machine']['memory_gb']} GB  ({doc['seconds']} s)"
+            f"  load average {load.get('before')} -> {load.get('after')}")
     parts = [head]
     if doc["console"]:
         parts += ["", "Console and API pages (median of rounds; ratio to GET /healthz on the same server)",
                   console_table(doc["console"])]
+    if doc.get("dashboard"):
+        parts += ["", "Dashboard and reports (median of rounds; 90-day range; full scans of big tables in the "
+                  "slowest statements' plans)", dashboard_table(doc["dashboard"])]
+    if doc.get("scheduler"):
+        parts += ["", "Scheduler (in-process; median of runs)", scheduler_table(doc["scheduler"])]
     if doc["ingest"]:
         parts += ["", "Webhook ingest (wrk; median of rounds; ratio to a bare Flask insert on the same settings)",
                   ingest_table(doc["ingest"])]
+    if doc.get("two_machines"):
+        parts += ["", "Two machines' worth (2 gunicorn + 2 schedulers on one PostgreSQL; wrk on both at once)",
+                  two_machines_table(doc["two_machines"])]
     return "\n".join(parts)

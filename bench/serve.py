@@ -61,6 +61,98 @@ def fresh_database(backend, label):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+CACHE_DIR = Path(os.environ.get("BENCH_CACHE", Path.home() / ".cache" / "hotline-bench"))
+
+
+def cache_key(n_tickets):
+    """Generated data is reused while the generator, the schema and the last day are the same."""
+    import hashlib
+
+    from bench import generate
+    from hotline.extensions import db
+
+    schema = sorted((t.name, c.name, str(c.type)) for t in db.metadata.sorted_tables for c in t.columns)
+    digest = hashlib.sha256(Path(generate.__file__).read_bytes() + repr(schema).encode()).hexdigest()[:10]
+    return f"{n_tickets}_{generate.default_end():%Y%m%d}_{digest}"
+
+
+@contextlib.contextmanager
+def generated_database(backend, n_tickets, log=print):
+    """A private copy of generated data (SQLite file copy, or CREATE DATABASE ... TEMPLATE), removed
+    after, and the generator's stats. The master copy is built once per cache_key and kept:
+    BENCH_CACHE (default ~/.cache/hotline-bench) for SQLite, database hotline_benchcache_<key>."""
+    import json
+
+    from bench.generate import generate
+
+    key, built = cache_key(n_tickets), False
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    stats_file = CACHE_DIR / f"{backend}-{key}.json"
+    if backend == "sqlite":
+        master = CACHE_DIR / f"{key}.sqlite"
+        if not (master.exists() and stats_file.exists()):
+            for old in CACHE_DIR.glob(f"{n_tickets}_*.sqlite*"):
+                old.unlink()
+            building = CACHE_DIR / f"building-{os.getpid()}.sqlite"
+            stats = generate(f"sqlite:///{building}", n_tickets, log=log)
+            _sqlite_checkpoint(building)
+            building.rename(master)
+            stats_file.write_text(json.dumps(stats))
+            built = True
+        stats = dict(json.loads(stats_file.read_text()), cached=not built)
+        with fresh_database("sqlite", f"g{n_tickets // 1000}k") as url:
+            started = time.monotonic()
+            shutil.copyfile(master, url[len("sqlite:///"):])
+            stats["copy_seconds"] = round(time.monotonic() - started, 1)
+            yield url, stats
+        return
+    import psycopg
+
+    master = f"hotline_benchcache_{key}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        names = [r[0] for r in conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"hotline_benchcache_{n_tickets}_%",))]
+        if master not in names or not stats_file.exists():
+            for old in names:
+                conn.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+            building = f"hotline_benchbuild_{n_tickets}_{os.getpid()}"
+            conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{building}"')
+            stats = generate(_pg_url(building), n_tickets, log=log)
+            conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{master}"')
+            stats_file.write_text(json.dumps(stats))
+            built = True
+    stats = dict(json.loads(stats_file.read_text()), cached=not built)
+    name = f"hotline_bench_g{n_tickets // 1000}k_{datetime.now():%Y%m%d%H%M%S}_{os.getpid()}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        started = time.monotonic()
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{master}"')
+        stats["copy_seconds"] = round(time.monotonic() - started, 1)
+    try:
+        yield _pg_url(name), stats
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _pg_url(name):
+    return PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + "/" + name
+
+
+def _sqlite_checkpoint(path):
+    """Fold the WAL into the file, so copying the one file copies everything."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+
+
+def load_average():
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def server_env(url, port, **extra):
     env = dict(os.environ)
     env.update(
