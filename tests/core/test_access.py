@@ -21,6 +21,17 @@ PUBLIC_ENDPOINTS = {
     "auth.set_language",  # the language switch on the sign-in page
     "auth.healthz",  # load balancer probe; says nothing but "ok"
     "api.openapi_document",  # the API's published description
+    # Open311 GeoReport v2 is a public API: reads show no personal data; filing needs an api_key.
+    "open311.discovery",
+    "open311.service_list",
+    "open311.service_definition",
+    "open311.create_request",
+    "open311.request_list",
+    "open311.request_detail",
+    "open311.token",
+    # The complainants' status page: case number + last four digits, rate-limited failures.
+    "status.lookup",
+    "status.stylesheet",
 }
 TWILIO_PREFIX = "/twilio/"
 API_PREFIX = "/api/"
