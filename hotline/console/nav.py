@@ -23,6 +23,7 @@ MANAGE = [
     ("followup.calendar", _l("Working-day calendar")),
     ("followup.jobs", _l("Scheduler jobs")),
     ("surveys.index", _l("Satisfaction surveys")),
+    ("open311_admin.keys", _l("Open311 keys")),
 ]
 
 
