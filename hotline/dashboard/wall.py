@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, func, select
 from hotline.dashboard import call_figures, metrics
 from hotline.extensions import db
 from hotline.models import Channel, Clock, ClockState, Contact, Department, Direction, Role, Ticket, User
-from hotline.timeutil import local_today, now
+from hotline.timeutil import local_today, now, to_local
 
 ON_CALL_HOURS = 4
 ACW_MINUTES = 30
@@ -41,8 +41,9 @@ def operator_states(at):
     since = at - timedelta(hours=ON_CALL_HOURS, minutes=ACW_MINUTES)
     calls = db.session.execute(
         select(Contact.answered_by_id, Contact.answered_at, Contact.ended_at, Contact.wrapup_ended_at)
-        .where(Contact.answered_by_id.in_([u.id for u in users]), Contact.answered_at >= since,
-               Contact.channel == Channel.VOICE)
+        # No channel condition: with it SQLite walks every voice call instead of ix_contacts_answered_by.
+        # Only calls are answered; an outbound call an operator is on counts as being on a call.
+        .where(Contact.answered_by_id.in_([u.id for u in users]), Contact.answered_at >= since)
         .order_by(Contact.answered_at)
     ).all()
     last = {}
@@ -105,6 +106,7 @@ def snapshot(at=None):
     sms_count, sms_oldest = sms_waiting(start, at)
     return {
         "at": at.isoformat(timespec="seconds"),
+        "at_local": to_local(at, tz).strftime("%H:%M:%S"),
         "today": today.isoformat(),
         "yesterday": (today - timedelta(days=1)).isoformat(),
         "queue": {"waiting": waiting, "longest_wait": longest, "wait_too_long": metrics.wait_too_long(longest)},

@@ -13,7 +13,7 @@
       el.classList.toggle("alarm", !!data.alarms[field]);
     });
     var stamp = document.getElementById("wall-updated");
-    if (stamp) { stamp.textContent = data.figures.at.slice(11, 19); }
+    if (stamp) { stamp.textContent = data.figures.at_local; }
     setDepartments(data.figures.departments);
   }
 
