@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal, not_, select
+from sqlalchemy.orm import selectinload
 
 from hotline.dashboard import case_metrics
 from hotline.extensions import db
@@ -292,7 +293,7 @@ def count_of(id_query):
 def page_of(id_query, page, size=50):
     """One page of the cases behind a number, newest first, and whether more follow."""
     ids = id_query.subquery()
-    stmt = (select(Ticket).join(ids, ids.c.id == Ticket.id)
+    stmt = (select(Ticket).join(ids, ids.c.id == Ticket.id).options(selectinload(Ticket.department))
             .order_by(Ticket.created_at.desc(), Ticket.id.desc())
             .offset((page - 1) * size).limit(size + 1))
     rows = list(db.session.scalars(stmt))

@@ -5,15 +5,17 @@ The call report (/reports/calls) lives in call_reports.py and adds itself to thi
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from hotline.authz import roles_required
 from hotline.dashboard import case_metrics, case_reports, reporting
 from hotline.dashboard.reporting import REPORT_ROLES
+from hotline.timeutil import to_local
 
 bp = Blueprint("reports", __name__)
+LIST_CSV_ROWS = 50_000  # one export of a drill-down list; bigger ones are narrowed by date first
 
 CASE_SLICES = [
     ("cases.received", "channel", _l("Received by channel")),
@@ -95,6 +97,8 @@ def case_list():
         query = _drill_query(rng, args)
     except (case_reports.UnknownFigure, ValueError):
         abort(404)
+    if reporting.wants_csv():
+        return reporting.csv_response("cases_list", *_list_csv(query), rng=rng)
     page_number = max(args.get("page", 1, type=int) or 1, 1)
     items, has_next = case_reports.page_of(query, page_number)
     return render_template(
@@ -181,6 +185,19 @@ def _backlog_rows():
             "band_links": {b: url_for("reports.case_list", band=b, **link) for b in bands},
         })
     return rows
+
+
+def _list_csv(query):
+    from hotline.console import labels
+
+    header = [_("Case"), _("Received"), _("Kind"), _("Channel"), _("Status"), _("Department"), _("Business"),
+              _("Summary")]
+    tz = current_app.config["HOTLINE_TIMEZONE"]
+    items, _more = case_reports.page_of(query, 1, size=LIST_CSV_ROWS)
+    rows = [[t.number, to_local(t.created_at, tz).strftime("%Y-%m-%d %H:%M"), labels.label(labels.KIND, t.kind),
+             labels.label(labels.CHANNEL, t.channel), labels.label(labels.STATUS, t.status),
+             t.department.name if t.department else "", t.respondent_name or "", t.summary or ""] for t in items]
+    return header, rows
 
 
 def _csv(page):

@@ -1,5 +1,7 @@
 """Case and follow-up figures: hand-worked examples, roll-ups equal raw, drill-down counts."""
 
+import csv
+import io
 import random
 import re
 from datetime import timedelta
@@ -225,6 +227,14 @@ def test_csv_export_opens_in_excel(client, supervisor, d):
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
     assert "甲商店" in text and "甲科" in text
+
+
+def test_drill_list_exports_its_cases(client, supervisor, d):
+    rd.six_cases(d)
+    url = f"/reports/cases/list?figure=cases.received&dim=department&key=&start={d}&end={d + timedelta(days=2)}"
+    data = client.get(url + "&format=csv", headers=EN).get_data()
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert data.startswith(b"\xef\xbb\xbf") and len(rows) == 2 and rows[1][2] == "Consultation"
 
 
 def test_print_view_hides_navigation(client, supervisor, d):
