@@ -156,6 +156,7 @@ def run(backend, quick=False, log=print, rounds=None, seconds=None, profile_dir=
     conns = (16, 64)
     segments = {(k, c): [] for k, _ in TARGETS for c in conns}
     status = {}
+    load = serve.load_average()
     with serve.fresh_database(backend, "ingest") as url, tempfile.TemporaryDirectory() as tmp:
         prepare(url)
         with serve.gunicorn("wsgi:app", url, workers=2) as app_server, \
@@ -181,7 +182,7 @@ def run(backend, quick=False, log=print, rounds=None, seconds=None, profile_dir=
             for kind, path in live:
                 if kind != "baseline" and any(r["target"] == kind and r["verdict"] == "MISS" for r in rows):
                     profiles[kind] = profile_webhook(url, kind, path, profile_dir)
-    return {"backend": backend, "rounds": rounds, "seconds_per_round": seconds, "probe": status,
+    return {"backend": backend, "load_average": load, "rounds": rounds, "seconds_per_round": seconds, "probe": status,
             "rows": rows, "profiles": profiles,
             "server_errors": {k: sum(ln.startswith("Traceback") for ln in v) for k, v in errors.items()},
             "server_error_sample": sorted({_first_line(e) for e in errors["app"] if "Error: " in e})[:5]}

@@ -129,10 +129,12 @@ def write(doc, out_dir=RESULTS):
     """bench/results/<date>-<short commit>[-quick].json and latest.json; returns the dated path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = "-quick" if doc["args"].get("quick") else ""
+    if doc["args"].get("only"):  # a partial run keeps its own latest file beside the full one's
+        suffix = "-" + "-".join(doc["args"]["only"]) + suffix
     name = f"{doc['date'][:10]}-{doc['commit'][:8]}{suffix}.json"
     text = json.dumps(doc, ensure_ascii=False, indent=1)
     (out_dir / name).write_text(text + "\n")
-    (out_dir / ("latest-quick.json" if suffix else "latest.json")).write_text(text + "\n")
+    (out_dir / f"latest{suffix}.json").write_text(text + "\n")
     return out_dir / name
 
 

@@ -155,8 +155,8 @@ def run(quick=False, log=print):
                 log(f"[two machines] round {r + 1}/{rounds} done")
                 if r == rounds // 2 and killed is None:
                     killed = _kill_leader(s1, s2, url, ids[wave:], log)
-            drained = _drain(url, 45 if not quick else 20)
-            swept = _wait_sweeps(url, 2, 75 if not quick else 10)
+            drained = _drain(url, 45 if not quick else 8)
+            swept = _wait_sweeps(url, 2, 75 if not quick else 3)
             errors = a.errors() + b.errors()
             sched_logs = {s1.name: s1.text()[-3000:], s2.name: s2.text()[-3000:]}
         checks = _checks(url, rx.received, ids, wave)
