@@ -260,3 +260,20 @@ def test_only_supervisors_see_reports(client, make_user, login, role):
 def test_index_lists_the_reports(client, supervisor):
     html = client.get("/reports/", headers=EN).get_data(as_text=True)
     assert 'data-testid="report-reports.cases"' in html and 'data-testid="report-reports.followup"' in html
+
+
+def test_due_days_are_missing_or_settling_ones_not_refreshed_today(app):
+    from hotline.dashboard import case_figures
+    from hotline.timeutil import clock_at, now
+
+    today = rd.today()
+    assert case_figures.due_days(today, limit=3) == [today - timedelta(days=i) for i in (1, 2, 3)]
+    with clock_at(now() - timedelta(days=1)):  # computed yesterday: settling days are due again
+        for i in (1, 2, 20):
+            rollups.refresh_day(today - timedelta(days=i))
+    db.session.commit()
+    due = case_figures.due_days(today, limit=400)
+    assert today - timedelta(days=1) in due and today - timedelta(days=20) not in due
+    rollups.refresh_day(today - timedelta(days=1))
+    db.session.commit()
+    assert today - timedelta(days=1) not in case_figures.due_days(today, limit=400)
