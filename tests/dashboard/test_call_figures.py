@@ -95,6 +95,9 @@ def test_the_scheduler_job_rolls_up_today_yesterday_and_missing_days(random_day)
     from freezegun import freeze_time
 
     from followup.figures_jobs import refresh_daily_figures
+    from followup.scheduler import interval_of
+
+    assert interval_of("daily-figures") == 300
 
     with freeze_time("2025-06-11 04:00:00"):  # 12:00 on the 11th in Shanghai
         result = refresh_daily_figures()
