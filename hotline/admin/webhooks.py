@@ -1,5 +1,135 @@
 """Admins register webhook endpoints and read their delivery log."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from hotline import outbox, webhooks
+from hotline.authz import roles_required
+from hotline.extensions import db
+from hotline.models import OutboxMessage, OutboxStatus, Role, WebhookEndpoint
 
 bp = Blueprint("webhooks", __name__)
+admin_only = roles_required(Role.ADMIN)
+PAGE_SIZE = 50
+NO_STORE = {"Cache-Control": "no-store"}
+EVENT_LABELS = {
+    webhooks.CASE_CREATED: _l("Case created"),
+    webhooks.STATUS_CHANGED: _l("Case status changed"),
+    webhooks.SURVEY_ANSWERED: _l("Survey answered"),
+}
+
+
+class EndpointForm(FlaskForm):
+    url = StringField(_l("URL"), validators=[DataRequired(), Length(max=500)])
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=200)])
+    events = SelectMultipleField(
+        _l("Events"),
+        choices=[SelectChoice(event, label) for event, label in EVENT_LABELS.items()],
+        default=list(EVENT_LABELS),
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+        validators=[DataRequired(_l("Choose at least one event."))],
+    )
+
+    def validate_url(self, field):
+        try:
+            field.data = webhooks.check_url(field.data)
+        except webhooks.InvalidWebhookURL as exc:
+            raise ValidationError(_l("Only http:// and https:// addresses can receive webhooks.")) from exc
+
+
+def _who():
+    return {"actor": current_user._get_current_object(), "ip": request.remote_addr}
+
+
+def _index_page(form):
+    return render_template("admin/webhooks.html", endpoints=webhooks.list_endpoints(), form=form, labels=EVENT_LABELS)
+
+
+@bp.route("/")
+@admin_only
+def index():
+    return _index_page(EndpointForm())
+
+
+@bp.route("/", methods=["POST"])
+@admin_only
+def create():
+    form = EndpointForm()
+    if not form.validate_on_submit():
+        return _index_page(form), 400
+    endpoint = webhooks.register_endpoint(
+        **_who(), url=form.url.data, events=form.events.data, description=(form.description.data or "").strip()
+    )
+    db.session.commit()
+    return _secret_page(endpoint, created=True)
+
+
+def _secret_page(endpoint, created):
+    # Shown on this one response and never again: not cached, not kept in the session.
+    page = render_template("admin/webhooks_secret.html", endpoint=endpoint, created=created, labels=EVENT_LABELS)
+    return page, 200, NO_STORE
+
+
+@bp.route("/<int:endpoint_id>/deactivate", methods=["POST"])
+@admin_only
+def deactivate(endpoint_id):
+    endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
+    webhooks.deactivate_endpoint(**_who(), endpoint=endpoint)
+    db.session.commit()
+    flash(_("Webhook %(url)s deactivated.", url=endpoint.url), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/<int:endpoint_id>/rotate", methods=["POST"])
+@admin_only
+def rotate(endpoint_id):
+    endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
+    if not endpoint.active:
+        abort(409)
+    webhooks.rotate_secret(**_who(), endpoint=endpoint)
+    db.session.commit()
+    return _secret_page(endpoint, created=False)
+
+
+@bp.route("/<int:endpoint_id>/deliveries")
+@admin_only
+def deliveries(endpoint_id):
+    endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
+    before = request.args.get("before", type=int)
+    rows = webhooks.deliveries(endpoint, before=before, limit=PAGE_SIZE)
+    older = rows[-1].id if len(rows) == PAGE_SIZE else None
+    return render_template("admin/webhooks_log.html", endpoint=endpoint, rows=rows, older=older, before=before)
+
+
+@bp.route("/<int:endpoint_id>/deliveries/<int:message_id>/retry", methods=["POST"])
+@admin_only
+def retry(endpoint_id, message_id):
+    message = db.get_or_404(OutboxMessage, message_id)
+    if message.webhook_endpoint_id != endpoint_id:
+        abort(404)
+    if not message.webhook_endpoint.active:
+        flash(_("The webhook is inactive: nothing is sent to it."), "error")
+    elif outbox.retry(message, current_user._get_current_object()):
+        db.session.commit()
+        flash(_("Delivery %(id)s queued again.", id=message.id), "success")
+    else:
+        flash(_("Only failed deliveries can be retried."), "error")
+    return redirect(url_for(".deliveries", endpoint_id=endpoint_id))
+
+
+@bp.app_template_filter("webhook_status")
+def _status_label(status):
+    return {
+        OutboxStatus.PENDING: _("Waiting"),
+        OutboxStatus.SENDING: _("Sending"),
+        OutboxStatus.SENT: _("Sent"),
+        OutboxStatus.DELIVERED: _("Delivered"),
+        OutboxStatus.FAILED: _("Failed"),
+        OutboxStatus.SUPPRESSED: _("Not sent"),
+    }.get(status, str(status))
