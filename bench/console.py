@@ -230,15 +230,15 @@ def _depth(row):
     return 0 if len(row) < 4 or not row[1] else 1
 
 
-def _profile(client, path, headers, profile_dir, label, name):
-    """A pyinstrument text profile of 5 requests to a page that missed its target."""
+def _profile(client, path, headers, profile_dir, label, name, repeat=5):
+    """A pyinstrument text profile of `repeat` requests to a page that missed its target."""
     try:
         from pyinstrument import Profiler
     except ImportError:
         return None
-    profiler = Profiler(interval=0.0005)
+    profiler = Profiler(interval=0.0005 if repeat > 1 else 0.005)
     profiler.start()
-    for _ in range(5):
+    for _ in range(repeat):
         client.get(path, headers=headers)
     profiler.stop()
     slug = re.sub(r"[^a-z0-9]+", "-", f"{label}-{name}".lower()).strip("-")

@@ -73,3 +73,45 @@ def test_report_prints_a_table_and_writes_json_with_commit_machine_and_date(tmp_
     assert all(key in written for key in report.REQUIRED_KEYS)
     assert written["machine"]["cores"] >= 1 and re.match(r"^[0-9a-f]{40}$|^unknown$", written["commit"])
     assert json.loads((tmp_path / "latest-quick.json").read_text())["date"] == written["date"]
+
+
+def test_plans_flag_full_scans_of_big_tables_only():
+    from bench.dashboard import _full_scans
+
+    lines = ["Seq Scan on tickets  (actual rows=1000000)", "Index Scan using ix_contacts on contacts",
+             "Seq Scan on categories", "SCAN clocks", "SEARCH ticket_events USING INDEX ix_te (ticket_id=?)",
+             "SCAN contacts USING INDEX ix_contacts_started"]
+    assert _full_scans(lines) == {"tickets", "clocks"}
+
+
+def test_stand_in_receiver_counts_every_sms_and_gives_each_its_own_sid():
+    import requests
+
+    from bench.twomachines import Receiver
+
+    with Receiver() as rx:
+        sids = [requests.post(f"{rx.url}/2010-04-01/Accounts/AC1/Messages.json", timeout=10,
+                              data={"To": "+8613800138000", "Body": f"工单号 {i}"}).json()["sid"] for i in range(3)]
+    assert len(set(sids)) == 3 and [r[1] for r in rx.received] == ["工单号 0", "工单号 1", "工单号 2"]
+
+
+def test_report_renders_dashboard_scheduler_and_two_machine_sections():
+    page = {"page": "reports.cases", "path": "/reports/cases", "median_ms": 1500.0, "p95_ms": 1700.0,
+            "ratio": 300.0, "target_ms": 1000, "verdict": "MISS"}
+    dash = [{"backend": "postgresql", "tickets": 1_000_000, "pages": [page], "full_scans": {"reports.cases": ["tickets"]}}]
+    sched = [{"backend": "sqlite",
+              "sweep": {"clocks": 100_000, "counts": {"warned": 5000, "overdue": 5000}, "median_s": 1.2,
+                        "idle_median_s": 0.01, "target_s": 5.0, "events": 10_000, "fired_twice": 0, "verdict": "PASS"},
+              "dispatch": {"missing": "Prism is not installed"}}]
+    two = {"rows": [{"target": "sms", "rps": 60.0, "p50_ms": 200.0, "p99_ms": 600.0, "ratio": 0.1, "non200": 0,
+                     "verdict": "MISS"}],
+           "sms": {"received": 10, "received_twice": 0, "sids_not_stored": 0, "sids_on_two_rows": 0, "verdict": "PASS"},
+           "clocks": {"overdue_seeded": 8, "escalated": 8, "events": 8, "cases_with_event": 8, "fired_twice": 0,
+                      "verdict": "PASS"},
+           "outbox_left": 0, "killed": {"name": "s1"}, "sweeps": {"sweep_runs": 2}}
+    doc = report.document({"quick": True}, [], [], 1.0, dashboard=dash, scheduler=sched, two_machines=two,
+                          load=[[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]])
+    text = report.render(doc)
+    assert "reports.cases" in text and "tickets" in text and "MISS" in text
+    assert "sweep 100,000 open clocks" in text and "Prism is not installed" in text
+    assert "10 received by the stand-in, 0 twice" in text and "0 fired twice" in text
