@@ -11,6 +11,9 @@ WORK = [
     ("routing.triage", _l("Triage")),
     ("calls.callbacks", _l("Callback list")),
     ("callbacks.index", _l("Callback visits")),
+    ("dashboard.index", _l("Live wall")),
+    ("reports.index", _l("Reports")),
+    ("dashboard.my_figures", _l("My figures")),
 ]
 MANAGE = [
     ("routing.rules", _l("Routing rules")),
