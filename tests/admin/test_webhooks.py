@@ -272,3 +272,13 @@ def test_admin_actions_are_audited(admin, client, audit_actions):
     client.post(f"/admin/webhooks/{endpoint.id}/rotate")
     client.post(f"/admin/webhooks/{endpoint.id}/deactivate")
     assert audit_actions("webhook_endpoint") == ["webhook_created", "webhook_secret_rotated", "webhook_deactivated"]
+
+
+def test_a_survey_answer_recorded_by_followup_queues_the_event(admin, client, create_ticket):
+    from followup import surveys
+
+    endpoint, _ = register(client, "https://crm.example.org/in", events=["survey.answered"])
+    ticket = create_ticket(phone=PHONE)
+    surveys.record_answer(ticket, 5, comment="很好")
+    db.session.commit()
+    assert [json.loads(r.body)["survey"]["score"] for r in rows(endpoint)] == [5]
