@@ -127,7 +127,9 @@ def reply_to_caller(ticket, text, actor):
 def messages_of(ticket):
     """The case's outbound messages, oldest first."""
     return db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id).order_by(OutboxMessage.id)
+        select(OutboxMessage)
+        .where(OutboxMessage.ticket_id == ticket.id, OutboxMessage.channel == OutboxChannel.SMS)
+        .order_by(OutboxMessage.id)
     ).all()
 
 
@@ -135,7 +137,7 @@ def failed_messages(limit=200):
     """Messages the dispatcher gave up on, newest first: a supervisor's to-do list."""
     return db.session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.FAILED)
+        .where(OutboxMessage.status == OutboxStatus.FAILED, OutboxMessage.channel == OutboxChannel.SMS)
         .order_by(OutboxMessage.updated_at.desc(), OutboxMessage.id.desc())
         .limit(limit)
     ).all()

@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from hotline import audit, outbox, timeutil
 from hotline.extensions import db
@@ -229,35 +229,9 @@ def dispatch_due(now=None, batch=100):
 
 
 def _claim_next(moment):
-    """Claim the oldest due webhook row; returns (id, what the POST needs) or None.
-
-    The same claim as outbox.claim_next (which only takes SMS): SKIP LOCKED on PostgreSQL,
-    the status guard in the UPDATE on SQLite.
-    """
-    due = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.channel == OutboxChannel.WEBHOOK,
-            OutboxMessage.next_attempt_at <= moment,
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    for _ in range(3):
-        message_id = db.session.scalar(due)
-        if message_id is None:
-            return None
-        claimed = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1, updated_at=moment)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed:
-            return message_id, _attempt(db.session.get(OutboxMessage, message_id, populate_existing=True))
-    return None
+    """Claim the oldest due webhook row; returns (id, what the POST needs) or None."""
+    message = outbox.claim_next(moment, OutboxChannel.WEBHOOK)
+    return None if message is None else (message.id, _attempt(message))
 
 
 def _attempt(message):

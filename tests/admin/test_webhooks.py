@@ -282,3 +282,18 @@ def test_a_survey_answer_recorded_by_followup_queues_the_event(admin, client, cr
     surveys.record_answer(ticket, 5, comment="很好")
     db.session.commit()
     assert [json.loads(r.body)["survey"]["score"] for r in rows(endpoint)] == [5]
+
+
+def test_webhook_deliveries_stay_out_of_the_case_sms_list_and_the_failed_sms_list(
+    admin, client, case_with_personal_data
+):
+    from hotline import outbox
+
+    register(client, "http://127.0.0.1:9/unreachable")
+    ticket = case_with_personal_data()
+    deliveries = rows()
+    assert len(deliveries) == 2
+    deliveries[0].status = OutboxStatus.FAILED
+    db.session.commit()
+    assert outbox.messages_of(ticket) == []
+    assert outbox.failed_messages() == []
