@@ -35,6 +35,8 @@ CALL_STATUSES = frozenset(_STATUS_RANK) | FINAL_STATUSES
 # Ticket events that put a case on the callback list, and the one that takes it off.
 CALLBACK_REQUESTS = ("voicemail", "callback_requested")
 CALLBACK_DONE = "callback_done"
+# The audit action of a ringing call an operator did not pick up (counted in the call report).
+MISSED_OFFER = "offer_missed"
 _CASE_DIGITS = re.compile(r"^\d{13}$")
 
 
@@ -274,8 +276,11 @@ def claim(contact, user):
     return won
 
 
-def release(contact):
-    """Give a reserved call back to the queue (the operator could not be reached)."""
+def release(contact, missed=False):
+    """Give a reserved call back to the queue. `missed`: the operator's phone rang and was not
+    picked up, a missed offer counted against them in the call report."""
+    if missed and contact.answered_at is None and contact.answered_by_id is not None:
+        audit.record(contact.answered_by, MISSED_OFFER, "contact", contact.id)
     _release_claim(contact)
     db.session.flush()
     return contact

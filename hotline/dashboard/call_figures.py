@@ -10,10 +10,11 @@ from datetime import datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import and_, case, false, func, literal, or_, select
 
+from hotline.calls import MISSED_OFFER
 from hotline.dashboard import metrics
 from hotline.dashboard.rollups import rollup
 from hotline.extensions import db
-from hotline.models import Channel, Contact, DailyFigure, Direction
+from hotline.models import AuditLog, Channel, Contact, DailyFigure, Direction
 from hotline.timeutil import local_to_utc
 
 # The longest a caller can spend in the voice menu before joining the queue.
@@ -284,3 +285,15 @@ def range_calls_query(windows, figure="offered", operator_id=None):
 
 def count_query(stmt):
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+
+def missed_offers(start, end):
+    """{operator id: ringing calls they did not pick up} in [start, end), from the audit trail
+    (hotline.calls.release records each one)."""
+    rows = db.session.execute(
+        select(AuditLog.user_id, func.count())
+        .where(AuditLog.action == MISSED_OFFER, AuditLog.at >= start, AuditLog.at < end,
+               AuditLog.user_id.is_not(None))
+        .group_by(AuditLog.user_id)
+    ).all()
+    return dict(rows)

@@ -42,6 +42,8 @@ class CallReport:
                 self.operators[op] = self.operators.get(op, metrics.Tally()) + t
             for op, n in fig.active_hours.items():
                 self.active_hours[op] = self.active_hours.get(op, 0) + n
+        self.missed = call_figures.missed_offers(call_figures.day_bounds(rng.start)[0],
+                                                 call_figures.day_bounds(rng.end)[1])
 
     def chart_series(self):
         """The line chart's series: offered and answered per bucket, each number linked to its calls."""
@@ -52,11 +54,12 @@ class CallReport:
         return [series(_("Offered"), "offered"), series(_("Answered"), "answered")]
 
     def operator_rows(self):
-        """[(user id, name, Tally, active hours, calls per hour)], most answered first."""
-        names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(list(self.operators)))).all())
+        """[(user id, name, Tally, active hours, calls per hour, missed offers)], most answered first."""
+        ops = set(self.operators) | set(self.missed)
+        names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(list(ops)))).all())
         rows = [(op, names.get(op, f"#{op}"), t, self.active_hours.get(op, 0),
-                 metrics.calls_per_hour(t.answered, self.active_hours.get(op, 0)))
-                for op, t in self.operators.items()]
+                 metrics.calls_per_hour(t.answered, self.active_hours.get(op, 0)), self.missed.get(op, 0))
+                for op, t in ((op, self.operators.get(op, metrics.Tally())) for op in ops)]
         return sorted(rows, key=lambda r: (-r[2].answered, r[1]))
 
 
@@ -79,9 +82,9 @@ def _csv(report):
     rows += [_csv_row(f"{h:02d}:00", t) for h, t in report.hours.items()]
     rows.append([])
     rows.append([_("Operator"), _("Answered"), _("Talk time (s)"), _("After-call work (s)"),
-                 _("Average handling time (s)"), _("Calls per hour")])
-    rows += [[name, t.answered, t.talk_seconds, t.wrapup_seconds, _round(t.aht), _round(cph)]
-             for _op, name, t, _hours, cph in report.operator_rows()]
+                 _("Average handling time (s)"), _("Calls per hour"), _("Missed offers")])
+    rows += [[name, t.answered, t.talk_seconds, t.wrapup_seconds, _round(t.aht), _round(cph), missed]
+             for _op, name, t, _hours, cph, missed in report.operator_rows()]
     return reporting.csv_response("calls", header, rows, rng=report.rng)
 
 

@@ -237,7 +237,7 @@ def dial_result(contact_id):
     contact = db.session.get(Contact, contact_id)
     if contact is None or contact.answered_at is not None:
         return _say_then_hangup("goodbye")
-    calls.release(contact)
+    calls.release(contact, missed=True)
     return _queue(contact, prompt="requeue")
 
 

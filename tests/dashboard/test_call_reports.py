@@ -66,3 +66,25 @@ def test_a_bad_drill_down_is_refused(client, calls_world):
     assert client.get("/reports/calls/list?figure=asa").status_code == 400
     assert client.get("/reports/calls/list?hour=24").status_code == 400
     assert client.get("/reports/calls/list?start=nope").status_code == 400
+
+
+def test_missed_offers_are_counted_per_operator(client, calls_world, make_user):
+    from hotline import calls
+    from hotline.models import Channel, Contact, Direction
+
+    slow = make_user(Role.OPERATOR, username="slow-to-pick-up")
+    with freeze_time(datetime(2025, 6, 11, 2, 0)):  # Wed 10:00 in Shanghai
+        for _ in range(2):
+            contact = Contact(channel=Channel.VOICE, direction=Direction.INBOUND, queued_at=datetime(2025, 6, 11, 2, 0),
+                              answered_by_id=slow.id)
+            db.session.add(contact)
+            db.session.flush()
+            calls.release(contact, missed=True)
+        calls.release(contact, missed=True)  # the claim is gone: nothing more to count
+        db.session.commit()
+    page = client.get("/reports/calls?start=2025-06-10&end=2025-06-12", headers=EN).get_data(as_text=True)
+    row = re.search(rf'data-operator="{slow.id}">(.*?)</tr>', page, re.S).group(1)
+    assert 'data-testid="missed-offers">2<' in row
+    assert "slow-to-pick-up" in row or slow.display_name in row
+    other = client.get("/reports/calls?start=2025-06-12&end=2025-06-12", headers=EN).get_data(as_text=True)
+    assert f'data-operator="{slow.id}"' not in other

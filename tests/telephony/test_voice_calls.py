@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from hotline.extensions import db
-from hotline.models import Availability, Contact, Ticket, TicketEvent, TicketKind
+from hotline.models import AuditLog, Availability, Contact, Ticket, TicketEvent, TicketKind
 from hotline.telephony import callcontrol
 from tests.calls.phone import parse, path_of, says
 from tests.conftest import PASSWORD
@@ -121,6 +121,9 @@ def test_operator_not_picking_up_puts_the_caller_back_in_the_queue(phone, call_c
     assert back.find("Enqueue") is not None
     contact = contact_of(caller)
     assert contact.answered_by_id is None and contact.answered_at is None
+    # A missed offer, counted against the operator in the call report.
+    missed = db.session.scalars(select(AuditLog).where(AuditLog.action == "offer_missed")).all()
+    assert [(m.user_id, m.target_id) for m in missed] == [(operator.id, str(contact.id))]
     assert client.post("/calls/answer-next").status_code == 302
     assert len(rest.updates) == 2  # the call could be answered again
 
