@@ -57,17 +57,15 @@ def _tickets_created(cols, first, after):
     return select(*cols).select_from(Ticket).where(Ticket.created_at >= first, Ticket.created_at < after)
 
 
-def _tickets_accepted(cols, first, after):
-    return select(*cols).select_from(Ticket).where(Ticket.accepted_at >= first, Ticket.accepted_at < after)
-
-
-def _status_event(to_value):
+def _status_event(to_value, from_values=None):
+    # Dated by the status event (indexed by time), not by tickets.accepted_at (not indexed).
     def source(cols, first, after):
-        return (
+        stmt = (
             select(*cols).select_from(TicketEvent).join(Ticket, Ticket.id == TicketEvent.ticket_id)
             .where(TicketEvent.type == "status", TicketEvent.to_value == to_value,
                    TicketEvent.at >= first, TicketEvent.at < after)
         )
+        return stmt if from_values is None else stmt.where(TicketEvent.from_value.in_(from_values))
 
     return source
 
@@ -127,7 +125,10 @@ CASE_FIGURES = [
         "region": (Ticket.respondent_region, str), "respondent": (Ticket.respondent_name, str),
         "department": DEPARTMENT,
     }),
-    Figure("cases", "accepted", _l("Accepted"), _tickets_accepted, {"kind": (Ticket.kind, str)}),
+    # Accepting is NEW (or, reconsidered, REJECTED) -> ACCEPTED; returns and appeals also
+    # lead to ACCEPTED but are counted on their own.
+    Figure("cases", "accepted", _l("Accepted"), _status_event("accepted", ("new", "rejected")),
+           {"kind": (Ticket.kind, str)}),
     Figure("cases", "rejected", _l("Not accepted"), _status_event("rejected"),
            {"ground": (Ticket.reject_ground, str)}),
     Figure("cases", "referred", _l("Referred"), _status_event("referred"),

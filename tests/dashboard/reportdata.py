@@ -78,6 +78,8 @@ def six_cases(d):
     d1, d2, d3 = d + timedelta(days=1), d + timedelta(days=2), d + timedelta(days=3)
     t1 = case(at(d, 9), channel="voice", department_id=a.id, category_id=cat.id, respondent_region="海淀",
               respondent_name="甲商店", accepted_at=at(d, 10))
+    event(t1, at(d, 10), "status", from_value="new", to_value="accepted")
+    event(t1, at(d, 11), "status", from_value="forwarded", to_value="accepted")  # a return, not an acceptance
     clock(t1, "accept", due=at(d, 12), met=at(d, 11))
     clock(t1, "forward", due=at(d1, 12), met=at(d1, 13))
     t2 = case(at(d, 15), channel="sms", department_id=a.id, respondent_name="甲商店", status="new")
