@@ -239,8 +239,13 @@ def test_drill_list_exports_its_cases(client, supervisor, d):
 
 def test_print_view_hides_navigation(client, supervisor, d):
     html = client.get(f"/reports/cases?start={d}&end={d}&print=1", headers=EN).get_data(as_text=True)
-    assert ".topbar, .flashes, .report-controls" in html.split("@media print")[1]  # always for paper
-    assert html.count(".topbar, .flashes, .report-controls") == 2  # and on screen with print=1
+    screen = client.get(f"/reports/cases?start={d}&end={d}", headers=EN).get_data(as_text=True)
+    # Stylesheets, not <style> blocks: the Content-Security-Policy allows only files of this site.
+    assert "<style" not in html and "style=" not in html
+    assert "dashboard/reports_print.css" in html and "dashboard/reports_print.css" not in screen
+    hides = ".topbar, .flashes, .report-controls, .report-tabs, .no-print { display: none !important; }"
+    assert hides in client.get("/static/dashboard/reports_print.css").get_data(as_text=True)
+    assert hides in client.get("/static/dashboard/reports.css").get_data(as_text=True).split("@media print")[1]
     assert "<table" in html
 
 

@@ -88,4 +88,13 @@ def test_supervisor_sees_yesterday_and_the_late_department_in_two_clicks(live_se
     expect(page.locator('[data-testid="call-count"]')).to_have_text("7")
     expect(page.locator('[data-testid="call-row"]')).to_have_count(7)
     page.screenshot(path="/tmp/dashboard.png", full_page=True)
+
+    # The reports behind the menu: styled (no CSP refusal), with the call report's figures.
+    page.goto(f"{live_server.url}/reports/calls?start={_yesterday(live_server.app)}&end={_yesterday(live_server.app)}")
+    expect(page.locator("figure.chart").first).to_be_visible()
+    assert page.locator(".report-tabs").evaluate("e => getComputedStyle(e).display") == "flex"
     assert browser_errors == []
+
+
+def _yesterday(app):
+    return (local_today(app.config["HOTLINE_TIMEZONE"]) - timedelta(days=1)).isoformat()
