@@ -9,6 +9,7 @@ duplicate notice is a smaller harm than a lost one (legal notices must arrive).
 """
 
 import logging
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -157,7 +158,7 @@ def retry(message, actor):
 # --- the dispatcher ---------------------------------------------------------------------
 
 
-def dispatch_due(sender, now=None, batch=100, channel=OutboxChannel.SMS):
+def dispatch_due(sender, now=None, batch=100, channel=OutboxChannel.SMS, max_seconds=None):
     """Send up to `batch` due messages of `channel` (SMS by default; outbound webhooks use the
     same queue with their own sender), one claimed row at a time; returns counts by outcome.
 
@@ -165,9 +166,14 @@ def dispatch_due(sender, now=None, batch=100, channel=OutboxChannel.SMS):
     before the send, and the SID must be stored as soon as Twilio returns it.
     """
     moment = now or timeutil.now()
+    # The scheduler runs this every few seconds: stopping at `max_seconds` keeps one run from
+    # overlapping the next, while a large `batch` lets a backlog drain at the sender's speed.
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
     counts = Counter(released=release_stale(moment))
     db.session.commit()
     for _ in range(batch):
+        if deadline is not None and time.monotonic() >= deadline:
+            break
         message = claim_next(moment, channel)
         db.session.commit()
         if message is None:

@@ -107,6 +107,7 @@ class FollowUp(db.Model):
     __tablename__ = "followups"
     __table_args__ = (
         Index("ix_followups_status_due", "status", "due_at"),
+        Index("ix_followups_due_at", "due_at"),  # the report: visits due in a range, any status
         # One scheduled visit per case, even when a low survey score and a result race.
         Index(
             "uq_followups_scheduled",
@@ -167,7 +168,12 @@ class Survey(db.Model):
     """The satisfaction survey of a closed case: once per case."""
 
     __tablename__ = "surveys"
-    __table_args__ = (Index("ix_surveys_phone_status", "phone", "status"),)
+    __table_args__ = (
+        Index("ix_surveys_phone_status", "phone", "status"),
+        # The follow-up report counts surveys by when they left and when they were answered.
+        Index("ix_surveys_sent_at", "sent_at"),
+        Index("ix_surveys_answered_at", "answered_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)

@@ -292,3 +292,17 @@ def test_queue_sms_writes_in_the_callers_transaction(app):
     outbox.queue_sms(CALLER, "工单 1 通知", "status")
     db.session.rollback()  # the change that caused it failed: no message either
     assert db.session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_a_run_stops_at_its_time_budget_and_the_next_run_goes_on(app):
+    class SlowSender(FakeSender):
+        def send(self, message):
+            time.sleep(0.05)
+            return super().send(message)
+
+    sender = SlowSender()
+    queue(30)
+    first = outbox.dispatch_due(sender, now=T0, batch=1000, max_seconds=0.3)
+    assert 1 <= first["sent"] < 30  # stopped by the clock, not by the batch
+    second = outbox.dispatch_due(sender, now=T0, batch=1000)
+    assert first["sent"] + second["sent"] == 30 == len(sender.sent)
