@@ -27,6 +27,7 @@ from sqlalchemy import text
 from bench import serve
 from bench.generate import Sink, app_engine_dispose, bench_app
 from hotline.extensions import db
+from hotline.timeutil import now
 
 PRISM = serve.ROOT / ".tools" / "node_modules" / ".bin" / "prism"
 SPEC = serve.ROOT / "tests" / "contract" / "twilio_api_v2010.json"
@@ -153,7 +154,6 @@ def _dispatch(backend, total, runs, log):
     from hotline import outbox
     from hotline.models import OutboxMessage, OutboxStatus
     from hotline.telephony.senders import TwilioSender, sender_for
-    from hotline.timeutil import now
 
     with prism() as prism_url:
         if prism_url is None:
@@ -173,18 +173,8 @@ def _dispatch(backend, total, runs, log):
             for _ in range(direct_n // 3):
                 sender.send(probe)
             direct.append((direct_n // 3) / (time.perf_counter() - started))
-        moment = now()
-        numbers = db.session.execute(text("SELECT id, number FROM tickets ORDER BY id LIMIT :n"), {"n": total}).all()
         first_id = db.session.scalar(text("SELECT coalesce(max(id), 0) FROM outbox_messages"))
-        db.session.commit()
-        rows = [(tid, "sms", f"+86139{i:08d}", BODY.format(number=number), "ack", False, "pending", 0,
-                 moment - timedelta(minutes=1), moment, moment) for i, (tid, number) in enumerate(numbers)]
-        sink = Sink(db.engine)
-        sink.write(db.metadata.tables["outbox_messages"],
-                   ["ticket_id", "channel", "to", "body", "purpose", "legal", "status", "attempts",
-                    "next_attempt_at", "created_at", "updated_at"], rows)
-        sink.commit()
-        sink.close()
+        rows, moment = _queue_due_sms(total, "+86139", "ORDER BY id")
         per_run = len(rows) // runs
         log(f"[scheduler {backend}] dispatching {len(rows):,} SMS to Prism in {runs} runs")
         rates, outcomes = [], {}
@@ -215,22 +205,10 @@ def _dispatch_stand_in(backend, total, runs, log):
     from bench.twomachines import Receiver
     from hotline import outbox
     from hotline.telephony.senders import sender_for
-    from hotline.timeutil import now
 
     with Receiver() as rx:
         sender = sender_for({**current_app.config, "TWILIO_API_BASE_URL": rx.url})
-        moment = now()
-        numbers = db.session.execute(text("SELECT id, number FROM tickets ORDER BY id DESC LIMIT :n"),
-                                     {"n": total}).all()
-        db.session.commit()
-        rows = [(tid, "sms", f"+86137{i:08d}", BODY.format(number=number), "ack", False, "pending", 0,
-                 moment - timedelta(minutes=1), moment, moment) for i, (tid, number) in enumerate(numbers)]
-        sink = Sink(db.engine)
-        sink.write(db.metadata.tables["outbox_messages"],
-                   ["ticket_id", "channel", "to", "body", "purpose", "legal", "status", "attempts",
-                    "next_attempt_at", "created_at", "updated_at"], rows)
-        sink.commit()
-        sink.close()
+        rows, moment = _queue_due_sms(total, "+86137", "ORDER BY id DESC")
         log(f"[scheduler {backend}] dispatching {len(rows):,} SMS to a minimal stand-in")
         rates = []
         for _ in range(runs):
@@ -254,3 +232,20 @@ def main():
 if __name__ == "__main__":
     main()
 
+
+
+def _queue_due_sms(total, prefix, order):
+    """Write one due acknowledgement per case (the first `total` cases in `order`) straight to
+    the outbox in bulk; returns the rows written and the moment they became due by."""
+    moment = now()
+    numbers = db.session.execute(text(f"SELECT id, number FROM tickets {order} LIMIT :n"), {"n": total}).all()
+    db.session.commit()
+    rows = [(tid, "sms", f"{prefix}{i:08d}", BODY.format(number=number), "ack", False, "pending", 0,
+             moment - timedelta(minutes=1), moment, moment) for i, (tid, number) in enumerate(numbers)]
+    sink = Sink(db.engine)
+    sink.write(db.metadata.tables["outbox_messages"],
+               ["ticket_id", "channel", "to", "body", "purpose", "legal", "status", "attempts",
+                "next_attempt_at", "created_at", "updated_at"], rows)
+    sink.commit()
+    sink.close()
+    return rows, moment

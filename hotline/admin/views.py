@@ -14,7 +14,11 @@ bp = Blueprint("admin", __name__)
 admin_only = roles_required(Role.ADMIN)
 
 
-def _who():
+# Secrets shown once (tokens, keys, webhook secrets) must not be kept by a cache.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def who():
     """The acting admin and their address, as the services take them."""
     return {"actor": current_user._get_current_object(), "ip": request.remote_addr}
 
@@ -40,7 +44,7 @@ def new_user():
     if form.validate_on_submit():
         try:
             user = services.create_user(
-                **_who(), username=form.username.data, password=form.password.data, **form.account_fields()
+                **who(), username=form.username.data, password=form.password.data, **form.account_fields()
             )
         except accounts.AccountError as exc:
             db.session.rollback()
@@ -59,7 +63,7 @@ def edit_user(user_id):
     form = forms.EditUserForm(data=_account_data(user))
     if form.validate_on_submit():
         try:
-            services.update_user(**_who(), user=user, active=form.active.data, **form.account_fields())
+            services.update_user(**who(), user=user, active=form.active.data, **form.account_fields())
         except services.SelfLockout:
             db.session.rollback()
             form.form_errors.append(_("You cannot deactivate your own account or take away your admin role."))
@@ -86,7 +90,7 @@ def reset_password(user_id):
     user = db.get_or_404(User, user_id)
     form = forms.PasswordForm()
     if form.validate_on_submit():
-        services.reset_password(**_who(), user=user, password=form.password.data)
+        services.reset_password(**who(), user=user, password=form.password.data)
         db.session.commit()
         flash(_("New password set for %(username)s.", username=user.username), "success")
         return redirect(url_for(".users"))
@@ -97,7 +101,7 @@ def reset_password(user_id):
 @admin_only
 def unlock_user(user_id):
     user = db.get_or_404(User, user_id)
-    services.unlock_user(**_who(), user=user)
+    services.unlock_user(**who(), user=user)
     db.session.commit()
     flash(_("Account %(username)s unlocked.", username=user.username), "success")
     return redirect(url_for(".users"))
@@ -120,18 +124,18 @@ def create_token():
     if not form.validate_on_submit():
         return _tokens_page(form)
     owner = db.get_or_404(User, form.owner.data)
-    plain, token = services.issue_token(**_who(), owner=owner, name=form.name.data.strip())
+    plain, token = services.issue_token(**who(), owner=owner, name=form.name.data.strip())
     db.session.commit()
     # Shown on this one response and never again: not cached, not stored in the session.
     response = render_template("admin/token_created.html", plain=plain, token=token)
-    return response, 200, {"Cache-Control": "no-store"}
+    return response, 200, NO_STORE
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 @admin_only
 def revoke_token(token_id):
     token = db.get_or_404(ApiToken, token_id)
-    services.revoke_token(**_who(), token=token)
+    services.revoke_token(**who(), token=token)
     db.session.commit()
     flash(_("Token %(prefix)s… revoked.", prefix=token.prefix), "success")
     return redirect(url_for(".tokens"))

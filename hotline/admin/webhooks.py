@@ -9,14 +9,12 @@ from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from hotline import outbox, webhooks
-from hotline.authz import roles_required
+from hotline.admin.views import NO_STORE, admin_only, who
 from hotline.extensions import db
-from hotline.models import OutboxMessage, OutboxStatus, Role, WebhookEndpoint
+from hotline.models import OutboxMessage, OutboxStatus, WebhookEndpoint
 
 bp = Blueprint("webhooks", __name__)
-admin_only = roles_required(Role.ADMIN)
 PAGE_SIZE = 50
-NO_STORE = {"Cache-Control": "no-store"}
 EVENT_LABELS = {
     webhooks.CASE_CREATED: _l("Case created"),
     webhooks.STATUS_CHANGED: _l("Case status changed"),
@@ -43,9 +41,6 @@ class EndpointForm(FlaskForm):
             raise ValidationError(_l("Only http:// and https:// addresses can receive webhooks.")) from exc
 
 
-def _who():
-    return {"actor": current_user._get_current_object(), "ip": request.remote_addr}
-
 
 def _index_page(form):
     return render_template("admin/webhooks.html", endpoints=webhooks.list_endpoints(), form=form, labels=EVENT_LABELS)
@@ -64,7 +59,7 @@ def create():
     if not form.validate_on_submit():
         return _index_page(form), 400
     endpoint = webhooks.register_endpoint(
-        **_who(), url=form.url.data, events=form.events.data, description=(form.description.data or "").strip()
+        **who(), url=form.url.data, events=form.events.data, description=(form.description.data or "").strip()
     )
     db.session.commit()
     return _secret_page(endpoint, created=True)
@@ -80,7 +75,7 @@ def _secret_page(endpoint, created):
 @admin_only
 def deactivate(endpoint_id):
     endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
-    webhooks.deactivate_endpoint(**_who(), endpoint=endpoint)
+    webhooks.deactivate_endpoint(**who(), endpoint=endpoint)
     db.session.commit()
     flash(_("Webhook %(url)s deactivated.", url=endpoint.url), "success")
     return redirect(url_for(".index"))
@@ -92,7 +87,7 @@ def rotate(endpoint_id):
     endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
     if not endpoint.active:
         abort(409)
-    webhooks.rotate_secret(**_who(), endpoint=endpoint)
+    webhooks.rotate_secret(**who(), endpoint=endpoint)
     db.session.commit()
     return _secret_page(endpoint, created=False)
 
