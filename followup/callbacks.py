@@ -13,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 
 from followup import callback_slots, clocks
 from followup.calendar_data import CalendarLookup
-from followup.scheduler import job
 from hotline import calls, phones
 from hotline.extensions import db
+from hotline.jobs.scheduler import job
 from hotline.models import (
     Channel,
     ClockKind,

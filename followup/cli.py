@@ -19,7 +19,7 @@ followup_cli = AppGroup("followup", help="The scheduler, its jobs and the workin
 @click.option("--max-wait", type=float, default=None, help="Give up standby after this many seconds.")
 def scheduler(job_ids, max_wait):
     """Run the scheduler in the foreground until stopped (SIGTERM / Ctrl-C)."""
-    from followup.scheduler import JOBS, run_scheduler
+    from hotline.jobs.scheduler import JOBS, run_scheduler
 
     # APScheduler logs every run at INFO; JobRun rows and our own log lines already say what ran.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

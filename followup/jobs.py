@@ -2,9 +2,10 @@
 
 from flask import current_app
 
-from followup import callbacks, escalation, figures_jobs, surveys  # noqa: F401  (their @job entries)
-from followup.scheduler import job
+from followup import callbacks, escalation, surveys  # noqa: F401  (their @job entries)
 from hotline import outbox, webhooks
+from hotline.dashboard import jobs  # noqa: F401  (their @job entries)
+from hotline.jobs.scheduler import job
 from hotline.telephony.senders import sender_for
 
 

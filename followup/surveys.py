@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from followup import survey_parse
-from followup.scheduler import job
 from hotline import outbox, phones, webhooks
 from hotline.extensions import db
+from hotline.jobs.scheduler import job
 from hotline.models import OutboxStatus, Survey, SurveyStatus, Ticket, TicketKind, TicketStatus
 from hotline.tickets import record_event
 from hotline.timeutil import now

@@ -15,9 +15,9 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional
 from followup import clocks as clock_services
 from followup import escalation
 from followup.calendar_data import calendar_warnings, month_days, set_day
-from followup.scheduler import JOBS
 from hotline.authz import roles_required
 from hotline.extensions import db
+from hotline.jobs.scheduler import JOBS
 from hotline.models import Clock, ClockKind, ClockState, JobRun, Role
 from hotline.timeutil import local_today, now
 

@@ -94,8 +94,8 @@ def test_refreshing_a_day_twice_writes_it_once(random_day):
 def test_the_scheduler_job_rolls_up_today_yesterday_and_missing_days(random_day):
     from freezegun import freeze_time
 
-    from followup.figures_jobs import refresh_daily_figures
-    from followup.scheduler import interval_of
+    from hotline.dashboard.jobs import refresh_daily_figures
+    from hotline.jobs.scheduler import interval_of
 
     assert interval_of("daily-figures") == 300
 

@@ -10,10 +10,10 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from followup import surveys
-from followup.scheduler import run_job
 from followup.survey_parse import CLARIFY
 from hotline import outbox, smsrules, tickets
 from hotline.extensions import db
+from hotline.jobs.scheduler import run_job
 from hotline.models import (
     Channel,
     Contact,

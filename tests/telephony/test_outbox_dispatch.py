@@ -11,9 +11,9 @@ from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 
 from followup.jobs import dispatch_outbox
-from followup.scheduler import JOBS, run_job
 from hotline import outbox, timeutil
 from hotline.extensions import db
+from hotline.jobs.scheduler import JOBS, run_job
 from hotline.models import OutboxMessage, OutboxStatus
 from hotline.outbox import PermanentSendError
 from hotline.telephony.senders import SandboxSender, TwilioSender, sender_for

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from followup import jobs as _registered  # noqa: F401  (before JOBS is patched, so it stays registered)
-from followup import scheduler
-from followup.leader import FileLeader, PgLeader
 from hotline import create_app
 from hotline.extensions import db
+from hotline.jobs import scheduler
+from hotline.jobs.leader import FileLeader, PgLeader
 from hotline.models import JobRun
 from hotline.timeutil import now
 from tests.conftest import PG_URL, make_config, require
@@ -68,7 +68,7 @@ def start_probe(log_path):
     """A scheduler process; its log goes to a file (a pipe nobody reads would fill and block it)."""
     with open(log_path, "w") as log:
         return subprocess.Popen(  # noqa: S603 (fixed argv)
-            [sys.executable, "-m", "tests.followup.scheduler_probe", PG_URL, str(TEST_KEY)],
+            [sys.executable, "-m", "tests.jobs.scheduler_probe", PG_URL, str(TEST_KEY)],
             cwd=ROOT, env=dict(os.environ, HOTLINE_CONFIG="testing"),
             stdout=subprocess.DEVNULL, stderr=log,
         )

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from flask import current_app
 
-from followup.scheduler import job
 from hotline.dashboard import call_figures, case_figures, rollups
+from hotline.jobs.scheduler import job
 from hotline.timeutil import local_today
 
 # Past days without a roll-up (the scheduler was down) are filled a few per run, newest first.

@@ -18,8 +18,8 @@ from datetime import UTC, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
-from followup.leader import DEFAULT_LOCK_KEY, job_guard, leader_for
 from hotline.extensions import db
+from hotline.jobs.leader import DEFAULT_LOCK_KEY, job_guard, leader_for
 from hotline.models import JobRun
 from hotline.timeutil import now
 

@@ -1,6 +1,6 @@
 """A real scheduler process for the leader-election tests, started by subprocess:
 
-    python -m tests.followup.scheduler_probe <database url> <lock key>
+    python -m tests.jobs.scheduler_probe <database url> <lock key>
 
 It runs run_scheduler with one job, "probe" (every second), that records a row per run
 (pid, start, end) in followup_probe_runs, so the test can see who ran what and when."""
@@ -13,9 +13,9 @@ import time
 from sqlalchemy import text
 
 from config import TestingConfig
-from followup import scheduler
 from hotline import create_app
 from hotline.extensions import db
+from hotline.jobs import scheduler
 
 RUN_SECONDS = 0.3
 

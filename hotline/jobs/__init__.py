@@ -1,0 +1,1 @@
+"""The scheduler process, its leader election and the registry of jobs."""
