@@ -90,7 +90,7 @@ class Config:
     HOT_RESPONDENT_THRESHOLD = int(os.environ.get("HOT_RESPONDENT_THRESHOLD", "5"))
     HOT_RESPONDENT_DAYS = int(os.environ.get("HOT_RESPONDENT_DAYS", "7"))
 
-    # Legal clocks: per-kind overrides of followup.clocks.DEFAULT_CLOCK_RULES, e.g.
+    # Legal clocks: per-kind overrides of hotline.deadlines.clocks.DEFAULT_CLOCK_RULES, e.g.
     # {"forward": {"days": 2}} (keys: days, unit working|calendar, start received|accepted|now).
     CLOCK_RULES: dict = {}
 

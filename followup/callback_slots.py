@@ -2,14 +2,14 @@
 
 Times are the hotline's local wall-clock (naive). `spans` are the opening hours as
 hotline.opening_hours.parse_hours returns them; `is_working` is the calendar lookup of
-followup.calendar. A try lands on a working day inside opening hours; a retry moves to the
+hotline.deadlines.calendar. A try lands on a working day inside opening hours; a retry moves to the
 next working day and to the other half of the day (morning <-> afternoon), because a person
 who missed the phone at 9:00 often misses it at 9:00 again.
 """
 
 from datetime import datetime, time
 
-from followup.calendar import add_working_days
+from hotline.deadlines.calendar import add_working_days
 
 
 def _at(day, minute):

@@ -11,9 +11,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from followup import callback_slots, clocks
-from followup.calendar_data import CalendarLookup
+from followup import callback_slots
 from hotline import calls, phones
+from hotline.deadlines import clocks
+from hotline.deadlines.calendar_data import CalendarLookup
 from hotline.extensions import db
 from hotline.jobs.scheduler import job
 from hotline.models import (

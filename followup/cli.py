@@ -40,7 +40,7 @@ def scheduler(job_ids, max_wait):
 @click.option("--to-year", type=int, default=None, help="Last year (default: two years ahead).")
 def seed_calendar_command(from_year, to_year):
     """Fill the working-day calendar from the packages; supervisors' corrections are kept."""
-    from followup.calendar_data import seed_calendar
+    from hotline.deadlines.calendar_data import seed_calendar
     from hotline.extensions import db
 
     this_year = local_today(current_app.config["HOTLINE_TIMEZONE"]).year

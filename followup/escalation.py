@@ -12,8 +12,8 @@ from flask import current_app
 from sqlalchemy import DateTime, bindparam, case, insert, literal, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from followup.clocks import due_after
 from hotline import outbox
+from hotline.deadlines.clocks import due_after
 from hotline.extensions import db
 from hotline.models import Clock, ClockState, Department, Role, Ticket, TicketEvent, User
 from hotline.phones import InvalidPhone

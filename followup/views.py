@@ -12,10 +12,10 @@ from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from followup import clocks as clock_services
 from followup import escalation
-from followup.calendar_data import calendar_warnings, month_days, set_day
 from hotline.authz import roles_required
+from hotline.deadlines import clocks as clock_services
+from hotline.deadlines.calendar_data import calendar_warnings, month_days, set_day
 from hotline.extensions import db
 from hotline.jobs.scheduler import JOBS
 from hotline.models import Clock, ClockKind, ClockState, JobRun, Role

@@ -41,11 +41,11 @@ def _register_features(app):
     """Feature packages hang off the core; imported here so the core never imports them
     at module level."""
     from followup import callbacks, surveys
-    from followup.calendar_data import calendar_warnings
     from followup.callback_views import bp as callbacks_bp
     from followup.cli import followup_cli
     from followup.survey_views import bp as surveys_bp
     from followup.views import bp as followup_bp
+    from hotline.deadlines.calendar_data import calendar_warnings
     from intake.api import bp as intake_api_bp
     from intake.decision_views import bp as intake_decision_bp
     from intake.evidence_views import bp as evidence_bp

@@ -79,7 +79,7 @@ def seed_categories():
 def seed_reference_data():
     """Every default a deployment starts from; features add theirs here (imported late so
     the core does not depend on them at import time)."""
-    from followup.calendar_data import seed_calendar
+    from hotline.deadlines.calendar_data import seed_calendar
     from intake.questions import seed_category_questions
     from intake.rules import seed_suggestion_rules
     from routing.referrals import seed_referral_directory

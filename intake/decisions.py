@@ -14,7 +14,7 @@ from intake.verification import given_phone
 
 # Written by other engineers in the same wave: acceptance must work before they land.
 try:
-    from followup import clocks
+    from hotline.deadlines import clocks
 except ModuleNotFoundError as exc:  # pragma: no cover - depends on what is installed
     if exc.name != "followup.clocks":
         raise
@@ -133,7 +133,7 @@ def reject_case(ticket, ground, reason, actor):
 def _move_clocks(ticket, moment, actor, accepted):
     """The decision meets the ACCEPT clock; acceptance starts FORWARD (and MEDIATION for complaints)."""
     if clocks is None:
-        log.warning("followup.clocks missing: clocks of case %s not moved", ticket.number)
+        log.warning("hotline.deadlines.clocks missing: clocks of case %s not moved", ticket.number)
         return
     clocks.stop_clock(ticket, ClockKind.ACCEPT, at=moment, actor=actor)
     if not accepted:

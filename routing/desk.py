@@ -9,11 +9,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from followup import clocks
-from followup.calendar import add_working_days
-from followup.calendar_data import CalendarLookup
 from hotline import tickets
 from hotline.console.services import Page, visible
+from hotline.deadlines import clocks
+from hotline.deadlines.calendar import add_working_days
+from hotline.deadlines.calendar_data import CalendarLookup
 from hotline.extensions import db
 from hotline.models import (
     CaseResult,

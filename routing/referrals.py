@@ -13,8 +13,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from twilio.base.exceptions import TwilioException
 
-from followup import clocks
 from hotline import audit, outbox, phones, smsrules
+from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.models import (
     Appeal,

@@ -11,8 +11,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from followup import clocks
 from hotline import audit, phones
+from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.models import (
     Category,

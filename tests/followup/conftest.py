@@ -2,7 +2,7 @@ from datetime import datetime
 
 import pytest
 
-from followup.calendar_data import seed_calendar
+from hotline.deadlines.calendar_data import seed_calendar
 from hotline.extensions import db
 from hotline.timeutil import clock_at, local_to_utc
 

@@ -6,8 +6,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from followup import calendar, callback_slots, callbacks, clocks
+from followup import callback_slots, callbacks
 from hotline import tickets
+from hotline.deadlines import calendar, clocks
 from hotline.extensions import db
 from hotline.models import (
     Clock,

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from followup.calendar_data import set_day
+from hotline.deadlines.calendar_data import set_day
 from hotline.extensions import db
 from hotline.models import CalendarDay, Role
 

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from followup.calendar_data import set_day
-from followup.clocks import (
+from hotline.deadlines.calendar_data import set_day
+from hotline.deadlines.clocks import (
     ClockError,
     cancel_clocks,
     pause_clock,

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from followup import escalation
-from followup.clocks import start_clock, stop_clock
+from hotline.deadlines.clocks import start_clock, stop_clock
 from hotline.extensions import db
 from hotline.models import ClockKind, Department, OutboxMessage, Role, TicketEvent
 from hotline.timeutil import clock_at
@@ -91,7 +91,7 @@ def test_the_sweep_handles_many_clocks_in_batches(calendar_2025, ticket_at, loca
 
 
 def test_a_resumed_clock_pushed_past_now_is_no_longer_overdue(calendar_2025, ticket_at, local, make_user):
-    from followup.clocks import pause_clock, resume_clock
+    from hotline.deadlines.clocks import pause_clock, resume_clock
 
     user = make_user(Role.SUPERVISOR)
     ticket = ticket_at(local(2025, 9, 30, 10, 0))

@@ -4,7 +4,7 @@ day, and supervisors and the department's lead of an overdue one."""
 import pytest
 
 from followup import escalation
-from followup.clocks import start_clock
+from hotline.deadlines.clocks import start_clock
 from hotline.extensions import db
 from hotline.models import ClockKind, Department, Role
 from hotline.timeutil import clock_at

@@ -7,7 +7,7 @@ import pytest
 from flask import render_template
 from flask_login import login_user
 
-from followup.clocks import start_clock
+from hotline.deadlines.clocks import start_clock
 from hotline.extensions import db
 from hotline.jobs.scheduler import run_job
 from hotline.models import AuditLog, CalendarDay, ClockKind, ClockState, Department, JobRun, Role

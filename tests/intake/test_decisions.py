@@ -34,7 +34,7 @@ COMPLAINT = dict(
 
 
 class Recorder:
-    """Stand-in for followup.clocks and routing.services: records what acceptance asks of them."""
+    """Stand-in for hotline.deadlines.clocks and routing.services: records what acceptance asks of them."""
 
     def __init__(self):
         self.calls = []
@@ -117,7 +117,7 @@ def test_a_complete_complaint_is_accepted_told_clocked_and_routed(client, operat
 
 
 def test_acceptance_with_the_real_clocks_and_routing(client, operator, complaint):
-    from followup import clocks
+    from hotline.deadlines import clocks
 
     clocks.start_clock(complaint, ClockKind.ACCEPT, start=complaint.created_at)
     db.session.commit()

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from followup.calendar_data import seed_calendar
 from hotline import tickets
+from hotline.deadlines.calendar_data import seed_calendar
 from hotline.extensions import db
 from hotline.models import Clock, ClockKind, ClockState, Role, TicketStatus
 from hotline.timeutil import local_to_utc, now

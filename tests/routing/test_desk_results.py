@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from followup import clocks
+from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.models import (
     CaseResult,

@@ -6,8 +6,8 @@ from flask import render_template
 from flask_login import login_user
 from sqlalchemy import select
 
-from followup import clocks
 from hotline import tickets
+from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.models import (
     Caller,

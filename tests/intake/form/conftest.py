@@ -16,14 +16,14 @@ from tests.intake.form.helpers import CALLER
 
 def _real_clocks():
     try:
-        import followup.clocks  # noqa: F401
+        import hotline.deadlines.clocks  # noqa: F401
     except ImportError:
         return False
     return True
 
 
 def _stand_in_clocks():
-    """followup.clocks as WAVE2.md's contract describes it, until the follow-up engineer's lands."""
+    """hotline.deadlines.clocks as WAVE2.md's contract describes it, until the follow-up engineer's lands."""
     module = types.ModuleType("followup.clocks")
 
     def start_clock(ticket, kind, start=None, actor=None):
@@ -48,7 +48,7 @@ def _stand_in_clocks():
 def clocks(monkeypatch):
     """The follow-up clocks: the real module if present, else the contract's stand-in."""
     if _real_clocks():
-        import followup.clocks as real
+        import hotline.deadlines.clocks as real
 
         return real
     import followup

@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from followup.calendar import add_working_days, weekday_rule, working_days_between
-from followup.calendar_data import CalendarLookup, calendar_warnings, package_day, seed_calendar
+from hotline.deadlines.calendar import add_working_days, weekday_rule, working_days_between
+from hotline.deadlines.calendar_data import CalendarLookup, calendar_warnings, package_day, seed_calendar
 from hotline.extensions import db
 from hotline.models import CalendarDay
 

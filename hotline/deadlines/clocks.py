@@ -16,8 +16,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from followup.calendar import add_calendar_days, add_working_days, working_days_between
-from followup.calendar_data import CalendarLookup
+from hotline.deadlines.calendar import add_calendar_days, add_working_days, working_days_between
+from hotline.deadlines.calendar_data import CalendarLookup
 from hotline.extensions import db
 from hotline.models import Clock, ClockKind, ClockPause, ClockState
 from hotline.tickets import record_event
