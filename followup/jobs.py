@@ -3,7 +3,7 @@
 from flask import current_app
 
 from followup import callbacks, escalation, surveys  # noqa: F401  (their @job entries)
-from hotline import outbox, webhooks
+from hotline import outbound_webhooks, outbox
 from hotline.dashboard import jobs  # noqa: F401  (their @job entries)
 from hotline.jobs.scheduler import job
 from hotline.telephony.senders import sender_for
@@ -25,4 +25,4 @@ def sweep_clocks():
 @job("webhook-dispatch", 5)
 def dispatch_webhooks():
     """Deliver due outbound webhooks (signed JSON POSTs), with retries."""
-    return webhooks.dispatch_due()
+    return outbound_webhooks.dispatch_due()

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from followup import survey_parse
-from hotline import outbox, phones, webhooks
+from hotline import outbound_webhooks, outbox, phones
 from hotline.extensions import db
 from hotline.jobs.scheduler import job
 from hotline.models import OutboxStatus, Survey, SurveyStatus, Ticket, TicketKind, TicketStatus
@@ -67,7 +67,7 @@ def record_answer(ticket, score, comment=None, channel="sms", actor=None):
     db.session.flush()
     if score in LOW_SCORES:
         _ask_for_callback(ticket, actor)
-    webhooks.on_survey_answered(survey)
+    outbound_webhooks.on_survey_answered(survey)
     return survey
 
 

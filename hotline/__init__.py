@@ -144,9 +144,9 @@ def _enable_sqlite_pragmas(app):
 
 
 def _register_blueprints(app):
-    from hotline import webhooks
+    from hotline import outbound_webhooks
+    from hotline.admin.outbound_webhooks import bp as outbound_webhooks_bp
     from hotline.admin.views import bp as admin_bp
-    from hotline.admin.webhooks import bp as webhooks_bp
     from hotline.api.views import bp as api_bp
     from hotline.auth import bp as auth_bp
     from hotline.console.calls import bp as calls_bp
@@ -167,7 +167,7 @@ def _register_blueprints(app):
     app.register_blueprint(calls_bp, url_prefix="/calls")
     app.register_blueprint(outbox_bp, url_prefix="/outbox")
     app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(webhooks_bp, url_prefix="/admin/webhooks")
+    app.register_blueprint(outbound_webhooks_bp, url_prefix="/admin/webhooks")
     app.register_blueprint(open311_admin_bp, url_prefix="/admin/open311")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(reports_bp, url_prefix="/reports")
@@ -175,8 +175,8 @@ def _register_blueprints(app):
     # Open311 clients authenticate with api_key, not cookies: no CSRF.
     app.register_blueprint(open311_bp, url_prefix="/open311/v2")
     csrf.exempt(open311_bp)
-    app.extensions["ticket_created_hooks"] = [webhooks.on_ticket_created]
-    app.extensions["ticket_status_hooks"] = [webhooks.on_status_changed]
+    app.extensions["ticket_created_hooks"] = [outbound_webhooks.on_ticket_created]
+    app.extensions["ticket_status_hooks"] = [outbound_webhooks.on_status_changed]
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(voice_bp, url_prefix="/twilio/voice")
     app.register_blueprint(sms_bp, url_prefix="/twilio/sms")

@@ -51,7 +51,7 @@ from hotline import audit, outbox, timeutil
 from hotline.extensions import db
 from hotline.models import OutboxChannel, OutboxMessage, OutboxStatus, WebhookEndpoint
 
-log = logging.getLogger("hotline.webhooks")
+log = logging.getLogger("hotline.outbound_webhooks")
 
 CASE_CREATED = "case.created"
 STATUS_CHANGED = "case.status_changed"

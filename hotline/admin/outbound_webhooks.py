@@ -8,17 +8,17 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from hotline import outbox, webhooks
+from hotline import outbound_webhooks, outbox
 from hotline.admin.views import NO_STORE, admin_only, who
 from hotline.extensions import db
 from hotline.models import OutboxMessage, OutboxStatus, WebhookEndpoint
 
-bp = Blueprint("webhooks", __name__)
+bp = Blueprint("outbound_webhooks", __name__)
 PAGE_SIZE = 50
 EVENT_LABELS = {
-    webhooks.CASE_CREATED: _l("Case created"),
-    webhooks.STATUS_CHANGED: _l("Case status changed"),
-    webhooks.SURVEY_ANSWERED: _l("Survey answered"),
+    outbound_webhooks.CASE_CREATED: _l("Case created"),
+    outbound_webhooks.STATUS_CHANGED: _l("Case status changed"),
+    outbound_webhooks.SURVEY_ANSWERED: _l("Survey answered"),
 }
 
 
@@ -36,14 +36,14 @@ class EndpointForm(FlaskForm):
 
     def validate_url(self, field):
         try:
-            field.data = webhooks.check_url(field.data)
-        except webhooks.InvalidWebhookURL as exc:
+            field.data = outbound_webhooks.check_url(field.data)
+        except outbound_webhooks.InvalidWebhookURL as exc:
             raise ValidationError(_l("Only http:// and https:// addresses can receive webhooks.")) from exc
 
 
 
 def _index_page(form):
-    return render_template("admin/webhooks.html", endpoints=webhooks.list_endpoints(), form=form, labels=EVENT_LABELS)
+    return render_template("admin/outbound_webhooks.html", endpoints=outbound_webhooks.list_endpoints(), form=form, labels=EVENT_LABELS)
 
 
 @bp.route("/")
@@ -58,7 +58,7 @@ def create():
     form = EndpointForm()
     if not form.validate_on_submit():
         return _index_page(form), 400
-    endpoint = webhooks.register_endpoint(
+    endpoint = outbound_webhooks.register_endpoint(
         **who(), url=form.url.data, events=form.events.data, description=(form.description.data or "").strip()
     )
     db.session.commit()
@@ -67,7 +67,7 @@ def create():
 
 def _secret_page(endpoint, created):
     # Shown on this one response and never again: not cached, not kept in the session.
-    page = render_template("admin/webhooks_secret.html", endpoint=endpoint, created=created, labels=EVENT_LABELS)
+    page = render_template("admin/outbound_webhooks_secret.html", endpoint=endpoint, created=created, labels=EVENT_LABELS)
     return page, 200, NO_STORE
 
 
@@ -75,7 +75,7 @@ def _secret_page(endpoint, created):
 @admin_only
 def deactivate(endpoint_id):
     endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
-    webhooks.deactivate_endpoint(**who(), endpoint=endpoint)
+    outbound_webhooks.deactivate_endpoint(**who(), endpoint=endpoint)
     db.session.commit()
     flash(_("Webhook %(url)s deactivated.", url=endpoint.url), "success")
     return redirect(url_for(".index"))
@@ -87,7 +87,7 @@ def rotate(endpoint_id):
     endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
     if not endpoint.active:
         abort(409)
-    webhooks.rotate_secret(**who(), endpoint=endpoint)
+    outbound_webhooks.rotate_secret(**who(), endpoint=endpoint)
     db.session.commit()
     return _secret_page(endpoint, created=False)
 
@@ -97,9 +97,9 @@ def rotate(endpoint_id):
 def deliveries(endpoint_id):
     endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
     before = request.args.get("before", type=int)
-    rows = webhooks.deliveries(endpoint, before=before, limit=PAGE_SIZE)
+    rows = outbound_webhooks.deliveries(endpoint, before=before, limit=PAGE_SIZE)
     older = rows[-1].id if len(rows) == PAGE_SIZE else None
-    return render_template("admin/webhooks_log.html", endpoint=endpoint, rows=rows, older=older, before=before)
+    return render_template("admin/outbound_webhooks_log.html", endpoint=endpoint, rows=rows, older=older, before=before)
 
 
 @bp.route("/<int:endpoint_id>/deliveries/<int:message_id>/retry", methods=["POST"])

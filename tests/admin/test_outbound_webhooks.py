@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from hotline import tickets, webhooks
+from hotline import outbound_webhooks, tickets
 from hotline.extensions import db
 from hotline.models import (
     Category,
@@ -123,7 +123,7 @@ def test_case_events_arrive_signed_and_verify_like_a_receiver_would(
     ticket = case_with_personal_data()
     assert [r.purpose for r in rows(endpoint)] == ["case.created", "case.status_changed"]
 
-    assert webhooks.dispatch_due() == {"delivered": 2}
+    assert outbound_webhooks.dispatch_due() == {"delivered": 2}
     assert receiver.events() == ["case.created", "case.status_changed"]
     for headers, body in receiver.received:
         assert verify(secret, headers, body)
@@ -141,13 +141,13 @@ def test_case_events_arrive_signed_and_verify_like_a_receiver_would(
     assert (changed["from_status"], changed["to_status"]) == ("new", "accepted")
     assert changed["case"]["department"] == {"code": "MS01", "name": "东城市场监管所"}
     assert all(r.status == OutboxStatus.DELIVERED and r.provider_status == "204" for r in rows(endpoint))
-    assert webhooks.dispatch_due() == {}  # delivered once, not again
+    assert outbound_webhooks.dispatch_due() == {}  # delivered once, not again
 
 
 def test_a_replayed_request_is_refused_by_the_timestamp_window(admin, client, receiver, create_ticket):
     _endpoint, secret = register(client, receiver.url)
     create_ticket(phone=PHONE)
-    webhooks.dispatch_due()
+    outbound_webhooks.dispatch_due()
     headers, body = receiver.received[0]
     assert verify(secret, headers, body)
     assert not verify(secret, headers, body, clock=lambda: time.time() + TOLERANCE_SECONDS + 60)
@@ -171,10 +171,10 @@ def test_a_failing_receiver_gets_retries_then_failed_and_the_log_shows_it(
     endpoint, _secret = register(client, receiver.url, events=["case.created"])
     create_ticket(phone=PHONE)
     moment = now()
-    assert webhooks.dispatch_due(now=moment) == {"retry": 1}
-    assert webhooks.dispatch_due(now=moment + timedelta(seconds=10)) == {}  # backing off
-    assert webhooks.dispatch_due(now=moment + timedelta(seconds=31)) == {"retry": 1}
-    assert webhooks.dispatch_due(now=moment + timedelta(seconds=95)) == {"failed": 1}
+    assert outbound_webhooks.dispatch_due(now=moment) == {"retry": 1}
+    assert outbound_webhooks.dispatch_due(now=moment + timedelta(seconds=10)) == {}  # backing off
+    assert outbound_webhooks.dispatch_due(now=moment + timedelta(seconds=31)) == {"retry": 1}
+    assert outbound_webhooks.dispatch_due(now=moment + timedelta(seconds=95)) == {"failed": 1}
     assert len(receiver.received) == 3
     [row] = rows(endpoint)
     assert (row.status, row.attempts, row.provider_status) == (OutboxStatus.FAILED, 3, "500")
@@ -188,14 +188,14 @@ def test_a_failing_receiver_gets_retries_then_failed_and_the_log_shows_it(
 
     receiver.status = 200
     assert client.post(f"/admin/webhooks/{endpoint.id}/deliveries/{row.id}/retry").status_code == 302
-    assert webhooks.dispatch_due(now=moment + timedelta(seconds=100)) == {"delivered": 1}
+    assert outbound_webhooks.dispatch_due(now=moment + timedelta(seconds=100)) == {"delivered": 1}
     assert rows(endpoint)[0].status == OutboxStatus.DELIVERED
 
 
 def test_an_unreachable_receiver_is_retried(app, admin, client, create_ticket):
     endpoint, _secret = register(client, "http://127.0.0.1:9/nothing-listens", events=["case.created"])
     create_ticket(phone=PHONE)
-    assert webhooks.dispatch_due() == {"retry": 1}
+    assert outbound_webhooks.dispatch_due() == {"retry": 1}
     [row] = rows(endpoint)
     assert row.status == OutboxStatus.PENDING and "ConnectionError" in row.last_error
 
@@ -226,9 +226,9 @@ def test_a_row_queued_before_deactivation_is_not_sent(admin, client, receiver, c
     endpoint, _ = register(client, receiver.url)
     create_ticket(phone=PHONE)
     client.post(f"/admin/webhooks/{endpoint.id}/deactivate")
-    assert webhooks.dispatch_due() == {"failed": 1}
+    assert outbound_webhooks.dispatch_due() == {"failed": 1}
     assert receiver.received == []
-    assert rows(endpoint)[0].last_error == webhooks.ENDPOINT_GONE
+    assert rows(endpoint)[0].last_error == outbound_webhooks.ENDPOINT_GONE
 
 
 def test_survey_answered_event(admin, client, create_ticket):
@@ -236,7 +236,7 @@ def test_survey_answered_event(admin, client, create_ticket):
     ticket = create_ticket(phone=PHONE)
     survey = Survey(ticket=ticket, phone=PHONE, score=2, comment="张三很不满意", channel="sms")
     db.session.add(survey)
-    webhooks.on_survey_answered(survey)
+    outbound_webhooks.on_survey_answered(survey)
     db.session.commit()
     [row] = rows(endpoint)
     payload = json.loads(row.body)
@@ -254,7 +254,7 @@ def test_the_secret_is_shown_once_and_rotation_replaces_it(admin, client, receiv
     second = re.search(r'id="webhook-secret">([^<]+)<', rotated.get_data(as_text=True)).group(1)
     assert second != first and rotated.headers["Cache-Control"] == "no-store"
     create_ticket(phone=PHONE)
-    webhooks.dispatch_due()
+    outbound_webhooks.dispatch_due()
     headers, body = receiver.received[0]
     assert verify(second, headers, body) and not verify(first, headers, body)
 
