@@ -20,7 +20,7 @@ from hotline.extensions import db
 from hotline.models import Contact, FollowUp, FollowUpStatus, Role
 from hotline.smsrules import with_case_number
 from hotline.telephony.callcontrol import CallControlError, call_control, public_url
-from hotline.telephony.webhooks import twilio_webhook, twiml
+from hotline.telephony.signature import twilio_webhook, twiml
 from hotline.timeutil import local_to_utc, local_today, now
 
 bp = Blueprint("callbacks", __name__)

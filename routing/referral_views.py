@@ -25,7 +25,7 @@ from hotline.console.services import get_ticket
 from hotline.extensions import db
 from hotline.models import ReferralEntry, Role, Ticket
 from hotline.telephony.callcontrol import CallControlError, call_control
-from hotline.telephony.webhooks import twilio_webhook, twiml
+from hotline.telephony.signature import twilio_webhook, twiml
 from hotline.tickets import IllegalTransition
 from routing import referral_texts as texts
 from routing import referrals

@@ -18,7 +18,7 @@ from hotline import outbox, smsrules, timeutil
 from hotline.extensions import db
 from hotline.models import Caller, Channel, Contact, Direction, Ticket, TicketStatus
 from hotline.phones import InvalidPhone
-from hotline.telephony.webhooks import twilio_webhook, twiml
+from hotline.telephony.signature import twilio_webhook, twiml
 from hotline.tickets import find_or_create_caller, open_ticket
 
 bp = Blueprint("sms", __name__)

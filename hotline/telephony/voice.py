@@ -18,7 +18,7 @@ from hotline import calls
 from hotline.extensions import db
 from hotline.models import Contact, TicketStatus, User
 from hotline.telephony.callcontrol import public_url
-from hotline.telephony.webhooks import twilio_webhook, twiml
+from hotline.telephony.signature import twilio_webhook, twiml
 
 bp = Blueprint("voice", __name__)
 log = logging.getLogger(__name__)
