@@ -8,11 +8,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from hotline.access import can_reveal_phone, can_see_identity
 from hotline.authz import roles_required
 from hotline.console.forms import ConfirmForm
 from hotline.extensions import db
 from hotline.models import CaseResult, Role
-from hotline.privacy import can_reveal_phone, can_see_identity
 from hotline.tickets import IllegalTransition
 from hotline.timeutil import now
 from routing import desk

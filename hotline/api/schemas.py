@@ -7,7 +7,7 @@ import math
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from hotline import phones, privacy
+from hotline import access, phones
 from hotline.models import Channel, TicketKind, TicketStatus
 from hotline.search import PHONE_LIKE, TicketFilter
 from hotline.timeutil import local_to_utc, to_local
@@ -214,8 +214,8 @@ def ticket_summary(ticket, tz_name, show_identity=True):
 
 
 def event_json(event, tz_name, show_identity=True, show_links=True):
-    """A history line; identity values withheld or masked as hotline.privacy says."""
-    shown_from, shown_to = privacy.event_values(event, show_identity, show_links)
+    """A history line; identity values withheld or masked as hotline.access says."""
+    shown_from, shown_to = access.event_values(event, show_identity, show_links)
     return {
         "at": _time(event.at, tz_name),
         "type": event.type,

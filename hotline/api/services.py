@@ -4,10 +4,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from hotline import tickets
+from hotline.access import CONFIDENTIAL_ROLES, can_see_identity
 from hotline.api.schemas import ValidationFailed, parse_new_ticket
 from hotline.extensions import db
 from hotline.models import Category, CategoryGroup, Channel, Contact, Role, Ticket, TicketEvent, TicketKind
-from hotline.privacy import CONFIDENTIAL_ROLES, can_see_identity
 from hotline.search import CASE_NUMBER, TicketFilter, filter_tickets
 
 # Everything a list item shows, loaded in one query per relation rather than one per row.
@@ -72,7 +72,7 @@ def ticket_history(ticket):
 
 
 def shows_identity(user, ticket):
-    """Who filed the case, for this reader (hotline.privacy decides); a confidential reporter's
+    """Who filed the case, for this reader (hotline.access decides); a confidential reporter's
     identity never leaves through the API, whoever asks."""
     return can_see_identity(user, ticket) and not ticket.confidential
 

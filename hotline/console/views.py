@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotline import audit, tickets
+from hotline.access import can_reveal_phone
 from hotline.authz import roles_required
 from hotline.console import labels, nav, services
 from hotline.console.forms import AvailabilityForm, ConfirmForm, NoteForm
 from hotline.extensions import db
 from hotline.models import OPEN_STATUSES, Category, Role, TicketKind, TicketStatus
-from hotline.privacy import can_reveal_phone
 from hotline.search import parse_query
 from hotline.timeutil import now
 

@@ -4,9 +4,9 @@ console's ticket page and through the REST API."""
 import pytest
 
 from hotline import accounts
+from hotline.access import can_reveal_phone, can_see_identity
 from hotline.extensions import db
 from hotline.models import Department, Role, Ticket
-from hotline.privacy import can_reveal_phone, can_see_identity
 from tests.intake.form.conftest import english
 from tests.intake.form.helpers import COMPLAINT, post_form
 
