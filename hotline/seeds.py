@@ -80,7 +80,7 @@ def seed_reference_data():
     """Every default a deployment starts from; features add theirs here (imported late so
     the core does not depend on them at import time)."""
     from hotline.deadlines.calendar_data import seed_calendar
-    from intake.questions import seed_category_questions
+    from hotline.questions import seed_category_questions
     from intake.rules import seed_suggestion_rules
     from routing.referrals import seed_referral_directory
     from routing.services import seed_routing_rules

@@ -9,12 +9,11 @@ import math
 
 from werkzeug.datastructures import MultiDict
 
-from hotline import phones, tickets
+from hotline import phones, questions, tickets
 from hotline.api.schemas import ValidationFailed
 from hotline.api.services import shows_identity
 from hotline.models import Channel, TicketKind
 from hotline.timeutil import to_local
-from intake import questions
 from intake.forms import IntakeForm
 from intake.services import IntakeRefused, save_intake
 

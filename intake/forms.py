@@ -16,11 +16,11 @@ from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from hotline import phones
+from hotline import phones, questions
 from hotline.extensions import db
 from hotline.models import Category, CategoryGroup
 from hotline.timeutil import local_today
-from intake import identity, questions
+from intake import identity
 
 KINDS = {
     "complaint": _l("Complaint"),

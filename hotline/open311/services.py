@@ -142,7 +142,7 @@ def service_json(category, locale):
 def _questions(category):
     # The intake form's own list (the category's live copy, else the defaults): the core reads
     # it late so it does not depend on intake when imported.
-    from intake.questions import questions_for
+    from hotline.questions import questions_for
 
     return questions_for(category)
 

@@ -12,9 +12,9 @@ from hotline import accounts
 from hotline.api.openapi import document
 from hotline.extensions import db
 from hotline.models import Department, IdentityLevel, Role, Ticket, TicketEvent, TicketKind, TicketStatus
+from hotline.questions import seed_category_questions
 from hotline.seeds import seed_categories
 from intake.identity import keyed_hash
-from intake.questions import seed_category_questions
 from tests.api.conftest import CheckedClient
 
 ID_NUMBER = "11010519491231002X"

@@ -271,7 +271,7 @@ def test_reclassified_consultation_cancels_the_accept_clock(client, operator, ca
 
 def test_category_questions_are_data_a_supervisor_can_change(client, operator, call_ticket):
     from hotline.models import Category
-    from intake.questions import seed_category_questions
+    from hotline.questions import seed_category_questions
 
     assert seed_category_questions() >= 1
     telecom = db.session.query(Category).filter_by(code="S04").one()
