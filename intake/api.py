@@ -8,11 +8,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hotline import accounts
 from hotline.api.auth import api_roles, error_response
-from hotline.api.body import json_object
 from hotline.api.schemas import ValidationFailed
 from hotline.console.services import get_ticket
 from hotline.extensions import db
 from hotline.models import Role
+from hotline.rest import json_object
 from hotline.tickets import IllegalTransition
 from intake import api_services, decisions
 from intake import rules as services

@@ -4,9 +4,9 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from hotline.api import openapi, schemas, services
 from hotline.api.auth import READ_ROLES, WRITE_ROLES, api_roles, error_response
-from hotline.api.body import json_object
 from hotline.authz import public
 from hotline.extensions import db
+from hotline.rest import json_object
 
 bp = Blueprint("api", __name__)
 
