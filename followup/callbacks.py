@@ -113,8 +113,8 @@ def _local_text(moment):
     return to_local(moment, _tz()).strftime("%Y-%m-%d %H:%M")
 
 
-def on_status_changed(ticket, from_status, to_status, actor):
-    """ticket_status_hooks entry: schedule the callback visit when a case is handled; a case
+def on_status_changed(_app, ticket, from_status, to_status, actor):
+    """events.status_changed receiver: schedule the callback visit when a case is handled; a case
     reopened (appeal) before its visit no longer needs that visit."""
     if to_status == TicketStatus.RESOLVED and visit_phone(ticket):
         schedule_visit(ticket, HANDLED, actor)

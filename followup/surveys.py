@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from followup import survey_parse
-from hotline import outbound_webhooks, outbox, phones
+from hotline import events, outbox, phones
 from hotline.extensions import db
 from hotline.jobs.scheduler import job
 from hotline.models import OutboxStatus, Survey, SurveyStatus, Ticket, TicketKind, TicketStatus
@@ -67,7 +67,7 @@ def record_answer(ticket, score, comment=None, channel="sms", actor=None):
     db.session.flush()
     if score in LOW_SCORES:
         _ask_for_callback(ticket, actor)
-    outbound_webhooks.on_survey_answered(survey)
+    events.send(events.survey_answered, survey=survey)
     return survey
 
 
@@ -78,8 +78,8 @@ def _ask_for_callback(ticket, actor):
     callbacks.schedule_visit(ticket, reason="low_score", actor=actor)
 
 
-def on_status_changed(ticket, from_status, to_status, actor):
-    """ticket_status_hooks entry: a survey for a case that got its result, referral or answer."""
+def on_status_changed(_app, ticket, from_status, to_status, actor):
+    """events.status_changed receiver: a survey for a case that got its result, referral or answer."""
     if to_status not in SURVEYED_STATUSES or survey_of(ticket) is not None:
         return
     phone = survey_phone(ticket)
@@ -151,8 +151,8 @@ def open_survey(phone, at=None):
     )
 
 
-def sms_survey_hook(contact):
-    """sms_message_hooks entry: the case a survey reply answered, or None.
+def on_sms_received(_app, contact):
+    """events.sms_received receiver: the case a survey reply answered, or None.
 
     With a survey open for the number: a score in any form is recorded and thanked; an explicit
     appeal (申诉) is left to the appeal hook; an unreadable short text gets one clarification;

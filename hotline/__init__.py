@@ -6,6 +6,7 @@ from flask import Flask, request, session
 from flask_login import current_user
 
 from config import BASE_DIR, config_for, dev_secret_key
+from hotline import events
 from hotline.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -45,14 +46,13 @@ def _register_features(app):
     from followup.cli import followup_cli
     from followup.survey_views import bp as surveys_bp
     from followup.views import bp as followup_bp
-    from hotline.deadlines.calendar_data import calendar_warnings
     from intake.api import bp as intake_api_bp
     from intake.decision_views import bp as intake_decision_bp
     from intake.evidence_views import bp as evidence_bp
     from intake.views import bp as intake_bp
+    from routing import referrals
     from routing.desk_views import bp as desk_bp
     from routing.referral_views import bp as referrals_bp
-    from routing.referrals import sms_appeal_hook
     from routing.views import bp as routing_bp
 
     app.cli.add_command(followup_cli)
@@ -69,10 +69,10 @@ def _register_features(app):
     app.register_blueprint(callbacks_bp, url_prefix="/followup/callbacks")
     app.register_blueprint(surveys_bp, url_prefix="/followup/surveys")
     # A survey answer is offered first: "不满意" to an open survey is a score, not an appeal.
-    app.extensions["sms_message_hooks"] = [surveys.sms_survey_hook, sms_appeal_hook]
-    # The dashboard (core) shows the calendar's warnings without importing followup.
-    app.extensions["calendar_warnings"] = calendar_warnings
-    app.extensions["ticket_status_hooks"].extend([surveys.on_status_changed, callbacks.on_status_changed])
+    events.sms_received.connect(surveys.on_sms_received, sender=app)
+    events.sms_received.connect(referrals.on_sms_received, sender=app)
+    events.status_changed.connect(surveys.on_status_changed, sender=app)
+    events.status_changed.connect(callbacks.on_status_changed, sender=app)
 
 
 def _require_secret_key(app):
@@ -175,8 +175,7 @@ def _register_blueprints(app):
     # Open311 clients authenticate with api_key, not cookies: no CSRF.
     app.register_blueprint(open311_bp, url_prefix="/open311/v2")
     csrf.exempt(open311_bp)
-    app.extensions["ticket_created_hooks"] = [outbound_webhooks.on_ticket_created]
-    app.extensions["ticket_status_hooks"] = [outbound_webhooks.on_status_changed]
+    outbound_webhooks.init_app(app)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(voice_bp, url_prefix="/twilio/voice")
     app.register_blueprint(sms_bp, url_prefix="/twilio/sms")

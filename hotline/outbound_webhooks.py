@@ -47,7 +47,7 @@ import requests
 from flask import current_app
 from sqlalchemy import select
 
-from hotline import audit, outbox, timeutil
+from hotline import audit, events, outbox, timeutil
 from hotline.extensions import db
 from hotline.models import OutboxChannel, OutboxMessage, OutboxStatus, WebhookEndpoint
 
@@ -143,21 +143,25 @@ def deliveries(endpoint, before=None, limit=50):
     return db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)).all()
 
 
-# --- events (hooks) -----------------------------------------------------------------------
+# --- receivers of hotline.events ----------------------------------------------------------
 
 
-def on_ticket_created(ticket, actor):
-    """ticket_created_hooks entry."""
+def init_app(app):
+    """Queue a delivery for each case event the subscriptions ask for."""
+    events.ticket_created.connect(on_ticket_created, sender=app)
+    events.status_changed.connect(on_status_changed, sender=app)
+    events.survey_answered.connect(on_survey_answered, sender=app)
+
+
+def on_ticket_created(_app, ticket, actor):
     _queue(CASE_CREATED, ticket)
 
 
-def on_status_changed(ticket, from_status, to_status, actor):
-    """ticket_status_hooks entry."""
+def on_status_changed(_app, ticket, from_status, to_status, actor):
     _queue(STATUS_CHANGED, ticket, from_status=str(from_status), to_status=str(to_status))
 
 
-def on_survey_answered(survey):
-    """Called by followup.surveys when a survey gets its score."""
+def on_survey_answered(_app, survey):
     _queue(SURVEY_ANSWERED, survey.ticket, survey={"score": survey.score, "channel": survey.channel})
 
 

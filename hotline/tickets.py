@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from hotline import phones
+from hotline import events, phones
 from hotline.extensions import db
 from hotline.models import (
     TRANSITIONS,
@@ -68,7 +68,7 @@ def open_ticket(channel, caller=None, actor=None, kind=TicketKind.UNKNOWN, **fie
     db.session.add(ticket)
     record_event(ticket, "created", actor, to_value=str(channel))
     db.session.flush()
-    _run_hooks("ticket_created_hooks", ticket, actor)
+    events.send(events.ticket_created, ticket=ticket, actor=actor)
     return ticket
 
 
@@ -82,16 +82,8 @@ def change_status(ticket, to, actor=None, reason=None):
     ticket.status = to
     ticket.closed_at = None if ticket.is_open else now()
     db.session.flush()
-    _run_hooks("ticket_status_hooks", ticket, from_status, to, actor)
+    events.send(events.status_changed, ticket=ticket, from_status=from_status, to_status=to, actor=actor)
     return ticket
-
-
-def _run_hooks(name, *args):
-    """Features (surveys, callback visits) and outbound webhooks react to case changes
-    through hooks that create_app registers, so the core never imports them. Each hook
-    runs inside the caller's transaction: what it writes commits or rolls back with it."""
-    for hook in current_app.extensions.get(name, ()):
-        hook(*args)
 
 
 def update_fields(ticket, changes, actor=None, reason=None):

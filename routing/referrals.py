@@ -284,8 +284,8 @@ def appeal_from_sms(caller_phone, body, at):
     return appeal
 
 
-def sms_appeal_hook(contact):
-    """The SMS webhook's hook: the case an appeal text reopened, or None to treat it as a message."""
+def on_sms_received(_app, contact):
+    """events.sms_received receiver: the case an appeal text reopened, or None to treat it as a message."""
     appeal = appeal_from_sms(contact.caller.phone, contact.body or "", now())
     return appeal.ticket if appeal else None
 

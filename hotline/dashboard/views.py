@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from hotline.authz import roles_required
 from hotline.dashboard import call_figures, wall
+from hotline.deadlines.calendar_data import calendar_warnings
 from hotline.extensions import db
 from hotline.models import Department, Role
 from hotline.timeutil import local_today, now
@@ -21,7 +22,7 @@ LATE_LIST_LIMIT = 500
 def index():
     snap = wall.snapshot()
     text, alarms = wall.display(snap)
-    warnings = current_app.extensions["calendar_warnings"](local_today(current_app.config["HOTLINE_TIMEZONE"]))
+    warnings = calendar_warnings(local_today(current_app.config["HOTLINE_TIMEZONE"]))
     return render_template("dashboard/wall.html", snap=snap, text=text, alarms=alarms, warnings=warnings)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline import outbox, smsrules, timeutil
+from hotline import events, outbox, smsrules, timeutil
 from hotline.extensions import db
 from hotline.models import Caller, Channel, Contact, Direction, Ticket, TicketStatus
 from hotline.phones import InvalidPhone
@@ -144,14 +144,13 @@ def handle_query(contact, command):
 
 
 def handle_message(contact, command):
-    """Any other text: first offered to the features' hooks (an appeal word reopens a resolved
-    case), else it joins the caller's new SMS case of the last 24 h, or opens one."""
-    # Features register hooks in create_app, so the core never imports them.
-    for hook in current_app.extensions.get("sms_message_hooks", ()):
-        claimed = hook(contact)
-        if claimed is not None:
-            link_to_ticket(contact, claimed)
-            return
+    """Any other text: first offered to the features (events.sms_received: a survey answer, an
+    appeal word reopening a resolved case), else it joins the caller's new SMS case of the last
+    24 h, or opens one."""
+    claimed = events.first_taker(events.sms_received, contact=contact)
+    if claimed is not None:
+        link_to_ticket(contact, claimed)
+        return
     ticket = recent_sms_case(contact.caller)
     template = smsrules.ACK_JOINED
     if ticket is None:

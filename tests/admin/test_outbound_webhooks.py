@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from hotline import outbound_webhooks, tickets
+from hotline import events, outbound_webhooks, tickets
 from hotline.extensions import db
 from hotline.models import (
     Category,
@@ -236,7 +236,7 @@ def test_survey_answered_event(admin, client, create_ticket):
     ticket = create_ticket(phone=PHONE)
     survey = Survey(ticket=ticket, phone=PHONE, score=2, comment="张三很不满意", channel="sms")
     db.session.add(survey)
-    outbound_webhooks.on_survey_answered(survey)
+    events.send(events.survey_answered, survey=survey)
     db.session.commit()
     [row] = rows(endpoint)
     payload = json.loads(row.body)
