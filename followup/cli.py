@@ -28,7 +28,7 @@ def scheduler(job_ids, max_wait):
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_args: stop.set())
-    from followup import jobs  # noqa: F401  (registers the jobs)
+    from hotline.jobs import core_jobs  # noqa: F401  (registers the jobs)
 
     names = [j for j, _f, _s in JOBS if not job_ids or j in job_ids]
     click.echo(f"scheduler: {len(names)} jobs: {', '.join(names) or 'none'}")

@@ -119,7 +119,7 @@ def calendar_day(day):
 @bp.route("/jobs")
 @roles_required(Role.SUPERVISOR, Role.ADMIN)
 def jobs():
-    from followup import jobs as _registered  # noqa: F401  (registers the jobs)
+    from hotline.jobs import core_jobs as _registered  # noqa: F401  (registers the jobs)
 
     runs = {run.job_id: run for run in db.session.scalars(select(JobRun))}
     return render_template("followup/jobs.html", jobs=[(jid, seconds, runs.get(jid)) for jid, _f, seconds in JOBS])

@@ -41,7 +41,7 @@ def job(job_id, seconds):
 
 
 def interval_of(job_id):
-    from followup import jobs  # noqa: F401  (registers the jobs)
+    from hotline.jobs import core_jobs  # noqa: F401  (registers the jobs)
 
     return next((seconds for jid, _f, seconds in JOBS if jid == job_id), None)
 
@@ -107,7 +107,7 @@ def first_run(job_id, seconds, at=None):
 
 def build_scheduler(app, job_ids=None):
     """A background APScheduler with the registered jobs (or those named)."""
-    from followup import jobs  # noqa: F401  (registers the jobs)
+    from hotline.jobs import core_jobs  # noqa: F401  (registers the jobs)
 
     scheduler = BackgroundScheduler(timezone=app.config["HOTLINE_TIMEZONE"])
     with app.app_context():

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 
-from followup.jobs import dispatch_outbox
 from hotline import outbox, timeutil
 from hotline.extensions import db
+from hotline.jobs.core_jobs import dispatch_outbox
 from hotline.jobs.scheduler import JOBS, run_job
 from hotline.models import OutboxMessage, OutboxStatus
 from hotline.outbox import PermanentSendError
