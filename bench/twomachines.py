@@ -1,6 +1,6 @@
 """Two machines' worth on one PostgreSQL (the issue's benchmark 5).
 
-Two gunicorn instances (2 workers each) on two ports and two `flask followup scheduler`
+Two gunicorn instances (2 workers each) on two ports and two `flask hotline scheduler`
 processes share one database. wrk loads both instances at once with signed /twilio/sms
 requests (each a new case, each case an acknowledgement SMS in the outbox), 8 connections
 each, 16 in all; the baseline is the bare Flask insert (bench/baseline_app.py), also as two
@@ -88,7 +88,7 @@ def scheduler_process(url, receiver_url, name):
     with tempfile.NamedTemporaryFile(prefix=f"hotline-bench-{name}-", suffix=".log", delete=False) as log:
         path = Path(log.name)
     with path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "flask", "followup", "scheduler"], cwd=serve.ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "flask", "hotline", "scheduler"], cwd=serve.ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
         try:
             yield SimpleProc(proc, path, name)

@@ -52,13 +52,11 @@ class OutcomeForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-@bp.app_template_global("case_callback")
 def case_callback(ticket):
     """The case's latest callback visit, for the case page's panel."""
     return callbacks.latest_visit(ticket)
 
 
-@bp.app_template_global("callback_label")
 def callback_label(value):
     return OUTCOME_LABELS.get(value) or STATUS_LABELS.get(value) or value or ""
 

@@ -16,7 +16,6 @@ from hotline import calls, phones
 from hotline.deadlines import clocks
 from hotline.deadlines.calendar_data import CalendarLookup
 from hotline.extensions import db
-from hotline.jobs.scheduler import job
 from hotline.models import (
     Channel,
     ClockKind,
@@ -260,7 +259,6 @@ def settle_stale():
     return len(stale)
 
 
-@job("callback-visits", 300)
 def callback_visits_job():
     """Keep the callback list true: visits that used their tries become UNREACHABLE (their
     CALLBACK clock stopped), visits of reopened cases are cancelled. Retries need no job: a

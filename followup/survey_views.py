@@ -20,13 +20,11 @@ STATUS_LABELS = {
 CHANNEL_LABELS = {"sms": _l("SMS"), "voice": _l("Callback call")}
 
 
-@bp.app_template_global("case_survey")
 def case_survey(ticket):
     """The case's survey for its panel, or None."""
     return surveys.survey_of(ticket)
 
 
-@bp.app_template_global("survey_labels")
 def survey_labels():
     return {"status": STATUS_LABELS, "channel": CHANNEL_LABELS}
 

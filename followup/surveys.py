@@ -15,7 +15,6 @@ from sqlalchemy.orm import selectinload
 from followup import survey_parse
 from hotline import events, outbox, phones
 from hotline.extensions import db
-from hotline.jobs.scheduler import job
 from hotline.models import OutboxStatus, Survey, SurveyStatus, Ticket, TicketKind, TicketStatus
 from hotline.tickets import record_event
 from hotline.timeutil import now
@@ -90,7 +89,6 @@ def on_status_changed(_app, ticket, from_status, to_status, actor):
     db.session.flush()
 
 
-@job("surveys", 60)
 def surveys_due():
     """Text the surveys due and close those left unanswered."""
     return {"sent": send_due(), "closed": close_expired()}

@@ -55,13 +55,11 @@ class ResumeForm(FlaskForm):
     pass
 
 
-@bp.app_template_global("case_clocks")
 def case_clocks(ticket):
     """The case's clocks, oldest first, for the clock panel."""
     return db.session.scalars(select(Clock).where(Clock.ticket_id == ticket.id).order_by(Clock.id)).all()
 
 
-@bp.app_template_global("clock_notices")
 def clock_notices():
     """What the escalation sweep told the signed-in user: their cases due within a working
     day, and (supervisors, department leads) the overdue ones."""
@@ -70,17 +68,14 @@ def clock_notices():
     return {"due_soon": escalation.due_soon_for(current_user), "overdue": escalation.overdue_for(current_user)}
 
 
-@bp.app_template_global("clock_kind_label")
 def clock_kind_label(kind):
     return KIND_LABELS.get(kind, kind)
 
 
-@bp.app_template_global("clock_state_label")
 def clock_state_label(state):
     return STATE_LABELS.get(state, state)
 
 
-@bp.app_template_global("clock_is_late")
 def clock_is_late(clock):
     """Late: met after its due moment, or still open past it."""
     if clock.state == ClockState.MET:
@@ -119,8 +114,6 @@ def calendar_day(day):
 @bp.route("/jobs")
 @roles_required(Role.SUPERVISOR, Role.ADMIN)
 def jobs():
-    from hotline.jobs import core_jobs as _registered  # noqa: F401  (registers the jobs)
-
     runs = {run.job_id: run for run in db.session.scalars(select(JobRun))}
     return render_template("followup/jobs.html", jobs=[(jid, seconds, runs.get(jid)) for jid, _f, seconds in JOBS])
 

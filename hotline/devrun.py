@@ -12,7 +12,7 @@ def main():
     port = os.environ.get("PORT", "5000")
     env = dict(os.environ, HOTLINE_CONFIG=os.environ.get("HOTLINE_CONFIG", "development"))
     bin_dir = os.path.dirname(sys.executable)
-    scheduler = subprocess.Popen([os.path.join(bin_dir, "flask"), "followup", "scheduler"], env=env)  # noqa: S603 (fixed argv)
+    scheduler = subprocess.Popen([os.path.join(bin_dir, "flask"), "hotline", "scheduler"], env=env)  # noqa: S603 (fixed argv)
     web = subprocess.Popen(  # noqa: S603 (fixed argv)
         [os.path.join(bin_dir, "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--threads", "4", "--access-logfile", "-", "wsgi:app"],

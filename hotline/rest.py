@@ -15,3 +15,24 @@ def json_object(required=True):
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object (Content-Type: application/json, UTF-8)")
     return body
+
+
+# --- the OpenAPI document's feature parts ----------------------------------------------------
+
+_OPENAPI = "hotline.openapi"
+
+
+def add_openapi(app, paths, schemas):
+    """Add a feature's paths and component schemas to the /api/v1 OpenAPI document (init_app)."""
+    parts = app.extensions.setdefault(_OPENAPI, [])
+    if (paths, schemas) not in parts:
+        parts.append((paths, schemas))
+
+
+def openapi_parts(app):
+    """({path: item}, {schema name: schema}) that features added, merged in the order they came."""
+    paths, schemas = {}, {}
+    for feature_paths, feature_schemas in app.extensions.get(_OPENAPI, ()):
+        paths.update(feature_paths)
+        schemas.update(feature_schemas)
+    return paths, schemas

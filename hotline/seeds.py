@@ -1,13 +1,19 @@
-"""Reference data every deployment starts from (DOMAIN.md): categories and problem types.
+"""Reference data every deployment starts from (docs/DOMAIN.md): categories and problem types,
+the working-day calendar and the category questions; features add theirs with `add_seed`.
 
 Defaults only: supervisors edit them afterwards, so seeding never overwrites a row that exists.
 """
 
+from flask import current_app
 from sqlalchemy import select
 
+from hotline.deadlines.calendar_data import seed_calendar
 from hotline.extensions import db
 from hotline.models import Category, CategoryGroup
+from hotline.questions import seed_category_questions
 from hotline.timeutil import now
+
+_SEEDS = "hotline.seeds"
 
 GOODS = [
     ("G01", "家用电器", "Household appliances"),
@@ -76,17 +82,16 @@ def seed_categories():
     return added
 
 
-def seed_reference_data():
-    """Every default a deployment starts from; features add theirs here (imported late so
-    the core does not depend on them at import time)."""
-    from hotline.deadlines.calendar_data import seed_calendar
-    from hotline.questions import seed_category_questions
-    from intake.rules import seed_suggestion_rules
-    from routing.referrals import seed_referral_directory
-    from routing.services import seed_routing_rules
+def add_seed(app, seed):
+    """A feature's defaults (a function returning how many rows it added), run by
+    seed_reference_data after the core's, in the order features add them (init_app)."""
+    seeds = app.extensions.setdefault(_SEEDS, [])
+    if seed not in seeds:
+        seeds.append(seed)
 
+
+def seed_reference_data():
+    """Every default a deployment starts from: the core's, then each feature's."""
     year = now().year
-    return (
-        seed_categories() + seed_suggestion_rules() + seed_referral_directory() + seed_routing_rules()
-        + seed_calendar(year - 1, year + 2) + seed_category_questions()
-    )
+    added = seed_categories() + seed_calendar(year - 1, year + 2) + seed_category_questions()
+    return added + sum(seed() for seed in current_app.extensions.get(_SEEDS, ()))

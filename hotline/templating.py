@@ -3,11 +3,15 @@
 from flask import current_app
 from flask_babel import get_locale
 
-from hotline import phones
+from hotline import access, phones
 from hotline.timeutil import to_local
 
 
 def register_template_helpers(app):
+    # Who may see who filed a case: every page asks hotline.access, never decides itself.
+    for helper in (access.can_see_identity, access.shown_change, access.history_values):
+        app.add_template_global(helper)
+
     @app.template_filter("masked")
     def _masked(phone):
         return phones.mask(phone)

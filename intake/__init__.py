@@ -1,0 +1,23 @@
+"""Intake: who the caller is, what kind of case it is (the suggestion), the intake form, the
+decision to accept or not, evidence, and the intake API. `init_app` is the whole wiring."""
+
+
+def init_app(app):
+    """Blueprints, template helpers, slots, seeds and OpenAPI parts of intake."""
+    from hotline import rest, seeds, slots
+    from hotline.extensions import csrf
+    from intake import api, api_doc, decision_views, evidence_views, rules, views
+
+    app.register_blueprint(views.bp, url_prefix="/intake")
+    app.register_blueprint(decision_views.bp, url_prefix="/intake")
+    app.register_blueprint(evidence_views.bp, url_prefix="/evidence")
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    csrf.exempt(api.bp)  # bearer tokens, no cookies: CSRF does not apply
+    app.context_processor(decision_views.template_helpers)
+    app.context_processor(evidence_views.template_helpers)
+    slots.add(app, "case_page.actions", "intake/_ticket_actions.html")
+    slots.add(app, "case_page.panels", "intake/_decision.html", order=10)
+    slots.add(app, "case_page.panels", "intake/_evidence.html", order=50)
+    slots.add(app, "desk_case.panels", "intake/_evidence.html")
+    seeds.add_seed(app, rules.seed_suggestion_rules)
+    rest.add_openapi(app, api_doc.PATHS, api_doc.SCHEMAS)

@@ -73,8 +73,7 @@ class RejectForm(FlaskForm):
         DataRequired(message=REFUSALS["reason"]), Length(max=2000)])
 
 
-@bp.app_context_processor
-def _decision_helpers():
+def template_helpers():
     """What the decision and verification partials need when another page includes them."""
     return {"intake_identity": verification.state, "intake_decision": _panel,
             "reject_ground_label": lambda g: GROUND_LABELS.get(g, g)}

@@ -52,8 +52,7 @@ def _panel(ticket):
             "labels": filetypes.LABELS, "accept": ACCEPT, "max_mb": _megabytes(_max_bytes())}
 
 
-@bp.app_context_processor
-def _evidence_helpers():
+def template_helpers():
     return {"evidence_panel": _panel}
 
 

@@ -19,7 +19,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from hotline import access
 from hotline.authz import roles_required
 from hotline.console import services as console_services
 from hotline.extensions import db
@@ -124,11 +123,6 @@ REFUSALS = {
     "answered_consultation": _l("An answered consultation cannot become a complaint or report: open a new case."),
     "already_split": _l("This case was already split: edit the linked report on its own page."),
 }
-
-bp.add_app_template_global(access.can_see_identity, "can_see_identity")
-bp.add_app_template_global(access.shown_change, "shown_change")
-bp.add_app_template_global(access.history_values, "history_values")
-
 
 @bp.route("/tickets/<number>", methods=["GET", "POST"])
 @roles_required(*FORM_ROLES)

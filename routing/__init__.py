@@ -1,0 +1,22 @@
+"""Routing: the rules that pick a department, forwarding, departments, the referral directory
+and appeals, and the department desk. `init_app` is the whole wiring."""
+
+
+def init_app(app):
+    """Blueprints, receivers, template helpers, slots and seeds of routing."""
+    from hotline import events, seeds, slots
+    from routing import desk_views, referral_views, referrals, services, views
+
+    app.register_blueprint(views.bp, url_prefix="/routing")
+    app.register_blueprint(referral_views.bp, url_prefix="/referrals")
+    app.register_blueprint(desk_views.bp, url_prefix="/desk")
+    # After followup's survey receiver (followup connects first; see followup.init_app).
+    events.sms_received.connect(referrals.on_sms_received, sender=app)
+    app.add_template_global(views.forward_panel, "routing_forward_panel")
+    app.context_processor(referral_views.template_helpers)
+    slots.add(app, "case_page.panels", "routing/_forward.html", order=20)
+    slots.add(app, "case_page.panels", "routing/referral_action.html", order=30)
+    slots.add(app, "case_page.panels", "routing/_appeal.html", order=40)
+    slots.add(app, "callback_visit.panels", "routing/_appeal.html")
+    seeds.add_seed(app, referrals.seed_referral_directory)
+    seeds.add_seed(app, services.seed_routing_rules)

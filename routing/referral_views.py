@@ -83,8 +83,7 @@ class ToggleForm(FlaskForm):
     pass
 
 
-@bp.app_context_processor
-def _referral_helpers():
+def template_helpers():
     """What templates/routing/_appeal.html needs when the ticket page includes it."""
     return {"appeal_form": AppealForm, "appeal_roles": CASE_ROLES,
             "appealable": lambda ticket: ticket.status in referrals.APPEALABLE,

@@ -337,7 +337,6 @@ def _back(target, ticket):
     return url_for("console.ticket", number=ticket.number)
 
 
-@bp.app_template_global("routing_forward_panel")
 def forward_panel(ticket):
     """What the ticket page's forward box shows: the pending suggestion and the departments."""
     if ticket.status.value != "accepted":

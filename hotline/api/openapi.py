@@ -1,7 +1,10 @@
 """The OpenAPI 3.1 document of /api/v1, built from the same limits and enums the API checks."""
 
+from flask import current_app
+
 from hotline.api import schemas
 from hotline.models import Channel, Direction, TicketKind, TicketStatus
+from hotline.rest import openapi_parts
 
 DESCRIPTION = """\
 Tickets (cases) of the consumer-complaint hotline, for other systems: web forms, other hotline
@@ -249,17 +252,10 @@ PATHS = {
 }
 
 
-def _feature_parts():
-    """Paths and schemas of the feature APIs mounted under /api/v1 (the intake API), imported
-    here rather than at module level so the core never depends on a feature at import time."""
-    from intake import api_doc
-
-    return api_doc.PATHS, api_doc.SCHEMAS
-
-
 def document():
-    """The OpenAPI document as a dict."""
-    paths, feature_schemas = _feature_parts()
+    """The OpenAPI document as a dict: the core's paths and those the features added
+    (hotline.rest.add_openapi, e.g. the intake API)."""
+    paths, feature_schemas = openapi_parts(current_app)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Hotline API", "version": "1.0.0", "description": DESCRIPTION},

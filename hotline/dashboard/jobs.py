@@ -1,11 +1,11 @@
-"""The scheduler job that keeps the dashboard's daily roll-ups current (issue 7)."""
+"""The scheduler job that keeps the dashboard's daily roll-ups current (registered by
+hotline.jobs.core_jobs as "daily-figures", every 5 minutes)."""
 
 from datetime import timedelta
 
 from flask import current_app
 
 from hotline.dashboard import call_figures, case_figures, rollups
-from hotline.jobs.scheduler import job
 from hotline.timeutil import local_today
 
 # Past days without a roll-up (the scheduler was down) are filled a few per run, newest first.
@@ -13,7 +13,6 @@ BACKFILL_DAYS = 90
 BACKFILL_PER_RUN = 5
 
 
-@job("daily-figures", 300)
 def refresh_daily_figures():
     """Recompute today's and yesterday's roll-ups, and a few older days that have none."""
     today = local_today(current_app.config["HOTLINE_TIMEZONE"])

@@ -1,28 +1,27 @@
-"""The scheduler's jobs. Each calls services; none touches a view."""
+"""The core's scheduler jobs: sending the outbox and the outbound webhooks, and the dashboard's
+daily roll-ups. Each calls services; none touches a view. Features register their own jobs in
+their init_app."""
 
 from flask import current_app
 
-from followup import callbacks, escalation, surveys  # noqa: F401  (their @job entries)
 from hotline import outbound_webhooks, outbox
-from hotline.dashboard import jobs  # noqa: F401  (their @job entries)
-from hotline.jobs.scheduler import job
+from hotline.dashboard.jobs import refresh_daily_figures
+from hotline.jobs.scheduler import register_job
 from hotline.telephony.senders import sender_for
 
 
-@job("outbox-dispatch", 5)
+def init_app(app):
+    register_job("outbox-dispatch", dispatch_outbox, 5)
+    register_job("webhook-dispatch", dispatch_webhooks, 5)
+    register_job("daily-figures", refresh_daily_figures, 300)
+
+
 def dispatch_outbox():
     """Send the due SMS (Twilio, or the sandbox without an account)."""
     # Up to 4 s of sending per 5 s run: 100 a run capped the outbox at 20 SMS/s (bench/README.md).
     return outbox.dispatch_due(sender_for(current_app.config), batch=5000, max_seconds=4)
 
 
-@job("clock-sweep", 60)
-def sweep_clocks():
-    """Warn clocks about to run out and escalate overdue ones."""
-    return escalation.sweep()
-
-
-@job("webhook-dispatch", 5)
 def dispatch_webhooks():
     """Deliver due outbound webhooks (signed JSON POSTs), with retries."""
     return outbound_webhooks.dispatch_due()

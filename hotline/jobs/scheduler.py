@@ -25,24 +25,24 @@ from hotline.timeutil import now
 
 log = logging.getLogger("hotline.scheduler")
 
-# (job id, function, interval in seconds). Feature packages append to it at import.
+# (job id, function, interval in seconds): the core's jobs and each feature's, added by
+# register_job from create_app (hotline.jobs.init_app, then each feature's init_app).
 JOBS: list[tuple[str, object, int]] = []
 RESULT_CHARS = 2000
 
 
-def job(job_id, seconds):
-    """Register `func` as a scheduler job under a fixed id."""
-
-    def register(func):
-        JOBS.append((job_id, func, seconds))
-        return func
-
-    return register
+def register_job(job_id, func, seconds):
+    """Run `func` every `seconds` under the fixed id `job_id`; registering an id again (every
+    app create_app builds registers the same jobs) replaces it in place."""
+    entry = (job_id, func, seconds)
+    for index, (known, _func, _seconds) in enumerate(JOBS):
+        if known == job_id:
+            JOBS[index] = entry
+            return
+    JOBS.append(entry)
 
 
 def interval_of(job_id):
-    from hotline.jobs import core_jobs  # noqa: F401  (registers the jobs)
-
     return next((seconds for jid, _f, seconds in JOBS if jid == job_id), None)
 
 
@@ -107,8 +107,6 @@ def first_run(job_id, seconds, at=None):
 
 def build_scheduler(app, job_ids=None):
     """A background APScheduler with the registered jobs (or those named)."""
-    from hotline.jobs import core_jobs  # noqa: F401  (registers the jobs)
-
     scheduler = BackgroundScheduler(timezone=app.config["HOTLINE_TIMEZONE"])
     with app.app_context():
         for job_id, func, seconds in JOBS:

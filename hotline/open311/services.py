@@ -29,6 +29,7 @@ from hotline.models import (
     TicketStatus,
 )
 from hotline.open311.formats import format_datetime, parse_datetime
+from hotline.questions import questions_for
 from hotline.timeutil import now, to_local
 
 SERVICE_GROUPS = (CategoryGroup.GOODS, CategoryGroup.SERVICES)
@@ -140,10 +141,7 @@ def service_json(category, locale):
 
 
 def _questions(category):
-    # The intake form's own list (the category's live copy, else the defaults): the core reads
-    # it late so it does not depend on intake when imported.
-    from hotline.questions import questions_for
-
+    """The intake form's own list: the category's live copy, else the defaults."""
     return questions_for(category)
 
 

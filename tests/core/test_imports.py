@@ -1,6 +1,8 @@
-"""The import direction of ARCHITECTURE.md, checked by reading every module's imports.
+"""The import direction of docs/ARCHITECTURE.md, checked by reading every module's imports,
+at module level and inside functions alike.
 
-- hotline/ imports no feature package at module level (create_app may, inside its body);
+- hotline/ imports no feature package anywhere, except create_app's _register_features, which
+  calls each feature's init_app;
 - between features one direction only: intake -> routing -> followup;
 - pure modules import neither Flask nor the database session.
 """
@@ -40,6 +42,26 @@ def module_level_imports(path):
     return names
 
 
+def all_imports(path):
+    """(dotted name, enclosing function or None) of every import in the file, wherever it is;
+    `from hotline import access` counts as hotline.access."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+
+    def visit(node, function):
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) else function
+            if isinstance(child, ast.Import):
+                found.extend((alias.name, function) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
+                found.append((child.module, function))
+                found.extend((f"{child.module}.{alias.name}", function) for alias in child.names)
+            visit(child, inner)
+
+    visit(tree, None)
+    return found
+
+
 def project_sources():
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
@@ -53,6 +75,27 @@ def test_imports_follow_the_direction(package, path):
         if name.split(".")[0] in PACKAGES and name.split(".")[0] not in ALLOWED[package]
     ]
     assert wrong == [], f"{path.relative_to(ROOT)} imports {wrong} against the direction"
+
+
+# The one place the core names the features: create_app's call of their init_app.
+FEATURE_ENTRY = ("hotline/__init__.py", "_register_features")
+
+
+@pytest.mark.parametrize(("package", "path"), list(project_sources()), ids=lambda v: str(v))
+def test_no_import_against_the_direction_even_inside_a_function(package, path):
+    relpath = str(path.relative_to(ROOT))
+    wrong = sorted({
+        name for name, function in all_imports(path)
+        if name.split(".")[0] in PACKAGES and name.split(".")[0] not in ALLOWED[package]
+        and (relpath, function) != FEATURE_ENTRY
+    })
+    assert wrong == [], f"{relpath} imports {wrong} against the direction"
+
+
+def test_the_import_reader_sees_function_level_imports(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("def seed():\n    from intake import rules\n    import routing.services\n")
+    assert ("intake.rules", "seed") in all_imports(probe) and ("routing.services", "seed") in all_imports(probe)
 
 
 @pytest.mark.parametrize("relpath", PURE)
