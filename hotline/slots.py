@@ -25,8 +25,9 @@ SLOTS = {
                         "the result form; `ticket`",
     "queue.notices": "the top of the work queues (console index, department cases, the desk): "
                      "notices for the signed-in user",
-    "callback_visit.panels": "the callback visit page (followup/callback_visit.html), after the "
-                             "call: what may follow a call; `ticket`, `visit`",
+    "callback_visit.unsatisfied": "the callback visit page (followup/callback_visit.html) when the "
+                                  "complainant is not satisfied with a resolved case: what to offer "
+                                  "(the appeal); `ticket`, `visit`",
 }
 _KEY = "hotline.slots"
 

@@ -212,7 +212,7 @@ def _form_page(ticket, form, **extra):
         "intake/form.html", ticket=ticket, form=form,
         suggestion=services.suggestion_for(text) if text else None,
         other_cases=console_services.other_cases(ticket, current_user),
-        submitted=intake_services.is_submitted(ticket), **extra,
+        submitted=intake_services.is_submitted(ticket), **{"conflict": None, "pending": None, **extra},
     )
 
 

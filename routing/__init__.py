@@ -17,6 +17,6 @@ def init_app(app):
     slots.add(app, "case_page.panels", "routing/_forward.html", order=20)
     slots.add(app, "case_page.panels", "routing/referral_action.html", order=30)
     slots.add(app, "case_page.panels", "routing/_appeal.html", order=40)
-    slots.add(app, "callback_visit.panels", "routing/_appeal.html")
+    slots.add(app, "callback_visit.unsatisfied", "routing/_appeal.html")
     seeds.add_seed(app, referrals.seed_referral_directory)
     seeds.add_seed(app, services.seed_routing_rules)

@@ -27,7 +27,6 @@ OPEN = "open"
 @bp.app_context_processor
 def _console_globals():
     return {
-        "has_endpoint": lambda name: name in current_app.view_functions,
         "availability_form": AvailabilityForm,
         "nav_links": lambda entries: nav.links_for(
             getattr(current_user, "role", None), current_app.view_functions, entries
