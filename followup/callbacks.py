@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from followup import callback_slots
-from hotline import calls, phones
+from hotline import calls
+from hotline.access import notice_phone
 from hotline.deadlines import clocks
 from hotline.deadlines.calendar_data import CalendarLookup
 from hotline.extensions import db
@@ -25,7 +26,6 @@ from hotline.models import (
     FollowUpAttempt,
     FollowUpStatus,
     Ticket,
-    TicketKind,
     TicketStatus,
 )
 from hotline.opening_hours import parse_hours
@@ -50,14 +50,6 @@ def _tz():
 
 def _spans():
     return parse_hours(current_app.config["OPENING_HOURS"])
-
-
-def visit_phone(ticket):
-    """Whom to call back: the complainant's number, else the caller's; None for anonymous reports.
-    The same person routing's result notice goes to."""
-    if ticket.anonymous and ticket.kind == TicketKind.REPORT:
-        return None
-    return ticket.complainant_phone or (ticket.caller.phone if ticket.caller else None)
 
 
 def open_visit(ticket):
@@ -115,7 +107,7 @@ def _local_text(moment):
 def on_status_changed(_app, ticket, from_status, to_status, actor):
     """events.status_changed receiver: schedule the callback visit when a case is handled; a case
     reopened (appeal) before its visit no longer needs that visit."""
-    if to_status == TicketStatus.RESOLVED and visit_phone(ticket):
+    if to_status == TicketStatus.RESOLVED and notice_phone(ticket):
         schedule_visit(ticket, HANDLED, actor)
     elif from_status in HANDLED_STATUSES and to_status not in HANDLED_STATUSES:
         visit = open_visit(ticket)
@@ -143,7 +135,7 @@ def call_complainant(visit, user, control):
     operator's phone. The call is an OUTBOUND Contact on the case and an attempt of the visit.
     Raises CannotCall, or CallControlError when Twilio refuses (the caller rolls back)."""
     _require_scheduled(visit)
-    phone, operator = _normalised(visit_phone(visit.ticket)), calls.operator_phone(user)
+    phone, operator = notice_phone(visit.ticket), calls.operator_phone(user)
     if phone is None:
         raise CannotCall("the case has no number to call back")
     if operator is None:
@@ -156,13 +148,6 @@ def call_complainant(visit, user, control):
     contact.sid = control.place_call(phone, public_url("callbacks.connect", contact_id=contact.id),
                                      status_callback=public_url("voice.status"))
     return record_call(visit, contact, user)
-
-
-def _normalised(raw):
-    try:
-        return phones.normalise(raw or "", current_app.config["DEFAULT_PHONE_REGION"])
-    except phones.InvalidPhone:
-        return None
 
 
 def attempt_of_call(contact_id):

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from followup import survey_parse
-from hotline import events, outbox, phones
+from hotline import events, outbox
+from hotline.access import notice_phone
 from hotline.extensions import db
-from hotline.models import OutboxStatus, Survey, SurveyStatus, Ticket, TicketKind, TicketStatus
+from hotline.models import OutboxStatus, Survey, SurveyStatus, Ticket, TicketStatus
 from hotline.tickets import record_event
 from hotline.timeutil import now
 
@@ -33,19 +34,6 @@ def survey_of(ticket):
     return db.session.scalar(select(Survey).where(Survey.ticket_id == ticket.id))
 
 
-def survey_phone(ticket):
-    """Where the survey goes: the complainant's number, else the caller's; None for anonymous
-    reports (the same person the result notice and the callback visit reach)."""
-    if ticket.anonymous and ticket.kind == TicketKind.REPORT:
-        return None
-    for raw in (ticket.complainant_phone, ticket.caller.phone if ticket.caller else None):
-        try:
-            return phones.normalise(raw, current_app.config["DEFAULT_PHONE_REGION"])
-        except phones.InvalidPhone:
-            continue
-    return None
-
-
 def record_answer(ticket, score, comment=None, channel="sms", actor=None):
     """Record a 1-5 score (and comment) as the case's survey answer, creating the survey if
     none (a voice survey at the end of a callback visit); a low score asks for a callback visit."""
@@ -54,7 +42,7 @@ def record_answer(ticket, score, comment=None, channel="sms", actor=None):
         raise ValueError(f"a survey score is 1 to 5, not {score}")
     survey = survey_of(ticket)
     if survey is None:
-        survey = Survey(ticket=ticket, phone=survey_phone(ticket) or "", channel=channel)
+        survey = Survey(ticket=ticket, phone=notice_phone(ticket) or "", channel=channel)
         db.session.add(survey)
     survey.status, survey.channel = SurveyStatus.ANSWERED, channel
     survey.score, survey.comment = score, (comment or "").strip() or None
@@ -81,7 +69,7 @@ def on_status_changed(_app, ticket, from_status, to_status, actor):
     """events.status_changed receiver: a survey for a case that got its result, referral or answer."""
     if to_status not in SURVEYED_STATUSES or survey_of(ticket) is not None:
         return
-    phone = survey_phone(ticket)
+    phone = notice_phone(ticket)
     if phone is None:
         return
     db.session.add(Survey(ticket=ticket, phone=phone, status=SurveyStatus.PENDING, channel="sms"))

@@ -17,6 +17,7 @@ from hotline.authz import roles_required
 from hotline.deadlines import clocks as clock_services
 from hotline.deadlines.calendar_data import calendar_warnings, month_days, set_day
 from hotline.extensions import db
+from hotline.forms import ConfirmForm
 from hotline.jobs.scheduler import JOBS
 from hotline.models import Clock, ClockKind, ClockState, JobRun, Role
 from hotline.timeutil import local_today, now
@@ -51,8 +52,6 @@ class PauseForm(FlaskForm):
     reason = StringField(_l("Reason for the pause"), validators=[DataRequired(), Length(max=500)])
 
 
-class ResumeForm(FlaskForm):
-    pass
 
 
 def case_clocks(ticket):
@@ -134,7 +133,7 @@ def pause(clock_id):
 @roles_required(*CLOCK_EDITORS)
 def resume(clock_id):
     clock = _editable_clock(clock_id)
-    if ResumeForm().validate():
+    if ConfirmForm().validate():
         _apply(clock_services.resume_clock, clock, current_user)
     return redirect(url_for("console.ticket", number=clock.ticket.number))
 

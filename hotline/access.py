@@ -1,7 +1,68 @@
-"""Who sees a full phone number and who filed a case. The decision is here; views only ask."""
+"""Who may see and reach what: the one access module. Views and services ask; none decides.
+
+- which cases a user may see (`department_scope`, `visible`, `get_ticket`);
+- who may see who filed a case and its full phone number (`can_see_identity`,
+  `can_reveal_phone`, and what a case's history may show);
+- whom a case's texts and notices go to (`notice_phone`).
+"""
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from hotline import phones
-from hotline.models import Role, TicketKind
+from hotline.extensions import db
+from hotline.models import Role, Ticket, TicketKind
+from hotline.search import CASE_NUMBER
+
+# --- which cases a user may see ------------------------------------------------------------
+
+# What a case page and a case's API answer show, loaded with it (one query per relation).
+CASE_RELATIONS = (
+    selectinload(Ticket.caller),
+    selectinload(Ticket.category),
+    selectinload(Ticket.problem_type),
+    selectinload(Ticket.department),
+    selectinload(Ticket.assigned_to),
+)
+
+
+def department_scope(user):
+    """The department a user is confined to, or None for roles that see every case."""
+    if user.role != Role.DEPARTMENT:
+        return None
+    # A department account without a department sees nothing rather than everything.
+    return user.department_id or -1
+
+
+def visible(stmt, user):
+    """Restrict a SELECT of tickets to what `user` may see."""
+    scope = department_scope(user)
+    return stmt if scope is None else stmt.where(Ticket.department_id == scope)
+
+
+def get_ticket(number, user):
+    """The case with this number if `user` may see it, else None (so its existence stays hidden)."""
+    if not CASE_NUMBER.match(number or ""):
+        return None
+    stmt = select(Ticket).where(Ticket.number == number).options(*CASE_RELATIONS)
+    return db.session.scalar(visible(stmt, user))
+
+
+def other_cases(ticket, user, limit=20):
+    """The same caller's other cases that `user` may see, newest first."""
+    if ticket.caller_id is None:
+        return []
+    stmt = (
+        select(Ticket)
+        .where(Ticket.caller_id == ticket.caller_id, Ticket.id != ticket.id)
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(visible(stmt, user)))
+
+
+# --- who filed it: identity and phone numbers --------------------------------------------
 
 # Operators and supervisors talk to callers and may reveal a number (audited).
 # Department staff may for their own department's complaints, where mediation needs it.
@@ -66,3 +127,27 @@ def event_values(event, may_see_identity, may_see_links):
 def history_values(user, ticket, event):
     """event_values for `user` looking at `ticket`'s history in the console."""
     return event_values(event, can_see_identity(user, ticket), user.role in CONFIDENTIAL_ROLES)
+
+
+# --- whom the case's texts and notices go to -------------------------------------------------
+
+
+def reachable_phone(ticket):
+    """The complainant's number from the form, else the number that called, in E.164; the first
+    that reads as a phone number, or None."""
+    region = current_app.config["DEFAULT_PHONE_REGION"]
+    for raw in (ticket.complainant_phone, ticket.caller.phone if ticket.caller else None):
+        try:
+            return phones.normalise(raw, region)
+        except phones.InvalidPhone:
+            continue
+    return None
+
+
+def notice_phone(ticket):
+    """Where the case's texts and notices go (acceptance, forwarding, results, the survey) and
+    whom a callback visit calls: reachable_phone, except never for an anonymous case, which
+    keeps nobody to tell."""
+    if ticket.anonymous:
+        return None
+    return reachable_phone(ticket)

@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
+from hotline.extensions import db
 from hotline.models import Caller, Category, Department, Ticket, TicketKind, TicketStatus
 
 CASE_NUMBER = re.compile(r"^\d{8}-\d{5}$")
@@ -86,3 +88,33 @@ def filter_tickets(f):
     if f.created_to:
         stmt = stmt.where(Ticket.created_at < f.created_to)
     return stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+
+
+# --- pages of tickets ----------------------------------------------------------------------
+
+PAGE_SIZE = 50
+# Everything a ticket row shows, loaded in one extra query per relation, never per row.
+ROW_OPTIONS = (
+    selectinload(Ticket.caller),
+    selectinload(Ticket.category),
+    selectinload(Ticket.department),
+    selectinload(Ticket.assigned_to),
+)
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    has_next: bool
+
+    @property
+    def has_prev(self):
+        return self.page > 1
+
+
+def paginate(stmt, page):
+    """One page of `stmt`; fetching one row more than shown tells whether a next page exists."""
+    page = max(page, 1)
+    rows = list(db.session.scalars(stmt.options(*ROW_OPTIONS).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return Page(items=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)

@@ -7,9 +7,9 @@ from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline import accounts
+from hotline.access import get_ticket
 from hotline.api.auth import api_roles, error_response
 from hotline.api.schemas import ValidationFailed
-from hotline.console.services import get_ticket
 from hotline.extensions import db
 from hotline.models import Role
 from hotline.rest import json_object

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from hotline import phones
 from hotline.authz import roles_required
 from hotline.extensions import db
+from hotline.forms import ConfirmForm
 from hotline.models import RejectGround, Role, Ticket
 from intake import decisions, repeats, verification
 
@@ -54,10 +55,6 @@ REFUSALS = {
     "ground": _l("Choose a ground for not accepting."),
     "reason": _l("Give the reason for not accepting."),
 }
-
-
-class ConfirmForm(FlaskForm):
-    """A button-only form: the CSRF token is its whole content."""
 
 
 class CodeForm(FlaskForm):

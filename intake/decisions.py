@@ -1,32 +1,15 @@
 """Accepting a complaint or report (受理) or not (不予受理): the status, the clocks, the legally
 required notice to the complainant, and handing an accepted case to routing."""
 
-import logging
-
 from flask import current_app
 
-from hotline import outbox
+from hotline import access, outbox
+from hotline.deadlines import clocks
 from hotline.models import ClockKind, RejectGround, TicketKind, TicketStatus
 from hotline.tickets import change_status, record_event, update_fields
 from hotline.timeutil import local_today, now
 from intake import texts
-from intake.verification import given_phone
-
-# Written by other engineers in the same wave: acceptance must work before they land.
-try:
-    from hotline.deadlines import clocks
-except ModuleNotFoundError as exc:  # pragma: no cover - depends on what is installed
-    if exc.name != "followup.clocks":
-        raise
-    clocks = None
-try:
-    from routing import services as routing_services
-except ModuleNotFoundError as exc:  # pragma: no cover
-    if exc.name != "routing.services":
-        raise
-    routing_services = None
-
-log = logging.getLogger("hotline.intake")
+from routing import services as routing_services
 
 DECIDABLE_KINDS = (TicketKind.COMPLAINT, TicketKind.REPORT)
 # Telecom-service complaints go to 12300 only after the operator left them unanswered 15 days.
@@ -61,19 +44,12 @@ def missing_fields(ticket):
     missing = []
     for field in required_fields(ticket):
         if field == "complainant_phone":
-            filled = notice_phone(ticket, anonymous_ok=False) is not None
+            filled = access.reachable_phone(ticket) is not None
         else:
             filled = bool((getattr(ticket, field) or "").strip())
         if not filled:
             missing.append(field)
     return missing
-
-
-def notice_phone(ticket, anonymous_ok=True):
-    """Where the case's notices go: the form's number, else the calling one; None for anonymous reports."""
-    if anonymous_ok and ticket.kind == TicketKind.REPORT and ticket.anonymous:
-        return None
-    return given_phone(ticket) or (ticket.caller.phone if ticket.caller else None)
 
 
 def decidable(ticket):
@@ -104,10 +80,7 @@ def accept_case(ticket, actor):
     _move_clocks(ticket, moment, actor, accepted=True)
     day = local_today(current_app.config["HOTLINE_TIMEZONE"], moment)
     _notify(ticket, texts.accepted_text(ticket.kind, ticket.number, day), "accept_notice", actor)
-    if routing_services is None:
-        log.warning("routing.services missing: case %s accepted but not routed", ticket.number)
-    else:
-        routing_services.route_accepted(ticket, actor)
+    routing_services.route_accepted(ticket, actor)
     return ticket
 
 
@@ -132,9 +105,6 @@ def reject_case(ticket, ground, reason, actor):
 
 def _move_clocks(ticket, moment, actor, accepted):
     """The decision meets the ACCEPT clock; acceptance starts FORWARD (and MEDIATION for complaints)."""
-    if clocks is None:
-        log.warning("hotline.deadlines.clocks missing: clocks of case %s not moved", ticket.number)
-        return
     clocks.stop_clock(ticket, ClockKind.ACCEPT, at=moment, actor=actor)
     if not accepted:
         return
@@ -145,7 +115,7 @@ def _move_clocks(ticket, moment, actor, accepted):
 
 def _notify(ticket, body, purpose, actor):
     """Queue a legally required notice to the complainant (it ignores STOP) and note it on the timeline."""
-    phone = notice_phone(ticket)
+    phone = access.notice_phone(ticket)
     if phone is None:
         return None
     message = outbox.queue_sms(phone, body, purpose, ticket=ticket, legal=True, actor=actor)

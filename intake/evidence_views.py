@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from hotline import audit
+from hotline.access import get_ticket
 from hotline.authz import roles_required
-from hotline.console.services import get_ticket
 from hotline.extensions import db
 from hotline.models import Evidence, Role
 from intake import evidence, filetypes

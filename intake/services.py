@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hotline import phones, tickets
+from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.models import (
     Channel,
@@ -187,8 +188,6 @@ def _remember_caller(ticket):
 def _answer(ticket, old_kind, actor):
     """A consultation is answered on the spot: the case closes as answered."""
     if old_kind in CLOCKED_KINDS:
-        from hotline.deadlines import clocks  # followup sits to intake's right; imported when used
-
         clocks.cancel_clocks(ticket, actor=actor, reason="reclassified as a consultation")
     if ticket.status == TicketStatus.NEW:
         tickets.change_status(ticket, TicketStatus.ANSWERED, actor, reason="answered on the spot")
@@ -210,8 +209,6 @@ def start_accept_clock(ticket, actor):
     """Start the accept-or-reject clock from when the case came in, once per case."""
     if db.session.scalar(select(Clock.id).where(Clock.ticket_id == ticket.id, Clock.kind == ClockKind.ACCEPT).limit(1)):
         return None
-    from hotline.deadlines import clocks  # followup sits to intake's right; imported when used
-
     return clocks.start_clock(ticket, ClockKind.ACCEPT, start=ticket.created_at, actor=actor)
 
 

@@ -19,8 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from hotline import access
 from hotline.authz import roles_required
-from hotline.console import services as console_services
 from hotline.extensions import db
 from hotline.models import Role, SuggestionRule, SuggestionTarget
 from hotline.timeutil import to_local
@@ -211,13 +211,13 @@ def _form_page(ticket, form, **extra):
     return render_template(
         "intake/form.html", ticket=ticket, form=form,
         suggestion=services.suggestion_for(text) if text else None,
-        other_cases=console_services.other_cases(ticket, current_user),
+        other_cases=access.other_cases(ticket, current_user),
         submitted=intake_services.is_submitted(ticket), **{"conflict": None, "pending": None, **extra},
     )
 
 
 def _intake_ticket(number):
-    found = console_services.get_ticket(number, current_user)
+    found = access.get_ticket(number, current_user)
     if found is None:
         abort(404)
     return found

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from hotline import tickets
-from hotline.console.services import Page, visible
+from hotline.access import notice_phone, visible
 from hotline.deadlines import clocks
 from hotline.deadlines.calendar import add_working_days
 from hotline.deadlines.calendar_data import CalendarLookup
@@ -28,6 +28,7 @@ from hotline.models import (
     TicketStatus,
 )
 from hotline.outbox import queue_sms
+from hotline.search import Page
 from hotline.timeutil import local_to_utc, local_today, now
 from routing import desk_texts
 from routing.referrals import close_appeals
@@ -144,13 +145,6 @@ def may_act(user, ticket):
     return user.role == Role.DEPARTMENT and ticket.department_id is not None and ticket.department_id == user.department_id
 
 
-def notice_phone(ticket):
-    """Where the complainant or named reporter is told of results; None for anonymous reports."""
-    if ticket.kind == TicketKind.REPORT and ticket.anonymous:
-        return None
-    return ticket.complainant_phone or (ticket.caller.phone if ticket.caller else None)
-
-
 def steps(ticket):
     """The case's recorded mediation steps, oldest first."""
     return db.session.scalars(
@@ -254,7 +248,7 @@ def record_result(ticket, result, detail, note, actor):
     tickets.record_event(ticket, "result", actor, to_value=result.value, reason=note, data=detail)
     # A new result answers any open appeal; otherwise a second appeal would reuse its clock.
     close_appeals(ticket, result.value, actor)
-    phone = notice_phone(ticket)
+    phone = notice_phone(ticket)  # the complainant or named reporter; None for an anonymous case
     _settle_clocks(ticket, phone is not None, actor)
     if phone is not None:
         _queue_notice(ticket, phone, actor)

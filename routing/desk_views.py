@@ -8,10 +8,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from hotline.access import can_reveal_phone, can_see_identity
+from hotline.access import can_reveal_phone, can_see_identity, notice_phone
 from hotline.authz import roles_required
-from hotline.console.forms import ConfirmForm
 from hotline.extensions import db
+from hotline.forms import ConfirmForm
 from hotline.models import CaseResult, Role
 from hotline.tickets import IllegalTransition
 from hotline.timeutil import now
@@ -182,7 +182,7 @@ def _case_page(found, status=200, return_form=None, step_form=None, result_form=
     identity = can_see_identity(current_user, found)
     return render_template(
         "routing/desk_ticket.html", ticket=found, may_act=desk.may_act(current_user, found),
-        shows_identity=identity, notice_phone=desk.notice_phone(found) if identity else None,
+        shows_identity=identity, notice_phone=notice_phone(found) if identity else None,
         may_reveal=identity and found.caller is not None and can_reveal_phone(current_user, found),
         steps=desk.steps(found), confirm_form=ConfirmForm(),
         return_form=return_form or ReturnForm(formdata=None), step_form=step_form or StepForm(formdata=None),

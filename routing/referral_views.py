@@ -20,9 +20,10 @@ from wtforms.validators import (
 )
 
 from hotline import timeutil
+from hotline.access import get_ticket
 from hotline.authz import roles_required
-from hotline.console.services import get_ticket
 from hotline.extensions import db
+from hotline.forms import ConfirmForm
 from hotline.models import ReferralEntry, Role, Ticket
 from hotline.telephony.callcontrol import CallControlError, call_control
 from hotline.telephony.signature import twilio_webhook, twiml
@@ -79,8 +80,6 @@ class NewEntryForm(EntryForm):
         return {**super().changes(), "key": self.key.data}
 
 
-class ToggleForm(FlaskForm):
-    pass
 
 
 def template_helpers():
@@ -233,7 +232,7 @@ def _midnight(day):
 @roles_required(Role.SUPERVISOR)
 def directory():
     return render_template("routing/referral_directory.html", entries=referrals.directory(active_only=False),
-                           toggle_form=ToggleForm())
+                           toggle_form=ConfirmForm())
 
 
 @bp.route("/directory/new", methods=["GET", "POST"])
@@ -253,7 +252,7 @@ def edit_entry(entry_id):
 @roles_required(Role.SUPERVISOR)
 def toggle_entry(entry_id):
     entry = db.get_or_404(ReferralEntry, entry_id)
-    if not ToggleForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     referrals.set_active(entry, not entry.active, current_user, ip=request.remote_addr)
     db.session.commit()

@@ -11,7 +11,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from hotline import audit, phones
+from hotline import audit
+from hotline.access import notice_phone
 from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.models import (
@@ -198,23 +199,13 @@ def forward(ticket, department, actor, rule=None, rule_version=None):
 
 
 def notify_forwarded(ticket, department, actor):
-    """The legally required notice naming the department; none for anonymous reports."""
-    phone = _recipient(ticket)
-    if ticket.anonymous or phone is None:
+    """The legally required notice naming the department; none for an anonymous case."""
+    phone = notice_phone(ticket)
+    if phone is None:
         return None
     body = forwarded_text(ticket.kind, ticket.number, department.name, department.contact_phone,
                           department.working_hours)
     return queue_sms(phone, body, "forwarded", ticket=ticket, legal=True, actor=actor)
-
-
-def _recipient(ticket):
-    """The complainant's phone as given on the form, else the number that called."""
-    for raw in (ticket.complainant_phone, ticket.caller.phone if ticket.caller else None):
-        try:
-            return phones.normalise(raw, current_app.config["DEFAULT_PHONE_REGION"])
-        except phones.InvalidPhone:
-            continue
-    return None
 
 
 def latest_suggestion(ticket):

@@ -24,8 +24,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from hotline import phones
+from hotline.access import get_ticket
 from hotline.authz import roles_required
-from hotline.console.services import get_ticket
 from hotline.extensions import db
 from hotline.models import Category, CategoryGroup, Department, Role, RoutingRule, RuleAction, TicketKind
 from hotline.tickets import IllegalTransition

@@ -4,11 +4,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from hotline import tickets
-from hotline.access import CONFIDENTIAL_ROLES, can_see_identity
+from hotline.access import CONFIDENTIAL_ROLES, can_see_identity, department_scope
 from hotline.api.schemas import ValidationFailed, parse_new_ticket
 from hotline.extensions import db
-from hotline.models import Category, CategoryGroup, Channel, Contact, Role, Ticket, TicketEvent, TicketKind
-from hotline.search import CASE_NUMBER, TicketFilter, filter_tickets
+from hotline.models import Category, CategoryGroup, Channel, Contact, Ticket, TicketEvent, TicketKind
+from hotline.search import filter_tickets
 
 # Everything a list item shows, loaded in one query per relation rather than one per row.
 TICKET_RELATIONS = (
@@ -27,14 +27,6 @@ CATEGORY_GROUPS = {
 }
 
 
-def department_scope(user):
-    """The department a user is confined to, or None for roles that see every case."""
-    if user.role != Role.DEPARTMENT:
-        return None
-    # A department account without a department sees nothing rather than everything.
-    return user.department_id or -1
-
-
 # Counting every match of a word search means reading every case; past this many the
 # list says "more than" instead (the page itself stops at its limit).
 COUNT_CAP = 1000
@@ -49,14 +41,6 @@ def list_tickets(flt, page, per_page, user):
     counted = db.session.scalar(select(func.count()).select_from(capped))
     page_stmt = stmt.options(*TICKET_RELATIONS).limit(per_page).offset((page - 1) * per_page)
     return db.session.scalars(page_stmt).all(), min(counted, COUNT_CAP), counted > COUNT_CAP
-
-
-def get_ticket(number, user):
-    """The ticket with this case number if `user` may see it, else None."""
-    if not CASE_NUMBER.match(number):
-        return None
-    stmt = filter_tickets(TicketFilter(number=number, department_id=department_scope(user)))
-    return db.session.scalar(stmt.options(*TICKET_RELATIONS))
 
 
 def ticket_history(ticket):

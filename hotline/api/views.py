@@ -2,6 +2,7 @@
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 
+from hotline import access
 from hotline.api import openapi, schemas, services
 from hotline.api.auth import READ_ROLES, WRITE_ROLES, api_roles, error_response
 from hotline.authz import public
@@ -43,7 +44,7 @@ def list_tickets():
 @bp.get("/tickets/<number>")
 @api_roles(*READ_ROLES)
 def get_ticket(number):
-    ticket = services.get_ticket(number, g.api_user)
+    ticket = access.get_ticket(number, g.api_user)
     if ticket is None:
         return error_response(404, "Not Found", "no such case, or not one you may see")
     events, contacts = services.ticket_history(ticket)

@@ -11,8 +11,8 @@ from wtforms.validators import DataRequired, Length
 
 from hotline import calls, phones
 from hotline.authz import roles_required
-from hotline.console.forms import ConfirmForm
 from hotline.extensions import db
+from hotline.forms import ConfirmForm
 from hotline.models import Caller, Role, Ticket
 from hotline.telephony import callcontrol
 

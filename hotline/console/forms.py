@@ -20,5 +20,3 @@ class AvailabilityForm(FlaskForm):
         self.availability.choices = choices(AVAILABILITY)
 
 
-class ConfirmForm(FlaskForm):
-    """A button-only form: the CSRF token is its whole content."""

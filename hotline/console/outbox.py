@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 from hotline import outbox, smsrules
 from hotline.authz import roles_required
 from hotline.extensions import db
+from hotline.forms import ConfirmForm
 from hotline.models import OutboxMessage, OutboxStatus, Role, Ticket
 
 bp = Blueprint("outbox", __name__)
@@ -37,8 +38,6 @@ class ReplyForm(FlaskForm):
     )
 
 
-class RetryForm(FlaskForm):
-    pass
 
 
 # Texts staff must not read: a one-time code shown to the operator would let them verify a
@@ -91,7 +90,7 @@ def failed():
 @roles_required(Role.SUPERVISOR)
 def retry(message_id):
     message = db.get_or_404(OutboxMessage, message_id)
-    if not RetryForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     if outbox.retry(message, current_user):
         db.session.commit()

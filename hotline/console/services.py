@@ -7,39 +7,20 @@ from datetime import datetime
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
+from hotline.access import department_scope, visible
 from hotline.extensions import db
 from hotline.models import (
     OPEN_STATUSES,
     Availability,
     Channel,
     Contact,
-    Role,
     Ticket,
     TicketEvent,
     TicketStatus,
 )
-from hotline.search import filter_tickets
+from hotline.search import filter_tickets, paginate
 
-PAGE_SIZE = 50
 QUEUE_LIMIT = 100
-# Everything a ticket row shows, loaded in one extra query per relation, never per row.
-ROW_OPTIONS = (
-    selectinload(Ticket.caller),
-    selectinload(Ticket.category),
-    selectinload(Ticket.department),
-    selectinload(Ticket.assigned_to),
-)
-
-
-@dataclass
-class Page:
-    items: list
-    page: int
-    has_next: bool
-
-    @property
-    def has_prev(self):
-        return self.page > 1
 
 
 @dataclass
@@ -47,20 +28,6 @@ class TimelineEntry:
     at: datetime
     kind: str  # "event" or "contact"
     item: object
-
-
-def department_scope(user):
-    """The department a user is confined to, or None for roles that see every case."""
-    if user.role != Role.DEPARTMENT:
-        return None
-    # A department account without a department sees nothing rather than everything.
-    return user.department_id or -1
-
-
-def visible(stmt, user):
-    """Restrict a SELECT of tickets to what `user` may see."""
-    scope = department_scope(user)
-    return stmt if scope is None else stmt.where(Ticket.department_id == scope)
 
 
 def waiting_calls():
@@ -111,13 +78,6 @@ def current_call(user):
     return db.session.scalar(stmt)
 
 
-def paginate(stmt, page):
-    """One page of `stmt`; fetching one row more than shown tells whether a next page exists."""
-    page = max(page, 1)
-    rows = list(db.session.scalars(stmt.options(*ROW_OPTIONS).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    return Page(items=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)
-
-
 def search_tickets(flt, user, page=1):
     """A page of tickets matching a TicketFilter, confined to what `user` may see."""
     scope = department_scope(user)
@@ -139,27 +99,6 @@ def department_open_tickets(user, page=1):
     stmt = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
     stmt = visible(stmt, user).order_by(Ticket.created_at, Ticket.id)
     return paginate(stmt, page)
-
-
-def get_ticket(number, user):
-    """The case with this number if `user` may see it, else None (so its existence stays hidden)."""
-    stmt = select(Ticket).where(Ticket.number == number).options(
-        *ROW_OPTIONS, selectinload(Ticket.problem_type)
-    )
-    return db.session.scalar(visible(stmt, user))
-
-
-def other_cases(ticket, user, limit=20):
-    """The same caller's other cases that `user` may see, newest first."""
-    if ticket.caller_id is None:
-        return []
-    stmt = (
-        select(Ticket)
-        .where(Ticket.caller_id == ticket.caller_id, Ticket.id != ticket.id)
-        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(visible(stmt, user)))
 
 
 def timeline(ticket):

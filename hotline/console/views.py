@@ -7,12 +7,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from hotline import audit, tickets
+from hotline import access, audit, tickets
 from hotline.access import can_reveal_phone
 from hotline.authz import roles_required
 from hotline.console import labels, nav, services
-from hotline.console.forms import AvailabilityForm, ConfirmForm, NoteForm
+from hotline.console.forms import AvailabilityForm, NoteForm
 from hotline.extensions import db
+from hotline.forms import ConfirmForm
 from hotline.models import OPEN_STATUSES, Category, Role, TicketKind, TicketStatus
 from hotline.search import parse_query
 from hotline.timeutil import now
@@ -162,7 +163,7 @@ def _ticket_page(found, revealed_phone=None, note_form=None):
         "console/ticket.html",
         ticket=found,
         timeline=services.timeline(found),
-        other_cases=services.other_cases(found, current_user),
+        other_cases=access.other_cases(found, current_user),
         may_reveal=found.caller is not None and can_reveal_phone(current_user, found),
         may_note=current_user.role != Role.ADMIN,
         revealed_phone=revealed_phone,
@@ -172,7 +173,7 @@ def _ticket_page(found, revealed_phone=None, note_form=None):
 
 
 def _visible_ticket(number):
-    found = services.get_ticket(number, current_user)
+    found = access.get_ticket(number, current_user)
     if found is None:
         abort(404)
     return found

@@ -1,62 +1,23 @@
 """Intake-form fixtures (clocks, categories, a signed-in operator, a call's case) and helpers."""
 
-import sys
-import types
 from datetime import timedelta
 
 import pytest
 
 from hotline import tickets
 from hotline.extensions import db
-from hotline.models import Channel, Clock, ClockState, Contact, Direction, Role, TicketKind
+from hotline.models import Channel, Contact, Direction, Role, TicketKind
 from hotline.seeds import seed_categories
 from hotline.timeutil import now
 from tests.intake.form.helpers import CALLER
 
 
-def _real_clocks():
-    try:
-        import hotline.deadlines.clocks  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _stand_in_clocks():
-    """hotline.deadlines.clocks as WAVE2.md's contract describes it, until the follow-up engineer's lands."""
-    module = types.ModuleType("followup.clocks")
-
-    def start_clock(ticket, kind, start=None, actor=None):
-        start = start or now()
-        clock = Clock(ticket_id=ticket.id, kind=kind, state=ClockState.RUNNING, started_at=start,
-                      due_at=start + timedelta(days=9))
-        db.session.add(clock)
-        tickets.record_event(ticket, "clock_started", actor, to_value=str(kind))
-        db.session.flush()
-        return clock
-
-    def cancel_clocks(ticket, actor=None, reason=None):
-        for clock in db.session.query(Clock).filter_by(ticket_id=ticket.id, state=ClockState.RUNNING):
-            clock.state = ClockState.CANCELLED
-        db.session.flush()
-
-    module.start_clock, module.cancel_clocks = start_clock, cancel_clocks
-    return module
-
-
 @pytest.fixture
-def clocks(monkeypatch):
-    """The follow-up clocks: the real module if present, else the contract's stand-in."""
-    if _real_clocks():
-        import hotline.deadlines.clocks as real
+def clocks():
+    """The legal clocks (hotline.deadlines.clocks) the form starts and stops."""
+    from hotline.deadlines import clocks
 
-        return real
-    import followup
-
-    module = _stand_in_clocks()
-    monkeypatch.setitem(sys.modules, "followup.clocks", module)
-    monkeypatch.setattr(followup, "clocks", module, raising=False)
-    return module
+    return clocks
 
 
 @pytest.fixture
