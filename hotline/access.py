@@ -124,9 +124,20 @@ def event_values(event, may_see_identity, may_see_links):
             shown_change(event.field, event.to_value, may_see_identity))
 
 
+def may_see_links(user):
+    """Whether `user` may see which other case a case was split into (the same person's)."""
+    return user.role in CONFIDENTIAL_ROLES
+
+
 def history_values(user, ticket, event):
     """event_values for `user` looking at `ticket`'s history in the console."""
-    return event_values(event, can_see_identity(user, ticket), user.role in CONFIDENTIAL_ROLES)
+    return event_values(event, can_see_identity(user, ticket), may_see_links(user))
+
+
+def api_shows_identity(user, ticket):
+    """Who filed the case, for an API reader: as can_see_identity says, except that a confidential
+    reporter's identity never leaves through the API, whoever asks."""
+    return can_see_identity(user, ticket) and not ticket.confidential
 
 
 # --- whom the case's texts and notices go to -------------------------------------------------

@@ -1,7 +1,74 @@
-"""Reading a JSON request body, shared by every API view (hotline's and the features')."""
+"""What every /api/v1 view shares, the core's (hotline.api) and the features' (e.g. intake.api),
+so a feature never imports the core's API views:
 
-from flask import request
+- one bearer-token authenticator, `api_roles`, declared per view like hotline.authz;
+- one error body, `error_response`: {"error": <HTTP reason phrase>, "message": ..., ...}, the same
+  for a missing or bad token (401), a refused role (403) and every other error;
+- reading a JSON body (`json_object`) and refusing fields (`ValidationFailed`);
+- the OpenAPI building blocks, and the feature parts of the document (`add_openapi`).
+"""
+
+from functools import wraps
+
+from flask import g, jsonify, request
 from werkzeug.exceptions import BadRequest
+
+from hotline import accounts
+from hotline.extensions import db
+
+# --- authentication and the error body --------------------------------------------------------
+
+
+def error_response(status, error, message, headers=None, **extra):
+    """The API's one error shape: {"error", "message", ...}."""
+    return jsonify(error=error, message=message, **extra), status, headers or {}
+
+
+def _bearer_token():
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _unauthorised(token):
+    if token is None:
+        return error_response(
+            401, "Unauthorized", "send a token: Authorization: Bearer <token>",
+            {"WWW-Authenticate": 'Bearer realm="hotline"'},
+        )
+    return error_response(
+        401, "Unauthorized", "the token is invalid or revoked",
+        {"WWW-Authenticate": 'Bearer realm="hotline", error="invalid_token"'},
+    )
+
+
+def api_roles(*roles):
+    """Let the bearer token's user through when their role is one of `roles` (as g.api_user);
+    401 or 403 in the one error body otherwise.
+
+    Records the roles on the view as hotline.authz does, so the route walk sees them.
+    """
+    allowed = frozenset(roles)
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            token = _bearer_token()
+            user = accounts.user_for_token(token)
+            if user is None:
+                return _unauthorised(token)
+            db.session.commit()  # keeps the token's last use even if the view fails
+            if user.role not in allowed:
+                return error_response(403, "Forbidden", f"the role {user.role.value} may not do this")
+            g.api_user = user
+            return view(*args, **kwargs)
+
+        wrapper.allowed_roles = allowed
+        return wrapper
+
+    return decorate
+
+
+# --- request bodies -----------------------------------------------------------------------------
 
 
 def json_object(required=True):
@@ -15,6 +82,60 @@ def json_object(required=True):
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object (Content-Type: application/json, UTF-8)")
     return body
+
+
+class ValidationFailed(ValueError):
+    """Some request fields are wrong; `fields` maps each to what is wrong with it."""
+
+    def __init__(self, fields, message="some fields are invalid"):
+        super().__init__(message)
+        self.fields = fields
+        self.message = message
+
+
+# --- OpenAPI building blocks --------------------------------------------------------------------
+
+
+def nullable(schema):
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+STRING = {"type": "string"}
+MOMENT = {"type": "string", "format": "date-time"}
+MAYBE_MOMENT = nullable(MOMENT)
+MAYBE_STRING = nullable(STRING)
+MAYBE_INT = {"type": ["integer", "null"]}
+
+
+def obj(properties, required=None):
+    """A closed object schema; every property required unless `required` says which."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        "additionalProperties": False,
+    }
+
+
+def ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_content(schema, description):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def response_ref(name):
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+# The one error body (error_response), and the answers every authenticated operation may give.
+ERROR = {
+    "type": "object",
+    "properties": {"error": STRING, "message": STRING},
+    "required": ["error", "message"],
+}
+AUTH_ERRORS = {"401": response_ref("Unauthorized"), "403": response_ref("Forbidden"), "default": response_ref("Error")}
 
 
 # --- the OpenAPI document's feature parts ----------------------------------------------------

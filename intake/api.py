@@ -1,18 +1,13 @@
 """The intake API under /api/v1: the suggested classification (POST /suggest), and cases from
 other channels created, updated, accepted and rejected (/intake/tickets), with bearer tokens."""
 
-from functools import wraps
-
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
-from hotline import accounts
 from hotline.access import get_ticket
-from hotline.api.auth import api_roles, error_response
-from hotline.api.schemas import ValidationFailed
 from hotline.extensions import db
 from hotline.models import Role
-from hotline.rest import json_object
+from hotline.rest import ValidationFailed, api_roles, error_response, json_object
 from hotline.tickets import IllegalTransition
 from intake import api_services, decisions
 from intake import rules as services
@@ -23,33 +18,8 @@ MAX_TEXT = 10_000
 API_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 
 
-def token_roles_required(*roles):
-    """Allow a request whose `Authorization: Bearer` token belongs to a user of one of `roles`."""
-    allowed = frozenset(roles)
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            user = accounts.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
-            if user is None:
-                response = jsonify(error="unauthorized", message="a valid bearer token is required")
-                response.headers["WWW-Authenticate"] = "Bearer"
-                return response, 401
-            if user.role not in allowed:
-                return jsonify(error="forbidden", message="this token's role may not use this endpoint"), 403
-            db.session.commit()  # keeps the token's last_used_at
-            return view(*args, **kwargs)
-
-        wrapper.allowed_roles = allowed
-        return wrapper
-
-    return decorate
-
-
 @bp.route("/suggest", methods=["POST"])
-@token_roles_required(*API_ROLES)
+@api_roles(*API_ROLES)
 def suggest():
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):

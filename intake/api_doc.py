@@ -1,8 +1,18 @@
 """The intake API's part of the OpenAPI document served at /api/v1/openapi.json
-(hotline.api.openapi merges it in), built from the same names and enums the API checks."""
+(intake.init_app adds it with hotline.rest.add_openapi), built from the same names and enums the API checks."""
 
-from hotline.api.openapi import MAYBE_MOMENT, MAYBE_STRING, MOMENT, STRING, _json, _obj, _ref, _resp
 from hotline.models import Channel, IdentityLevel, RejectGround, TicketKind, TicketStatus
+from hotline.rest import (
+    AUTH_ERRORS,
+    MAYBE_MOMENT,
+    MAYBE_STRING,
+    MOMENT,
+    STRING,
+    json_content,
+    obj,
+    ref,
+    response_ref,
+)
 from intake import api_services
 
 MAYBE_BOOL = {"type": ["boolean", "null"]}
@@ -41,16 +51,16 @@ def _input(extra=None, required=()):
         "answers": ANSWERS,
         **(extra or {}),
     })
-    return _obj(props, required=list(required))
+    return obj(props, required=list(required))
 
 
-COMPLAINANT = _obj({
+COMPLAINANT = obj({
     "name": MAYBE_STRING,
     "phone_masked": {**MAYBE_STRING, "examples": ["138****1234"]},
     "address": MAYBE_STRING,
     "id_number_masked": {**MAYBE_STRING, "examples": ["110105********002X"]},
 })
-CASE = _obj({
+CASE = obj({
     "number": STRING,
     "version": {"type": "integer", "description": "send it back with PATCH, accept or reject"},
     "status": {"type": "string", "enum": [s.value for s in TicketStatus]},
@@ -67,7 +77,7 @@ CASE = _obj({
     "anonymous": {"type": "boolean"},
     "confidential": {"type": "boolean"},
     "identity_level": {"type": "string", "enum": [level.value for level in IdentityLevel]},
-    "complainant": {"oneOf": [_ref("IntakeComplainant"), {"type": "null"}],
+    "complainant": {"oneOf": [ref("IntakeComplainant"), {"type": "null"}],
                     "description": "null for anonymous reports, for confidential reporters (whoever reads), "
                                    "and for readers who may not know who filed the case (department users "
                                    "for reports)"},
@@ -88,13 +98,12 @@ SUGGEST_ERROR = {
     "required": ["error", "message"],
 }
 
-ERRORS = {"401": _resp("Unauthorized"), "403": _resp("Forbidden"), "default": _resp("Error")}
 WRITE_ERRORS = {
-    "400": _resp("BadRequest"),
-    "404": _resp("NotFound"),
-    "409": _json(_ref("Conflict"), "the case changed since the client read it, or its status forbids this"),
-    "422": _resp("ValidationFailed"),
-    **ERRORS,
+    "400": response_ref("BadRequest"),
+    "404": response_ref("NotFound"),
+    "409": json_content(ref("Conflict"), "the case changed since the client read it, or its status forbids this"),
+    "422": response_ref("ValidationFailed"),
+    **AUTH_ERRORS,
 }
 WRITERS = " (operators and supervisors)"
 
@@ -105,7 +114,7 @@ def _body(schema, required=True):
 
 def _case_op(op_id, summary, body=None, ok="200", more=None):
     op = {"operationId": op_id, "summary": summary, "parameters": [NUMBER_PARAM],
-          "responses": {ok: _json(_ref("IntakeCase"), "the case as it now stands"), **WRITE_ERRORS, **(more or {})}}
+          "responses": {ok: json_content(ref("IntakeCase"), "the case as it now stands"), **WRITE_ERRORS, **(more or {})}}
     if body:
         op["requestBody"] = body
     return op
@@ -115,9 +124,9 @@ PATHS = {
     "/intake/tickets": {"post": {
         "operationId": "createIntakeCase",
         "summary": "Open a classified case from another channel in one call, checked as the intake form" + WRITERS,
-        "requestBody": _body(_ref("IntakeNewCase")),
+        "requestBody": _body(ref("IntakeNewCase")),
         "responses": {
-            "201": {**_json(_ref("IntakeCase"), "the case, with the intake saved"),
+            "201": {**json_content(ref("IntakeCase"), "the case, with the intake saved"),
                     "headers": {"Location": {"schema": STRING, "description": "URL of the case in this API"}}},
             **{code: r for code, r in WRITE_ERRORS.items() if code not in ("404", "409")},
         },
@@ -127,29 +136,29 @@ PATHS = {
             "operationId": "getIntakeCase",
             "summary": "A case's intake fields and version (department users: their own department's cases)",
             "parameters": [NUMBER_PARAM],
-            "responses": {"200": _json(_ref("IntakeCase"), "the case"), "404": _resp("NotFound"), **ERRORS},
+            "responses": {"200": json_content(ref("IntakeCase"), "the case"), "404": response_ref("NotFound"), **AUTH_ERRORS},
         },
         "patch": _case_op("updateIntakeCase", "Change some fields; send the version you read" + WRITERS,
-                          _body(_ref("IntakeCaseChanges"))),
+                          _body(ref("IntakeCaseChanges"))),
     },
     "/intake/tickets/{number}/accept": {"post": _case_op(
         "acceptIntakeCase", "Accept the case (受理): a notice to the complainant, then routing" + WRITERS,
-        _body(_obj({"version": VERSION}, required=[]), required=False))},
+        _body(obj({"version": VERSION}, required=[]), required=False))},
     "/intake/tickets/{number}/reject": {"post": _case_op(
         "rejectIntakeCase", "Do not accept the case (不予受理) on one ground, with a reason" + WRITERS,
-        _body(_obj({"ground": {"type": "string", "enum": [g.value for g in RejectGround]},
+        _body(obj({"ground": {"type": "string", "enum": [g.value for g in RejectGround]},
                     "reason": {"type": "string", "minLength": 1}, "version": VERSION},
                    required=["ground", "reason"])))},
     "/suggest": {"post": {
         "operationId": "suggestClassification",
         "summary": "The suggested kind, category, problem type and referral for a description" + WRITERS,
-        "requestBody": _body(_obj({"text": {"type": "string", "minLength": 1, "maxLength": 10_000}})),
+        "requestBody": _body(obj({"text": {"type": "string", "minLength": 1, "maxLength": 10_000}})),
         "responses": {
-            "200": _json({"type": "object", "required": ["kind", "category", "problem_type", "referral"]},
+            "200": json_content({"type": "object", "required": ["kind", "category", "problem_type", "referral"]},
                          "the suggestion with the keywords behind it"),
-            "400": _json(_ref("SuggestError"), "the body is not a JSON object"),
-            "422": _json(_ref("SuggestError"), "text is missing, empty or too long"),
-            **ERRORS,
+            "400": json_content(ref("SuggestError"), "the body is not a JSON object"),
+            "422": json_content(ref("SuggestError"), "text is missing, empty or too long"),
+            **AUTH_ERRORS,
         },
     }},
 }

@@ -10,9 +10,9 @@ import math
 from werkzeug.datastructures import MultiDict
 
 from hotline import phones, questions, tickets
-from hotline.api.schemas import ValidationFailed
-from hotline.api.services import shows_identity
+from hotline.access import api_shows_identity
 from hotline.models import Channel, TicketKind
+from hotline.rest import ValidationFailed
 from hotline.timeutil import to_local
 from intake.forms import IntakeForm
 from intake.services import IntakeRefused, save_intake
@@ -218,7 +218,7 @@ def _time(moment, tz_name):
 
 def _complainant(ticket, user):
     # The same rule as the rest of the API: a confidential reporter never leaves through it.
-    if ticket.anonymous or not shows_identity(user, ticket):
+    if ticket.anonymous or not api_shows_identity(user, ticket):
         return None
     return {
         "name": ticket.complainant_name,

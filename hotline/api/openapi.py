@@ -4,7 +4,20 @@ from flask import current_app
 
 from hotline.api import schemas
 from hotline.models import Channel, Direction, TicketKind, TicketStatus
-from hotline.rest import openapi_parts
+from hotline.rest import (
+    AUTH_ERRORS,
+    ERROR,
+    MAYBE_INT,
+    MAYBE_MOMENT,
+    MAYBE_STRING,
+    MOMENT,
+    STRING,
+    json_content,
+    obj,
+    openapi_parts,
+    ref,
+    response_ref,
+)
 
 DESCRIPTION = """\
 Tickets (cases) of the consumer-complaint hotline, for other systems: web forms, other hotline
@@ -25,43 +38,10 @@ the hotline's time zone.
 """
 
 
-def _nullable(schema):
-    return {**schema, "type": [schema["type"], "null"]}
-
-
-STRING = {"type": "string"}
-MOMENT = {"type": "string", "format": "date-time"}
-MAYBE_MOMENT = _nullable(MOMENT)
-MAYBE_STRING = _nullable(STRING)
-MAYBE_INT = {"type": ["integer", "null"]}
-
-
 def _values(enum_cls, members=None):
     return [m.value for m in (members or enum_cls)]
 
 
-def _obj(properties, required=None):
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties) if required is None else required,
-        "additionalProperties": False,
-    }
-
-
-def _ref(name):
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema, description):
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-ERROR = {
-    "type": "object",
-    "properties": {"error": STRING, "message": STRING},
-    "required": ["error", "message"],
-}
 VALIDATION_ERROR = {
     "type": "object",
     "properties": {
@@ -90,7 +70,7 @@ SUMMARY_PROPERTIES = {
     "updated_at": MAYBE_MOMENT,
     "closed_at": MAYBE_MOMENT,
 }
-EVENT = _obj({
+EVENT = obj({
     "at": MOMENT,
     "type": {**STRING, "description": "created, status, field, note, contact, ..."},
     "field": MAYBE_STRING,
@@ -99,7 +79,7 @@ EVENT = _obj({
     "reason": MAYBE_STRING,
     "actor": {**MAYBE_STRING, "description": "username of the staff member, or null for the system"},
 })
-CONTACT = _obj({
+CONTACT = obj({
     "channel": {"type": "string", "enum": _values(Channel)},
     "direction": {"type": "string", "enum": _values(Direction)},
     "status": MAYBE_STRING,
@@ -113,21 +93,21 @@ CONTACT = _obj({
     "queue_result": MAYBE_STRING,
     "body": {**MAYBE_STRING, "description": "the text of an SMS; null for calls"},
 })
-CALLER = _obj({
+CALLER = obj({
     "phone_masked": {**MAYBE_STRING, "description": "null when the reader may not know who filed the case"},
     "name": {**MAYBE_STRING, "description": "null for a report when the reader is a department user"},
     "address": MAYBE_STRING,
 })
-DETAIL = _obj({
+DETAIL = obj({
     **SUMMARY_PROPERTIES,
     "facts": MAYBE_STRING,
     "demand": MAYBE_STRING,
     "amount": {"type": ["number", "null"]},
     "respondent_address": MAYBE_STRING,
     "respondent_region": MAYBE_STRING,
-    "caller": {"oneOf": [_ref("Caller"), {"type": "null"}]},
-    "events": {"type": "array", "items": _ref("Event")},
-    "contacts": {"type": "array", "items": _ref("Contact")},
+    "caller": {"oneOf": [ref("Caller"), {"type": "null"}]},
+    "events": {"type": "array", "items": ref("Event")},
+    "contacts": {"type": "array", "items": ref("Contact")},
 })
 
 
@@ -146,7 +126,7 @@ def _new_ticket():
                        "description": "money at stake, rounded to cents"}
     props["channel"] = {"type": ["string", "null"], "enum": [*_values(Channel, schemas.CREATE_CHANNELS), None],
                         "default": Channel.API.value}
-    return _obj(props, required=list(schemas.REQUIRED))
+    return obj(props, required=list(schemas.REQUIRED))
 
 
 def _query(name, description, schema=None):
@@ -175,23 +155,17 @@ LIST_PARAMETERS = [
 ]
 
 RESPONSES = {
-    "BadRequest": _json(_ref("Error"), "the body is not a JSON object (malformed JSON, not UTF-8, not an object)"),
+    "BadRequest": json_content(ref("Error"), "the body is not a JSON object (malformed JSON, not UTF-8, not an object)"),
     "Unauthorized": {
-        **_json(_ref("Error"), "no token, or the token is invalid or revoked"),
+        **json_content(ref("Error"), "no token, or the token is invalid or revoked"),
         "headers": {"WWW-Authenticate": {"schema": STRING, "description": "Bearer challenge (RFC 6750)"}},
     },
-    "Forbidden": _json(_ref("Error"), "the token's role may not do this"),
-    "NotFound": _json(_ref("Error"), "no such case, or one of another department"),
-    "ValidationFailed": _json(_ref("ValidationError"), "some fields or query parameters are invalid"),
-    "Error": _json(_ref("Error"), "any other error, in the same shape"),
+    "Forbidden": json_content(ref("Error"), "the token's role may not do this"),
+    "NotFound": json_content(ref("Error"), "no such case, or one of another department"),
+    "ValidationFailed": json_content(ref("ValidationError"), "some fields or query parameters are invalid"),
+    "Error": json_content(ref("Error"), "any other error, in the same shape"),
 }
 
-
-def _resp(name):
-    return {"$ref": f"#/components/responses/{name}"}
-
-
-AUTH_ERRORS = {"401": _resp("Unauthorized"), "403": _resp("Forbidden"), "default": _resp("Error")}
 
 PATHS = {
     "/tickets": {
@@ -200,8 +174,8 @@ PATHS = {
             "summary": "List cases, newest first",
             "parameters": LIST_PARAMETERS,
             "responses": {
-                "200": _json(_obj({
-                    "items": {"type": "array", "items": _ref("TicketSummary")},
+                "200": json_content(obj({
+                    "items": {"type": "array", "items": ref("TicketSummary")},
                     "page": {"type": "integer", "minimum": 1},
                     "per_page": {"type": "integer", "minimum": 1},
                     "total": {"type": "integer", "minimum": 0, "maximum": 1000,
@@ -209,21 +183,21 @@ PATHS = {
                     "total_capped": {"type": "boolean",
                                      "description": "true when more than 1000 cases match"},
                 }), "one page of cases and the number matching (up to 1000)"),
-                "422": _resp("ValidationFailed"),
+                "422": response_ref("ValidationFailed"),
                 **AUTH_ERRORS,
             },
         },
         "post": {
             "operationId": "createTicket",
             "summary": "Open a case from another channel (operators, supervisors, admins)",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewTicket")}}},
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("NewTicket")}}},
             "responses": {
                 "201": {
-                    **_json(_ref("TicketDetail"), "the case, opened with status new"),
+                    **json_content(ref("TicketDetail"), "the case, opened with status new"),
                     "headers": {"Location": {"schema": STRING, "description": "URL of the new case"}},
                 },
-                "400": _resp("BadRequest"),
-                "422": _resp("ValidationFailed"),
+                "400": response_ref("BadRequest"),
+                "422": response_ref("ValidationFailed"),
                 **AUTH_ERRORS,
             },
         },
@@ -235,8 +209,8 @@ PATHS = {
             "parameters": [{"name": "number", "in": "path", "required": True, "schema": STRING,
                             "description": "case number, e.g. 20261124-00042"}],
             "responses": {
-                "200": _json(_ref("TicketDetail"), "the case"),
-                "404": _resp("NotFound"),
+                "200": json_content(ref("TicketDetail"), "the case"),
+                "404": response_ref("NotFound"),
                 **AUTH_ERRORS,
             },
         },
@@ -246,16 +220,16 @@ PATHS = {
             "operationId": "openapi",
             "summary": "This document",
             "security": [],
-            "responses": {"200": _json({"type": "object"}, "the OpenAPI document")},
+            "responses": {"200": json_content({"type": "object"}, "the OpenAPI document")},
         },
     },
 }
 
 
-def document():
-    """The OpenAPI document as a dict: the core's paths and those the features added
-    (hotline.rest.add_openapi, e.g. the intake API)."""
-    paths, feature_schemas = openapi_parts(current_app)
+def document(app=None):
+    """The OpenAPI document of `app` (default: the current one) as a dict: the core's paths and
+    those its features added (hotline.rest.add_openapi, e.g. the intake API)."""
+    paths, feature_schemas = openapi_parts(app or current_app)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Hotline API", "version": "1.0.0", "description": DESCRIPTION},
@@ -268,7 +242,7 @@ def document():
             "schemas": {
                 "Error": ERROR,
                 "ValidationError": VALIDATION_ERROR,
-                "TicketSummary": _obj(SUMMARY_PROPERTIES),
+                "TicketSummary": obj(SUMMARY_PROPERTIES),
                 "TicketDetail": DETAIL,
                 "Event": EVENT,
                 "Contact": CONTACT,

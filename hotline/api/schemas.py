@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from hotline import access, phones
 from hotline.models import Channel, TicketKind, TicketStatus
+from hotline.rest import ValidationFailed
 from hotline.search import PHONE_LIKE, TicketFilter
 from hotline.timeutil import local_to_utc, to_local
 
@@ -35,15 +36,6 @@ MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
 MAX_PAGE = 100_000  # keeps OFFSET inside what both databases accept
 MAX_QUERY_TEXT = 200
-
-
-class ValidationFailed(ValueError):
-    """Some request fields are wrong; `fields` maps each to what is wrong with it."""
-
-    def __init__(self, fields, message="some fields are invalid"):
-        super().__init__(message)
-        self.fields = fields
-        self.message = message
 
 
 def _storable(value):

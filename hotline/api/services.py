@@ -4,10 +4,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from hotline import tickets
-from hotline.access import CONFIDENTIAL_ROLES, can_see_identity, department_scope
-from hotline.api.schemas import ValidationFailed, parse_new_ticket
+from hotline.access import department_scope
+from hotline.api.schemas import parse_new_ticket
 from hotline.extensions import db
 from hotline.models import Category, CategoryGroup, Channel, Contact, Ticket, TicketEvent, TicketKind
+from hotline.rest import ValidationFailed
 from hotline.search import filter_tickets
 
 # Everything a list item shows, loaded in one query per relation rather than one per row.
@@ -53,17 +54,6 @@ def ticket_history(ticket):
         select(Contact).where(Contact.ticket_id == ticket.id).order_by(Contact.id)
     ).all()
     return events, contacts
-
-
-def shows_identity(user, ticket):
-    """Who filed the case, for this reader (hotline.access decides); a confidential reporter's
-    identity never leaves through the API, whoever asks."""
-    return can_see_identity(user, ticket) and not ticket.confidential
-
-
-def shows_links(user):
-    """Whether the reader may see which other case a case was split into (the same person's)."""
-    return user.role in CONFIDENTIAL_ROLES
 
 
 def _category(code, groups):

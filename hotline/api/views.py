@@ -4,12 +4,15 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from hotline import access
 from hotline.api import openapi, schemas, services
-from hotline.api.auth import READ_ROLES, WRITE_ROLES, api_roles, error_response
 from hotline.authz import public
 from hotline.extensions import db
-from hotline.rest import json_object
+from hotline.models import Role
+from hotline.rest import api_roles, error_response, json_object
 
 bp = Blueprint("api", __name__)
+
+READ_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, Role.DEPARTMENT)
+WRITE_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 
 
 def _tz():
@@ -35,7 +38,7 @@ def list_tickets():
     flt, page, per_page = schemas.parse_list_query(request.args, _tz())
     items, total, capped = services.list_tickets(flt, page, per_page, g.api_user)
     return jsonify(
-        items=[schemas.ticket_summary(t, _tz(), services.shows_identity(g.api_user, t)) for t in items],
+        items=[schemas.ticket_summary(t, _tz(), access.api_shows_identity(g.api_user, t)) for t in items],
         page=page, per_page=per_page,
         total=total, total_capped=capped,
     )
@@ -48,8 +51,8 @@ def get_ticket(number):
     if ticket is None:
         return error_response(404, "Not Found", "no such case, or not one you may see")
     events, contacts = services.ticket_history(ticket)
-    show = services.shows_identity(g.api_user, ticket)
-    return jsonify(schemas.ticket_detail(ticket, events, contacts, _tz(), show, services.shows_links(g.api_user)))
+    show = access.api_shows_identity(g.api_user, ticket)
+    return jsonify(schemas.ticket_detail(ticket, events, contacts, _tz(), show, access.may_see_links(g.api_user)))
 
 
 @bp.post("/tickets")

@@ -5,16 +5,17 @@ import pytest
 from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 
-from hotline import accounts
+from hotline import accounts, create_app
 from hotline.api.openapi import document
 from hotline.extensions import db
 from hotline.models import Department, Role
 from hotline.seeds import seed_categories
+from tests.conftest import make_config
 
 
 @pytest.fixture(scope="session")
 def spec():
-    return OpenAPI.from_dict(document())
+    return OpenAPI.from_dict(document(create_app(make_config("sqlite"))))
 
 
 class _SentRequest(WerkzeugOpenAPIRequest):

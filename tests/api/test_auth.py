@@ -120,3 +120,50 @@ def test_a_signed_in_console_session_is_not_an_api_credential(client, make_user,
     # The API is CSRF-exempt, so a browser cookie must not authorise it.
     login(make_user(role=Role.OPERATOR))
     assert client.post("/api/v1/tickets", json=NEW_CASE).status_code == 401
+
+
+def _api_routes(app):
+    """(method, url) of every /api/v1 operation but the document itself, with sample arguments."""
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint == "api.openapi_document":
+            continue
+        url = rule.rule.replace("<number>", "20260101-00001")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, url
+
+
+def test_every_api_operation_refuses_without_a_token_in_the_one_shape(app, client):
+    routes = list(_api_routes(app))
+    assert len(routes) >= 9, routes  # the core's list, read and create, and the intake API's six
+    for method, url in routes:
+        response = client.open(url, method=method, json={})
+        assert response.status_code == 401, (method, url)
+        assert set(response.json) == {"error", "message"} and response.json["error"] == "Unauthorized", (method, url)
+        assert response.headers["WWW-Authenticate"].startswith("Bearer"), (method, url)
+
+
+def test_every_api_operation_refuses_a_role_in_the_one_shape(app, client, make_user, token_for):
+    plain = token_for(make_user(role=Role.DEPARTMENT))
+    refused = 0
+    for method, url in _api_routes(app):
+        response = client.open(url, method=method, json={}, headers={"Authorization": f"Bearer {plain}"})
+        if response.status_code == 403:
+            refused += 1
+            assert set(response.json) == {"error", "message"} and response.json["error"] == "Forbidden", (method, url)
+    assert refused >= 5  # creating, suggesting and deciding are not a department's
+
+
+def test_the_document_describes_the_one_refusal_shape(app):
+    from hotline.api.openapi import document
+
+    doc = document(app)
+    for name in ("Unauthorized", "Forbidden"):
+        assert doc["components"]["responses"][name]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"}
+    assert doc["components"]["schemas"]["Error"]["required"] == ["error", "message"]
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if operation.get("security") == []:
+                continue
+            assert operation["responses"]["401"] == {"$ref": "#/components/responses/Unauthorized"}, (path, method)
+            assert operation["responses"]["403"] == {"$ref": "#/components/responses/Forbidden"}, (path, method)

@@ -4,6 +4,9 @@ at module level and inside functions alike.
 - hotline/ imports no feature package anywhere, except create_app's _register_features, which
   calls each feature's init_app;
 - between features one direction only: intake -> routing -> followup;
+- features use only the core's public modules, never its pages or its API views (the console,
+  admin, dashboard, public status page, Open311, dev tools, /api/v1 views): access rules live in
+  hotline.access, the API toolkit in hotline.rest, shared forms in hotline.forms;
 - pure modules import neither Flask nor the database session.
 """
 
@@ -90,6 +93,22 @@ def test_no_import_against_the_direction_even_inside_a_function(package, path):
         and (relpath, function) != FEATURE_ENTRY
     })
     assert wrong == [], f"{relpath} imports {wrong} against the direction"
+
+
+# The core's user-facing packages: a feature importing them would make access policy or API
+# behaviour depend on a page.
+CORE_PRIVATE = ("hotline.console", "hotline.api", "hotline.admin", "hotline.dashboard", "hotline.public",
+                "hotline.open311", "hotline.devtools")
+
+
+@pytest.mark.parametrize(("package", "path"), [s for s in project_sources() if s[0] != "hotline"],
+                         ids=lambda v: str(v))
+def test_features_use_only_the_cores_public_modules(package, path):
+    private = sorted({
+        name for name, _function in all_imports(path)
+        if any(name == p or name.startswith(p + ".") for p in CORE_PRIVATE)
+    })
+    assert private == [], f"{path.relative_to(ROOT)} imports the core's private {private}"
 
 
 def test_the_import_reader_sees_function_level_imports(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from openapi_core import OpenAPI
 from sqlalchemy import func, select
 
-from hotline import accounts
+from hotline import accounts, create_app
 from hotline.api.openapi import document
 from hotline.extensions import db
 from hotline.models import Department, IdentityLevel, Role, Ticket, TicketEvent, TicketKind, TicketStatus
@@ -16,6 +16,7 @@ from hotline.questions import seed_category_questions
 from hotline.seeds import seed_categories
 from intake.identity import keyed_hash
 from tests.api.conftest import CheckedClient
+from tests.conftest import make_config
 
 ID_NUMBER = "11010519491231002X"
 COMPLAINT = {
@@ -43,7 +44,7 @@ class Client(CheckedClient):
 
 @pytest.fixture(scope="module")
 def spec():
-    return OpenAPI.from_dict(document())
+    return OpenAPI.from_dict(document(create_app(make_config("sqlite"))))
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ def test_no_token_or_a_wrong_one_is_401_json(client):
     assert client.post(URL, json={"text": "空调不制冷"}).status_code == 401
     response = client.post(URL, json={"text": "空调不制冷"}, headers={"Authorization": "Bearer hl_nope"})
     assert response.status_code == 401
-    assert response.get_json()["error"] == "unauthorized"
+    assert response.get_json()["error"] == "Unauthorized"
 
 
 def test_department_staff_are_refused(client, bearer):
     response = client.post(URL, json={"text": "空调不制冷"}, headers=bearer(Role.DEPARTMENT))
     assert response.status_code == 403
-    assert response.get_json()["error"] == "forbidden"
+    assert response.get_json()["error"] == "Forbidden"
 
 
 @pytest.mark.parametrize("role", [Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN])
