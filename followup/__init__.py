@@ -4,27 +4,27 @@ calendar and jobs pages. `init_app` is the whole wiring."""
 
 def init_app(app):
     """Blueprints, receivers, jobs, CLI, template helpers and slots of follow-up."""
-    from followup import callback_views, callbacks, cli, escalation, survey_views, surveys, views
+    from followup import callback_visit_views, callback_visits, cli, escalation, survey_views, surveys, views
     from hotline import events, slots
     from hotline.jobs.scheduler import register_job
 
     app.register_blueprint(views.bp, url_prefix="/followup")
-    app.register_blueprint(callback_views.bp, url_prefix="/followup/callbacks")
+    app.register_blueprint(callback_visit_views.bp, url_prefix="/followup/callbacks")
     app.register_blueprint(survey_views.bp, url_prefix="/followup/surveys")
     events.status_changed.connect(surveys.on_status_changed, sender=app)
-    events.status_changed.connect(callbacks.on_status_changed, sender=app)
+    events.status_changed.connect(callback_visits.on_status_changed, sender=app)
     # A survey answer is offered before routing's appeal word: "不满意" to an open survey is a
     # score, not an appeal. create_app calls followup.init_app before routing.init_app for this.
     events.sms_received.connect(surveys.on_sms_received, sender=app)
-    register_job("callback-visits", callbacks.callback_visits_job, 300)
+    register_job("callback-visits", callback_visits.callback_visits_job, 300)
     register_job("surveys", surveys.surveys_due, 60)
     register_job("clock-sweep", escalation.sweep, 60)
     app.cli.add_command(cli.followup_cli)
     for helper in (views.case_clocks, views.clock_notices, views.clock_kind_label, views.clock_state_label,
-                   views.clock_is_late, callback_views.case_callback, callback_views.callback_label,
+                   views.clock_is_late, callback_visit_views.case_callback_visit, callback_visit_views.callback_visit_label,
                    survey_views.case_survey, survey_views.survey_labels):
         app.add_template_global(helper)
     slots.add(app, "case_page.panels", "followup/_clocks.html", order=60)
-    slots.add(app, "case_page.panels", "followup/_callback.html", order=70)
+    slots.add(app, "case_page.panels", "followup/_callback_visit.html", order=70)
     slots.add(app, "case_page.panels", "followup/_survey.html", order=80)
     slots.add(app, "queue.notices", "followup/_notices.html")

@@ -60,9 +60,9 @@ def record_answer(ticket, score, comment=None, channel="sms", actor=None):
 
 def _ask_for_callback(ticket, actor):
     # Imported here: callbacks may itself import this module (voice surveys).
-    from followup import callbacks
+    from followup import callback_visits
 
-    callbacks.schedule_visit(ticket, reason="low_score", actor=actor)
+    callback_visits.schedule_visit(ticket, reason="low_score", actor=actor)
 
 
 def on_status_changed(_app, ticket, from_status, to_status, actor):

@@ -10,7 +10,7 @@ WORK = [
     ("desk.index", _l("Department desk")),
     ("routing.triage", _l("Triage")),
     ("calls.callbacks", _l("Callback list")),
-    ("callbacks.index", _l("Callback visits")),
+    ("callback_visits.index", _l("Callback visits")),
     ("dashboard.index", _l("Live wall")),
     ("reports.index", _l("Reports")),
     ("dashboard.my_figures", _l("My figures")),

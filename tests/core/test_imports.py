@@ -26,7 +26,7 @@ ALLOWED = {
 }
 PURE = ["hotline/phones.py", "hotline/timeutil.py", "hotline/opening_hours.py", "hotline/smsrules.py",
         "hotline/dashboard/metrics.py"]
-PURE += ["followup/callback_slots.py"]
+PURE += ["followup/visit_times.py"]
 PURE += ["followup/survey_parse.py"]
 PURE += ["hotline/dashboard/case_metrics.py"]
 IMPURE_ROOTS = {"flask", "flask_sqlalchemy", "flask_login", "hotline.extensions", "hotline.models"}

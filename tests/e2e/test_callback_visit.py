@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from followup import callbacks
+from followup import callback_visits
 from hotline import tickets
 from hotline.extensions import db
 from hotline.models import FollowUp, Role, Ticket, TicketStatus
@@ -21,7 +21,7 @@ def handled_case(app):
                                      kind="complaint", facts="空调不制冷")
         for status in (TicketStatus.ACCEPTED, TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED):
             tickets.change_status(ticket, status)
-        visit = callbacks.open_visit(ticket)
+        visit = callback_visits.open_visit(ticket)
         visit.due_at = now() - timedelta(minutes=1)
         db.session.commit()
         return ticket.number, visit.id

@@ -12,7 +12,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from followup import callbacks
+from followup import callback_visits
 from followup.surveys import record_answer, survey_of
 from hotline import calls
 from hotline.authz import roles_required
@@ -23,15 +23,15 @@ from hotline.telephony.callcontrol import CallControlError, call_control, public
 from hotline.telephony.signature import twilio_webhook, twiml
 from hotline.timeutil import local_to_utc, local_today, now
 
-bp = Blueprint("callbacks", __name__)
+bp = Blueprint("callback_visits", __name__)
 
 VISIT_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 LIST_LIMIT = 500
 TWILIO_PREFIX = "/twilio/callbacks"
 OUTCOME_LABELS = {
-    callbacks.SATISFIED: _l("Reached, satisfied"),
-    callbacks.UNSATISFIED: _l("Reached, not satisfied"),
-    callbacks.NOT_REACHED: _l("Not reached"),
+    callback_visits.SATISFIED: _l("Reached, satisfied"),
+    callback_visits.UNSATISFIED: _l("Reached, not satisfied"),
+    callback_visits.NOT_REACHED: _l("Not reached"),
 }
 STATUS_LABELS = {
     FollowUpStatus.SCHEDULED: _l("Scheduled"),
@@ -52,12 +52,12 @@ class OutcomeForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-def case_callback(ticket):
+def case_callback_visit(ticket):
     """The case's latest callback visit, for the case page's panel."""
-    return callbacks.latest_visit(ticket)
+    return callback_visits.latest_visit(ticket)
 
 
-def callback_label(value):
+def callback_visit_label(value):
     return OUTCOME_LABELS.get(value) or STATUS_LABELS.get(value) or value or ""
 
 
@@ -80,7 +80,7 @@ def _sections():
 @bp.route("/")
 @roles_required(*VISIT_ROLES)
 def index():
-    return render_template("followup/callbacks.html", sections=_sections(), limit=LIST_LIMIT)
+    return render_template("followup/callback_visits.html", sections=_sections(), limit=LIST_LIMIT)
 
 
 def _visit_or_404(visit_id):
@@ -92,7 +92,7 @@ def _visit_or_404(visit_id):
 def visit(visit_id, form=None):
     visit = _visit_or_404(visit_id)
     return render_template("followup/callback_visit.html", visit=visit, ticket=visit.ticket,
-                           form=form or OutcomeForm(), call=callbacks.last_call(visit))
+                           form=form or OutcomeForm(), call=callback_visits.last_call(visit))
 
 
 @bp.route("/<int:visit_id>/call", methods=["POST"])
@@ -102,8 +102,8 @@ def call(visit_id):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        callbacks.call_complainant(visit, current_user, call_control(current_app.config))
-    except (callbacks.CannotCall, callbacks.VisitClosed, CallControlError) as exc:
+        callback_visits.call_complainant(visit, current_user, call_control(current_app.config))
+    except (callback_visits.CannotCall, callback_visits.VisitClosed, CallControlError) as exc:
         db.session.rollback()
         flash(_("The call could not be placed: %(why)s", why=exc), "error")
     else:
@@ -120,8 +120,8 @@ def outcome(visit_id):
     if not form.validate_on_submit():
         return visit_page_again(visit_id, form)
     try:
-        callbacks.record_outcome(visit, form.outcome.data, current_user, form.note.data)
-    except callbacks.VisitClosed:
+        callback_visits.record_outcome(visit, form.outcome.data, current_user, form.note.data)
+    except callback_visits.VisitClosed:
         db.session.rollback()
         flash(_("This visit is already closed."), "error")
         return redirect(url_for(".visit", visit_id=visit_id))
@@ -142,8 +142,8 @@ def voice_survey(visit_id):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        callbacks.hand_to_voice_survey(visit, current_user, call_control(current_app.config))
-    except (callbacks.CannotCall, CallControlError) as exc:
+        callback_visits.hand_to_voice_survey(visit, current_user, call_control(current_app.config))
+    except (callback_visits.CannotCall, CallControlError) as exc:
         db.session.rollback()
         flash(_("The call could not be handed over: %(why)s", why=exc), "error")
     else:
@@ -166,7 +166,7 @@ def _goodbye(text):
 @twilio_webhook
 def connect(contact_id):
     """The complainant answered the visit's call: tell them why, then dial the operator."""
-    attempt = callbacks.attempt_of_call(contact_id)
+    attempt = callback_visits.attempt_of_call(contact_id)
     operator = calls.operator_phone(attempt.user) if attempt and attempt.user else None
     if operator is None:
         return _goodbye(APOLOGY_TEXT)
@@ -178,7 +178,7 @@ def connect(contact_id):
 def _gather(contact_id, retry=False):
     response = VoiceResponse()
     gather = response.gather(num_digits=1, timeout=8, method="POST", action_on_empty_result=True,
-                             action=public_url("callbacks.survey_answer", contact_id=contact_id,
+                             action=public_url("callback_visits.survey_answer", contact_id=contact_id,
                                                **({"retry": "1"} if retry else {})))
     _say(gather, SURVEY_TEXT)
     return twiml(response)
@@ -194,7 +194,7 @@ def survey(contact_id):
 @twilio_webhook
 def survey_answer(contact_id):
     """One digit 1-5 is the score; anything else is asked once more, then thanked."""
-    attempt, digit = callbacks.attempt_of_call(contact_id), request.form.get("Digits", "").strip()
+    attempt, digit = callback_visits.attempt_of_call(contact_id), request.form.get("Digits", "").strip()
     if attempt is None:
         return _goodbye(APOLOGY_TEXT)
     if digit not in ("1", "2", "3", "4", "5"):

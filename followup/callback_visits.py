@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from followup import callback_slots
+from followup import visit_times
 from hotline import calls
 from hotline.access import notice_phone
 from hotline.deadlines import clocks
@@ -70,14 +70,14 @@ def latest_visit(ticket):
 def first_due(at=None):
     """When a visit for a case handled at `at` is due (naive UTC)."""
     local = to_local(at or now(), _tz()).replace(tzinfo=None)
-    due, _ = callback_slots.first_try(local, current_app.config["CALLBACK_DAYS"], _spans(), CalendarLookup())
+    due, _ = visit_times.first_try(local, current_app.config["CALLBACK_DAYS"], _spans(), CalendarLookup())
     return local_to_utc(due, _tz())
 
 
 def retry_due(tried_at):
     """When the next try after one at `tried_at` is due (naive UTC)."""
     local = to_local(tried_at, _tz()).replace(tzinfo=None)
-    due, _ = callback_slots.next_try(local, _spans(), CalendarLookup())
+    due, _ = visit_times.next_try(local, _spans(), CalendarLookup())
     return local_to_utc(due, _tz())
 
 
@@ -145,7 +145,7 @@ def call_complainant(visit, user, control):
                       from_number=current_app.config.get("TWILIO_NUMBER") or None)
     db.session.add(contact)
     db.session.flush()
-    contact.sid = control.place_call(phone, public_url("callbacks.connect", contact_id=contact.id),
+    contact.sid = control.place_call(phone, public_url("callback_visits.connect", contact_id=contact.id),
                                      status_callback=public_url("voice.status"))
     return record_call(visit, contact, user)
 
@@ -265,7 +265,7 @@ def hand_to_voice_survey(visit, user, control):
     contact = last_call(visit)
     if contact is None or not contact.sid or contact.ended_at is not None:
         raise CannotCall("no live call to hand over")
-    control.redirect(contact.sid, public_url("callbacks.survey", contact_id=contact.id))
+    control.redirect(contact.sid, public_url("callback_visits.survey", contact_id=contact.id))
     record_event(visit.ticket, "callback_voice_survey", user, data={"followup_id": visit.id, "contact_id": contact.id})
     db.session.flush()
     return contact

@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from followup import callback_slots, callbacks
+from followup import callback_visits, visit_times
 from hotline import tickets
 from hotline.deadlines import calendar, clocks
 from hotline.extensions import db
@@ -76,7 +76,7 @@ def test_a_result_after_hours_is_visited_when_the_hotline_opens(handled):
 def test_schedule_visit_returns_the_open_visit_instead_of_a_second(handled, local):
     ticket = handled()
     first = visits_of(ticket)[0]
-    again = callbacks.schedule_visit(ticket, "low_score", due_at=local(2025, 10, 9, 9, 0))
+    again = callback_visits.schedule_visit(ticket, "low_score", due_at=local(2025, 10, 9, 9, 0))
     assert again is first and len(visits_of(ticket)) == 1 and first.reason == "handled"
 
 
@@ -84,7 +84,7 @@ def test_schedule_visit_for_a_closed_case_with_a_low_score(calendar_2025, create
     ticket = create_ticket()
     tickets.change_status(ticket, TicketStatus.CLOSED)
     with clock_at(local(2025, 10, 13, 10, 0)):
-        visit = callbacks.schedule_visit(ticket, "low_score")
+        visit = callback_visits.schedule_visit(ticket, "low_score")
     db.session.commit()
     assert visit.reason == "low_score" and local_of(visit.due_at) == datetime(2025, 10, 16, 10, 0)
 
@@ -113,7 +113,7 @@ def test_not_reached_is_retried_on_other_days_and_times_then_unreachable(handled
     dues = []
     for at in tries:
         with clock_at(local(*at)):
-            callbacks.record_outcome(visit, callbacks.NOT_REACHED, operator, note="无人接听")
+            callback_visits.record_outcome(visit, callback_visits.NOT_REACHED, operator, note="无人接听")
         db.session.commit()
         dues.append(local_of(visit.due_at))
     # Saturday morning missed -> Monday afternoon; afternoon missed -> Tuesday morning.
@@ -123,8 +123,8 @@ def test_not_reached_is_retried_on_other_days_and_times_then_unreachable(handled
     assert len(events(ticket, "callback_unreachable")) == 1
     assert callback_clock(ticket).state == ClockState.MET
     assert ticket.status == TicketStatus.RESOLVED
-    with pytest.raises(callbacks.VisitClosed):
-        callbacks.record_outcome(visit, callbacks.SATISFIED, operator)
+    with pytest.raises(callback_visits.VisitClosed):
+        callback_visits.record_outcome(visit, callback_visits.SATISFIED, operator)
 
 
 def test_satisfied_closes_the_visit_the_clock_and_the_case(handled, operator, local):
@@ -132,7 +132,7 @@ def test_satisfied_closes_the_visit_the_clock_and_the_case(handled, operator, lo
     clocks.start_clock(ticket, ClockKind.CALLBACK)
     visit = visits_of(ticket)[0]
     with clock_at(local(2025, 10, 11, 15, 10)):
-        callbacks.record_outcome(visit, callbacks.SATISFIED, operator, note="已退款")
+        callback_visits.record_outcome(visit, callback_visits.SATISFIED, operator, note="已退款")
     db.session.commit()
     assert (visit.status, visit.outcome, visit.attempts) == (FollowUpStatus.DONE, "satisfied", 1)
     assert ticket.status == TicketStatus.CLOSED and callback_clock(ticket).met_at == local(2025, 10, 11, 15, 10)
@@ -141,7 +141,7 @@ def test_satisfied_closes_the_visit_the_clock_and_the_case(handled, operator, lo
 def test_unsatisfied_keeps_the_case_resolved_for_the_appeal(handled, operator):
     ticket = handled()
     visit = visits_of(ticket)[0]
-    callbacks.record_outcome(visit, callbacks.UNSATISFIED, operator, note="只退了一半")
+    callback_visits.record_outcome(visit, callback_visits.UNSATISFIED, operator, note="只退了一半")
     db.session.commit()
     assert (visit.status, visit.outcome) == (FollowUpStatus.DONE, "unsatisfied")
     assert ticket.status == TicketStatus.RESOLVED
@@ -157,7 +157,7 @@ def test_a_case_reopened_before_its_visit_cancels_the_visit(handled):
 def test_a_closed_case_reopened_cancels_its_low_score_visit(calendar_2025, create_ticket):
     ticket = create_ticket()
     tickets.change_status(ticket, TicketStatus.CLOSED)
-    visit = callbacks.schedule_visit(ticket, "low_score")
+    visit = callback_visits.schedule_visit(ticket, "low_score")
     tickets.change_status(ticket, TicketStatus.ACCEPTED, reason="appeal")
     db.session.commit()
     assert visit.status == FollowUpStatus.CANCELLED
@@ -173,9 +173,9 @@ def test_the_job_closes_exhausted_visits_once(app, handled):
     )
     db.session.commit()
     db.session.expire_all()
-    assert callbacks.callback_visits_job() == "0 due, 1 unreachable, 1 cancelled"
+    assert callback_visits.callback_visits_job() == "0 due, 1 unreachable, 1 cancelled"
     db.session.commit()
-    assert callbacks.callback_visits_job() == "0 due, 0 unreachable, 0 cancelled"
+    assert callback_visits.callback_visits_job() == "0 due, 0 unreachable, 0 cancelled"
     assert visits_of(ticket)[0].status == FollowUpStatus.UNREACHABLE
     assert visits_of(other)[0].status == FollowUpStatus.CANCELLED
 
@@ -183,11 +183,11 @@ def test_the_job_closes_exhausted_visits_once(app, handled):
 def test_retry_slots_stay_inside_split_opening_hours():
     spans = parse_hours("08:00-12:00,14:00-18:00")
     weekdays = calendar.weekday_rule
-    assert callback_slots.afternoon(spans) == 14 * 60  # the middle, 13:00, is the lunch break
+    assert visit_times.afternoon(spans) == 14 * 60  # the middle, 13:00, is the lunch break
     friday_morning = datetime(2025, 6, 13, 9, 0)
-    assert callback_slots.next_try(friday_morning, spans, weekdays) == (datetime(2025, 6, 16, 14, 0), False)
-    assert callback_slots.next_try(datetime(2025, 6, 16, 17, 0), spans, weekdays)[0] == datetime(2025, 6, 17, 8, 0)
-    assert callback_slots.first_try(datetime(2025, 6, 13, 12, 30), 3, spans, weekdays)[0] == datetime(2025, 6, 18, 8, 0)
+    assert visit_times.next_try(friday_morning, spans, weekdays) == (datetime(2025, 6, 16, 14, 0), False)
+    assert visit_times.next_try(datetime(2025, 6, 16, 17, 0), spans, weekdays)[0] == datetime(2025, 6, 17, 8, 0)
+    assert visit_times.first_try(datetime(2025, 6, 13, 12, 30), 3, spans, weekdays)[0] == datetime(2025, 6, 18, 8, 0)
 
 
 def test_the_database_keeps_one_scheduled_visit_per_case(handled):
@@ -203,6 +203,6 @@ def test_the_database_keeps_one_scheduled_visit_per_case(handled):
     # A closed visit does not stand in the way of the next one.
     visit.status = FollowUpStatus.DONE
     db.session.commit()
-    again = callbacks.schedule_visit(ticket, "low_score")
+    again = callback_visits.schedule_visit(ticket, "low_score")
     db.session.commit()
     assert again.id != visit.id and len(visits_of(ticket)) == 2
