@@ -208,7 +208,7 @@ def _has_event(ticket, type_):
     ) > 0
 
 
-def pending_callbacks():
+def pending_callback_requests():
     """(ticket, latest request event) for cases with a voicemail or callback request not yet handled, oldest first."""
     asked = _last_event(TicketEvent.type.in_(CALLBACK_REQUESTS))
     done = _last_event(TicketEvent.type == CALLBACK_DONE)
@@ -232,7 +232,7 @@ def _last_event(condition):
     )
 
 
-def callback_done(ticket, actor, note=None):
+def close_callback_request(ticket, actor, note=None):
     """An operator handled the voicemail or callback request."""
     return tickets.record_event(ticket, CALLBACK_DONE, actor, reason=note)
 

@@ -76,8 +76,8 @@ def _answer(contact):
 
 @bp.route("/callbacks")
 @roles_required(*CALL_ROLES)
-def callbacks():
-    return render_template("calls/callbacks.html", pending=calls.pending_callbacks(), form=ConfirmForm())
+def callback_requests():
+    return render_template("calls/callback_requests.html", pending=calls.pending_callback_requests(), form=ConfirmForm())
 
 
 @bp.route("/callbacks/<number>/done", methods=["POST"])
@@ -85,10 +85,10 @@ def callbacks():
 def callback_done(number):
     _confirmed()
     ticket = db.session.scalar(select(Ticket).where(Ticket.number == number[:20])) or abort(404)
-    calls.callback_done(ticket, current_user)
+    calls.close_callback_request(ticket, current_user)
     db.session.commit()
     flash(_("Callback for case %(number)s marked as done.", number=ticket.number), "success")
-    return redirect(url_for("calls.callbacks"))
+    return redirect(url_for("calls.callback_requests"))
 
 
 @bp.route("/blocklist", methods=["GET", "POST"])

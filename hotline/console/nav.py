@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 WORK = [
     ("desk.index", _l("Department desk")),
     ("routing.triage", _l("Triage")),
-    ("calls.callbacks", _l("Callback list")),
+    ("calls.callback_requests", _l("Callback list")),
     ("callback_visits.index", _l("Callback visits")),
     ("dashboard.index", _l("Live wall")),
     ("reports.index", _l("Reports")),

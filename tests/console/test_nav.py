@@ -28,4 +28,4 @@ def test_supervisors_get_the_maintenance_pages_and_operators_do_not(client, make
     operator_client.post("/login", data={"username": operator.username, "password": "password-123"})
     targets = nav_targets(operator_client.get("/search").get_data(as_text=True))
     assert "routing.rules" not in targets and "desk.index" not in targets
-    assert {"routing.triage", "calls.callbacks"} <= targets
+    assert {"routing.triage", "calls.callback_requests"} <= targets
