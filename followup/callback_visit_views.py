@@ -18,7 +18,7 @@ from hotline import calls
 from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.models import Contact, FollowUp, FollowUpStatus, Role
-from hotline.smsrules import with_case_number
+from hotline.sms_texts import with_case_number
 from hotline.telephony.callcontrol import CallControlError, call_control, public_url
 from hotline.telephony.signature import twilio_webhook, twiml
 from hotline.timeutil import local_to_utc, local_today, now

@@ -16,7 +16,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from hotline import audit, phones, smsrules, timeutil
+from hotline import audit, phones, sms_texts, timeutil
 from hotline.extensions import db
 from hotline.models import Caller, Channel, Contact, Direction, OutboxChannel, OutboxMessage, OutboxStatus
 from hotline.tickets import record_event
@@ -77,7 +77,7 @@ def not_before(moment):
     config = current_app.config
     tz = config["HOTLINE_TIMEZONE"]
     local = timeutil.to_local(moment, tz).replace(tzinfo=None)
-    until = smsrules.quiet_until(local, config["QUIET_HOURS"])
+    until = sms_texts.quiet_until(local, config["QUIET_HOURS"])
     return moment if until is None else timeutil.local_to_utc(until, tz)
 
 
@@ -116,7 +116,7 @@ def reply_to_caller(ticket, text, actor):
     """An operator's SMS to the case's caller, carrying the case number, on the timeline."""
     if ticket.caller is None:
         raise NoRecipient(ticket.number)
-    body = smsrules.with_case_number(text.strip(), ticket.number)
+    body = sms_texts.with_case_number(text.strip(), ticket.number)
     message = queue_sms(ticket.caller.phone, body, "reply", ticket=ticket, actor=actor)
     record_event(
         ticket, "sms_reply", actor, to_value=body,
@@ -243,7 +243,7 @@ def retry_later(message, error, moment):
     if message.attempts >= config.get("OUTBOX_MAX_ATTEMPTS", 5):
         message.status = OutboxStatus.FAILED
         return "failed"
-    wait = smsrules.backoff_seconds(message.attempts, config.get("OUTBOX_BACKOFF_SECONDS", 30))
+    wait = sms_texts.backoff_seconds(message.attempts, config.get("OUTBOX_BACKOFF_SECONDS", 30))
     message.status, message.next_attempt_at = OutboxStatus.PENDING, moment + timedelta(seconds=wait)
     return "retry"
 

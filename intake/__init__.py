@@ -6,7 +6,7 @@ def init_app(app):
     """Blueprints, template helpers, slots, seeds and OpenAPI parts of intake."""
     from hotline import rest, seeds, slots
     from hotline.extensions import csrf
-    from intake import api, api_doc, decision_views, evidence_views, rules, views
+    from intake import api, api_doc, decision_views, evidence_views, suggestion_rules, views
 
     app.register_blueprint(views.bp, url_prefix="/intake")
     app.register_blueprint(decision_views.bp, url_prefix="/intake")
@@ -19,5 +19,5 @@ def init_app(app):
     slots.add(app, "case_page.panels", "intake/_decision.html", order=10)
     slots.add(app, "case_page.panels", "intake/_evidence.html", order=50)
     slots.add(app, "desk_case.panels", "intake/_evidence.html")
-    seeds.add_seed(app, rules.seed_suggestion_rules)
+    seeds.add_seed(app, suggestion_rules.seed_suggestion_rules)
     rest.add_openapi(app, api_doc.PATHS, api_doc.SCHEMAS)

@@ -10,7 +10,7 @@ from hotline.models import Role
 from hotline.rest import ValidationFailed, api_roles, error_response, json_object
 from hotline.tickets import IllegalTransition
 from intake import api_services, decisions
-from intake import rules as services
+from intake import suggestion_rules as services
 
 bp = Blueprint("intake_api", __name__)
 

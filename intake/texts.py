@@ -1,7 +1,7 @@
 """SMS texts of intake decisions, as data. Pure: no Flask, no session.
 
 Chinese on purpose: they go to callers' phones, whatever language the operator's screen
-is in (same reasoning as hotline/smsrules.py). Every text carries the case number.
+is in (same reasoning as hotline/sms_texts.py). Every text carries the case number.
 """
 
 OTP_CODE = "您正在核实热线工单 {number} 的联系电话，验证码 {code}，{minutes} 分钟内有效，请读给接线员。如非本人操作请忽略。"

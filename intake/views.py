@@ -24,8 +24,8 @@ from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.models import Role, SuggestionRule, SuggestionTarget
 from hotline.timeutil import to_local
-from intake import rules as services
 from intake import services as intake_services
+from intake import suggestion_rules as services
 from intake.api import MAX_TEXT
 from intake.forms import IntakeForm
 

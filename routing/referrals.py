@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from twilio.base.exceptions import TwilioException
 
-from hotline import audit, outbox, phones, smsrules
+from hotline import audit, outbox, phones, sms_texts
 from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.models import (
@@ -159,7 +159,7 @@ def refer(ticket, entry, actor, note=None):
 def _referral_sms(ticket, entry, actor):
     if ticket.caller is None or not entry.sms_text:
         return None
-    body = smsrules.with_case_number(texts.sms_for(entry.sms_text, ticket.number), ticket.number)
+    body = sms_texts.with_case_number(texts.sms_for(entry.sms_text, ticket.number), ticket.number)
     return outbox.queue_sms(ticket.caller.phone, body, "referral", ticket=ticket, actor=actor)
 
 

@@ -1,5 +1,5 @@
 """Routing services: where an accepted case goes, forwarding it, and the rules and departments
-supervisors maintain. Matching itself is pure (routing.rules); this module feeds it rows.
+supervisors maintain. Matching itself is pure (routing.rule_matching); this module feeds it rows.
 
 Services flush; the view (or the caller's view) commits once.
 """
@@ -31,7 +31,7 @@ from hotline.models import (
 from hotline.outbox import queue_sms
 from hotline.tickets import change_status, record_event
 from hotline.timeutil import now
-from routing import rules as matching
+from routing import rule_matching as matching
 from routing.texts import forwarded_text
 
 RULE_FIELDS = ("name", "position", "active", "kind", "category_id", "problem_type_id", "region",

@@ -29,7 +29,7 @@ from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.models import Category, CategoryGroup, Department, Role, RoutingRule, RuleAction, TicketKind
 from hotline.tickets import IllegalTransition
-from routing import rules as matching
+from routing import rule_matching as matching
 from routing import services
 
 bp = Blueprint("routing", __name__)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from hotline import outbox, smsrules
+from hotline import outbox, sms_texts
 from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
@@ -33,7 +33,7 @@ class ReplyForm(FlaskForm):
         _l("Reply by SMS"),
         validators=[
             DataRequired(message=_l("Write the reply first.")),
-            Length(max=smsrules.MAX_REPLY, message=_l("A reply may be at most %(max)d characters.")),
+            Length(max=sms_texts.MAX_REPLY, message=_l("A reply may be at most %(max)d characters.")),
         ],
     )
 
@@ -56,7 +56,7 @@ def _outbox_text(message):
 def _outbox_helpers():
     """What templates/outbox/_reply_form.html needs when the ticket page includes it."""
     return {
-        "sms_segments": smsrules.segments,
+        "sms_segments": sms_texts.segments,
         "outbox_messages": outbox.messages_of,
         "outbox_reply_form": ReplyForm,
         "outbox_reply_roles": REPLY_ROLES,

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from hotline import smsrules
+from hotline import sms_texts
 from hotline.extensions import db
 from hotline.models import Clock, ClockState, OutboxChannel, OutboxMessage, OutboxStatus, Ticket
 from hotline.timeutil import to_local
@@ -43,7 +43,7 @@ class CaseStatus:
 def find_case(number_text, digits):
     """The case whose number and phone's last four digits match, else None, whether the
     number exists or not, after the same single query and comparison."""
-    number = smsrules.parse_case_number(number_text or "") or ""
+    number = sms_texts.parse_case_number(number_text or "") or ""
     ticket = db.session.scalar(select(Ticket).options(joinedload(Ticket.caller)).where(Ticket.number == number))
     given = (digits or "").encode()
     matched = False
@@ -68,7 +68,7 @@ def case_status(ticket, tz):
     return CaseStatus(
         number=ticket.number,
         status=str(ticket.status),
-        status_label=smsrules.status_label(ticket.status),
+        status_label=sms_texts.status_label(ticket.status),
         received=to_local(ticket.created_at, tz).date(),
         handled_by=_handled_by(ticket),
         next_due=_next_due(ticket, tz),

@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from hotline import smsrules
+from hotline import sms_texts
 from hotline.authz import public
 from hotline.extensions import limiter
 from hotline.public import lookup as service
@@ -49,7 +49,7 @@ def _failed(_response):
 
 def _case_key():
     typed = _fold(request.form.get("number"))
-    return "case:" + (smsrules.parse_case_number(typed) or typed[:32] or "-")
+    return "case:" + (sms_texts.parse_case_number(typed) or typed[:32] or "-")
 
 
 def _address_key():

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline import events, outbox, smsrules, timeutil
+from hotline import events, outbox, sms_texts, timeutil
 from hotline.extensions import db
 from hotline.models import Caller, Channel, Contact, Direction, Ticket, TicketStatus
 from hotline.phones import InvalidPhone
@@ -88,7 +88,7 @@ def receive_sms(sid, from_number, to_number, body, media):
     contact = record_contact(sid, caller, to_number, body, media)
     if contact is None:
         return None
-    command = smsrules.parse_command(contact.body)
+    command = sms_texts.parse_command(contact.body)
     if contact.blocked and command.kind in ("query", "message"):
         return contact
     _HANDLERS[command.kind](contact, command)
@@ -97,7 +97,7 @@ def receive_sms(sid, from_number, to_number, body, media):
 
 def record_contact(sid, caller, to_number, body, media):
     """The inbound SMS Contact; None when a concurrent retry of the same MessageSid won."""
-    text, cut_from = smsrules.clean_body(body)
+    text, cut_from = sms_texts.clean_body(body)
     if cut_from:
         log.warning("sms %s: body of %s characters truncated to %s", sid, cut_from, len(text))
         text += f"\n[已截断：原文 {cut_from} 字]"
@@ -117,27 +117,27 @@ def record_contact(sid, caller, to_number, body, media):
 def handle_opt_out(contact, command):
     """STOP / 退订: no more SMS but legal notices; the confirmation itself still goes out."""
     outbox.opt_out(contact.caller, via="sms", reference=contact.sid)
-    outbox.queue_sms(contact.caller.phone, smsrules.OPTED_OUT, "optout", legal=True)
+    outbox.queue_sms(contact.caller.phone, sms_texts.OPTED_OUT, "optout", legal=True)
 
 
 def handle_opt_in(contact, command):
     """START / 订阅: notices again."""
     outbox.opt_in(contact.caller, via="sms", reference=contact.sid)
-    outbox.queue_sms(contact.caller.phone, smsrules.OPTED_IN, "optin")
+    outbox.queue_sms(contact.caller.phone, sms_texts.OPTED_IN, "optin")
 
 
 def handle_query(contact, command):
     """CX / 查询 <case>: the status, only for a case this number filed."""
     ticket = own_case(contact.caller, command.case_number)
     if ticket is None:
-        template = smsrules.NO_SUCH_CASE if command.case_number else smsrules.NO_SUCH_CASE_UNREADABLE
+        template = sms_texts.NO_SUCH_CASE if command.case_number else sms_texts.NO_SUCH_CASE_UNREADABLE
         outbox.queue_sms(contact.caller.phone, template.format(number=command.case_number), "status")
         return
     link_to_ticket(contact, ticket)
     tz = current_app.config["HOTLINE_TIMEZONE"]
-    body = smsrules.STATUS_REPLY.format(
+    body = sms_texts.STATUS_REPLY.format(
         number=ticket.number,
-        label=smsrules.status_label(ticket.status),
+        label=sms_texts.status_label(ticket.status),
         updated=timeutil.to_local(ticket.updated_at or ticket.created_at, tz).strftime("%Y-%m-%d"),
     )
     outbox.queue_sms(contact.caller.phone, body, "status", ticket=ticket)
@@ -152,10 +152,10 @@ def handle_message(contact, command):
         link_to_ticket(contact, claimed)
         return
     ticket = recent_sms_case(contact.caller)
-    template = smsrules.ACK_JOINED
+    template = sms_texts.ACK_JOINED
     if ticket is None:
         ticket = open_ticket(Channel.SMS, caller=contact.caller, summary=_summary(contact.body))
-        template = smsrules.ACK_NEW
+        template = sms_texts.ACK_NEW
     link_to_ticket(contact, ticket)
     outbox.queue_sms(contact.caller.phone, template.format(number=ticket.number), "ack", ticket=ticket)
 

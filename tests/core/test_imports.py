@@ -24,7 +24,7 @@ ALLOWED = {
     "routing": {"hotline", "config", "routing", "followup"},
     "followup": {"hotline", "config", "followup"},
 }
-PURE = ["hotline/phones.py", "hotline/timeutil.py", "hotline/opening_hours.py", "hotline/smsrules.py",
+PURE = ["hotline/phones.py", "hotline/timeutil.py", "hotline/opening_hours.py", "hotline/sms_texts.py",
         "hotline/dashboard/metrics.py"]
 PURE += ["followup/visit_times.py"]
 PURE += ["followup/survey_parse.py"]

@@ -4,7 +4,7 @@ import pytest
 
 from followup import survey_parse
 from followup.survey_parse import Reply, parse_reply
-from hotline.smsrules import segments
+from hotline.sms_texts import segments
 
 
 @pytest.mark.parametrize(("text", "score", "comment"), [

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from followup import surveys
 from followup.survey_parse import CLARIFY
-from hotline import outbox, smsrules, tickets
+from hotline import outbox, sms_texts, tickets
 from hotline.extensions import db
 from hotline.jobs.scheduler import run_job
 from hotline.models import (
@@ -163,7 +163,7 @@ def test_the_job_texts_the_survey_once_with_the_case_number(app, clock, calendar
 
     (message,) = sms_to(purpose="survey")
     assert message.ticket_id == ticket.id and message.status == OutboxStatus.PENDING
-    assert ticket.number in message.body and "1-5" in message.body and smsrules.segments(message.body) == 1
+    assert ticket.number in message.body and "1-5" in message.body and sms_texts.segments(message.body) == 1
     survey = survey_of(ticket)
     now = datetime(2025, 6, 10, 2, 0)
     assert (survey.status, survey.sent_at, survey.closes_at) == (SurveyStatus.SENT, now, now + timedelta(hours=72))

@@ -1,7 +1,7 @@
 """Routing rules as a supervisor thinks of them: an ordered list, first active match wins.
 Pure: no app, no database."""
 
-from routing.rules import (
+from routing.rule_matching import (
     Case,
     Draft,
     decide,

@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 from freezegun import freeze_time
 
-from hotline import outbox, smsrules, timeutil
+from hotline import outbox, sms_texts, timeutil
 from hotline.extensions import db
 from hotline.models import Channel, Contact, Direction, OutboxStatus
 from tests.telephony.conftest import CALLER
@@ -29,13 +29,13 @@ def local(*parts):
     ],
 )
 def test_quiet_hours_run_over_midnight(at, until):
-    assert smsrules.quiet_until(at, "21:00-08:00") == until
+    assert sms_texts.quiet_until(at, "21:00-08:00") == until
 
 
 def test_quiet_hours_inside_one_day_and_none_at_all():
-    assert smsrules.quiet_until(datetime(2026, 11, 24, 12, 30), "12:00-14:00") == datetime(2026, 11, 24, 14, 0)
-    assert smsrules.quiet_until(datetime(2026, 11, 24, 14, 0), "12:00-14:00") is None
-    assert smsrules.quiet_until(datetime(2026, 11, 24, 23, 0), "") is None
+    assert sms_texts.quiet_until(datetime(2026, 11, 24, 12, 30), "12:00-14:00") == datetime(2026, 11, 24, 14, 0)
+    assert sms_texts.quiet_until(datetime(2026, 11, 24, 14, 0), "12:00-14:00") is None
+    assert sms_texts.quiet_until(datetime(2026, 11, 24, 23, 0), "") is None
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from hotline import outbox, smsrules, tickets
+from hotline import outbox, sms_texts, tickets
 from hotline.extensions import db
 from hotline.models import (
     AuditLog,
@@ -66,7 +66,7 @@ def test_first_text_opens_an_sms_case_and_queues_an_ack_with_its_number(inbound_
     (ack,) = outbox_rows()
     assert (ack.to, ack.purpose, ack.status, ack.ticket_id) == (CALLER, "ack", OutboxStatus.PENDING, ticket.id)
     assert ticket.number in ack.body and "已收到" in ack.body
-    assert smsrules.segments(ack.body) == 1
+    assert sms_texts.segments(ack.body) == 1
     # The SMS first-reply clock runs from the text to its reply: both are stamped.
     assert ack.created_at >= contact.created_at
 
@@ -336,8 +336,8 @@ def test_an_absurd_message_sid_is_a_400(twilio_post):
 def test_a_10000_character_body_is_stored_clipped_and_marked(inbound_sms):
     assert_empty_twiml(inbound_sms("长" * 10_000))
     contact = only_ticket().contacts.one()
-    assert contact.body.startswith("长" * smsrules.MAX_BODY)
-    assert len(contact.body) < smsrules.MAX_BODY + 40
+    assert contact.body.startswith("长" * sms_texts.MAX_BODY)
+    assert len(contact.body) < sms_texts.MAX_BODY + 40
     assert "已截断" in contact.body and "10000" in contact.body
 
 

@@ -7,7 +7,7 @@ from hotline import accounts
 from hotline.extensions import csrf, db
 from hotline.models import Role
 from hotline.seeds import seed_categories
-from intake.rules import seed_suggestion_rules
+from intake.suggestion_rules import seed_suggestion_rules
 
 
 def register_intake(app):

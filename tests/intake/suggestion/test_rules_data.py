@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from hotline.extensions import db
 from hotline.models import SuggestionRule
 from hotline.seeds import GOODS, PROBLEMS, SERVICES
-from intake.rules import seed_suggestion_rules
 from intake.suggest import default_rules
+from intake.suggestion_rules import seed_suggestion_rules
 
 CASES = Path(__file__).resolve().parents[3] / "intake" / "data" / "labelled_cases.jsonl"
 CATEGORY_CODES = {code for code, _zh, _en in GOODS + SERVICES}

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import AuditLog, Role, SuggestionRule, SuggestionTarget
-from intake.rules import suggestion_for
+from intake.suggestion_rules import suggestion_for
 
 SAMPLE = "买的破壁机转了两下就冒烟了"
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from hotline import smsrules
-from hotline.smsrules import Command, parse_command
+from hotline import sms_texts
+from hotline.sms_texts import Command, parse_command
 
 
 @pytest.mark.parametrize("text", ["STOP", " stop ", "Stop\n", "ＳＴＯＰ", "退订", " 退订 ", "STOPALL",
@@ -51,27 +51,27 @@ def test_everything_else_is_a_message(text):
     ("😀" * 36, 2),
 ])
 def test_segments_follow_gsm7_and_ucs2_rules(text, expected):
-    assert smsrules.segments(text) == expected
+    assert sms_texts.segments(text) == expected
 
 
 def test_notices_fit_one_segment():
     number = "20261124-00042"
-    ack = smsrules.ACK_NEW.format(number=number)
+    ack = sms_texts.ACK_NEW.format(number=number)
     assert number in ack
-    assert smsrules.segments(ack) == 1
+    assert sms_texts.segments(ack) == 1
 
 
 def test_clean_body_drops_control_characters_and_clips_long_texts():
-    assert smsrules.clean_body("a\x00b\tc\nd\x07") == ("ab\tc\nd", None)
-    text, original = smsrules.clean_body("字" * 10_000)
-    assert len(text) == smsrules.MAX_BODY and original == 10_000
+    assert sms_texts.clean_body("a\x00b\tc\nd\x07") == ("ab\tc\nd", None)
+    text, original = sms_texts.clean_body("字" * 10_000)
+    assert len(text) == sms_texts.MAX_BODY and original == 10_000
 
 
 def test_case_number_is_appended_once():
-    assert smsrules.with_case_number("请补充发票。 ", "20261124-00042") == "请补充发票。（工单号 20261124-00042）"
-    assert smsrules.with_case_number("工单 20261124-00042 已受理", "20261124-00042") == "工单 20261124-00042 已受理"
+    assert sms_texts.with_case_number("请补充发票。 ", "20261124-00042") == "请补充发票。（工单号 20261124-00042）"
+    assert sms_texts.with_case_number("工单 20261124-00042 已受理", "20261124-00042") == "工单 20261124-00042 已受理"
 
 
 def test_backoff_doubles_from_the_base_and_is_capped_at_an_hour():
-    assert [smsrules.backoff_seconds(n, 30) for n in range(1, 9)] == [30, 60, 120, 240, 480, 960, 1920, 3600]
-    assert smsrules.backoff_seconds(50, 30) == 3600
+    assert [sms_texts.backoff_seconds(n, 30) for n in range(1, 9)] == [30, 60, 120, 240, 480, 960, 1920, 3600]
+    assert sms_texts.backoff_seconds(50, 30) == 3600
