@@ -115,7 +115,7 @@ def case_number_from_digits(digits):
     return f"{digits[:8]}-{digits[8:]}" if _CASE_DIGITS.match(digits) else None
 
 
-def case_of_caller(contact, number):
+def ticket_of_caller(contact, number):
     """The case `number` when it belongs to this call's caller, else None (never someone else's)."""
     if contact.caller_id is None or number is None:
         return None

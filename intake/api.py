@@ -62,52 +62,52 @@ def _stale(exc):
 
 
 
-def _case(number):
+def _ticket(number):
     return get_ticket(number, g.api_user) or abort(404, NOT_FOUND)
 
 
 def _shown(ticket, status=200, headers=None):
     db.session.commit()
     tz = current_app.config["HOTLINE_TIMEZONE"]
-    return jsonify(api_services.case_json(ticket, g.api_user, tz)), status, headers or {}
+    return jsonify(api_services.ticket_json(ticket, g.api_user, tz)), status, headers or {}
 
 
 @bp.post("/intake/tickets")
 @api_roles(*WRITE_ROLES)
 def create_intake_ticket():
-    ticket = api_services.create_case(json_object(), g.api_user)
+    ticket = api_services.create_ticket(json_object(), g.api_user)
     return _shown(ticket, 201, {"Location": url_for(".intake_ticket", number=ticket.number, _external=True)})
 
 
 @bp.get("/intake/tickets/<number>")
 @api_roles(*READ_ROLES)
 def intake_ticket(number):
-    return _shown(_case(number))
+    return _shown(_ticket(number))
 
 
 @bp.patch("/intake/tickets/<number>")
 @api_roles(*WRITE_ROLES)
 def update_intake_ticket(number):
-    ticket = _case(number)
-    api_services.update_case(ticket, json_object(), g.api_user)
+    ticket = _ticket(number)
+    api_services.update_ticket(ticket, json_object(), g.api_user)
     return _shown(ticket)
 
 
 @bp.post("/intake/tickets/<number>/accept")
 @api_roles(*WRITE_ROLES)
 def accept_intake_ticket(number):
-    ticket = _case(number)
+    ticket = _ticket(number)
     api_services.decision_body(ticket, json_object(required=False), ())
-    _decide(ticket, decisions.accept_case, g.api_user)
+    _decide(ticket, decisions.accept_ticket, g.api_user)
     return _shown(ticket)
 
 
 @bp.post("/intake/tickets/<number>/reject")
 @api_roles(*WRITE_ROLES)
 def reject_intake_ticket(number):
-    ticket = _case(number)
+    ticket = _ticket(number)
     body = api_services.decision_body(ticket, json_object(), ("ground", "reason"))
-    _decide(ticket, decisions.reject_case, body.get("ground"), body.get("reason"), g.api_user)
+    _decide(ticket, decisions.reject_ticket, body.get("ground"), body.get("reason"), g.api_user)
     return _shown(ticket)
 
 

@@ -147,7 +147,7 @@ def checked(values, errors=None):
 
 # ---- cases --------------------------------------------------------------------------------
 
-def create_case(body, actor):
+def create_ticket(body, actor):
     """Open a case from another channel and save its intake in one step (no calling number: identity level none)."""
     values, errors = parse_body(body, (*CASE_FIELDS, "channel"))
     channel = values.pop("channel", None) or Channel.API.value
@@ -174,7 +174,7 @@ def current_values(ticket):
     return values
 
 
-def update_case(ticket, body, actor):
+def update_ticket(ticket, body, actor):
     """Apply a partial update at the version the client read; each changed field becomes an event."""
     changes, errors = parse_body(body, (*CASE_FIELDS, "version"))
     version = expected_version(changes, required=True)
@@ -228,7 +228,7 @@ def _complainant(ticket, user):
     }
 
 
-def case_json(ticket, user, tz_name):
+def ticket_json(ticket, user, tz_name):
     """A case as the intake API shows it to `user`: numbers masked, identity only if they may see it."""
     plain = ("respondent_name", "respondent_address", "respondent_region", "platform", "seller",
              "order_number", "facts", "demand", "answer", "answers", "anonymous", "confidential",

@@ -127,7 +127,7 @@ def otp_verify(number):
 @roles_required(*DECIDERS)
 def accept(number):
     ticket = _ticket(number, ConfirmForm())
-    return _decide(ticket, lambda: decisions.accept_case(ticket, current_user), _("Case accepted."))
+    return _decide(ticket, lambda: decisions.accept_ticket(ticket, current_user), _("Case accepted."))
 
 
 @bp.route("/tickets/<number>/reject", methods=["POST"])
@@ -138,7 +138,7 @@ def reject(number):
     if form.errors:
         flash(str(REFUSALS["reason"] if "reason" in form.errors else REFUSALS["ground"]), "error")
         return _back(ticket)
-    return _decide(ticket, lambda: decisions.reject_case(ticket, form.ground.data, form.reason.data, current_user),
+    return _decide(ticket, lambda: decisions.reject_ticket(ticket, form.ground.data, form.reason.data, current_user),
                    _("Case not accepted; the complainant will be told."))
 
 

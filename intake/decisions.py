@@ -66,7 +66,7 @@ def is_telecom(ticket):
     return ticket.category is not None and ticket.category.code == TELECOM_CATEGORY
 
 
-def accept_case(ticket, actor):
+def accept_ticket(ticket, actor):
     """Accept the case: ACCEPTED, clocks moved on, notice queued, then routed."""
     why = decidable(ticket)
     if why:
@@ -84,7 +84,7 @@ def accept_case(ticket, actor):
     return ticket
 
 
-def reject_case(ticket, ground, reason, actor):
+def reject_ticket(ticket, ground, reason, actor):
     """Do not accept the case (不予受理) on one ground with a reason; the notice names the ground."""
     why = decidable(ticket)
     if why:

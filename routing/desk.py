@@ -134,7 +134,7 @@ def next_deadlines(rows):
     return {clock.ticket_id: clock for clock in running}  # the earliest comes last and wins
 
 
-def get_case(number, user):
+def get_ticket(number, user):
     """The case with this number if `user` may see it on the desk, else None (so it stays hidden)."""
     stmt = select(Ticket).where(Ticket.number == number).options(*ROW_OPTIONS, selectinload(Ticket.caller))
     return db.session.scalar(visible(stmt, user))

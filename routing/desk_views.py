@@ -105,13 +105,13 @@ def index():
 @bp.route("/tickets/<number>")
 @roles_required(*DESK_ROLES)
 def ticket(number):
-    return _case_page(_case(number))
+    return _ticket_page(_ticket(number))
 
 
 @bp.route("/tickets/<number>/take-up", methods=["POST"])
 @roles_required(Role.DEPARTMENT)
 def take_up(number):
-    found = _own_case(number)
+    found = _own_ticket(number)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _act(found, lambda: desk.take_up(found, current_user), _("Case taken up."))
@@ -119,10 +119,10 @@ def take_up(number):
 
 @bp.route("/tickets/<number>/return", methods=["POST"])
 @roles_required(Role.DEPARTMENT)
-def return_case(number):
-    found, form = _own_case(number), ReturnForm()
+def return_ticket(number):
+    found, form = _own_ticket(number), ReturnForm()
     if not form.validate_on_submit():
-        return _case_page(found, 400, return_form=form)
+        return _ticket_page(found, 400, return_form=form)
     action = lambda: desk.return_to_triage(found, form.reason.data, form.text.data, current_user)  # noqa: E731
     return _act(found, action, _("Case returned to the hotline."), url_for("desk.index"), return_form=form)
 
@@ -130,9 +130,9 @@ def return_case(number):
 @bp.route("/tickets/<number>/steps", methods=["POST"])
 @roles_required(Role.DEPARTMENT)
 def add_step(number):
-    found, form = _own_case(number), StepForm()
+    found, form = _own_ticket(number), StepForm()
     if not form.validate_on_submit():
-        return _case_page(found, 400, step_form=form)
+        return _ticket_page(found, 400, step_form=form)
     action = lambda: desk.record_step(found, form.kind.data, form.text.data, form.on.data, current_user)  # noqa: E731
     return _act(found, action, _("Step recorded."), step_form=form)
 
@@ -140,22 +140,22 @@ def add_step(number):
 @bp.route("/tickets/<number>/result", methods=["POST"])
 @roles_required(Role.DEPARTMENT)
 def record_result(number):
-    found, form = _own_case(number), ResultForm()
+    found, form = _own_ticket(number), ResultForm()
     if not form.validate_on_submit():
-        return _case_page(found, 400, result_form=form)
+        return _ticket_page(found, 400, result_form=form)
     action = lambda: desk.record_result(found, form.result.data, form.detail(), form.note.data, current_user)  # noqa: E731
     return _act(found, action, _("Result recorded; the notice is queued."), result_form=form)
 
 
-def _case(number):
-    found = desk.get_case(number, current_user)
+def _ticket(number):
+    found = desk.get_ticket(number, current_user)
     if found is None:
         abort(404)
     return found
 
 
-def _own_case(number):
-    found = _case(number)
+def _own_ticket(number):
+    found = _ticket(number)
     if not desk.may_act(current_user, found):
         abort(403)
     return found
@@ -169,13 +169,13 @@ def _act(found, action, done, next_url=None, **forms):
         db.session.rollback()
         message = str(exc) if isinstance(exc, desk.DeskError) else _("The case's status does not allow this.")
         flash(message, "error")
-        return _case_page(found, 409 if isinstance(exc, IllegalTransition) else 400, **forms)
+        return _ticket_page(found, 409 if isinstance(exc, IllegalTransition) else 400, **forms)
     db.session.commit()
     flash(done, "success")
     return redirect(next_url or url_for("desk.ticket", number=found.number))
 
 
-def _case_page(found, status=200, return_form=None, step_form=None, result_form=None):
+def _ticket_page(found, status=200, return_form=None, step_form=None, result_form=None):
     result_forms = {r: ResultForm(formdata=None, result=r.value) for r in desk.RESULTS.get(found.kind, ())}
     if result_form is not None and result_form.result.data in result_forms:
         result_forms[result_form.result.data] = result_form

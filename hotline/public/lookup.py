@@ -40,7 +40,7 @@ class CaseStatus:
     notices: list[Notice] = field(default_factory=list)
 
 
-def find_case(number_text, digits):
+def find_ticket(number_text, digits):
     """The case whose number and phone's last four digits match, else None, whether the
     number exists or not, after the same single query and comparison."""
     number = sms_texts.parse_case_number(number_text or "") or ""

@@ -66,7 +66,7 @@ def lookup():
     form = LookupForm()
     if not form.validate_on_submit():
         return render_template("public/lookup.html", form=form, failed=False), 200, NO_STORE
-    ticket = service.find_case(form.number.data, form.digits.data)
+    ticket = service.find_ticket(form.number.data, form.digits.data)
     if ticket is None:
         g.status_lookup_failed = True
         return render_template("public/lookup.html", form=LookupForm(formdata=None), failed=True), 200, NO_STORE

@@ -128,7 +128,7 @@ def handle_opt_in(contact, command):
 
 def handle_query(contact, command):
     """CX / 查询 <case>: the status, only for a case this number filed."""
-    ticket = own_case(contact.caller, command.case_number)
+    ticket = own_ticket(contact.caller, command.case_number)
     if ticket is None:
         template = sms_texts.NO_SUCH_CASE if command.case_number else sms_texts.NO_SUCH_CASE_UNREADABLE
         outbox.queue_sms(contact.caller.phone, template.format(number=command.case_number), "status")
@@ -151,7 +151,7 @@ def handle_message(contact, command):
     if claimed is not None:
         link_to_ticket(contact, claimed)
         return
-    ticket = recent_sms_case(contact.caller)
+    ticket = recent_sms_ticket(contact.caller)
     template = sms_texts.ACK_JOINED
     if ticket is None:
         ticket = open_ticket(Channel.SMS, caller=contact.caller, summary=_summary(contact.body))
@@ -160,7 +160,7 @@ def handle_message(contact, command):
     outbox.queue_sms(contact.caller.phone, template.format(number=ticket.number), "ack", ticket=ticket)
 
 
-def own_case(caller, number):
+def own_ticket(caller, number):
     """The case with this number if `caller` filed it; otherwise None, whoever's it is."""
     if not number:
         return None
@@ -176,7 +176,7 @@ def lock_caller(caller):
     db.session.execute(select(Caller.id).where(Caller.id == caller.id).with_for_update())
 
 
-def recent_sms_case(caller):
+def recent_sms_ticket(caller):
     """The caller's SMS case still NEW and opened within 24 h, if any."""
     return db.session.scalar(
         select(Ticket)

@@ -115,7 +115,7 @@ def case_progress():
         return _apology("case progress for an unknown call")
     digits = _digits(32)
     number = calls.case_number_from_digits(digits)
-    found = calls.case_of_caller(contact, number)
+    found = calls.ticket_of_caller(contact, number)
     response = VoiceResponse()
     if found is not None:
         spoken = " ".join(found.number.replace("-", ""))

@@ -165,7 +165,7 @@ def test_the_refusal_lists_every_missing_field(client, operator, create_ticket, 
     for label in ("Complainant name", "Complainant phone", "Complainant address", "Respondent address", "Demand"):
         assert label in page
     with pytest.raises(decisions.DecisionRefused) as refused:
-        decisions.accept_case(ticket, None)
+        decisions.accept_ticket(ticket, None)
     assert refused.value.missing == ("complainant_name", "complainant_phone", "complainant_address",
                                      "respondent_name", "respondent_address", "demand")
 
@@ -223,7 +223,7 @@ def test_a_rejection_needs_a_ground_and_a_reason(client, operator, complaint, se
     assert message in page.get_data(as_text=True)
     assert fresh(complaint).status == TicketStatus.NEW and notices() == [] and seams.calls == []
     with pytest.raises(decisions.DecisionRefused):
-        decisions.reject_case(complaint, data["ground"], data.get("reason"), None)
+        decisions.reject_ticket(complaint, data["ground"], data.get("reason"), None)
 
 
 def test_consultations_and_decided_cases_are_refused(client, operator, create_ticket, complaint, seams):

@@ -54,7 +54,7 @@ def in_browser(work, timeout=120):
         raise outcome["error"]
 
 
-def _case(app):
+def _ticket(app):
     with app.app_context():
         caller = tickets.find_or_create_caller("+8613800138000")
         ticket = tickets.open_ticket(
@@ -78,7 +78,7 @@ def _case_now(app, number):
 
 
 def test_operator_verifies_the_phone_from_the_intake_form_then_accepts(live_server):
-    number = _case(live_server.app)
+    number = _ticket(live_server.app)
     username = live_server.create_user(Role.OPERATOR, "op1")
     in_browser(lambda page, errors: _verify_then_accept(live_server, page, errors, number, username))
 

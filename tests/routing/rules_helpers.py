@@ -44,7 +44,7 @@ def add_rule(actor, reason="test", **changes):
 
 
 def accepted(create_ticket, **fields):
-    """A complaint accepted at intake, as the decisions engineer's accept_case leaves it."""
+    """A complaint accepted at intake, as the decisions engineer's accept_ticket leaves it."""
     ticket = create_ticket(**fields)
     tickets.change_status(ticket, TicketStatus.ACCEPTED)
     ticket.accepted_at = now()

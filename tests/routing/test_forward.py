@@ -237,13 +237,13 @@ def test_seeding_default_rules_is_idempotent_and_waits_for_departments(app, worl
 
 
 def test_accepting_a_case_at_intake_routes_it_end_to_end(world, rules, create_ticket):
-    from intake.decisions import accept_case
+    from intake.decisions import accept_ticket
 
     ticket = create_ticket(
         phone="+8613800138003", complainant_name="陈女士", complainant_phone="13800138003",
         complainant_address="北京市海淀区某路1号", respondent_name="某电器行", respondent_address="海淀区某街2号",
         respondent_region="海淀区", facts="空调不制冷", demand="退货")
-    accept_case(ticket, world["operator"])
+    accept_ticket(ticket, world["operator"])
     db.session.commit()
     assert (ticket.status, ticket.department_id) == (TicketStatus.FORWARDED, world["departments"]["MS03"].id)
     forward_clocks = [c for c in ticket_clocks(ticket) if c.kind == ClockKind.FORWARD]
