@@ -1,7 +1,9 @@
 """Fixtures: the app on SQLite (and on PostgreSQL when TEST_DATABASE_URL is set), a client,
-a login helper, factories, and `twilio_post`, which signs requests as Twilio does."""
+a login helper, one factory per model (make_user, make_department / department, create_ticket),
+the working-day calendar of 2025, and `twilio_post`, which signs requests as Twilio does."""
 
 import os
+from datetime import datetime
 from urllib.parse import urlencode
 
 import pytest
@@ -11,8 +13,10 @@ from twilio.request_validator import RequestValidator
 
 from config import TestingConfig
 from hotline import accounts, create_app, tickets
+from hotline.deadlines.calendar_data import seed_calendar
 from hotline.extensions import db
-from hotline.models import Channel, Role, TicketKind
+from hotline.models import Channel, Department, Role, TicketKind
+from hotline.timeutil import clock_at, local_to_utc
 
 PASSWORD = "password-123"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -144,6 +148,25 @@ def login(client):
     return do
 
 
+def new_department(code="D01", name=None, **fields):
+    """The one way tests make a Department (committed): a district office unless told otherwise."""
+    department = Department(code=code, name=name or f"Department {code}", **fields)
+    db.session.add(department)
+    db.session.commit()
+    return department
+
+
+@pytest.fixture
+def make_department(app):
+    return new_department
+
+
+@pytest.fixture
+def department(make_department):
+    """A district market-supervision office, D01."""
+    return make_department("D01", "东城市场监管所")
+
+
 @pytest.fixture
 def create_ticket(app):
     def create(phone="+8613800138000", channel=Channel.VOICE, kind=TicketKind.COMPLAINT, **fields):
@@ -153,6 +176,29 @@ def create_ticket(app):
         return ticket
 
     return create
+
+
+@pytest.fixture
+def calendar_2025(app):
+    seed_calendar(2025, 2025)
+    db.session.commit()
+
+
+@pytest.fixture
+def local():
+    """A Beijing wall-clock time as the naive UTC the database stores."""
+    return lambda *parts: local_to_utc(datetime(*parts), "Asia/Shanghai")
+
+
+@pytest.fixture
+def ticket_at(create_ticket):
+    """A case received at a given moment (naive UTC)."""
+
+    def make(moment, **fields):
+        with clock_at(moment):
+            return create_ticket(**fields)
+
+    return make
 
 
 @pytest.fixture

@@ -4,15 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.extensions import db
-from hotline.models import AuditLog, Department, Role
-
-
-@pytest.fixture
-def department(app):
-    dept = Department(code="MS01", name="东城市场监管所")
-    db.session.add(dept)
-    db.session.commit()
-    return dept
+from hotline.models import AuditLog, Role
 
 
 @pytest.fixture

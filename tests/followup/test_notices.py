@@ -6,18 +6,10 @@ import pytest
 from followup import escalation
 from hotline.deadlines.clocks import start_clock
 from hotline.extensions import db
-from hotline.models import ClockKind, Department, Role
+from hotline.models import ClockKind, Role
 from hotline.timeutil import clock_at
 
 EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-def department(app):
-    dept = Department(code="A", name="District A")
-    db.session.add(dept)
-    db.session.commit()
-    return dept
 
 
 @pytest.fixture

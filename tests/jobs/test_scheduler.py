@@ -14,7 +14,6 @@ from sqlalchemy import create_engine, text
 
 from hotline import create_app
 from hotline.extensions import db
-from hotline.jobs import core_jobs as _registered  # noqa: F401  (before JOBS is patched, so it stays registered)
 from hotline.jobs import scheduler
 from hotline.jobs.leader import FileLeader, PgLeader
 from hotline.models import JobRun

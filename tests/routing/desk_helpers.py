@@ -4,21 +4,15 @@ from html.parser import HTMLParser
 
 from hotline import tickets
 from hotline.extensions import db
-from hotline.models import Department, TicketStatus
+from hotline.models import TicketStatus
 from hotline.timeutil import now
+from tests.conftest import new_department as add_department  # noqa: F401  (the desk tests' name)
 
 PATH_TO = {
     TicketStatus.ACCEPTED: [TicketStatus.ACCEPTED],
     TicketStatus.FORWARDED: [TicketStatus.ACCEPTED, TicketStatus.FORWARDED],
     TicketStatus.IN_PROGRESS: [TicketStatus.ACCEPTED, TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS],
 }
-
-
-def add_department(code, name=None):
-    department = Department(code=code, name=name or f"Department {code}")
-    db.session.add(department)
-    db.session.commit()
-    return department
 
 
 def put_on_desk(ticket, department, status=TicketStatus.FORWARDED):

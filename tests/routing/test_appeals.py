@@ -28,14 +28,6 @@ CALLER = "+8613800138000"
 
 
 @pytest.fixture
-def department(app):
-    dept = Department(code="D01", name="朝阳市场监管所")
-    db.session.add(dept)
-    db.session.commit()
-    return dept
-
-
-@pytest.fixture
 def resolved(create_ticket, department):
     """resolved(days_ago=1, department=..., closed=False, phone=...) -> a case with a result."""
 

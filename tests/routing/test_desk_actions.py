@@ -15,11 +15,6 @@ from tests.routing.desk_helpers import add_department, put_on_desk, texts
 
 
 @pytest.fixture
-def dept(app):
-    return add_department("D01", "东城区市场监管所")
-
-
-@pytest.fixture
 def staff(make_user, login, dept):
     """A signed-in department user of `dept`."""
     user = make_user(role=Role.DEPARTMENT, department=dept)

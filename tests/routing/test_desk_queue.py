@@ -14,11 +14,6 @@ from tests.routing.desk_helpers import add_department, put_on_desk, texts
 
 
 @pytest.fixture
-def dept(app):
-    return add_department("D01", "东城区市场监管所")
-
-
-@pytest.fixture
 def on_desk(create_ticket, dept):
     def make(status=TicketStatus.FORWARDED, department=None, **fields):
         return put_on_desk(create_ticket(**fields), department or dept, status)

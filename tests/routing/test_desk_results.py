@@ -22,14 +22,9 @@ from hotline.models import (
 )
 from hotline.timeutil import now
 from routing import desk
-from tests.routing.desk_helpers import add_department, put_on_desk
+from tests.routing.desk_helpers import put_on_desk
 
 PHONE = "+8613912345678"
-
-
-@pytest.fixture
-def dept(app):
-    return add_department("D01", "东城区市场监管所")
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The referral directory: seeded from DOMAIN.md, edited by supervisors, every change audited."""
+"""The referral directory: seeded from the defaults (docs/DOMAIN.md), edited by supervisors, every change audited."""
 
 import json
 from pathlib import Path

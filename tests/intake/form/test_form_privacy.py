@@ -18,14 +18,6 @@ REPORT = {
 
 
 @pytest.fixture
-def department(intake_world):
-    dept = Department(code="D01", name="朝阳市场监管所")
-    db.session.add(dept)
-    db.session.commit()
-    return dept
-
-
-@pytest.fixture
 def filed(client, operator, call_ticket, department):
     """File a case through the form as the operator, then hand it to the department."""
 

@@ -110,10 +110,7 @@ def test_bad_numbers_are_refused_not_a_500(client, login, make_user):
 
 
 def test_the_form_carries_a_csrf_token_when_csrf_is_on(app_factory):
-    from tests.intake.suggestion.conftest import register_intake
-
     app = app_factory(WTF_CSRF_ENABLED=True)
-    register_intake(app)
     with app.app_context():
         from hotline import accounts
 
