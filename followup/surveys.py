@@ -188,7 +188,7 @@ def list_surveys(status=None, score=None, limit=200):
 
 
 def summary():
-    """Counts by status, and satisfaction: the share of answers scoring 4 or 5 (DOMAIN)."""
+    """Counts by status, and satisfaction: the share of answers scoring 4 or 5 (docs/DOMAIN.md)."""
     counts = dict(db.session.execute(select(Survey.status, func.count()).group_by(Survey.status)).all())
     answered = counts.get(SurveyStatus.ANSWERED, 0)
     satisfied = db.session.scalar(select(func.count()).where(Survey.score >= 4)) if answered else 0

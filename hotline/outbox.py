@@ -68,7 +68,7 @@ def queue_sms(to, body, purpose, ticket=None, legal=False, actor=None, urgent=No
     return message
 
 
-# What counts as the first reply to a caller's text (DOMAIN: "SMS first reply").
+# What counts as the first reply to a caller's text (docs/DOMAIN.md, "Call-centre figures").
 FIRST_REPLY_PURPOSES = frozenset({"ack", "reply", "status"})
 
 

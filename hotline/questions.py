@@ -18,7 +18,7 @@ _ONLINE = [
 ]
 
 DEFAULTS = {
-    # Telecom disputes go to the regulator only after the operator had 15 days to answer (DOMAIN.md).
+    # Telecom disputes go to the regulator only after the operator had 15 days to answer (docs/DOMAIN.md).
     "S04": [
         {"code": "operator_first", "zh": "是否已先向运营商投诉？", "en": "Did you complain to the operator first?",
          "type": "yesno", "required": True},

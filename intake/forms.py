@@ -42,7 +42,7 @@ KEPT = {
     "consultation": ("answer",),
     "mixed": (*IDENTITY, *RESPONDENT, *ONLINE, *PURCHASE),
 }
-# What a complaint must contain before it can be accepted (DOMAIN.md).
+# What a complaint must contain before it can be accepted (docs/DOMAIN.md).
 COMPLAINT_REQUIRED = (*IDENTITY, "respondent_name", "respondent_address", "facts", "demand")
 REQUIRED = {
     "complaint": COMPLAINT_REQUIRED,

@@ -1,7 +1,7 @@
 """Resident ID numbers (GB 11643-1999): check, mask, and a keyed hash for storage. Pure.
 
 An ID number is personal data: the database keeps only a keyed hash (to recognise the same
-person again) and the masked form, never the number in clear (DOMAIN.md, Privacy).
+person again) and the masked form, never the number in clear (docs/DOMAIN.md, "Privacy").
 """
 
 import hashlib

@@ -12,7 +12,7 @@ ACCEPTED = "您的{kind}（工单号 {number}）已于 {date} 受理，将转交
 
 REJECTED = "您的{kind}（工单号 {number}）经审查不予受理，理由：{ground}。如有疑问请致电本热线。"
 
-# 不予受理 grounds (RejectGround values, DOMAIN.md's list) as the notice names them.
+# 不予受理 grounds (RejectGround values, docs/DOMAIN.md) as the notice names them.
 GROUNDS = {
     "out_of_scope": "不属于本部门职责范围或者管辖范围",
     "already_handled": "已由人民法院、仲裁机构、有关行政机关、消费者协会或者其他调解组织受理或者处理",

@@ -1,6 +1,6 @@
 """The referral directory's defaults and the Chinese texts of referrals and appeals.
 
-Pure data (DOMAIN.md "Referral directory"): seeded into the database once, then edited by
+Pure data (docs/DOMAIN.md, "Referrals"): seeded into the database once, then edited by
 supervisors. Scopes are Chinese too: operators read them, and they are data, not UI msgids. Texts go to callers' phones or are spoken by <Say>, so they are Chinese whatever
 the operator's UI language, like hotline.sms_texts. `{number}` in an SMS text is the case number.
 """

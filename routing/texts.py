@@ -1,7 +1,7 @@
 """Texts sent to complainants and reporters when their case is forwarded. Pure data.
 
 Chinese on purpose: they go to callers' phones, not to the operator's UI language.
-Every text carries the case number (DOMAIN.md, SMS etiquette).
+Every text carries the case number (docs/DOMAIN.md, "SMS").
 """
 
 FORWARDED = {

@@ -1,4 +1,4 @@
-"""Call-centre figures from call facts (DOMAIN.md, "Call-centre figures"). Pure: no Flask, no session.
+"""Call-centre figures from call facts (docs/DOMAIN.md, "Call-centre figures"). Pure: no Flask, no session.
 
 A `Tally` holds sums that add up across hours, days and operators, so a report can combine
 daily roll-ups with today's raw rows; the rates and means are derived from it only at the end.

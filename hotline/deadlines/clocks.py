@@ -1,6 +1,6 @@
 """Legal clocks on a case: start, stop, cancel, pause, resume.
 
-Durations are data: DEFAULT_CLOCK_RULES (DOMAIN.md's figures) overridden per kind by the
+Durations are data: DEFAULT_CLOCK_RULES (docs/DOMAIN.md, "Legal clocks") overridden per kind by the
 config value CLOCK_RULES, e.g. CLOCK_RULES = {"forward": {"days": 2}}. A rule is
   days:  how many days
   unit:  "working" (the CalendarDay table) or "calendar"

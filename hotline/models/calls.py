@@ -1,5 +1,5 @@
 """Contacts: one inbound or outbound call or SMS, with the facts the call-centre
-figures are computed from (DOMAIN.md, "Call-centre figures")."""
+figures are computed from (docs/DOMAIN.md, "Call-centre figures")."""
 
 import enum
 from datetime import datetime

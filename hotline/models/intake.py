@@ -45,7 +45,7 @@ class IdentityLevel(enum.StrEnum):
 
 
 class RejectGround(enum.StrEnum):
-    """Grounds for not accepting a complaint (不予受理), DOMAIN.md."""
+    """Grounds for not accepting a complaint (不予受理), docs/DOMAIN.md."""
 
     OUT_OF_SCOPE = "out_of_scope"  # outside our duties or jurisdiction
     ALREADY_HANDLED = "already_handled"  # court, arbitrator, agency, association or mediator
