@@ -131,7 +131,6 @@ def _register_blueprints(app):
     from hotline.console.calls import bp as calls_bp
     from hotline.console.outbox import bp as outbox_bp
     from hotline.console.views import bp as console_bp
-    from hotline.dashboard import call_reports  # noqa: F401  (adds /reports/calls to reports_bp)
     from hotline.dashboard.report_views import bp as reports_bp
     from hotline.dashboard.views import bp as dashboard_bp
     from hotline.devtools.views import bp as devtools_bp

@@ -1,4 +1,4 @@
-"""SMS rules: what a caller's text asks for, how many segments a text costs, and the
+"""SMS texts: what a caller's text asks for, how many segments a text costs, and the
 texts the hotline sends back. Pure: no Flask, no session.
 
 Caller-facing texts are Chinese on purpose: they go to callers' phones, so they must not

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from hotline.authz import roles_required
 from hotline.dashboard import call_figures, metrics, reporting
-from hotline.dashboard.report_views import bp
 from hotline.extensions import db
 from hotline.models import Role, User
 from hotline.timeutil import local_today
@@ -98,7 +97,6 @@ def _csv_row(label, t):
             _round(t.asa), _round(t.aht)]
 
 
-@bp.route("/calls")
 @roles_required(*REPORT_ROLES)
 def calls():
     rng = reporting.range_from_request()
@@ -126,7 +124,6 @@ def _int_arg(name, low, high):
     return int(raw)
 
 
-@bp.route("/calls/list")
 @roles_required(*REPORT_ROLES)
 def call_list():
     rng = reporting.range_from_request()

@@ -10,11 +10,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from hotline.authz import roles_required
-from hotline.dashboard import case_metrics, case_reports, reporting
+from hotline.dashboard import call_reports, case_metrics, case_reports, reporting
 from hotline.dashboard.reporting import REPORT_ROLES
 from hotline.timeutil import to_local
 
 bp = Blueprint("reports", __name__)
+# The call report's views live beside its figures (call_reports.py); the reports blueprint owns
+# their URLs, /reports/calls and /reports/calls/list.
+bp.add_url_rule("/calls", view_func=call_reports.calls)
+bp.add_url_rule("/calls/list", view_func=call_reports.call_list)
 LIST_CSV_ROWS = 50_000  # one export of a drill-down list; bigger ones are narrowed by date first
 
 CASE_SLICES = [
