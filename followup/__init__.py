@@ -4,8 +4,10 @@ calendar and jobs pages. `init_app` is the whole wiring."""
 
 def init_app(app):
     """Blueprints, receivers, jobs, CLI, template helpers and slots of follow-up."""
+    from flask_babel import lazy_gettext as _l
+
     from followup import callback_visit_views, callback_visits, cli, escalation, survey_views, surveys, views
-    from hotline import events, slots
+    from hotline import events, menu, slots
     from hotline.jobs.scheduler import register_job
 
     app.register_blueprint(views.bp, url_prefix="/followup")
@@ -24,6 +26,10 @@ def init_app(app):
                    views.clock_is_late, callback_visit_views.case_callback_visit, callback_visit_views.callback_visit_label,
                    survey_views.case_survey, survey_views.survey_labels):
         app.add_template_global(helper)
+    menu.add(app, "work", "callback_visits.index", _l("Callback visits"), order=40)
+    menu.add(app, "manage", "followup.calendar", _l("Working-day calendar"), order=80)
+    menu.add(app, "manage", "followup.jobs", _l("Scheduler jobs"), order=90)
+    menu.add(app, "manage", "surveys.index", _l("Satisfaction surveys"), order=100)
     slots.add(app, "case_page.panels", "followup/_clocks.html", order=60)
     slots.add(app, "case_page.panels", "followup/_callback_visit.html", order=70)
     slots.add(app, "case_page.panels", "followup/_survey.html", order=80)

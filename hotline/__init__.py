@@ -6,7 +6,7 @@ from flask import Flask, request, session
 from flask_login import current_user
 
 from config import BASE_DIR, config_for, dev_secret_key
-from hotline import slots
+from hotline import menu, slots
 from hotline.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -24,6 +24,7 @@ def create_app(config=None):
 
     _init_extensions(app)
     slots.init_app(app)
+    menu.init_app(app)
     _register_blueprints(app)
     _add_security_headers(app)
     from hotline.authz import check_declared

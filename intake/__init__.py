@@ -4,7 +4,9 @@ decision to accept or not, evidence, and the intake API. `init_app` is the whole
 
 def init_app(app):
     """Blueprints, template helpers, slots, seeds and OpenAPI parts of intake."""
-    from hotline import rest, seeds, slots
+    from flask_babel import lazy_gettext as _l
+
+    from hotline import menu, rest, seeds, slots
     from hotline.extensions import csrf
     from intake import api, api_doc, decision_views, evidence_views, suggestion_rules, views
 
@@ -15,6 +17,8 @@ def init_app(app):
     csrf.exempt(api.bp)  # bearer tokens, no cookies: CSRF does not apply
     app.context_processor(decision_views.template_helpers)
     app.context_processor(evidence_views.template_helpers)
+    menu.add(app, "manage", "intake.rules", _l("Suggestion rules"), order=50)
+    menu.add(app, "manage", "intake_decision.hot_respondents", _l("Hot respondents"), order=60)
     slots.add(app, "case_page.actions", "intake/_ticket_actions.html")
     slots.add(app, "case_page.panels", "intake/_decision.html", order=10)
     slots.add(app, "case_page.panels", "intake/_evidence.html", order=50)

@@ -4,7 +4,9 @@ and appeals, and the department desk. `init_app` is the whole wiring."""
 
 def init_app(app):
     """Blueprints, receivers, template helpers, slots and seeds of routing."""
-    from hotline import events, seeds, slots
+    from flask_babel import lazy_gettext as _l
+
+    from hotline import events, menu, seeds, slots
     from routing import desk_views, referral_views, referrals, services, views
 
     app.register_blueprint(views.bp, url_prefix="/routing")
@@ -14,6 +16,12 @@ def init_app(app):
     events.sms_received.connect(referrals.on_sms_received, sender=app)
     app.add_template_global(views.forward_panel, "routing_forward_panel")
     app.context_processor(referral_views.template_helpers)
+    menu.add(app, "work", "desk.index", _l("Department desk"), order=10)
+    menu.add(app, "work", "routing.triage", _l("Triage"), order=20)
+    menu.add(app, "manage", "routing.rules", _l("Routing rules"), order=10)
+    menu.add(app, "manage", "routing.departments", _l("Departments"), order=20)
+    menu.add(app, "manage", "referrals.directory", _l("Referral directory"), order=30)
+    menu.add(app, "manage", "referrals.appeals", _l("Appeals"), order=40)
     slots.add(app, "case_page.panels", "routing/_forward.html", order=20)
     slots.add(app, "case_page.panels", "routing/referral_action.html", order=30)
     slots.add(app, "case_page.panels", "routing/_appeal.html", order=40)

@@ -7,10 +7,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from hotline import access, audit, tickets
+from hotline import access, audit, menu, tickets
 from hotline.access import can_reveal_phone
 from hotline.authz import roles_required
-from hotline.console import labels, nav, services
+from hotline.console import labels, services
 from hotline.console.forms import AvailabilityForm, NoteForm
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
@@ -29,11 +29,11 @@ OPEN = "open"
 def _console_globals():
     return {
         "availability_form": AvailabilityForm,
-        "nav_links": lambda entries: nav.links_for(
+        "nav_links": lambda entries: menu.links_for(
             getattr(current_user, "role", None), current_app.view_functions, entries
         ),
-        "NAV_WORK": nav.WORK,
-        "NAV_MANAGE": nav.MANAGE,
+        "NAV_WORK": menu.entries(current_app, "work"),
+        "NAV_MANAGE": menu.entries(current_app, "manage"),
     }
 
 
