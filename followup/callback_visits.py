@@ -230,7 +230,7 @@ def close_exhausted():
 
 
 def settle_stale():
-    """Scheduled visits whose case left RESOLVED without the hook seeing it (data fixed by hand,
+    """Scheduled visits whose case left RESOLVED without the status_changed receiver seeing it (data fixed by hand,
     a case closed before this feature): cancelled when reopened, kept when closed."""
     stale = db.session.scalars(
         select(FollowUp).join(FollowUp.ticket).where(

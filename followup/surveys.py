@@ -59,7 +59,7 @@ def record_answer(ticket, score, comment=None, channel="sms", actor=None):
 
 
 def _ask_for_callback(ticket, actor):
-    # Imported here: callbacks may itself import this module (voice surveys).
+    # Imported here: callback_visits imports this module (voice surveys at the end of a visit).
     from followup import callback_visits
 
     callback_visits.schedule_visit(ticket, reason="low_score", actor=actor)
@@ -141,7 +141,7 @@ def on_sms_received(_app, contact):
     """events.sms_received receiver: the case a survey reply answered, or None.
 
     With a survey open for the number: a score in any form is recorded and thanked; an explicit
-    appeal (申诉) is left to the appeal hook; an unreadable short text gets one clarification;
+    appeal (申诉) is left to routing's appeal receiver; an unreadable short text gets one clarification;
     anything else (a long text, a new complaint, a second unreadable reply) goes on to intake.
     """
     survey = open_survey(contact.caller.phone)
