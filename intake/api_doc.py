@@ -3,7 +3,7 @@
 
 from hotline.api.openapi import MAYBE_MOMENT, MAYBE_STRING, MOMENT, STRING, _json, _obj, _ref, _resp
 from hotline.models import Channel, IdentityLevel, RejectGround, TicketKind, TicketStatus
-from intake import api_services
+from intake import api_services, filetypes
 
 MAYBE_BOOL = {"type": ["boolean", "null"]}
 NUMBER_PARAM = {"name": "number", "in": "path", "required": True,
@@ -88,6 +88,21 @@ SUGGEST_ERROR = {
     "required": ["error", "message"],
 }
 
+EVIDENCE = _obj({
+    "id": {"type": "integer"},
+    "filename": {**STRING, "description": "the name kept: safe, and ending in an extension of the type found"},
+    "content_type": {"type": "string", "enum": [t.content_type for t in filetypes.ACCEPTED],
+                     "description": "the type found in the file's bytes (never the sender's word)"},
+    "size": {"type": "integer"},
+    "sha256": STRING,
+})
+EVIDENCE_REFUSED = {
+    "type": "object",
+    "properties": {"error": {"const": "file refused"}, "message": STRING,
+                   "code": {"type": "string", "enum": [*filetypes.REASONS, "too_large", "duplicate"]}},
+    "required": ["error", "message", "code"],
+}
+
 ERRORS = {"401": _resp("Unauthorized"), "403": _resp("Forbidden"), "default": _resp("Error")}
 WRITE_ERRORS = {
     "400": _resp("BadRequest"),
@@ -140,6 +155,26 @@ PATHS = {
         _body(_obj({"ground": {"type": "string", "enum": [g.value for g in RejectGround]},
                     "reason": {"type": "string", "minLength": 1}, "version": VERSION},
                    required=["ground", "reason"])))},
+    "/tickets/{number}/evidence": {"post": {
+        "operationId": "attachEvidence",
+        "summary": "Attach one file to a case as evidence, its type checked by content (operators, supervisors, "
+                   "department users on their own department's cases)",
+        "description": "Photos (JPEG, PNG, GIF, WebP, HEIC), PDF, Word/Excel/PowerPoint and plain text. "
+                       "Programs, archives, web pages, macro-enabled documents and files built to exhaust a "
+                       "parser (self-referencing structures, zip bombs, thousands of parts) are refused.",
+        "parameters": [NUMBER_PARAM],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _obj(
+            {"file": {"type": "string", "format": "binary"}})}}},
+        "responses": {
+            "201": _json(_ref("Evidence"), "the file, attached"),
+            "400": _resp("BadRequest"),
+            "404": _resp("NotFound"),
+            "413": _json({"anyOf": [_ref("EvidenceRefused"), _ref("Error")]},
+                         "the file is larger than EVIDENCE_MAX_BYTES, or the request than MAX_UPLOAD_BYTES"),
+            "422": _json(_ref("EvidenceRefused"), "the file is not accepted; `code` says why"),
+            **ERRORS,
+        },
+    }},
     "/suggest": {"post": {
         "operationId": "suggestClassification",
         "summary": "The suggested kind, category, problem type and referral for a description" + WRITERS,
@@ -162,4 +197,6 @@ SCHEMAS = {
     "IntakeCaseChanges": _input({"version": VERSION}, required=["version"]),
     "Conflict": CONFLICT,
     "SuggestError": SUGGEST_ERROR,
+    "Evidence": EVIDENCE,
+    "EvidenceRefused": EVIDENCE_REFUSED,
 }
