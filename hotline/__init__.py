@@ -20,6 +20,9 @@ def create_app(config=None):
     app.config.from_object(config_cls)
     _require_secret_key(app)
     logging.basicConfig(level=logging.INFO)
+    from hotline import logs
+
+    logs.install()  # no query secret, phone number or e-mail address in any log line
 
     _init_extensions(app)
     _register_blueprints(app)
