@@ -24,8 +24,11 @@ KiB, MiB = 1024, 1024 * 1024
 def cases(quick=False):
     """(name, size label, bytes, baseline name) for every hostile file, and the baselines."""
     sizes = [64 * KiB, MiB] if quick else [64 * KiB, MiB, 10 * MiB]
+    chat = ("商家拒绝退货，聊天记录如下。2026-12-03 客服：不退。\n" * 200_000).encode()
     found = [("genuine .xls (xlwt)", "1 MB", files.genuine_xls(rows=20_000), None),
-             ("genuine .docx", "small", files.office_zip("word/document.xml"), None)]
+             ("genuine .docx", "small", files.office_zip("word/document.xml"), None),
+             ("genuine chat log .txt", f"{len(chat) // MiB} MB", chat, None),
+             ("text of 5 million '<'", "10 MB", b"a<" * (5 * MiB), "genuine chat log .txt")]
     for size in sizes:
         label = f"{size // KiB} KB" if size < MiB else f"{size // MiB} MB"
         found.append(("self-looping FAT .doc (the reported file)", label, files.looping_fat_ole(size),

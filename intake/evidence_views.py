@@ -60,7 +60,8 @@ def _evidence_helpers():
 @bp.errorhandler(413)
 def _too_large(exc):
     flash(_("The upload is too large: at most %(total)s MB at once, %(each)s MB per file.",
-            total=_megabytes(current_app.config["MAX_CONTENT_LENGTH"]), each=_megabytes(evidence.max_file_bytes())), "error")
+            total=_megabytes(current_app.config["MAX_CONTENT_LENGTH"]),
+            each=_megabytes(evidence.max_file_bytes())), "error")
     return render_template("errors/error.html", error=exc), 413
 
 

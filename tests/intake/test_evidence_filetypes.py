@@ -184,6 +184,11 @@ def test_an_archive_embedded_in_a_document_is_never_opened(reads):
     assert len(reads) == 1
 
 
+def test_text_flooded_with_angle_brackets_is_refused_before_the_markup_search():
+    assert _refusal(b"a<" * (filetypes.MAX_ANGLES + 1)) == "too_complex"
+    assert sniff(b"1 < 2 and 3 > 2\n" * 1000) == filetypes.TEXT  # a few are fine
+
+
 def test_a_budget_refuses_past_its_allowance():
     budget = filetypes.Budget(b"x" * 100, reads=2, size=10)
     assert budget.read(4) == b"xxxx"
