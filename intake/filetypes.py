@@ -67,6 +67,8 @@ PROGRAMS = {"application/x-msdownload", "application/x-executable", "application
             "application/x-shockwave-flash"}
 ARCHIVES = {kind.mime for kind in filetype.archive_matchers} - PROGRAMS - set(BY_SIGNATURE)
 MACH_O = (b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe")  # programs filetype does not know
+# HEIF photos whose main brand filetype does not list (10-bit, sequences): accepted as before.
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 # The main part of each OOXML kind; a zip without [Content_Types].xml is no office document.
 OOXML_PARTS = (("word/document.xml", DOCX), ("xl/workbook.xml", XLSX), ("ppt/presentation.xml", PPTX))
 OOXML_TYPES = "[Content_Types].xml"
@@ -137,6 +139,8 @@ def sniff(data):
     mime = kind.mime if kind else None
     if mime in BY_SIGNATURE:
         return BY_SIGNATURE[mime]
+    if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
+        return HEIC
     # Readable text wins over a weak signature ("BM..." is a bitmap's, "%!" PostScript's).
     text = _text(data)
     if text:

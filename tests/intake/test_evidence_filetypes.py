@@ -35,6 +35,7 @@ __all__ = ["JPEG", "PDF", "PNG", "office_zip"]  # tests/intake/test_evidence.py 
     (b"GIF89a" + b"\x00" * 20, "image/gif"),
     (b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 20, "image/webp"),
     (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "image/heic"),
+    (b"\x00\x00\x00\x18ftypheix\x00\x00\x00\x00mif1heix", "image/heic"),
     (PDF, "application/pdf"),
     (office_zip("word/document.xml"), filetypes.DOCX.content_type),
     (office_zip("xl/workbook.xml"), filetypes.XLSX.content_type),
@@ -48,7 +49,7 @@ __all__ = ["JPEG", "PDF", "PNG", "office_zip"]  # tests/intake/test_evidence.py 
     ("商家拒绝退货，聊天记录如下。\n2024-05-01 客服：不退。\n".encode(), "text/plain; charset=utf-8"),
     ("发票号码 12345\r\n".encode("gb18030"), "text/plain; charset=gb18030"),
     (b"BMW 4S shop refused the refund.\n", "text/plain; charset=utf-8"),
-], ids=["jpeg", "png", "gif", "webp", "heic", "pdf", "docx", "xlsx", "pptx", "doc", "xls", "xls-4k", "doc-large",
+], ids=["jpeg", "png", "gif", "webp", "heic", "heic-10-bit", "pdf", "docx", "xlsx", "pptx", "doc", "xls", "xls-4k", "doc-large",
         "xls-by-xlwt", "xls-by-xlwt-1mb", "utf8", "gbk", "text-with-a-bitmap-signature"])
 def test_accepted_types_are_known_by_their_bytes(data, expected):
     assert sniff(data).content_type == expected
