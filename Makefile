@@ -47,6 +47,7 @@ test: $(VENV)/.dev translations tools
 bench: $(VENV)/.dev translations tools
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.suggest_accuracy
+	$(BIN)/python -m bench.uploads
 
 bench-quick:
 	$(MAKE) bench BENCH_ARGS=--quick

@@ -21,6 +21,9 @@ def create_app(config=None):
     app.config.from_object(config_cls)
     _require_secret_key(app)
     logging.basicConfig(level=logging.INFO)
+    from hotline import logs
+
+    logs.install()  # no query secret, phone number or e-mail address in any log line
 
     _init_extensions(app)
     slots.init_app(app)
@@ -164,9 +167,26 @@ def _register_blueprints(app):
     csrf.exempt(api_bp)
 
 
+# Responses no browser, proxy or CDN may keep: anything a signed-in user or an API token got
+# (case pages, lists, exports, JSON), and the public status page's answers. Static files may be.
+UNCACHED_BLUEPRINTS = {"status"}
+CACHEABLE_TYPES = {"text/css", "text/javascript", "application/javascript"}  # stylesheets served by views
+
+
+def _must_not_store(response):
+    if request.endpoint == "static" or (request.endpoint or "").endswith(".static"):
+        return False
+    if response.mimetype in CACHEABLE_TYPES:
+        return False
+    return ("_user_id" in session or "Authorization" in request.headers
+            or request.blueprint in UNCACHED_BLUEPRINTS)
+
+
 def _add_security_headers(app):
     @app.after_request
     def _headers(response):
+        if _must_not_store(response) and "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

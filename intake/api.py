@@ -9,8 +9,9 @@ from hotline.extensions import db
 from hotline.models import Role
 from hotline.rest import ValidationFailed, api_roles, error_response, json_object
 from hotline.tickets import IllegalTransition
-from intake import api_services, decisions
+from intake import api_services, decisions, evidence
 from intake import suggestion_rules as services
+from intake.evidence_views import EVIDENCE_ROLES, why_refused
 
 bp = Blueprint("intake_api", __name__)
 
@@ -122,3 +123,23 @@ def _decide(ticket, decide, *args):
             raise ValidationFailed(fields, "invalid fields: " + ", ".join(sorted(fields))) from exc
         raise api_services.Conflict(f"the case cannot be decided in status {ticket.status.value}",
                                     ticket.version) from exc
+
+
+@bp.post("/tickets/<number>/evidence")
+@api_roles(*EVIDENCE_ROLES)
+def attach_evidence(number):
+    # The token check's transaction (on SQLite: the write lock) ends before the file is read and typed.
+    db.session.commit()
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        return error_response(400, "Bad Request", "send one file as the multipart/form-data field 'file'")
+    upload = evidence.check_upload(sent.filename, sent.stream, evidence.max_file_bytes())
+    ticket = _ticket(number)
+    try:
+        item = evidence.attach_file(ticket, upload, g.api_user, evidence.storage_dir())
+    except evidence.EvidenceRefused as exc:
+        db.session.rollback()
+        return error_response(413 if exc.code == "too_large" else 422, "file refused",
+                              why_refused(exc.code, evidence.max_file_bytes()), code=exc.code)
+    db.session.commit()
+    return jsonify(evidence.evidence_json(item)), 201

@@ -13,7 +13,7 @@ from hotline.rest import (
     ref,
     response_ref,
 )
-from intake import api_services
+from intake import api_services, filetypes
 
 MAYBE_BOOL = {"type": ["boolean", "null"]}
 NUMBER_PARAM = {"name": "number", "in": "path", "required": True,
@@ -98,6 +98,21 @@ SUGGEST_ERROR = {
     "required": ["error", "message"],
 }
 
+EVIDENCE = obj({
+    "id": {"type": "integer"},
+    "filename": {**STRING, "description": "the name kept: safe, and ending in an extension of the type found"},
+    "content_type": {"type": "string", "enum": [t.content_type for t in filetypes.ACCEPTED],
+                     "description": "the type found in the file's bytes (never the sender's word)"},
+    "size": {"type": "integer"},
+    "sha256": STRING,
+})
+EVIDENCE_REFUSED = {
+    "type": "object",
+    "properties": {"error": {"const": "file refused"}, "message": STRING,
+                   "code": {"type": "string", "enum": [*filetypes.REASONS, "too_large", "duplicate"]}},
+    "required": ["error", "message", "code"],
+}
+
 WRITE_ERRORS = {
     "400": response_ref("BadRequest"),
     "404": response_ref("NotFound"),
@@ -149,6 +164,26 @@ PATHS = {
         _body(obj({"ground": {"type": "string", "enum": [g.value for g in RejectGround]},
                     "reason": {"type": "string", "minLength": 1}, "version": VERSION},
                    required=["ground", "reason"])))},
+    "/tickets/{number}/evidence": {"post": {
+        "operationId": "attachEvidence",
+        "summary": "Attach one file to a case as evidence, its type checked by content (operators, supervisors, "
+                   "department users on their own department's cases)",
+        "description": "Photos (JPEG, PNG, GIF, WebP, HEIC), PDF, Word/Excel/PowerPoint and plain text. "
+                       "Programs, archives, web pages, macro-enabled documents and files built to exhaust a "
+                       "parser (self-referencing structures, zip bombs, thousands of parts) are refused.",
+        "parameters": [NUMBER_PARAM],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": obj(
+            {"file": {"type": "string", "format": "binary"}})}}},
+        "responses": {
+            "201": json_content(ref("Evidence"), "the file, attached"),
+            "400": response_ref("BadRequest"),
+            "404": response_ref("NotFound"),
+            "413": json_content({"anyOf": [ref("EvidenceRefused"), ref("Error")]},
+                         "the file is larger than EVIDENCE_MAX_BYTES, or the request than MAX_UPLOAD_BYTES"),
+            "422": json_content(ref("EvidenceRefused"), "the file is not accepted; `code` says why"),
+            **AUTH_ERRORS,
+        },
+    }},
     "/suggest": {"post": {
         "operationId": "suggestClassification",
         "summary": "The suggested kind, category, problem type and referral for a description" + WRITERS,
@@ -171,4 +206,6 @@ SCHEMAS = {
     "IntakeCaseChanges": _input({"version": VERSION}, required=["version"]),
     "Conflict": CONFLICT,
     "SuggestError": SUGGEST_ERROR,
+    "Evidence": EVIDENCE,
+    "EvidenceRefused": EVIDENCE_REFUSED,
 }

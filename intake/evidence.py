@@ -1,5 +1,10 @@
 """Evidence on a case: files stored outside the web root under their content hash, and MMS media
-links Twilio holds. Services flush; the view commits."""
+links Twilio holds. Services flush; the view commits.
+
+An upload is read and typed by `check_upload` first, with no database work at all, and only then
+attached: parsing a file (bounded as it is) must never happen while the request holds a database
+transaction, which on SQLite is the write lock every webhook and sign-in waits for.
+"""
 
 import hashlib
 import os
@@ -8,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -21,6 +27,38 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 class EvidenceRefused(filetypes.Refused):
     """A file not attached; `code` is one of filetypes.REASONS or too_large / duplicate."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file, read and typed: `refused` names why it cannot be attached, else None."""
+
+    name: str
+    data: bytes = b""
+    filetype: filetypes.FileType | None = None
+    sha256: str = ""
+    refused: str | None = None
+
+
+def check_upload(name, stream, max_bytes=DEFAULT_MAX_BYTES):
+    """Read at most `max_bytes` (+1, to know it is more) of `stream` and type them. Touches no database."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        return Upload(name, refused="too_large")
+    try:
+        found = filetypes.sniff(data)
+    except filetypes.Refused as exc:
+        return Upload(name, refused=exc.code)
+    return Upload(name, data, found, hashlib.sha256(data).hexdigest())
+
+
+def storage_dir():
+    """Where this app keeps evidence files (EVIDENCE_DIR, else instance/evidence)."""
+    return current_app.config.get("EVIDENCE_DIR") or os.path.join(current_app.instance_path, "evidence")
+
+
+def max_file_bytes():
+    return int(current_app.config.get("EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
 @dataclass
@@ -52,16 +90,16 @@ def store_blob(evidence_dir, data):
     return sha
 
 
-def attach_file(ticket, filename, data, actor, evidence_dir, max_bytes=DEFAULT_MAX_BYTES):
-    """Check, store and attach one uploaded file, with an 'evidence_added' event; filetypes.Refused otherwise."""
-    if len(data) > max_bytes:
-        raise EvidenceRefused("too_large")
-    filetype = filetypes.sniff(data)
-    sha = hashlib.sha256(data).hexdigest()
+def attach_file(ticket, upload, actor, evidence_dir):
+    """Store and attach an accepted Upload, with an 'evidence_added' event; EvidenceRefused when
+    check_upload refused it or the case has these bytes already."""
+    if upload.refused:
+        raise EvidenceRefused(upload.refused)
+    data, filetype, sha = upload.data, upload.filetype, upload.sha256
     if any(e.sha256 == sha for e in ticket.evidence):
         raise EvidenceRefused("duplicate")
     store_blob(evidence_dir, data)
-    evidence = Evidence(ticket=ticket, filename=filetypes.download_name(filename or "", filetype),
+    evidence = Evidence(ticket=ticket, filename=filetypes.download_name(upload.name or "", filetype),
                         content_type=filetype.content_type, size=len(data), sha256=sha,
                         uploaded_by_id=getattr(actor, "id", None))
     db.session.add(evidence)
@@ -69,6 +107,12 @@ def attach_file(ticket, filename, data, actor, evidence_dir, max_bytes=DEFAULT_M
                  data={"size": len(data), "sha256": sha, "content_type": filetype.content_type})
     db.session.flush()
     return evidence
+
+
+def evidence_json(item):
+    """An attached file as the API shows it."""
+    return {"id": item.id, "filename": item.filename, "content_type": item.content_type, "size": item.size,
+            "sha256": item.sha256}
 
 
 def case_evidence(ticket):

@@ -158,6 +158,11 @@ def add_note(number):
     return _ticket_page(found, note_form=form), 400
 
 
+def ticket_page(found):
+    """The case page of `found` as the signed-in user sees it (features re-show it with their errors)."""
+    return _ticket_page(found)
+
+
 def _ticket_page(found, revealed_phone=None, note_form=None):
     return render_template(
         "console/ticket.html",

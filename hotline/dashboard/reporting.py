@@ -34,6 +34,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from urllib.parse import quote
 
 from flask import Response, current_app, request
@@ -47,6 +48,9 @@ GROUPS = ("day", "week", "month")
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
 BOM = "\ufeff"
+# A spreadsheet runs a cell beginning with one of these as a formula (OWASP's CSV injection). The
+# full-width forms are there too: a Chinese input method types them, and some spreadsheets fold them.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 @dataclass
@@ -153,12 +157,22 @@ def buckets(rng):
     return out
 
 
+def safe_cell(value):
+    """A CSV cell a spreadsheet shows as text, never runs: text beginning like a formula gets a
+    leading apostrophe. Numbers this code computed stay numbers (a negative figure is no formula)."""
+    if value is None or isinstance(value, int | float | Decimal):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def csv_bytes(header, rows):
-    """CSV text as UTF-8 with a byte-order mark, so Excel opens Chinese text correctly."""
+    """CSV text as UTF-8 with a byte-order mark, so Excel opens Chinese text correctly; every cell
+    through safe_cell. The only CSV writer of the app: every export goes through here."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([safe_cell(cell) for cell in header])
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return (BOM + buffer.getvalue()).encode("utf-8")
 
 

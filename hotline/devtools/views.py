@@ -1,6 +1,7 @@
 """Development-only pages: the call/SMS simulator, which plays Twilio for a newcomer.
 
-Mounted at /dev only when DEV_TOOLS is true. The browser never signs anything: it posts the
+Mounted at /dev only when DEV_TOOLS is true, and for admins only: the phone's inbox shows every
+SMS sent to any number, and a simulated webhook acts as Twilio. The browser never signs anything: it posts the
 webhook it wants to this app, which signs it with TWILIO_AUTH_TOKEN exactly as Twilio does
 and sends it through the whole WSGI stack, so the signature check runs for real.
 """
@@ -15,17 +16,18 @@ from twilio.request_validator import RequestValidator
 from hotline import phones
 from hotline.authz import roles_required
 from hotline.extensions import db
-from hotline.models import Contact, OutboxMessage
+from hotline.models import Contact, OutboxMessage, Role
 from hotline.timeutil import to_local
 
 bp = Blueprint("devtools", __name__)
+DEV_ROLES = (Role.ADMIN,)
 
 _MAX_PARAMS, _MAX_VALUE = 40, 2000
 _URL_ATTRS = ("action", "waitUrl", "url")
 
 
 @bp.route("/simulator")
-@roles_required()
+@roles_required(*DEV_ROLES)
 def simulator():
     return render_template(
         "devtools/simulator.html",
@@ -36,7 +38,7 @@ def simulator():
 
 
 @bp.route("/simulate", methods=["POST"])
-@roles_required()
+@roles_required(*DEV_ROLES)
 def simulate():
     data = request.get_json(silent=True) or {}
     path, params = data.get("path"), data.get("params")
@@ -50,7 +52,7 @@ def simulate():
 
 
 @bp.route("/phone")
-@roles_required()
+@roles_required(*DEV_ROLES)
 def phone_state():
     """The simulated phone's inbox (outbox rows to it) and its current call."""
     try:

@@ -30,6 +30,7 @@ from hotline.models import (
 )
 from hotline.open311.formats import format_datetime, parse_datetime
 from hotline.questions import questions_for
+from hotline.scrub import scrub
 from hotline.timeutil import now, to_local
 
 SERVICE_GROUPS = (CategoryGroup.GOODS, CategoryGroup.SERVICES)
@@ -409,16 +410,6 @@ def _private(ticket):
     return ticket.kind == TicketKind.REPORT or ticket.confidential
 
 
-def _scrub(text):
-    """Free text with phone and ID numbers cut out (the filer may have typed their own);
-    dates and amounts, with fewer digits, stay."""
-
-    def cut(match):
-        return "[removed]" if sum(c.isdigit() for c in match.group()) >= 9 else match.group()
-
-    return re.sub(r"\+?\d[\d\s-]{5,}\d[\dXx]?", cut, text) if text else text
-
-
 def _due_dates(ticket_ids):
     rows = db.session.execute(
         select(Clock.ticket_id, Clock.due_at).where(Clock.ticket_id.in_(ticket_ids), Clock.state == ClockState.RUNNING)
@@ -454,7 +445,8 @@ def requests_json(found, locale, tz_name, notice):
             "service_name": ticket.category.name(locale) if ticket.category else None,
             "service_code": ticket.category.code if ticket.category else None,
             # Only what the filer wrote for this API; a phone call's facts are the operator's notes.
-            "description": _scrub(ticket.facts) if row is not None and open_to_read else None,
+            # The filer may have typed their own phone, e-mail or ID number: cut before it is public.
+            "description": scrub(ticket.facts) if row is not None and open_to_read else None,
             "agency_responsible": _agency(ticket, locale),
             "service_notice": referral_notice or notice,
             "requested_datetime": when(ticket.created_at),

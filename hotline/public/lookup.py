@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from hotline import sms_texts
 from hotline.extensions import db
 from hotline.models import Clock, ClockState, OutboxChannel, OutboxMessage, OutboxStatus, Ticket
+from hotline.scrub import scrub
 from hotline.timeutil import to_local
 
 SHOWN_STATES = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.DELIVERED)
@@ -108,7 +109,8 @@ def _notices(ticket, tz):
     return [
         Notice(
             at=to_local(m.sent_at or m.created_at, tz),
-            text=m.body or "",
+            # Staff write some of it (a result's details): no phone, e-mail or ID number goes public.
+            text=scrub(m.body or ""),
             pending=m.status in (OutboxStatus.PENDING, OutboxStatus.SENDING),
         )
         for m in messages

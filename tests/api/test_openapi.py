@@ -26,7 +26,8 @@ def test_the_document_describes_every_endpoint_and_filter(api):
     assert set(doc["paths"]) == {"/tickets", "/tickets/{number}", "/openapi.json",
                                  # the intake API (intake/api.py, described by intake/api_doc.py)
                                  "/suggest", "/intake/tickets", "/intake/tickets/{number}",
-                                 "/intake/tickets/{number}/accept", "/intake/tickets/{number}/reject"}
+                                 "/intake/tickets/{number}/accept", "/intake/tickets/{number}/reject",
+                                 "/tickets/{number}/evidence"}
     names = {p["name"] for p in doc["paths"]["/tickets"]["get"]["parameters"]}
     assert names == {"status", "kind", "category", "department", "phone", "created_from", "created_to",
                      "text", "page", "per_page"}

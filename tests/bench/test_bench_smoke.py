@@ -115,3 +115,15 @@ def test_report_renders_dashboard_scheduler_and_two_machine_sections():
     assert "reports.cases" in text and "tickets" in text and "MISS" in text
     assert "sweep 100,000 open clocks" in text and "Prism is not installed" in text
     assert "10 received by the stand-in, 0 twice" in text and "0 fired twice" in text
+
+
+def test_upload_bench_refuses_every_hostile_file_and_names_its_baseline():
+    from bench import uploads
+
+    rows = uploads.run(quick=True, repeat=1, log=lambda *a: None)
+    hostile = [r for r in rows if r["baseline"]]
+    assert {r["baseline"] for r in hostile} <= {r["file"] for r in rows if not r["baseline"]}
+    refused = [r for r in hostile if r["outcome"].startswith("refused")]
+    # Only the small self-looping directory is read (harmlessly) to the end; everything else is refused.
+    assert [r["file"] for r in hostile if r not in refused] == ["self-looping directory .doc"]
+    assert all(r["ms"] >= 0 for r in rows)

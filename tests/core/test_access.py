@@ -220,3 +220,38 @@ def test_allowed_roles_never_get_a_server_error_on_empty_input(world, role):
         if not isinstance(status, int) or status >= 500:
             offenders.append(f"{method} {url} ({rule.endpoint}) -> {status}")
     assert not offenders, f"server errors for {role.value}:\n  " + "\n  ".join(offenders)
+
+
+def _stored_offenders(client, app, values, tokens=None, role=None):
+    """GET routes whose answer a browser or proxy may keep (no `Cache-Control: no-store`)."""
+    offenders = []
+    for rule, method, url in _requests(app, values):
+        if method != "GET" or url.startswith(TWILIO_PREFIX):
+            continue
+        response = _send(client, method, url, tokens, role)
+        if response.mimetype in ("text/css", "application/javascript", "text/javascript"):
+            continue  # a stylesheet or script, the same for everyone
+        if "no-store" not in response.headers.get("Cache-Control", ""):
+            offenders.append(f"GET {url} ({rule.endpoint}) -> {response.status_code} "
+                             f"{response.headers.get('Cache-Control')!r}")
+    return offenders
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_nothing_a_signed_in_user_or_token_gets_may_be_stored(world, role):
+    """Every page, list, export and JSON answer to staff carries Cache-Control: no-store, allowed or refused."""
+    app, tokens, values = world
+    client = _client_for(app, role)
+    offenders = _stored_offenders(client, app, values, tokens, role)
+    assert not offenders, f"cacheable answers to {role.value}:\n  " + "\n  ".join(offenders)
+    static = client.get("/static/hotline.css")
+    assert static.status_code == 200 and "no-store" not in (static.headers.get("Cache-Control") or "")
+
+
+def test_bearer_token_answers_are_not_stored_without_a_session(world):
+    app, tokens, values = world
+    client = app.test_client()
+    for path in ("/api/v1/tickets", f"/api/v1/tickets/{values['number']}", f"/api/v1/intake/tickets/{values['number']}"):
+        response = client.get(path, headers={"Authorization": f"Bearer {tokens[Role.OPERATOR]}"})
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "no-store", path

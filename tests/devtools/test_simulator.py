@@ -3,6 +3,7 @@
 import json
 import re
 
+import pytest
 from sqlalchemy import select
 
 from hotline import accounts
@@ -24,7 +25,7 @@ def simulate(client, path, **params):
 
 
 def test_a_simulated_call_goes_through_the_signature_check_and_the_menu(client, login, make_user, call_clock):
-    login(make_user(role=Role.DEPARTMENT))  # every staff role may use it
+    login(make_user(role=Role.ADMIN))
     sid = call_sid()
     base = {"CallSid": sid, "AccountSid": ACCOUNT, "From": CALLER, "To": HOTLINE, "CallStatus": "ringing"}
 
@@ -52,14 +53,14 @@ def test_the_phone_inbox_lists_outbox_messages_to_that_number(client, login, mak
     db.session.add_all([OutboxMessage(to=CALLER, body="您的案件编号 20250610-00001", purpose="ack"),
                         OutboxMessage(to="+8613999999999", body="someone else", purpose="ack")])
     db.session.commit()
-    login(make_user())
+    login(make_user(role=Role.ADMIN))
     inbox = client.get("/dev/phone?number=138 0013 8000").get_json()
     assert [m["body"] for m in inbox["messages"]] == ["您的案件编号 20250610-00001"]
     assert client.get("/dev/phone?number=nonsense").status_code == 400
 
 
 def test_only_twilio_paths_and_plain_string_params(client, login, make_user):
-    login(make_user())
+    login(make_user(role=Role.ADMIN))
     for body in ({"path": "/calls/answer-next", "params": {}}, {"path": "/twilio/voice", "params": {"a": 1}},
                  {"path": "https://evil.test/twilio/voice", "params": {}}, {"path": "/twilio/voice"}, []):
         response = client.post("/dev/simulate", data=json.dumps(body), content_type="application/json")
@@ -69,7 +70,7 @@ def test_only_twilio_paths_and_plain_string_params(client, login, make_user):
 def test_simulator_needs_sign_in_and_the_csrf_token(app_factory):
     app = app_factory(WTF_CSRF_ENABLED=True)
     with app.app_context():
-        accounts.create_user("sim-operator", PASSWORD, Role.OPERATOR)
+        accounts.create_user("sim-operator", PASSWORD, Role.ADMIN)
         db.session.commit()
     client = app.test_client()
     assert client.get("/dev/simulator").status_code == 302  # to the sign-in page
@@ -86,10 +87,25 @@ def test_simulator_needs_sign_in_and_the_csrf_token(app_factory):
     assert accepted.status_code == 200 and accepted.get_json()["status"] == 200
 
 
-def test_page_renders_for_staff(client, login, make_user):
-    login(make_user())
+def test_page_renders_for_admins(client, login, make_user):
+    login(make_user(role=Role.ADMIN))
     page = client.get("/dev/simulator").get_data(as_text=True)
     assert 'id="simulator"' in page and "simulator.js" in page and 'name="csrf-token"' in page
+    assert 'id="nav-simulator"' in page
+
+
+@pytest.mark.parametrize("role", [Role.OPERATOR, Role.SUPERVISOR, Role.DEPARTMENT], ids=lambda r: r.value)
+def test_other_staff_read_no_sms_and_play_no_twilio(client, login, make_user, role):
+    """The inbox lists every SMS sent to any number: a department user probing for a caller's texts gets 403."""
+    db.session.add(OutboxMessage(to=CALLER, body="验证码 482913（工单号 20250610-00001）", purpose="otp"))
+    db.session.commit()
+    login(make_user(role=role))
+    inbox = client.get(f"/dev/phone?number={CALLER}")
+    assert inbox.status_code == 403 and b"482913" not in inbox.data
+    assert client.get("/dev/simulator").status_code == 403
+    body = json.dumps({"path": "/twilio/sms", "params": {"From": CALLER, "Body": "hi"}})
+    assert client.post("/dev/simulate", data=body, content_type="application/json").status_code == 403
+    assert 'id="nav-simulator"' not in client.get("/").get_data(as_text=True)
 
 
 def test_not_mounted_without_dev_tools(app_factory):

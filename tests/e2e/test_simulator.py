@@ -19,12 +19,12 @@ def test_a_simulated_call_is_answered_from_the_queue(live_server, browser_page, 
     # The live server runs on the real clock: open round the clock so the call reaches the menu.
     live_server.app.config.update(OPENING_HOURS="00:00-24:00", OPEN_ON_HOLIDAYS=True)
     live_server.create_user("operator", "op1", phone="+8613911112222")
-    live_server.create_user("department", "dept1")
+    live_server.create_user("admin", "admin1")
     operator = browser_page
     sign_in(operator, "op1")
     expect(operator.locator("#queue-panel")).to_be_visible()
 
-    # Whoever plays the caller uses a separate browser (own cookies): a department account.
+    # Whoever plays the caller uses a separate browser (own cookies): an admin account (dev tools are theirs).
     context = _chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     context.set_default_timeout(TIMEOUT_MS)
     simulator_errors = []
@@ -32,7 +32,7 @@ def test_a_simulated_call_is_answered_from_the_queue(live_server, browser_page, 
     sim.on("console", lambda msg: simulator_errors.append(msg.text) if msg.type == "error" else None)
     sim.on("pageerror", lambda exc: simulator_errors.append(str(exc)))
     try:
-        sign_in_through_form(sim, live_server.url, "dept1")
+        sign_in_through_form(sim, live_server.url, "admin1")
         sim.goto(f"{live_server.url}/dev/simulator")
         sim.fill("#sim-from", CALLER)
         sim.click('[data-testid="sim-dial"]')

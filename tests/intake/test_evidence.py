@@ -3,14 +3,22 @@ hash, downloaded as attachments by those who may see the case, MMS media shown a
 
 import hashlib
 import io
+import sqlite3
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from openapi_core import OpenAPI
 from sqlalchemy import func, select
 
+from hotline import create_app
+from hotline.api.openapi import document
 from hotline.extensions import db
 from hotline.models import AuditLog, Department, Evidence, Role, Ticket, TicketEvent
+from intake import filetypes
+from tests.api.conftest import CheckedClient
+from tests.conftest import make_config
+from tests.intake.hostile_files import looping_fat_ole, many_entries_zip, nested_zip, zip_bomb
 from tests.intake.test_evidence_filetypes import JPEG, PDF, office_zip
 
 DOCX = office_zip("word/document.xml")
@@ -158,7 +166,9 @@ def test_good_files_are_attached_with_the_sniffed_type_and_an_event_each(client,
 ], ids=["exe-as-jpg", "exe-as-pdf", "html-as-jpg", "html-as-pdf", "empty"])
 def test_a_disguised_or_empty_file_is_refused_with_a_clear_message(client, case, operator, evidence_dir,
                                                                    name, content, ctype, why):
-    page = Page(upload(client, case, (name, content, ctype)).get_data(as_text=True))
+    response = upload(client, case, (name, content, ctype))
+    assert response.status_code == 422
+    page = Page(response.get_data(as_text=True))
     ((kind, text),) = page.flashes
     assert kind == "error" and text.startswith(f"{name} was not attached: {why}")
     assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
@@ -234,7 +244,164 @@ def test_without_a_csrf_token_the_upload_is_refused(app_factory, evidence_dir, d
 
 def test_no_file_chosen_says_so(client, case, operator):
     response = client.post(f"/evidence/tickets/{case.number}", data={}, follow_redirects=True)
+    assert response.status_code == 400
     assert Page(response.get_data(as_text=True)).flashes == [("error", "Choose one or more files to attach.")]
+
+
+# ---- hostile files: refused with a message, nothing else lost, never parsed inside a transaction --
+
+HOSTILE = [
+    ("report.doc", looping_fat_ole(64 * 1024), "application/msword"),
+    ("photos.docx", zip_bomb(), "application/octet-stream"),
+    ("slides.docx", many_entries_zip(filetypes.ZIP_MAX_ENTRIES + 1), "application/octet-stream"),
+]
+TOO_COMPLEX = ("was not attached: the file is built in a way that cannot be checked safely (too many parts, or "
+               "packed far too tightly); save it again or send a PDF.")
+
+
+@pytest.mark.timeout(120)
+def test_hostile_files_are_refused_with_a_message_and_the_good_one_beside_them_is_kept(
+        client, case, operator, evidence_dir):
+    response = upload(client, case, *HOSTILE, ("合同.pdf", PDF, "application/pdf"),
+                      ("nested.zip", nested_zip(60), "application/zip"))
+    assert response.status_code == 422
+    page = Page(response.get_data(as_text=True))
+    assert page.flashes == [("error", f"{name} {TOO_COMPLEX}") for name, _data, _type in HOSTILE] + [
+        ("success", "合同.pdf attached."),
+        ("error", "nested.zip was not attached: archives (zip) are not accepted; send the files themselves."),
+    ]
+    assert page.has_evidence_panel  # the case page itself, with its evidence panel
+    assert db.session.scalars(select(Evidence.filename)).all() == ["合同.pdf"]
+    assert len(stored_files(evidence_dir)) == 1
+    assert db.session.get(Ticket, case.id).facts == case.facts  # the case is as it was
+
+
+@pytest.fixture
+def inspection_log(monkeypatch):
+    """Whether a database transaction was open each time an upload was typed."""
+    seen = []
+    sniff = filetypes.sniff
+
+    def watched(data):
+        seen.append(db.session().in_transaction())
+        return sniff(data)
+
+    monkeypatch.setattr(filetypes, "sniff", watched)
+    return seen
+
+
+@pytest.mark.timeout(120)
+def test_files_are_typed_with_no_transaction_open(client, case, operator, inspection_log):
+    """The sign-in check opens one (on SQLite it holds the write lock): it is over before any parsing."""
+    upload(client, case, HOSTILE[0], ("合同.pdf", PDF, "application/pdf"))
+    assert inspection_log == [False, False]
+
+
+@pytest.mark.timeout(120)
+def test_a_hostile_upload_never_blocks_a_writer_on_sqlite(app_factory, backend, tmp_path, staff, monkeypatch):
+    """While the upload is being parsed, another connection takes SQLite's write lock at once."""
+    if backend != "sqlite":
+        pytest.skip("the write lock taken by BEGIN IMMEDIATE is SQLite's")
+    path = tmp_path / "hotline.sqlite"
+    app = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", EVIDENCE_DIR=str(tmp_path / "evidence"))
+    client = app.test_client()
+    writes = []
+    sniff = filetypes.sniff
+
+    def meanwhile(data):
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" if the request held the lock
+            other.execute("UPDATE users SET locale = locale")
+            other.execute("COMMIT")
+            writes.append("ok")
+        finally:
+            other.close()
+        return sniff(data)
+
+    monkeypatch.setattr(filetypes, "sniff", meanwhile)
+    with app.app_context():
+        from hotline import tickets
+        from hotline.models import Channel
+
+        ticket = tickets.open_ticket(Channel.VOICE)
+        db.session.commit()
+        user = staff(role=Role.OPERATOR)
+        client.post("/login", data={"username": user.username, "password": "password-123"})
+        response = upload(client, ticket, HOSTILE[0], ("合同.pdf", PDF, "application/pdf"))
+        assert response.status_code == 422
+        assert writes == ["ok", "ok"]
+        assert db.session.scalars(select(Evidence.filename)).all() == ["合同.pdf"]
+
+
+# ---- the API twin: POST /api/v1/tickets/<number>/evidence --------------------------------------
+
+@pytest.fixture(scope="module")
+def spec():
+    return OpenAPI.from_dict(document(create_app(make_config("sqlite"))))
+
+
+@pytest.fixture
+def api_as(client, spec, staff):
+    """A client checked against the OpenAPI document, with the bearer token of a new user of `role`."""
+    from hotline import accounts
+
+    def make(role=Role.OPERATOR, **kwargs):
+        token, _row = accounts.create_token(staff(role=role, **kwargs), "evidence")
+        db.session.commit()
+        return CheckedClient(client, spec, token)
+
+    return make
+
+
+def api_upload(api, ticket, name, content):
+    return api.post(f"/api/v1/tickets/{ticket.number}/evidence", data={"file": (io.BytesIO(content), name)},
+                    content_type="multipart/form-data", headers={"Accept-Language": "en"})
+
+
+def test_the_api_attaches_a_file_typed_by_its_bytes(api_as, case, evidence_dir):
+    response = api_upload(api_as(), case, "scan.jpg", PDF)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["filename"], body["content_type"], body["size"]) == ("scan.jpg.pdf", "application/pdf", len(PDF))
+    assert body["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert db.session.get(Evidence, body["id"]).ticket_id == case.id
+    assert len(stored_files(evidence_dir)) == 1
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(("content", "status", "code"), [
+    (looping_fat_ole(64 * 1024), 422, "too_complex"),
+    (zip_bomb(), 422, "too_complex"),
+    (nested_zip(60), 422, "archive"),
+    (EXE, 422, "program"),
+    (b"", 422, "empty"),
+    (JPEG[:-2] + b"\x00" * (1024 * 1024) + b"\xff\xd9", 413, "too_large"),
+], ids=["looping-doc", "zip-bomb", "nested-zip", "exe", "empty", "too-large"])
+def test_the_api_refuses_a_hostile_file_with_its_reason(api_as, case, evidence_dir, inspection_log,
+                                                        content, status, code):
+    response = api_upload(api_as(), case, "evidence.doc", content)
+    assert response.status_code == status
+    body = response.get_json()
+    assert body["code"] == code and body["error"] == "file refused" and body["message"]
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
+    assert stored_files(evidence_dir) == []
+    assert inspection_log in ([], [False])  # typed with no transaction open (a file too large is not typed)
+
+
+def test_the_api_says_what_is_wrong_with_a_request_without_a_file(api_as, case):
+    response = api_as().post(f"/api/v1/tickets/{case.number}/evidence", data={},
+                             content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "file" in response.get_json()["message"]
+
+
+def test_the_api_keeps_evidence_within_the_callers_cases(api_as, case, departments):
+    assert api_upload(api_as(Role.DEPARTMENT, department=departments[1]), case, "a.pdf", PDF).status_code == 404
+    assert api_upload(api_as(Role.ADMIN), case, "a.pdf", PDF).status_code == 403
+    assert api_upload(api_as(Role.DEPARTMENT, department=departments[0]), case, "a.pdf", PDF).status_code == 201
+    again = api_upload(api_as(), case, "copy.pdf", PDF)
+    assert again.status_code == 422 and again.get_json()["code"] == "duplicate"
 
 
 # ---- who may upload and download ----------------------------------------------------------

@@ -164,6 +164,23 @@ def test_a_get_never_shows_the_filers_personal_data(o311, api_key, client):
     assert "Room 1201, 5 Home Lane" in note and "39.91234" in note
 
 
+@pytest.mark.parametrize("contact", [
+    "139.1234.5678", "139/1234/5678", "一三九一二三四五六七八", "139一二三四5678", "１３９－１２３４－５６７８",
+    "139 1234 5678", "1 3 9 1 2 3 4 5 6 7 8", "+86 139 1234 5678", "(010) 6512 3456", "wang.xm@example.cn",
+    "wang＠example．cn", "11010519491231002X",
+])
+def test_a_get_never_shows_a_phone_email_or_id_number_typed_into_the_description(o311, api_key, client, contact):
+    description = f"冰箱 2026-11-01 买的，价格 1,299.00 元，坏了。联系我 {contact} 谢谢"
+    number = o311.post("json", {"api_key": api_key, "service_code": "G01", "description": description,
+                                "address_string": "1 Jianguo Road"})[1][0][
+        "service_request_id"]
+    for fmt in FORMATS:
+        body = client.get(f"/open311/v2/requests/{number}.{fmt}").get_data(as_text=True)
+        assert "冰箱 2026-11-01 买的，价格 1,299.00 元，坏了。联系我 [removed] 谢谢" in body
+        assert contact not in body and "5678" not in body and "6512" not in body
+    assert services.find_request(number).facts == description  # staff keep what was written
+
+
 @pytest.mark.parametrize("fields", [
     {"kind": TicketKind.REPORT},
     {"kind": TicketKind.COMPLAINT, "confidential": True},

@@ -72,6 +72,16 @@ def test_the_right_combination_shows_status_department_due_date_and_notices(clie
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_contact_details_written_into_a_notice_are_not_shown(client, case):
+    """A result notice carries what the department wrote; the page shows it without numbers or addresses."""
+    outbox.queue_sms(PHONE, f"处理结果（工单号 {case.number}）：商家同意退款 1,299.00 元，请联系王经理 139.1234.5678 "
+                            "或 wang@shop.example.cn", "result_notice", ticket=case)
+    db.session.commit()
+    page = lookup(client, case.number, RIGHT).get_data(as_text=True)
+    assert f"处理结果（工单号 {case.number}）：商家同意退款 1,299.00 元，请联系王经理 [removed] 或 [removed]" in page
+    assert "1234" not in page and "wang@" not in page
+
+
 def test_number_typed_without_dash_or_full_width_digits_is_found(client, case):
     typed = case.number.replace("-", "")
     assert "已受理" in lookup(client, typed, "５６７８").get_data(as_text=True)
