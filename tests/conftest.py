@@ -14,7 +14,7 @@ from hotline import accounts, create_app, tickets
 from hotline.extensions import db
 from hotline.models import Channel, Role, TicketKind
 
-PASSWORD = "password-123"
+PASSWORD = "amber-otter-lantern-42"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 REQUIRE_ALL = os.environ.get("HOTLINE_REQUIRE_ALL") == "1"
