@@ -27,20 +27,20 @@ WORKER = """
 import json, sys
 from config import TestingConfig
 from hotline import create_app
-uri, prefix, n, limit = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+uri, prefix, n, limit = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])  # argv[5]: the path
 config = type("Worker", (TestingConfig,), {"RATELIMIT_STORAGE_URI": uri, "RATELIMIT_KEY_PREFIX": prefix,
                                            "OPEN311_ANONYMOUS_PER_MINUTE": limit})
 client = create_app(config).test_client()
 sys.stdin.readline()  # both workers start their requests together
-print(json.dumps([client.get("%s").status_code for _ in range(n)]))
-""" % DISCOVERY
+print(json.dumps([client.get(sys.argv[5]).status_code for _ in range(n)]))
+"""
 
 
 def _two_workers(uri, prefix):
     env = dict(os.environ, HOTLINE_CONFIG="testing", PYTHONPATH=str(ROOT))
     procs = [
         subprocess.Popen(  # noqa: S603 (fixed argv)
-            [sys.executable, "-c", WORKER, uri, prefix, str(PER_WORKER), str(LIMIT)],
+            [sys.executable, "-c", WORKER, uri, prefix, str(PER_WORKER), str(LIMIT), DISCOVERY],
             cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for _ in range(2)
