@@ -16,6 +16,7 @@ from functools import lru_cache
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline import audit
@@ -188,10 +189,9 @@ def authenticate(username, password, address=None):
     return user
 
 
-def _failure_row(user, address):
-    return db.session.scalar(
-        select(SignInFailure).where(SignInFailure.user_id == user.id, SignInFailure.address == address[:64])
-    )
+def _failure_row(user, address, lock=False):
+    query = select(SignInFailure).where(SignInFailure.user_id == user.id, SignInFailure.address == address[:64])
+    return db.session.scalar(query.with_for_update() if lock else query)
 
 
 def _count_failure(user, address):
@@ -200,11 +200,16 @@ def _count_failure(user, address):
         delete(SignInFailure).where(SignInFailure.user_id == user.id,
                                     SignInFailure.last_failed_at < moment - _FAILURE_MEMORY)
     )
-    row = _failure_row(user, address)
+    # Row-locked (PostgreSQL), so two failures at once from one address both count.
+    row = _failure_row(user, address, lock=True)
     if row is None:
-        row = SignInFailure(user_id=user.id, address=address, failures=0)
-        db.session.add(row)
-    elif row.locked_until is not None and row.locked_until <= moment:  # the lock ran out: a fresh count
+        try:
+            with db.session.begin_nested():
+                row = SignInFailure(user_id=user.id, address=address, failures=0, last_failed_at=moment)
+                db.session.add(row)
+        except IntegrityError:  # the same address failed at the same moment in another request
+            row = _failure_row(user, address, lock=True)
+    if row.locked_until is not None and row.locked_until <= moment:  # the lock ran out: a fresh count
         row.failures, row.locked_until = 0, None
     row.failures += 1
     row.last_failed_at = moment

@@ -89,6 +89,8 @@ def normalise_hosts(hosts):
 def check_url(url, allowed_hosts=()):
     """The Target `url` stands for, or RefusedTarget. Does not resolve the host name."""
     url = (url or "").strip()
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise RefusedTarget(INVALID, "spaces or control characters")
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -76,6 +76,8 @@ FORBIDDEN = [
     ("http://127.0.0.1:8080/hook", "Only https://"),
     ("https://[fe80::1%25eth0]/hook", "not a valid web address"),
     ("https://crm.example.org:99999/hook", "not a valid web address"),
+    ("https://crm.example.org/hook\r\nX-Injected: 1", "not a valid web address"),
+    ("https://crm.example.org/a b", "not a valid web address"),
 ]
 
 
