@@ -155,11 +155,13 @@ def _endpoint(url, events=("case.created",)):
     return endpoint
 
 
-@pytest.mark.parametrize(("url", "message"), FORBIDDEN)
-def test_each_internal_target_is_refused_at_registration_with_a_clear_message(admin, client, url, message):
-    response = client.post("/admin/webhooks/", data={"url": url, "events": ALL_EVENTS}, headers=ENGLISH)
-    assert response.status_code == 400
-    assert message in response.get_data(as_text=True)
+def test_each_internal_target_is_refused_at_registration_with_a_clear_message(admin, client):
+    wrong = []
+    for url, message in FORBIDDEN:
+        response = client.post("/admin/webhooks/", data={"url": url, "events": ALL_EVENTS}, headers=ENGLISH)
+        if response.status_code != 400 or message not in response.get_data(as_text=True):
+            wrong.append((url, response.status_code))
+    assert wrong == []
     assert db.session.scalar(select(WebhookEndpoint)) is None
 
 
@@ -171,19 +173,17 @@ def test_the_refusal_is_in_chinese_on_the_chinese_form(admin, client):
     assert "公网" in page and "webhooks go to public" not in page
 
 
-@pytest.mark.parametrize(("url", "_message"), FORBIDDEN)
-def test_each_internal_target_is_refused_at_send_time_and_nothing_is_sent(
-    admin, client, create_ticket, connections, url, _message
-):
-    endpoint = _endpoint(url)
+def test_each_internal_target_is_refused_at_send_time_and_nothing_is_sent(admin, client, create_ticket, connections):
+    endpoints = [_endpoint(url) for url, _message in FORBIDDEN]
     create_ticket(phone=PHONE)
-    assert webhooks.dispatch_due() == {"refused": 1}
+    assert webhooks.dispatch_due() == {"refused": len(FORBIDDEN)}
     assert connections.attempts == []
-    [row] = rows(endpoint)
-    assert row.status == OutboxStatus.FAILED and row.attempts == 1
-    assert row.last_error.startswith(webhooks.REFUSED_PREFIX)
-    log = client.get(f"/admin/webhooks/{endpoint.id}/deliveries", headers=ENGLISH).get_data(as_text=True)
-    assert "Not sent:" in log
+    for endpoint in endpoints:
+        [row] = rows(endpoint)
+        assert row.status == OutboxStatus.FAILED and row.attempts == 1, endpoint.url
+        assert row.last_error.startswith(webhooks.REFUSED_PREFIX), endpoint.url
+    log = client.get(f"/admin/webhooks/{endpoints[0].id}/deliveries", headers=ENGLISH).get_data(as_text=True)
+    assert "Not sent:" in log and "127.0.0.1" in log
 
 
 @pytest.mark.parametrize("answer", [
