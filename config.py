@@ -70,10 +70,15 @@ class Config:
     SMS_URGENT_PURPOSES = frozenset(
         _env_list("SMS_URGENT_PURPOSES", "ack,status,otp,optout,optin,reply,referral,appeal,survey_reply")
     )
-    # Rate limits (Open311 keys, the public status page): memory:// serves one process;
-    # several gunicorn workers or machines need a shared store such as redis://127.0.0.1:6379.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Rate limits (Open311 keys, the status page, sign-in) count in one store every worker shares:
+    # by default a SQLite file in instance/ (every process of this machine, hotline.ratelimits);
+    # several machines need redis://host:6379/0. memory:// counts per process: tests only.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or f"sqlite:///{INSTANCE_DIR / 'ratelimits.sqlite'}"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "hotline")
     RATELIMIT_HEADERS_ENABLED = True
+    # Reverse proxies in front of the app that append to X-Forwarded-For (0: none, and the header
+    # is ignored, so a client cannot choose its own address for the limits and the audit trail).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     # Routing: where an online seller without an address of its own is handled (platform -> region);
     # None uses routing/data/platform_regions.json. An appeal by SMS counts this long after a result.
@@ -104,8 +109,13 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", str(12 * 3600)))
 
+    # Sign-in: this many failures in a row from one address lock the account for that address
+    # only (others still sign in); an address failing this often over all accounts is throttled.
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20 per 15 minutes;100 per day")
+    # Lowest zxcvbn strength score (0-4) a new password needs; common passwords are refused anyway.
+    PASSWORD_MIN_SCORE = int(os.environ.get("PASSWORD_MIN_SCORE", "3"))
 
     BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "zh")
     LANGUAGES = ("zh", "en")
@@ -131,6 +141,9 @@ class Config:
     OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "")
     OPEN311_MAX_DAYS = int(os.environ.get("OPEN311_MAX_DAYS", "90"))
     OPEN311_MAX_RESULTS = int(os.environ.get("OPEN311_MAX_RESULTS", "1000"))
+    # Channels whose cases Open311 GETs show: its own by default; "api" and "web" (cases filed
+    # by web forms) may be added. Phone and SMS cases are never listed, whatever is set here.
+    OPEN311_LISTED_CHANNELS = _env_list("OPEN311_LISTED_CHANNELS", "open311")
     # Requests per minute per client address for GETs sent without an api_key.
     OPEN311_ANONYMOUS_PER_MINUTE = int(os.environ.get("OPEN311_ANONYMOUS_PER_MINUTE", "60"))
     OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "12315 consumer hotline")
@@ -138,13 +151,19 @@ class Config:
         "OPEN311_SERVICE_NOTICE", "An operator reviews the request and decides within 7 working days whether it is accepted."
     )
 
-    # Public status page (/status): failed lookups allowed per address and per case number
-    # (Flask-Limiter strings; ";" joins several windows). Mobile carriers put many phones
-    # behind one address, so the address limit is the looser one.
+    # Public status page (/status): failed lookups allowed per address, and per address and case
+    # number (Flask-Limiter strings; ";" joins several windows; the second takes one window).
+    # A case number with STATUS_CASE_ALERT failures from all addresses together gets one failed
+    # try per address. No limit is per case number alone: guesses never lock the owner out.
     STATUS_FAILURES_PER_ADDRESS = os.environ.get("STATUS_FAILURES_PER_ADDRESS", "10 per 15 minutes;50 per day")
-    STATUS_FAILURES_PER_CASE = os.environ.get("STATUS_FAILURES_PER_CASE", "5 per 15 minutes;20 per day")
+    STATUS_FAILURES_PER_ADDRESS_AND_CASE = os.environ.get("STATUS_FAILURES_PER_ADDRESS_AND_CASE", "3 per day")
+    STATUS_CASE_ALERT = os.environ.get("STATUS_CASE_ALERT", "10 per day")
     # Outbound webhooks: how long one POST may take; retries follow OUTBOX_MAX_ATTEMPTS/BACKOFF.
     WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+    # Webhooks go to public https hosts only; hosts named here (an internal receiver, 127.0.0.1
+    # in tests) skip the address checks and may use http. CA bundle: certifi's unless set.
+    WEBHOOK_ALLOWED_HOSTS = _env_list("WEBHOOK_ALLOWED_HOSTS", "")
+    WEBHOOK_CA_BUNDLE = os.environ.get("WEBHOOK_CA_BUNDLE", "")
 
 
 class DevelopmentConfig(Config):
@@ -172,6 +191,7 @@ class TestingConfig(Config):
     TWILIO_API_BASE_URL = ""
     DEV_TOOLS = True
     QUIET_HOURS = ""  # tests that need quiet hours set them; the wall clock must not decide
+    RATELIMIT_STORAGE_URI = "memory://"  # each test app counts alone; shared stores are tested apart
 
 
 class ProductionConfig(Config):

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from config import BASE_DIR, config_for, dev_secret_key
@@ -20,6 +20,7 @@ def create_app(config=None):
     )
     app.config.from_object(config_cls)
     _require_secret_key(app)
+    _trust_proxies(app)
     logging.basicConfig(level=logging.INFO)
     from hotline import logs
 
@@ -58,6 +59,17 @@ def _register_features(app):
     routing.init_app(app)
 
 
+def _trust_proxies(app):
+    """Behind TRUSTED_PROXIES reverse proxies, the client's address and scheme are the ones the
+    nearest of them appended to X-Forwarded-For / -Proto. With none (the default) the headers
+    are ignored: anyone can send them, and the rate limits and audit trail key on the address."""
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
+
 def _require_secret_key(app):
     if app.config.get("SECRET_KEY"):
         return
@@ -68,7 +80,10 @@ def _require_secret_key(app):
 
 
 def _init_extensions(app):
-    from hotline import models  # noqa: F401  (registers the tables on the metadata)
+    from hotline import (
+        models,  # noqa: F401  (registers the tables on the metadata)
+        ratelimits,  # noqa: F401  (registers the sqlite:// rate-limit storage)
+    )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
@@ -82,10 +97,16 @@ def _init_extensions(app):
 
     @login_manager.user_loader
     def load_user(user_id):
-        return db.session.get(models.User, int(user_id))
+        # A session signed in before the account's last password change or reset is over.
+        from hotline.accounts import session_is_current
+
+        user = db.session.get(models.User, int(user_id))
+        return user if user is not None and session_is_current(session, user) else None
 
 
 def _select_locale():
+    if not has_request_context():  # the CLI: BABEL_DEFAULT_LOCALE
+        return None
     chosen = session.get("lang")
     if not chosen and current_user and current_user.is_authenticated:
         chosen = current_user.locale

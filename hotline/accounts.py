@@ -1,24 +1,97 @@
-"""Staff accounts: creation, sign-in with lockout, API tokens."""
+"""Staff accounts: creation, password rules, sign-in with per-address locks, sessions that
+end with a password change, API tokens.
+
+Sign-in rule: failed sign-ins count per (account, address). LOGIN_MAX_FAILURES in a row from
+one address lock the account *for that address* for LOGIN_LOCK_MINUTES; other addresses,
+the owner's among them, still sign in. Separately, the sign-in page limits failed attempts
+per address over every account (LOGIN_FAILURES_PER_ADDRESS, hotline.auth), so one address
+cannot spray guesses across many accounts either.
+"""
 
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from hotline import audit
 from hotline.extensions import db
-from hotline.models import ApiToken, Role, User
+from hotline.models import ApiToken, Role, SignInFailure, User
 from hotline.timeutil import now
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+# zxcvbn reads at most this many characters; a longer password is judged by its beginning.
+_ESTIMATED_LENGTH = 72
 # Compared against when the username is unknown, so timing does not reveal which names exist.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+# A failure older than this no longer counts towards a lock (and its row may go).
+_FAILURE_MEMORY = timedelta(days=1)
 
 
 class AccountError(ValueError):
     pass
+
+
+class WeakPassword(AccountError):
+    """The password breaks the password rules; str() is the message for the person choosing it."""
+
+
+# ---- password rules --------------------------------------------------------------------------
+
+# Hints from zxcvbn's analysis of why a password is guessable, in our own translated words.
+_HINTS = {
+    "repeat": _l("Repeated characters such as “aaaa” are easy to guess."),
+    "sequence": _l("Sequences such as “abcd” or “1234” are easy to guess."),
+    "spatial": _l("Keyboard patterns such as “qwerty” are easy to guess."),
+    "date": _l("Dates and years are easy to guess."),
+    "user_inputs": _l("Do not use your user name or name in the password."),
+    "dictionary": _l("Common words and names are easy to guess."),
+}
+
+
+@lru_cache(maxsize=1)
+def _common_passwords():
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password, user_inputs=()):
+    """Why `password` may not be used (a translatable message), or None when it may.
+
+    Refused: shorter than 8 characters, one of the 30,000 most common passwords (zxcvbn's
+    list, compared case-insensitively), or a zxcvbn strength score below PASSWORD_MIN_SCORE
+    (0-4; default 3), with user name and display name counted as easy guesses.
+    """
+    from zxcvbn import zxcvbn
+
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _l("The password needs at least %(min)d characters.", min=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _l("The password may have at most %(max)d characters.", max=MAX_PASSWORD_LENGTH)
+    if password.lower() in _common_passwords():
+        return _l("This is one of the most common passwords, the first an attacker tries. Choose another.")
+    result = zxcvbn(password[:_ESTIMATED_LENGTH], user_inputs=[u for u in user_inputs if u])
+    if result["score"] >= current_app.config.get("PASSWORD_MIN_SCORE", 3):
+        return None
+    message = _l("This password is too easy to guess. Use a longer phrase of several unrelated words.")
+    hint = _hint(result["sequence"])
+    return f"{message} {hint}" if hint else message
+
+
+def _hint(sequence):
+    for match in sequence:
+        key = "user_inputs" if match.get("dictionary_name") == "user_inputs" else match.get("pattern")
+        if key in _HINTS:
+            return str(_HINTS[key])
+    return None
 
 
 def create_user(username, password, role, display_name=None, department=None, phone=None):
@@ -42,47 +115,132 @@ def create_user(username, password, role, display_name=None, department=None, ph
 
 
 def set_password(user, password):
-    """Hash and store a new password, refusing short ones."""
-    if not password or len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    """Hash and store a new password after the password rules (WeakPassword otherwise), and
+    end every session signed in with the old one (see session_is_current)."""
+    problem = password_problem(password, (user.username, user.display_name))
+    if problem:
+        raise WeakPassword(str(problem))
     user.password_hash = generate_password_hash(password)
+    user.session_generation = (user.session_generation or 0) + 1
 
 
-def is_locked(user):
-    return user.locked_until is not None and user.locked_until > now()
+def check_own_password(user, password):
+    """Whether `password` is `user`'s current one (to confirm a change of their own)."""
+    return check_password_hash(user.password_hash, password or "")
 
 
-def authenticate(username, password):
-    """The user if the password is right and the account open; None otherwise.
+def change_own_password(user, password, ip=None):
+    """The user's own new password (audited); sessions signed in before end, the caller keeps
+    its own with remember_session."""
+    set_password(user, password)
+    audit.record(user, "password_changed", "user", user.id, ip=ip)
+    db.session.flush()
 
-    Each failure counts; the configured number in a row locks the account for a while.
+
+# ---- sessions ----------------------------------------------------------------------------------
+
+SESSION_KEY = "session_generation"
+
+
+def remember_session(session, user):
+    """Mark a session as signed in under the account's current password."""
+    session[SESSION_KEY] = user.session_generation or 0
+
+
+def session_is_current(session, user):
+    """False once the account's password changed after this session signed in. A session from
+    before the counter existed carries none and counts as generation 0."""
+    return session.get(SESSION_KEY, 0) == (user.session_generation or 0)
+
+
+# ---- signing in --------------------------------------------------------------------------------
+
+def is_locked(user, address=None):
+    """Whether sign-in is locked for `user` from `address`; without an address, whether any
+    address is locked out (the admin pages' flag)."""
+    if address is None:
+        return user.locked_until is not None and user.locked_until > now()
+    row = _failure_row(user, address)
+    return row is not None and row.locked_until is not None and row.locked_until > now()
+
+
+def authenticate(username, password, address=None):
+    """The user if the password is right, the account active and not locked for `address`;
+    None otherwise (the caller cannot tell which).
+
+    A failure counts against (account, address); LOGIN_MAX_FAILURES in a row lock that pair.
     """
+    address = (address or "-")[:64]
     user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
-    if not user.active or is_locked(user):
+    if not user.active:
         return None
-    if user.locked_until is not None:  # the lock has run out: a fresh count
-        unlock(user)
+    if is_locked(user, address):
+        check_password_hash(_DUMMY_HASH, password or "")  # a locked pair answers as slowly as any
+        return None
     if not check_password_hash(user.password_hash, password or ""):
-        _count_failure(user)
+        _count_failure(user, address)
         return None
-    user.failed_logins = 0
-    user.locked_until = None
+    db.session.execute(delete(SignInFailure).where(SignInFailure.user_id == user.id, SignInFailure.address == address))
+    _summarise(user)
     user.last_login_at = now()
     return user
 
 
-def _count_failure(user):
-    user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-        # The count stays until the lock runs out, so admins see why the account is locked.
-        user.locked_until = now() + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+def _failure_row(user, address, lock=False):
+    query = select(SignInFailure).where(SignInFailure.user_id == user.id, SignInFailure.address == address[:64])
+    return db.session.scalar(query.with_for_update() if lock else query)
+
+
+def _count_failure(user, address):
+    config, moment = current_app.config, now()
+    db.session.execute(
+        delete(SignInFailure).where(SignInFailure.user_id == user.id,
+                                    SignInFailure.last_failed_at < moment - _FAILURE_MEMORY)
+    )
+    # Row-locked (PostgreSQL), so two failures at once from one address both count.
+    row = _failure_row(user, address, lock=True)
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                row = SignInFailure(user_id=user.id, address=address, failures=0, last_failed_at=moment)
+                db.session.add(row)
+        except IntegrityError:  # the same address failed at the same moment in another request
+            row = _failure_row(user, address, lock=True)
+    if row.locked_until is not None and row.locked_until <= moment:  # the lock ran out: a fresh count
+        row.failures, row.locked_until = 0, None
+    row.failures += 1
+    row.last_failed_at = moment
+    if row.failures >= config["LOGIN_MAX_FAILURES"]:
+        row.locked_until = moment + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+    db.session.flush()
+    _summarise(user)
+
+
+def _summarise(user):
+    """Copy the per-address state onto the account for the admin pages."""
+    db.session.flush()
+    rows = db.session.scalars(select(SignInFailure).where(SignInFailure.user_id == user.id)).all()
+    moment = now()
+    user.failed_logins = sum(row.failures for row in rows)
+    ends = [row.locked_until for row in rows if row.locked_until is not None and row.locked_until > moment]
+    user.locked_until = max(ends) if ends else None
+
+
+def locked_addresses(user):
+    """How many addresses are locked out of `user` now."""
+    moment = now()
+    return sum(
+        1 for row in db.session.scalars(select(SignInFailure).where(SignInFailure.user_id == user.id))
+        if row.locked_until is not None and row.locked_until > moment
+    )
 
 
 def unlock(user):
-    """Lift a sign-in lock (admins)."""
+    """Lift every sign-in lock of `user` (admins) and forget its failures."""
+    db.session.execute(delete(SignInFailure).where(SignInFailure.user_id == user.id))
     user.locked_until = None
     user.failed_logins = 0
 

@@ -1,17 +1,25 @@
-"""Signing in and out, and the language switch."""
+"""Signing in and out, changing one's own password, and the language switch.
+
+Failed sign-ins are limited per address over every account (LOGIN_FAILURES_PER_ADDRESS, in the
+rate-limit store all workers share); once used up, every sign-in from that address, right or
+wrong, gets the same "too many tries" page until the window passes. Per (account, address)
+locks are hotline.accounts' business.
+"""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from hotline import accounts
+from hotline.admin.forms import password_fields
 from hotline.authz import public, roles_required
-from hotline.extensions import db
+from hotline.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -21,21 +29,64 @@ class LoginForm(FlaskForm):
     password = PasswordField("password", validators=[DataRequired(), Length(max=256)])
 
 
+def _sign_in_failed(_response):
+    return g.get("sign_in_failed", False)
+
+
+def _address_key():
+    return "login-addr:" + (request.remote_addr or "-")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ADDRESS"], key_func=_address_key,
+               methods=["POST"], deduct_when=_sign_in_failed)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data, form.password.data)
+        user = accounts.authenticate(form.username.data, form.password.data, request.remote_addr)
         db.session.commit()  # a failure count or lock must persist too
         if user:
             session.clear()
             login_user(user)
+            accounts.remember_session(session, user)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
+        g.sign_in_failed = True
         # One message for every failure, so it does not tell which usernames exist.
         flash(_("Sign-in failed: wrong username or password, or the account is locked."), "error")
     return render_template("auth/login.html", form=form)
+
+
+@bp.errorhandler(429)
+def too_many_sign_ins(_exc):
+    return render_template("auth/login.html", form=LoginForm(formdata=None), throttled=True), 429
+
+
+class OwnPasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
+    password, confirm = password_fields(_l("New password"))
+
+    def names_of_account(self):
+        return (current_user.username, current_user.display_name)
+
+    def validate_current(self, field):
+        if not accounts.check_own_password(current_user, field.data):
+            raise ValidationError(_l("This is not your current password."))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@roles_required()
+def change_password():
+    """A signed-in user changes their own password: their other sessions end, this one stays."""
+    form = OwnPasswordForm()
+    if form.validate_on_submit():
+        accounts.change_own_password(current_user, form.password.data, ip=request.remote_addr)
+        accounts.remember_session(session, current_user)
+        db.session.commit()
+        flash(_("Your password was changed. Every other session of your account has been signed out."), "success")
+        return redirect(url_for("console.index"))
+    return render_template("auth/password.html", form=form), 200 if not form.errors else 400
 
 
 @bp.route("/logout", methods=["POST"])

@@ -40,14 +40,14 @@ import hmac
 import json
 import logging
 import secrets
+import ssl
 from collections import Counter
-from urllib.parse import urlsplit
 
-import requests
+import urllib3
 from flask import current_app
 from sqlalchemy import select
 
-from hotline import audit, events, outbox, timeutil
+from hotline import audit, events, outbox, timeutil, webhook_targets
 from hotline.extensions import db
 from hotline.models import OutboxChannel, OutboxMessage, OutboxStatus, WebhookEndpoint
 
@@ -58,10 +58,10 @@ STATUS_CHANGED = "case.status_changed"
 SURVEY_ANSWERED = "survey.answered"
 EVENTS = (CASE_CREATED, STATUS_CHANGED, SURVEY_ANSWERED)
 ENDPOINT_GONE = "endpoint deactivated: not sent"
+REFUSED_PREFIX = "refused:"
 
-
-class InvalidWebhookURL(ValueError):
-    """Only absolute http:// and https:// URLs can receive webhooks."""
+# A URL webhooks may not go to; `.reason` says why (webhook_targets' reason codes).
+InvalidWebhookURL = webhook_targets.RefusedTarget
 
 
 # --- signing (what a receiver recomputes) --------------------------------------------------
@@ -89,12 +89,14 @@ def request_headers(message, secret, timestamp):
 
 
 def check_url(url):
-    """`url` stripped, or InvalidWebhookURL unless it is an absolute http(s) URL."""
-    url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidWebhookURL(url)
-    return url
+    """`url` stripped, or InvalidWebhookURL unless it may receive webhooks (a public https
+    host, or a host in WEBHOOK_ALLOWED_HOSTS). The host name is not resolved here: its
+    addresses are checked at each send, since DNS answers change."""
+    return webhook_targets.check_url(url, _allowed_hosts()).url
+
+
+def _allowed_hosts():
+    return webhook_targets.normalise_hosts(current_app.config.get("WEBHOOK_ALLOWED_HOSTS", ()))
 
 
 def new_secret():
@@ -254,16 +256,44 @@ def _record(message_id, attempt, moment):
         message.status, message.last_error = OutboxStatus.FAILED, ENDPOINT_GONE
         return "failed"
     url, body, headers = attempt
+    config = current_app.config
     try:
-        response = requests.post(url, data=body, headers=headers, allow_redirects=False,
-                                 timeout=current_app.config.get("WEBHOOK_TIMEOUT_SECONDS", 5))
-    except requests.RequestException as exc:
-        log.warning("webhook %s to %s failed: %s", message_id, url, exc)
-        return outbox.retry_later(db.session.get(OutboxMessage, message_id), f"{type(exc).__name__}: {exc}", moment)
+        # Checked again at send time: the allowed hosts may have changed since registration.
+        target = webhook_targets.check_url(url, _allowed_hosts())
+        answer = webhook_targets.post(target, body, headers, timeout=config.get("WEBHOOK_TIMEOUT_SECONDS", 5),
+                                      ca_bundle=config.get("WEBHOOK_CA_BUNDLE") or None)
+    except webhook_targets.RefusedTarget as exc:
+        log.warning("webhook %s refused before sending: %s", message_id, exc.reason)
+        message = db.session.get(OutboxMessage, message_id)
+        message.status, message.last_error = OutboxStatus.FAILED, refused_error(exc)
+        return "refused"
+    except (OSError, urllib3.exceptions.HTTPError) as exc:
+        error = transport_error(exc)
+        log.warning("webhook %s to %s failed: %s", message_id, url, error)
+        return outbox.retry_later(db.session.get(OutboxMessage, message_id), error, moment)
     message = db.session.get(OutboxMessage, message_id)
-    message.provider_status = str(response.status_code)
-    if 200 <= response.status_code < 300:
+    message.provider_status, message.duration_ms = str(answer.status), answer.milliseconds
+    if 200 <= answer.status < 300:
         message.status, message.sent_at, message.last_error = OutboxStatus.DELIVERED, moment, None
         return "delivered"
-    log.warning("webhook %s to %s answered HTTP %s", message_id, url, response.status_code)
-    return outbox.retry_later(message, f"HTTP {response.status_code}: {response.text[:200]}", moment)
+    log.warning("webhook %s to %s answered HTTP %s", message_id, url, answer.status)
+    # The status only: whatever the receiver wrote back is not ours to keep or show.
+    return outbox.retry_later(message, f"HTTP {answer.status}", moment)
+
+
+def refused_error(exc):
+    """The delivery log's text for a refused target: `refused:<reason> <detail>`."""
+    return f"{REFUSED_PREFIX}{exc.reason} {exc.detail}".strip()[:300]
+
+
+def transport_error(exc):
+    """A short, body-free description of a failed connection."""
+    if isinstance(exc, urllib3.exceptions.NewConnectionError | ConnectionError):
+        kind = "ConnectionError"
+    elif isinstance(exc, urllib3.exceptions.TimeoutError | TimeoutError):
+        kind = "Timeout"
+    elif isinstance(exc, urllib3.exceptions.SSLError | ssl.SSLError):
+        kind = "SSLError"
+    else:
+        kind = "ConnectionError"
+    return f"{kind}: {exc}"[:300]

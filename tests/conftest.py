@@ -18,7 +18,7 @@ from hotline.extensions import db
 from hotline.models import Channel, Department, Role, TicketKind
 from hotline.timeutil import clock_at, local_to_utc
 
-PASSWORD = "password-123"
+PASSWORD = "amber-otter-lantern-42"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 REQUIRE_ALL = os.environ.get("HOTLINE_REQUIRE_ALL") == "1"

@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from hotline import phones
-from hotline.accounts import MIN_PASSWORD_LENGTH
+from hotline import accounts, phones
+from hotline.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from hotline.admin import services
 from hotline.models import Role
 
@@ -20,13 +20,23 @@ ROLE_LABELS = {
 NO_DEPARTMENT = 0
 
 
-def _password_fields():
+def _strong_password(form, field):
+    """The password rules (hotline.accounts.password_problem), with the account's own names
+    counted as easy guesses."""
+    problem = accounts.password_problem(field.data, form.names_of_account())
+    if problem:
+        raise ValidationError(problem)
+
+
+def password_fields(label=None):
+    """A new password and its repetition, checked against the password rules."""
     return (
         PasswordField(
-            _l("Password"),
+            label or _l("Password"),
             validators=[
                 DataRequired(),
-                Length(min=MIN_PASSWORD_LENGTH, max=256, message=_l("At least %(min)d characters.")),
+                Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH, message=_l("At least %(min)d characters.")),
+                _strong_password,
             ],
         ),
         PasswordField(
@@ -81,7 +91,10 @@ class NewUserForm(AccountForm):
             Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, '.', '-' and '_' only.")),
         ],
     )
-    password, confirm = _password_fields()
+    password, confirm = password_fields()
+
+    def names_of_account(self):
+        return (self.username.data, self.display_name.data)
 
     def validate_username(self, field):
         if services.username_taken(field.data):
@@ -93,7 +106,16 @@ class EditUserForm(AccountForm):
 
 
 class PasswordForm(FlaskForm):
-    password, confirm = _password_fields()
+    """An admin sets a new password for `user`."""
+
+    password, confirm = password_fields()
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def names_of_account(self):
+        return (self.user.username, self.user.display_name)
 
 
 class TokenForm(FlaskForm):

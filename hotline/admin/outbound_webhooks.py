@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from hotline import outbound_webhooks, outbox
+from hotline import outbound_webhooks, outbox, webhook_targets
 from hotline.admin.views import NO_STORE, admin_only, who
 from hotline.extensions import db
 from hotline.models import OutboxMessage, OutboxStatus, WebhookEndpoint
@@ -19,6 +19,19 @@ EVENT_LABELS = {
     outbound_webhooks.CASE_CREATED: _l("Case created"),
     outbound_webhooks.STATUS_CHANGED: _l("Case status changed"),
     outbound_webhooks.SURVEY_ANSWERED: _l("Survey answered"),
+}
+# Why a URL cannot receive webhooks, on the form and in the delivery log (webhook_targets).
+REFUSALS = {
+    webhook_targets.INVALID: _l("This is not a valid web address."),
+    webhook_targets.SCHEME: _l("Only https:// addresses can receive webhooks."),
+    webhook_targets.CREDENTIALS: _l(
+        "Remove the user name and password from the address: receivers check the webhook secret instead."
+    ),
+    webhook_targets.LOCAL_NAME: _l("This is a local or internal host name: webhooks go to public hosts only."),
+    webhook_targets.IP_SPELLING: _l("Write an IP address as four decimal numbers, e.g. 203.0.113.7."),
+    webhook_targets.PRIVATE_ADDRESS: _l(
+        "This address is loopback, private, link-local, multicast or reserved: webhooks go to public addresses only."
+    ),
 }
 
 
@@ -38,8 +51,7 @@ class EndpointForm(FlaskForm):
         try:
             field.data = outbound_webhooks.check_url(field.data)
         except outbound_webhooks.InvalidWebhookURL as exc:
-            raise ValidationError(_l("Only http:// and https:// addresses can receive webhooks.")) from exc
-
+            raise ValidationError(REFUSALS.get(exc.reason, REFUSALS[webhook_targets.INVALID])) from exc
 
 
 def _index_page(form):
@@ -116,6 +128,16 @@ def retry(endpoint_id, message_id):
     else:
         flash(_("Only failed deliveries can be retried."), "error")
     return redirect(url_for(".deliveries", endpoint_id=endpoint_id))
+
+
+@bp.app_template_filter("webhook_error")
+def _error_text(error):
+    """A delivery's last error for the log: refusals translated, with the address refused."""
+    if not error or not error.startswith(outbound_webhooks.REFUSED_PREFIX):
+        return error or ""
+    reason, _space, detail = error[len(outbound_webhooks.REFUSED_PREFIX):].partition(" ")
+    text = _("Not sent: %(why)s", why=REFUSALS.get(reason, REFUSALS[webhook_targets.INVALID]))
+    return f"{text} ({detail})" if detail else text
 
 
 @bp.app_template_filter("webhook_status")

@@ -70,7 +70,8 @@ def update_user(actor, user, ip=None, **fields):
 
 
 def reset_password(actor, user, password, ip=None):
-    """Set a new password chosen by an admin; the lock and failure count go with the old one."""
+    """Set a new password chosen by an admin; the lock and failure count go with the old one,
+    and so does every session signed in with it (API tokens are separate credentials and stay)."""
     accounts.set_password(user, password)
     accounts.unlock(user)
     audit.record(actor, "password_reset", "user", user.id, ip=ip)

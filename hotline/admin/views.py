@@ -1,6 +1,6 @@
 """Account administration (/admin): staff accounts, sign-in locks, API tokens. Admins only."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -33,7 +33,8 @@ def index():
 @admin_only
 def users():
     return render_template(
-        "admin/users.html", users=services.list_users(), is_locked=accounts.is_locked, roles=forms.ROLE_LABELS
+        "admin/users.html", users=services.list_users(), is_locked=accounts.is_locked,
+        locked_addresses=accounts.locked_addresses, roles=forms.ROLE_LABELS,
     )
 
 
@@ -88,9 +89,11 @@ def _account_data(user):
 @admin_only
 def reset_password(user_id):
     user = db.get_or_404(User, user_id)
-    form = forms.PasswordForm()
+    form = forms.PasswordForm(user)
     if form.validate_on_submit():
         services.reset_password(**who(), user=user, password=form.password.data)
+        if user.id == current_user.id:  # an admin's own password: this session stays signed in
+            accounts.remember_session(session, user)
         db.session.commit()
         flash(_("New password set for %(username)s.", username=user.username), "success")
         return redirect(url_for(".users"))

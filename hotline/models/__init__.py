@@ -28,7 +28,7 @@ from hotline.models.intake import (
 )
 from hotline.models.interop import Open311Key, Open311Request, WebhookEndpoint
 from hotline.models.messages import OutboxChannel, OutboxMessage, OutboxStatus
-from hotline.models.people import ApiToken, Availability, Caller, Role, User
+from hotline.models.people import ApiToken, Availability, Caller, Role, SignInFailure, User
 from hotline.models.routing import Appeal, ReferralEntry, RoutingRule, RoutingRuleChange, RuleAction
 from hotline.models.tickets import (
     OPEN_STATUSES,
@@ -82,6 +82,7 @@ __all__ = [
     "ReferralEntry",
     "RejectGround",
     "Role",
+    "SignInFailure",
     "RoutingRule",
     "RoutingRuleChange",
     "RuleAction",

@@ -49,7 +49,9 @@ class OutboxMessage(Timestamped, db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Channel WEBHOOK: the endpoint this delivery is for (`to` holds its URL, `body` the JSON,
-    # `provider_status` the receiver's HTTP status).
+    # `provider_status` the receiver's HTTP status, `duration_ms` how long the last POST took;
+    # the receiver's answer body is never kept).
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
     webhook_endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
 
     ticket = relationship("Ticket")

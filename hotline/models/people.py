@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
@@ -39,9 +39,14 @@ class User(UserMixin, Timestamped, db.Model):
     availability: Mapped[Availability] = enum_column(Availability, default=Availability.AWAY)
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Summaries of sign_in_failures for the admin pages: failed sign-ins since the last success
+    # (every address) and when the latest per-address lock ends. They refuse nobody themselves.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Kept in the session at sign-in; a password change or reset raises it, which ends every
+    # session signed in under the old value (hotline.accounts.session_is_current).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     department = relationship("Department", foreign_keys=[department_id])
 
@@ -51,6 +56,21 @@ class User(UserMixin, Timestamped, db.Model):
 
     def has_role(self, *roles):
         return self.role in roles
+
+
+class SignInFailure(db.Model):
+    """Failed sign-ins to one account from one address, and the lock they led to. The lock
+    refuses that address only, so a stranger's guesses never lock the owner out elsewhere."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (UniqueConstraint("user_id", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class ApiToken(db.Model):

@@ -334,10 +334,26 @@ def _statuses(raw):
     return wanted
 
 
-def search_requests(params, max_days, max_results):
+# Cases that came in by phone or SMS are never public, whatever OPEN311_LISTED_CHANNELS says.
+NEVER_LISTED = frozenset({Channel.VOICE, Channel.SMS})
+
+
+def listed_channels(configured):
+    """The channels whose cases Open311 GETs may show (OPEN311_LISTED_CHANNELS, less phone
+    and SMS): by default only Open311's own. A case number from any other channel is
+    unknown to Open311, exactly like a number that does not exist."""
+    known = {channel.value for channel in Channel}
+    return sorted(Channel(c) for c in configured if c in known and Channel(c) not in NEVER_LISTED)
+
+
+def _listed(stmt, channels):
+    return stmt.where(Ticket.channel.in_(channels or [Channel.OPEN311]))
+
+
+def search_requests(params, max_days, max_results, channels=(Channel.OPEN311,)):
     """The cases a GET requests.[format] asks for, newest first, at most `max_results`."""
-    stmt = select(Ticket).options(selectinload(Ticket.category), selectinload(Ticket.department),
-                                  selectinload(Ticket.referral))
+    stmt = _listed(select(Ticket).options(selectinload(Ticket.category), selectinload(Ticket.department),
+                                          selectinload(Ticket.referral)), channels)
     ids = _codes(params.get("service_request_id"))
     if ids:  # overrides every other filter, as the spec says
         return db.session.scalars(stmt.where(Ticket.number.in_(ids[:MAX_IDS])).order_by(Ticket.id.desc())).all()
@@ -354,9 +370,9 @@ def search_requests(params, max_days, max_results):
     return db.session.scalars(stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(max_results)).all()
 
 
-def find_request(number):
-    """The case with this number, or Open311Error 404."""
-    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number)
+def find_request(number, channels=(Channel.OPEN311,)):
+    """The listed case with this number, or Open311Error 404 (the same for any other case)."""
+    ticket = db.session.scalar(_listed(select(Ticket).where(Ticket.number == number), channels)
                                .options(selectinload(Ticket.category), selectinload(Ticket.department),
                                         selectinload(Ticket.referral)))
     if ticket is None:

@@ -162,15 +162,20 @@ def _requests_reply(found):
 @per_key
 def request_list(fmt):
     config = current_app.config
-    found = services.search_requests(request.args, config["OPEN311_MAX_DAYS"], config["OPEN311_MAX_RESULTS"])
+    found = services.search_requests(request.args, config["OPEN311_MAX_DAYS"], config["OPEN311_MAX_RESULTS"],
+                                     _channels())
     return _requests_reply(found)
+
+
+def _channels():
+    return services.listed_channels(current_app.config["OPEN311_LISTED_CHANNELS"])
 
 
 @bp.route(f"/requests/<service_request_id>.{FMT}")
 @public
 @per_key
 def request_detail(service_request_id, fmt):
-    return _requests_reply([services.find_request(service_request_id)])
+    return _requests_reply([services.find_request(service_request_id, _channels())])
 
 
 @bp.route(f"/tokens/<token>.{FMT}")

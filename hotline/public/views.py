@@ -1,10 +1,19 @@
 """The public case-status page (/status/): case number + last four phone digits.
 
-Only failed lookups count against the limits, per address and per case number (config
-STATUS_FAILURES_PER_ADDRESS / STATUS_FAILURES_PER_CASE). Once either is used up, every
-lookup for that address or number, right or wrong, gets the same 429 page until the window
-passes, so the answer never tells whether the last guess was right. An unknown number and
-wrong digits give the same page, byte for byte.
+Only failed lookups count, and every limit is keyed by the asker's address, so nobody's
+wrong guesses can lock the owner of a case out:
+
+* per address, over all cases (STATUS_FAILURES_PER_ADDRESS, e.g. 10 per 15 minutes);
+* per address and case number (STATUS_FAILURES_PER_ADDRESS_AND_CASE, e.g. 3 per day);
+* a case number that collected STATUS_CASE_ALERT failures from all addresses together is
+  being guessed at by many addresses: from then on one failed try at it uses up an address's
+  whole allowance for it. The owner, asking from an address that has not failed at it,
+  still gets the answer.
+
+Once a limit is used up, every lookup it covers, right or wrong, gets the same 429 page until
+the window passes, so the answer never tells whether the last guess was right. An unknown
+number and wrong digits give the same page, byte for byte. The owner can always text
+查询/CX <case number> to the hotline from their phone instead (hotline.telephony.sms).
 """
 
 import unicodedata
@@ -14,10 +23,11 @@ from flask import Blueprint, current_app, g, render_template, request, send_file
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
+from limits import parse
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from hotline import sms_texts
+from hotline import ratelimits, sms_texts
 from hotline.authz import public
 from hotline.extensions import limiter
 from hotline.public import lookup as service
@@ -47,36 +57,62 @@ def _failed(_response):
     return g.get("status_lookup_failed", False)
 
 
-def _case_key():
+def _ticket():
     typed = _fold(request.form.get("number"))
-    return "case:" + (sms_texts.parse_case_number(typed) or typed[:32] or "-")
+    return sms_texts.parse_case_number(typed) or typed[:32] or "-"
 
 
 def _address_key():
     return "addr:" + (get_remote_address() or "-")
 
 
+def _address_case_key():
+    return f"addr-case:{get_remote_address() or '-'}:{_ticket()}"
+
+
+def _per_address_and_case():
+    return current_app.config["STATUS_FAILURES_PER_ADDRESS_AND_CASE"]
+
+
+def _failure_cost():
+    """One, or an address's whole allowance for a case that many addresses are guessing at."""
+    config = current_app.config
+    if ratelimits.used_up(current_app, config["STATUS_CASE_ALERT"], "status-case", _ticket()):
+        return parse(_per_address_and_case()).amount
+    return 1
+
+
+def _hotline_number():
+    return current_app.config.get("TWILIO_NUMBER") or None
+
+
 @bp.route("/", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: current_app.config["STATUS_FAILURES_PER_ADDRESS"], key_func=_address_key,
                methods=["POST"], deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["STATUS_FAILURES_PER_CASE"], key_func=_case_key,
-               methods=["POST"], deduct_when=_failed)
+@limiter.limit(_per_address_and_case, key_func=_address_case_key, methods=["POST"], deduct_when=_failed,
+               cost=_failure_cost)
 def lookup():
     form = LookupForm()
     if not form.validate_on_submit():
-        return render_template("public/lookup.html", form=form, failed=False), 200, NO_STORE
+        return _lookup_page(form, failed=False)
     ticket = service.find_ticket(form.number.data, form.digits.data)
     if ticket is None:
         g.status_lookup_failed = True
-        return render_template("public/lookup.html", form=LookupForm(formdata=None), failed=True), 200, NO_STORE
+        ratelimits.hit(current_app, current_app.config["STATUS_CASE_ALERT"], "status-case", _ticket())
+        return _lookup_page(LookupForm(formdata=None), failed=True)
     case = service.case_status(ticket, current_app.config["HOTLINE_TIMEZONE"])
     return render_template("public/status.html", case=case), 200, NO_STORE
 
 
+def _lookup_page(form, failed):
+    page = render_template("public/lookup.html", form=form, failed=failed, hotline_number=_hotline_number())
+    return page, 200, NO_STORE
+
+
 @bp.errorhandler(429)
 def too_many_tries(_exc):
-    return render_template("public/too_many.html"), 429, NO_STORE
+    return render_template("public/too_many.html", hotline_number=_hotline_number()), 429, NO_STORE
 
 
 @bp.route("/status.css")

@@ -35,7 +35,7 @@ ALL_EVENTS = ["case.created", "case.status_changed", "survey.answered"]
 
 
 def verify(secret, headers, body, tolerance=TOLERANCE_SECONDS, clock=time.time):
-    """A receiver's check, written from hotline.webhooks' docstring, not from its code."""
+    """A receiver's check, written from hotline.outbound_webhooks' docstring, not from its code."""
     timestamp = headers.get("X-Hotline-Timestamp", "")
     if not timestamp.isdigit() or abs(clock() - int(timestamp)) > tolerance:
         return False
@@ -44,10 +44,11 @@ def verify(secret, headers, body, tolerance=TOLERANCE_SECONDS, clock=time.time):
 
 
 class Receiver:
-    """An HTTP server on 127.0.0.1 that records each POST and answers `status`."""
+    """An HTTP server on 127.0.0.1 that records each POST and answers `status` with `answer`
+    as the body (and `headers`)."""
 
     def __init__(self):
-        self.received, self.status = [], 204
+        self.received, self.status, self.answer, self.headers = [], 204, b"", {}
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -55,8 +56,11 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.received.append((dict(self.headers), body))
                 self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
+                for name, value in receiver.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(receiver.answer)))
                 self.end_headers()
+                self.wfile.write(receiver.answer)
 
             def log_message(self, *args):
                 pass
@@ -67,6 +71,14 @@ class Receiver:
 
     def events(self):
         return [json.loads(body)["event"] for _headers, body in self.received]
+
+
+@pytest.fixture
+def app(app_factory):
+    """The receivers below listen on 127.0.0.1, which only an explicit allow-list admits."""
+    app = app_factory(WEBHOOK_ALLOWED_HOSTS=["127.0.0.1"])
+    with app.app_context():
+        yield app
 
 
 @pytest.fixture
@@ -200,12 +212,19 @@ def test_an_unreachable_receiver_is_retried(app, admin, client, create_ticket):
     assert row.status == OutboxStatus.PENDING and "ConnectionError" in row.last_error
 
 
-@pytest.mark.parametrize("url", ["ftp://example.org/x", "javascript:alert(1)", "/relative", "file:///etc/passwd", "https://"])
-def test_only_http_and_https_urls_can_be_registered(admin, client, url):
+@pytest.mark.parametrize(("url", "message"), [
+    ("ftp://example.org/x", "Only https:// addresses"),
+    ("javascript:alert(1)", "Only https:// addresses"),
+    ("/relative", "Only https:// addresses"),
+    ("file:///etc/passwd", "Only https:// addresses"),
+    ("http://example.org/in", "Only https:// addresses"),
+    ("https://", "not a valid web address"),
+])
+def test_only_https_urls_can_be_registered(admin, client, url, message):
     response = client.post("/admin/webhooks/", data={"url": url, "events": ALL_EVENTS},
                            headers={"Accept-Language": "en"})
     assert response.status_code == 400
-    assert "Only http:// and https://" in response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
     assert db.session.scalar(select(WebhookEndpoint)) is None
 
 

@@ -25,7 +25,7 @@ def test_supervisors_get_the_maintenance_pages_and_operators_do_not(client, make
     assert {"routing.rules", "followup.calendar", "desk.index"} <= nav_targets(client.get("/search").get_data(as_text=True))
     operator_client = app.test_client()
     operator = make_user(role=Role.OPERATOR)
-    operator_client.post("/login", data={"username": operator.username, "password": "password-123"})
+    operator_client.post("/login", data={"username": operator.username, "password": "amber-otter-lantern-42"})
     targets = nav_targets(operator_client.get("/search").get_data(as_text=True))
     assert "routing.rules" not in targets and "desk.index" not in targets
     assert {"routing.triage", "calls.callback_requests"} <= targets

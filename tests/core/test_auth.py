@@ -73,7 +73,7 @@ def test_failures_lock_the_account_until_an_admin_unlocks_it(app, client, make_u
     _sign_in(admin_client, admin.username)
     page = admin_client.get("/admin/users", headers=ENGLISH).get_data(as_text=True)
     row = re.search(rf'<tr id="user-{user.id}".*?</tr>', page, re.S).group(0)
-    assert "locked until" in row
+    assert "sign-in locked from 1 address(es) until" in row
     assert f"({app.config['LOGIN_MAX_FAILURES']} failed sign-ins)" in row
 
     assert admin_client.post(f"/admin/users/{user.id}/unlock").status_code == 302

@@ -44,7 +44,7 @@ def _look_up(page, number, digits):
 
 
 def test_status_page_on_a_phone_with_the_rate_limit(live_server, browser_page, browser_errors):
-    live_server.app.config["STATUS_FAILURES_PER_CASE"] = "3 per 15 minutes"
+    live_server.app.config["STATUS_FAILURES_PER_ADDRESS_AND_CASE"] = "3 per day"
     number = _seed_case(live_server.app)
     page = browser_page
     page.set_viewport_size(PHONE_SIZE)
@@ -76,7 +76,9 @@ def test_status_page_on_a_phone_with_the_rate_limit(live_server, browser_page, b
         _look_up(page, number, "5678")
     assert refused.value.status == 429
     expect(page.locator("#too-many")).to_be_visible()
+    expect(page.locator("#status-by-sms")).to_contain_text("查询")  # the owner's way in that guesses never block
     expect(page.locator("#status-number")).to_have_count(0)
+    page.screenshot(path="/tmp/status-too-many.png", full_page=True)
     assert _fits_the_screen(page)
     # The browser logs the 429 itself as a failed load; anything else (a CSP violation) is a bug.
     assert [e for e in browser_errors if "429" not in e] == []

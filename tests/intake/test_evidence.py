@@ -17,7 +17,7 @@ from hotline.extensions import db
 from hotline.models import AuditLog, Department, Evidence, Role, Ticket, TicketEvent
 from intake import filetypes
 from tests.api.conftest import CheckedClient
-from tests.conftest import make_config
+from tests.conftest import PASSWORD, make_config
 from tests.intake.hostile_files import looping_fat_ole, many_entries_zip, nested_zip, zip_bomb
 from tests.intake.test_evidence_filetypes import JPEG, PDF, office_zip
 
@@ -194,7 +194,7 @@ def test_a_request_over_the_app_limit_is_a_413_with_a_message(app_factory, evide
         ticket = tickets.open_ticket(Channel.VOICE)
         db.session.commit()
         user = staff(role=Role.OPERATOR)
-        client.post("/login", data={"username": user.username, "password": "password-123"})
+        client.post("/login", data={"username": user.username, "password": "amber-otter-lantern-42"})
         response = upload(client, ticket, ("huge.pdf", PDF + b"\x00" * 100_000, "application/pdf"))
         assert response.status_code == 413
         html = response.get_data(as_text=True)
@@ -233,7 +233,7 @@ def test_without_a_csrf_token_the_upload_is_refused(app_factory, evidence_dir, d
         from hotline.models import Channel
 
         ticket = tickets.open_ticket(Channel.VOICE)
-        user = accounts.create_user("op", "password-123", Role.OPERATOR)
+        user = accounts.create_user("op", "amber-otter-lantern-42", Role.OPERATOR)
         db.session.commit()
         with client.session_transaction() as sess:
             sess["_user_id"], sess["_fresh"] = str(user.id), True
@@ -327,7 +327,7 @@ def test_a_hostile_upload_never_blocks_a_writer_on_sqlite(app_factory, backend, 
         ticket = tickets.open_ticket(Channel.VOICE)
         db.session.commit()
         user = staff(role=Role.OPERATOR)
-        client.post("/login", data={"username": user.username, "password": "password-123"})
+        client.post("/login", data={"username": user.username, "password": PASSWORD})
         response = upload(client, ticket, HOSTILE[0], ("合同.pdf", PDF, "application/pdf"))
         assert response.status_code == 422
         assert writes == ["ok", "ok"]

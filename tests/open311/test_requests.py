@@ -9,6 +9,7 @@ from hotline import tickets
 from hotline.extensions import db
 from hotline.models import (
     Category,
+    Channel,
     Clock,
     ClockKind,
     ClockState,
@@ -28,11 +29,12 @@ def _category(code):
 
 @pytest.fixture
 def case(create_ticket, seeded):
-    """create_ticket with a category code and an optional age in days."""
+    """create_ticket on the Open311 channel (the only one its GETs list) with a category code
+    and an optional age in days."""
 
     def make(code="G01", days_ago=0, **fields):
         with clock_at(now() - timedelta(days=days_ago)):
-            return create_ticket(category_id=_category(code).id, **fields)
+            return create_ticket(category_id=_category(code).id, **{"channel": Channel.OPEN311, **fields})
 
     return make
 

@@ -127,7 +127,7 @@ def test_a_malformed_entry_is_reshown_and_not_counted(app, client, create_ticket
 
 
 def test_address_limit_refuses_even_the_right_combination_until_the_window_passes(app, client, create_ticket):
-    limits(app, STATUS_FAILURES_PER_ADDRESS="3 per 15 minutes", STATUS_FAILURES_PER_CASE="100 per day")
+    limits(app, STATUS_FAILURES_PER_ADDRESS="3 per 15 minutes")
     ticket = create_ticket(phone=PHONE)
     other = create_ticket(phone="+8613700001111")
     with freeze_time(now()) as clock:
@@ -146,19 +146,92 @@ def test_address_limit_refuses_even_the_right_combination_until_the_window_passe
         assert "已收到，待受理" in lookup(client, ticket.number, RIGHT).get_data(as_text=True)
 
 
-def test_case_limit_holds_across_addresses_and_for_unknown_numbers(app, client, create_ticket):
-    limits(app, STATUS_FAILURES_PER_ADDRESS="100 per day", STATUS_FAILURES_PER_CASE="3 per 15 minutes")
+def _shows_status(response):
+    return response.status_code == 200 and "已收到，待受理" in response.get_data(as_text=True)
+
+
+ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
+
+
+def test_twenty_wrong_guesses_from_one_address_never_lock_the_owner_out(app, client, create_ticket):
     ticket = create_ticket(phone=PHONE)
-    for n in range(3):
-        assert lookup(client, ticket.number, WRONG, address=f"10.1.0.{n}").status_code == 200
-        assert lookup(client, "20991231-00007", WRONG, address=f"10.1.0.{n}").status_code == 200
-    known = lookup(client, ticket.number, RIGHT, address="10.9.9.9")
-    typed_differently = lookup(client, ticket.number.replace("-", ""), RIGHT, address="10.9.9.8")
-    unknown = lookup(client, "20991231-00007", RIGHT, address="10.9.9.9")
-    assert known.status_code == typed_differently.status_code == unknown.status_code == 429
-    assert known.data == unknown.data
+    answers = [lookup(client, ticket.number, f"{n:04d}", address=ATTACKER).status_code for n in range(20)]
+    # Three tries for one case per address and day, then "too many tries" for that case ...
+    assert answers == [200] * 3 + [429] * 17
+    # ... even with the right digits, so the attacker cannot tell when a guess was right ...
+    assert lookup(client, ticket.number, RIGHT, address=ATTACKER).status_code == 429
+    # ... while the owner, from their own address, gets the answer at once.
+    assert _shows_status(lookup(client, ticket.number, RIGHT, address=OWNER))
+
+
+def test_the_attackers_address_is_limited_over_every_case(app, client, create_ticket):
+    mine = create_ticket(phone="+8613700001111")
+    targets = [create_ticket(phone=f"+86138000{n:05d}") for n in range(12)]
+    answers = [lookup(client, t.number, "9999", address=ATTACKER).status_code for t in targets]
+    assert answers == [200] * 10 + [429] * 2  # STATUS_FAILURES_PER_ADDRESS: 10 per 15 minutes
+    refused = lookup(client, mine.number, "1111", address=ATTACKER)  # right, but from that address
+    assert refused.status_code == 429 and "已收到，待受理" not in refused.get_data(as_text=True)
+    assert _shows_status(lookup(client, mine.number, "1111", address=OWNER))
+
+
+def test_a_case_guessed_at_from_many_addresses_gets_one_try_per_address_and_the_owner_still_gets_in(
+    app, client, create_ticket
+):
+    limits(app, STATUS_CASE_ALERT="5 per day")
+    ticket = create_ticket(phone=PHONE)
+    for n in range(5):  # a small botnet, one guess each: the case is now being guessed at
+        assert lookup(client, ticket.number, WRONG, address=f"192.0.2.{n}").status_code == 200
+    newcomer = "192.0.2.77"
+    assert lookup(client, ticket.number, WRONG, address=newcomer).status_code == 200
+    assert lookup(client, ticket.number, "1234", address=newcomer).status_code == 429  # one try, not three
+    assert lookup(client, ticket.number, RIGHT, address=newcomer).status_code == 429
+    assert _shows_status(lookup(client, ticket.number, RIGHT, address=OWNER))
+    # Other cases are not affected by the alert on this one.
     other = create_ticket(phone="+8613700001111")
-    assert "已收到，待受理" in lookup(client, other.number, "1111", address="10.9.9.9").get_data(as_text=True)
+    assert lookup(client, other.number, WRONG, address=newcomer).status_code == 200
+    assert lookup(client, other.number, WRONG, address=newcomer).status_code == 200
+
+
+def test_unknown_numbers_count_like_known_ones(app, client, create_ticket):
+    ticket = create_ticket(phone=PHONE)
+    for _ in range(3):
+        assert lookup(client, "20991231-00007", WRONG, address=ATTACKER).status_code == 200
+    known_blocked = lookup(client, "20991231-00007", RIGHT, address=ATTACKER)
+    assert known_blocked.status_code == 429
+    assert _shows_status(lookup(client, ticket.number, RIGHT, address=ATTACKER))
+
+
+def test_the_pages_tell_the_owner_to_text_for_the_status(app, client, create_ticket):
+    ticket = create_ticket(phone=PHONE)
+    form = client.get("/status/").get_data(as_text=True)
+    assert 'id="status-by-sms"' in form and "查询" in form and app.config["TWILIO_NUMBER"] in form
+    for _ in range(4):
+        refused = lookup(client, ticket.number, WRONG, address=ATTACKER)
+    assert refused.status_code == 429
+    text = refused.get_data(as_text=True)
+    assert "查询" in text and app.config["TWILIO_NUMBER"] in text
+
+
+def test_the_owner_texting_from_the_complainant_phone_gets_the_status_whatever_the_page_limits(
+    app, client, create_ticket, twilio_post
+):
+    # Filed from a landline; the complainant gave a mobile, whose last four digits the page asks for.
+    ticket = create_ticket(phone="+861065550000", complainant_phone=PHONE)
+    for n in range(12):
+        lookup(client, ticket.number, f"{n:04d}", address=f"192.0.2.{n}")
+    texted = twilio_post("/twilio/sms", {"MessageSid": "SM" + "a" * 32, "AccountSid": "AC" + "0" * 32,
+                                         "From": PHONE, "To": app.config["TWILIO_NUMBER"],
+                                         "Body": f"查询 {ticket.number}", "NumMedia": "0"})
+    assert texted.status_code == 200
+    db.session.expire_all()
+    [reply] = [m for m in outbox.messages_of(ticket) if m.purpose == "status"]
+    assert reply.to == PHONE and "已收到，待受理" in reply.body
+    # A stranger's phone asking for the same case learns nothing.
+    twilio_post("/twilio/sms", {"MessageSid": "SM" + "b" * 32, "AccountSid": "AC" + "0" * 32,
+                                "From": "+8613999990000", "To": app.config["TWILIO_NUMBER"],
+                                "Body": f"CX{ticket.number}", "NumMedia": "0"})
+    db.session.expire_all()
+    assert [m.to for m in outbox.messages_of(ticket) if m.purpose == "status"] == [PHONE]
 
 
 def test_the_form_renders_in_chinese_by_default(client):

@@ -91,13 +91,13 @@ def test_the_reply_form_is_protected_by_csrf(app_factory, make_user):
         from hotline import accounts, tickets
         from hotline.models import Channel
 
-        user = accounts.create_user("op", "password-123", Role.OPERATOR)
+        user = accounts.create_user("op", "amber-otter-lantern-42", Role.OPERATOR)
         ticket = tickets.open_ticket(Channel.SMS, caller=tickets.find_or_create_caller(CALLER))
         db.session.commit()
         client = app.test_client()
         login_page = client.get("/login").get_data(as_text=True)
         token = login_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-        client.post("/login", data={"username": user.username, "password": "password-123", "csrf_token": token})
+        client.post("/login", data={"username": user.username, "password": "amber-otter-lantern-42", "csrf_token": token})
         response = client.post(f"/outbox/tickets/{ticket.number}/reply", data={"body": "hi"})
         assert response.status_code == 400
         assert db.session.scalars(select(OutboxMessage)).all() == []

@@ -114,13 +114,13 @@ def test_the_form_carries_a_csrf_token_when_csrf_is_on(app_factory):
     with app.app_context():
         from hotline import accounts
 
-        accounts.create_user("sup", "password-123", Role.SUPERVISOR)
+        accounts.create_user("sup", "amber-otter-lantern-42", Role.SUPERVISOR)
         db.session.commit()
     client = app.test_client()
     with app.app_context():
         # sign in through the login form, which needs its own token
         page = client.get("/login").get_data(as_text=True)
         token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-        client.post("/login", data={"username": "sup", "password": "password-123", "csrf_token": token})
+        client.post("/login", data={"username": "sup", "password": "amber-otter-lantern-42", "csrf_token": token})
         assert 'name="csrf_token"' in client.get("/intake/rules").get_data(as_text=True)
         assert client.post("/intake/rules", data={"sample": "空调"}).status_code == 400
