@@ -16,6 +16,7 @@ from followup import clocks as clock_services
 from followup import escalation
 from followup.calendar_data import calendar_warnings, month_days, set_day
 from followup.scheduler import JOBS
+from hotline import inputs
 from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.models import Clock, ClockKind, ClockState, JobRun, Role
@@ -181,7 +182,4 @@ def _shift(year, month, step):
 
 
 def _date_or_404(value):
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        abort(404)
+    return inputs.parse_date(value) or abort(404)

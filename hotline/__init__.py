@@ -22,6 +22,9 @@ def create_app(config=None):
     logging.basicConfig(level=logging.INFO)
 
     _init_extensions(app)
+    from hotline import inputs
+
+    inputs.init_app(app)  # before the blueprints: their <int:> rules use its converter
     _register_blueprints(app)
     _add_security_headers(app)
     from hotline.authz import check_declared

@@ -2,7 +2,6 @@
 mediation steps and the case's result. Services flush; the view commits once."""
 
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -12,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from followup import clocks
 from followup.calendar import add_working_days
 from followup.calendar_data import CalendarLookup
-from hotline import tickets
+from hotline import inputs, tickets
 from hotline.console.services import Page, visible
 from hotline.extensions import db
 from hotline.models import (
@@ -235,11 +234,8 @@ def _mediated_detail(detail):
         raise DeskError(_l("Say what the consumer got."))
     if amount in (None, ""):
         return {"outcome": outcome}
-    try:
-        amount = Decimal(str(amount)).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        raise DeskError(_l("The amount must be a number.")) from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+    amount = inputs.parse_decimal(inputs.typed_digits(str(amount)), *inputs.numeric_limits(Ticket.amount))
+    if amount is None:
         raise DeskError(_l("The amount must be a number of yuan, not negative."))
     return {"outcome": outcome, "amount": str(amount)}
 

@@ -8,12 +8,12 @@ import hashlib
 import math
 import re
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from hotline import audit, phones, tickets
+from hotline import audit, inputs, phones, tickets
 from hotline.extensions import db
 from hotline.models import (
     OPEN_STATUSES,
@@ -34,6 +34,7 @@ from hotline.timeutil import now, to_local
 SERVICE_GROUPS = (CategoryGroup.GOODS, CategoryGroup.SERVICES)
 MAX_DESCRIPTION = 4000  # the spec's limit
 MAX_ANSWER = 500
+MAX_NAME = 120  # tickets.complainant_name
 MAX_IDS = 100
 YES_NO = [{"key": "yes", "name": "Yes"}, {"key": "no", "name": "No"}]
 DATATYPES = {"text": "string", "date": "datetime", "yesno": "singlevaluelist"}
@@ -206,11 +207,8 @@ def _answer(definition, value):
         return "must be one value of at most 500 characters"
     if "values" in definition and value not in {v["key"] for v in definition["values"]}:
         return "must be one of " + ", ".join(v["key"] for v in definition["values"])
-    if definition["datatype"] == "datetime":
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            return "must be a date, YYYY-MM-DD"
+    if definition["datatype"] == "datetime" and inputs.parse_date(value) is None:
+        return "must be a date, YYYY-MM-DD"
     return None
 
 
@@ -273,6 +271,8 @@ def create_request(values, posted_attributes, key, phone_region):
     description = _text(values, "description", MAX_DESCRIPTION)
     phone, email, media_url = _contact(values, phone_region)
     first, last = _text(values, "first_name", 120), _text(values, "last_name", 120)
+    if len(first or "") + len(last or "") > MAX_NAME - 1:  # kept as "last first" in the case's name
+        raise Open311Error(400, f"first_name and last_name together must be at most {MAX_NAME - 1} characters")
     problem, answers = _answers(category, posted_attributes)
     caller = tickets.find_or_create_caller(phone) if phone else None
     name = " ".join(part for part in (last, first) if part) or None
