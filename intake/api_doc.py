@@ -2,6 +2,7 @@
 (hotline.api.openapi merges it in), built from the same names and enums the API checks."""
 
 from hotline.api.openapi import MAYBE_MOMENT, MAYBE_STRING, MOMENT, STRING, _json, _obj, _ref, _resp
+from hotline.api.schemas import MAX_AMOUNT
 from hotline.models import Channel, IdentityLevel, RejectGround, TicketKind, TicketStatus
 from intake import api_services
 
@@ -37,7 +38,8 @@ def _input(extra=None, required=()):
         "anonymous": {**MAYBE_BOOL, "description": "an anonymous report: no identity is kept"},
         "confidential": {**MAYBE_BOOL, "description": "a named reporter whose identity only hotline staff may see "
                                                   "(in the console; never through the API)"},
-        "amount": {"type": ["number", "null"], "minimum": 0, "description": "money at stake, in yuan"},
+        "amount": {"type": ["number", "null"], "minimum": 0, "maximum": float(MAX_AMOUNT),
+                   "description": "money at stake, in yuan, rounded to cents"},
         "answers": ANSWERS,
         **(extra or {}),
     })
