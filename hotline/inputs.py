@@ -88,15 +88,20 @@ def parse_int(raw, low=0, high=INT_MAX):
     return raw if low <= raw <= high else None
 
 
+def id_of(raw):
+    """A row id written in a URL or form (ASCII digits that fit an integer column), else ValueError."""
+    value = parse_int(raw, 0, INT_MAX)
+    if value is None:
+        raise ValueError("not an id")
+    return value
+
+
 def coerce_id(raw):
     """A WTForms `coerce` for select fields holding row ids: None for blank, ValueError when not an id
     (WTForms then answers "not a valid choice" instead of querying with a number no column holds)."""
     if raw is None or raw == "" or raw == "None":
         return None
-    value = parse_int(raw, 0, INT_MAX)
-    if value is None:
-        raise ValueError("not an id")
-    return value
+    return id_of(raw)
 
 
 def int_arg(name, low=0, high=INT_MAX, default=None):
