@@ -274,6 +274,9 @@ def create_request(values, posted_attributes, key, phone_region):
     if len(first or "") + len(last or "") > MAX_NAME - 1:  # kept as "last first" in the case's name
         raise Open311Error(400, f"first_name and last_name together must be at most {MAX_NAME - 1} characters")
     problem, answers = _answers(category, posted_attributes)
+    # Every value checked before anything is written: a refusal must leave nothing behind.
+    address = _text(values, "address_string", 1000)
+    device_id, account_id = _text(values, "device_id", 120), _text(values, "account_id", 120)
     caller = tickets.find_or_create_caller(phone) if phone else None
     name = " ".join(part for part in (last, first) if part) or None
     ticket = tickets.open_ticket(
@@ -282,9 +285,9 @@ def create_request(values, posted_attributes, key, phone_region):
     )
     o311 = Open311Request(
         ticket_id=ticket.id, key_id=key.id, token=secrets.token_urlsafe(16), service_code=category.code,
-        address_string=_text(values, "address_string", 1000), lat=lat, long=long, first_name=first,
-        last_name=last, email=email, device_id=_text(values, "device_id", 120),
-        account_id=_text(values, "account_id", 120), media_url=media_url, attributes=posted_attributes or None,
+        address_string=address, lat=lat, long=long, first_name=first,
+        last_name=last, email=email, device_id=device_id,
+        account_id=account_id, media_url=media_url, attributes=posted_attributes or None,
     )
     db.session.add(o311)
     tickets.add_note(ticket, _staff_note(o311), None)

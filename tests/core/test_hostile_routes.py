@@ -168,41 +168,41 @@ def test_the_sweep_catches_a_view_that_fails_on_a_huge_page(world):
 
 @pytest.mark.parametrize("path", ["/search", "/my", "/", "/desk", "/reports/cases/list?figure=cases.received",
                                   "/reports/calls/list"])
-@pytest.mark.parametrize("page", [HUGE_INT, "²", "١", "1_0", "0"])
-def test_a_page_no_list_has_is_400_with_a_message(app, make_user, login, client, path, page):
+def test_a_page_no_list_has_is_400_with_a_message(app, make_user, login, client, path):
     role = Role.DEPARTMENT if path in ("/", "/desk") else Role.SUPERVISOR
     dept = Department(code="P01", name="Page department")
     db.session.add(dept)
     db.session.commit()
     login(make_user(role, department=dept if role == Role.DEPARTMENT else None))
-    response = client.get(path + ("&" if "?" in path else "?") + "page=" + quote(page))
-    assert response.status_code == 400
-    message = response.get_data(as_text=True)
-    assert 'data-testid="error-message"' in message and "page" in message
+    for page in (HUGE_INT, "²", "١", "1_0", "0"):
+        response = client.get(path + ("&" if "?" in path else "?") + "page=" + quote(page))
+        assert response.status_code == 400, page
+        message = response.get_data(as_text=True)
+        assert 'data-testid="error-message"' in message and "page" in message
 
 
 @pytest.mark.parametrize("query", ["figure=backlog&dim=department&key=", "figure=cases.received&dim=department&key=",
                                    "figure=cases.received&dim=category&key=", "figure=followup.callbacks&dim=operator&key="])
-@pytest.mark.parametrize("key", [HUGE_INT, "²", "1_0", "-1"])
-def test_a_drill_down_key_that_is_no_id_is_404(app, make_user, login, client, query, key):
+def test_a_drill_down_key_that_is_no_id_is_404(app, make_user, login, client, query):
     login(make_user(Role.SUPERVISOR))
-    assert client.get("/reports/cases/list?" + query + quote(key)).status_code == 404
+    for key in (HUGE_INT, "²", "1_0", "-1"):
+        assert client.get("/reports/cases/list?" + query + quote(key)).status_code == 404, key
 
 
-@pytest.mark.parametrize("path", ["/evidence/99999999999999999999", "/admin/users/4294967296/edit",
-                                  "/routing/rules/99999999999999999999", "/evidence/%C2%B2"])
-def test_an_id_no_column_holds_is_404(app, make_user, login, client, path):
-    login(make_user(Role.ADMIN if "/admin/" in path else Role.SUPERVISOR))
-    assert client.get(path).status_code == 404
+def test_an_id_no_column_holds_is_404(app, make_user, login, client):
+    login(make_user(Role.ADMIN))
+    for path in ("/evidence/99999999999999999999", "/admin/users/4294967296/edit", "/admin/users/%C2%B2/edit",
+                 "/admin/webhooks/99999999999999999999/deliveries"):
+        assert client.get(path).status_code == 404, path
 
 
-@pytest.mark.parametrize("path", ["/tickets/%00", "/search?q=%00", "/intake/tickets/%00", "/login?next=a%00b",
-                                  "/open311/v2/services/%00.json", "/status/?number=%01"])
-def test_a_nul_anywhere_in_a_web_request_is_400_naming_where(app, make_user, login, client, path):
+def test_a_nul_anywhere_in_a_web_request_is_400_naming_where(app, make_user, login, client):
     login(make_user(Role.SUPERVISOR))
-    response = client.get(path)
-    assert response.status_code == 400
-    assert "NUL" in response.get_data(as_text=True) or "控制字符" in response.get_data(as_text=True)
+    for path in ("/tickets/%00", "/search?q=%00", "/intake/tickets/%00", "/login?next=a%00b",
+                 "/open311/v2/services/%00.json", "/status/?number=%01", "/search?q%00=x"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert "NUL" in response.get_data(as_text=True) or "控制字符" in response.get_data(as_text=True)
 
 
 def test_a_nul_in_a_posted_form_is_400_and_stores_nothing(app, make_user, login, client, create_ticket):
@@ -214,13 +214,13 @@ def test_a_nul_in_a_posted_form_is_400_and_stores_nothing(app, make_user, login,
     assert not [e for e in ticket.events if e.type == "note"]
 
 
-@pytest.mark.parametrize("query", ["start=9999-12-31&end=9999-12-31", "start=0001-01-01&end=0001-01-01",
-                                   "end=2024-02-30", "start=２０２４-01-01"])
-def test_a_report_range_out_of_the_calendar_is_refused_with_a_message(app, make_user, login, client, query):
+def test_a_report_range_out_of_the_calendar_is_refused_with_a_message(app, make_user, login, client):
     login(make_user(Role.SUPERVISOR))
-    assert client.get("/reports/cases?" + query).status_code == 200  # the form, saying what is wrong
-    assert client.get("/referrals/appeals?" + query).status_code == 400
-    assert client.get("/reports/calls/list?" + query).status_code == 400
+    for query in ("start=9999-12-31&end=9999-12-31", "start=0001-01-01&end=0001-01-01", "end=2024-02-30",
+                  "start=２０２４-01-01"):
+        assert client.get("/reports/cases?" + query).status_code == 200  # the form, saying what is wrong
+        assert client.get("/referrals/appeals?" + query).status_code == 400
+        assert client.get("/reports/calls/list?" + query).status_code == 400
 
 
 def test_a_text_too_long_for_its_column_is_refused_on_every_database(app, create_ticket):
