@@ -58,6 +58,12 @@ class FieldsRefused(InputRefused):
         self.fields = fields
 
 
+class NoSuchPath(InputRefused):
+    """404 for a URL whose variable part holds what no stored name can: it names nothing."""
+
+    code = 404
+
+
 class TooLong(InputRefused):
     """A text longer than its column: PostgreSQL refuses it, SQLite would keep it; both refuse it here."""
 
@@ -259,9 +265,8 @@ def _json_body():
 
 
 def _non_text_fields():
-    """(names in the URL, query or form; top-level names in a JSON body) holding something
-    `is_text` refuses."""
-    found = [name for name, value in (request.view_args or {}).items() if isinstance(value, str) and not is_text(value)]
+    """(names in the query or form; top-level names in a JSON body) holding something `is_text` refuses."""
+    found = []
     for source in (request.args, request.form):
         found += [name if is_text(name) else "?" for name, value in source.items(multi=True)
                   if not (is_text(name) and is_text(value))]
@@ -290,6 +295,8 @@ def _refuse_non_text():
     view = current_app.view_functions.get(request.endpoint)
     if view is None or getattr(view, "cleans_text", False):
         return
+    if any(isinstance(value, str) and not is_text(value) for value in (request.view_args or {}).values()):
+        raise NoSuchPath(str(_l("No such page: the address holds characters that are not text.")))
     found, in_body = _non_text_fields()
     if found:
         raise refused(_l("%(name)s holds characters that are not text (a NUL byte or another control character)."),
