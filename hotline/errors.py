@@ -24,6 +24,7 @@ def register_error_handlers(app):
     @app.errorhandler(Exception)
     def _unexpected(exc):
         app.logger.exception("unhandled error on %s", request.path)
+        db.session.rollback()  # on PostgreSQL a failed statement aborts the transaction the page would read
         if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise exc
         if _wants_json():

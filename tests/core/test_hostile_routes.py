@@ -129,10 +129,13 @@ def _sweep(app, client, role, tokens, number, only=None):
         queries += ["&".join(f"{name}={RAW_BYTES[0]}" for name in names)]
         queries += ["&".join(f"{name}={quote(HUGE_INT)}&{name}=1" for name in names)]  # repeated names
         for url in [f"{base}?{query}" for query in queries] + hostile_paths:
-            response = client.get(url, headers=headers)
+            try:
+                status = client.get(url, headers=headers).status_code
+            except Exception as exc:  # noqa: BLE001 (an error page that fails too is still a 5xx)
+                status = f"raised {type(exc).__name__}"
             sent += 1
-            if response.status_code >= 500:
-                failures.append(f"GET {url[:160]} -> {response.status_code}")
+            if not isinstance(status, int) or status >= 500:
+                failures.append(f"GET {url[:160]} -> {status}")
     return failures, sent
 
 
