@@ -298,10 +298,13 @@ def _refuse_non_text():
     if any(isinstance(value, str) and not is_text(value) for value in (request.view_args or {}).values()):
         raise NoSuchPath(str(_l("No such page: the address holds characters that are not text.")))
     found, in_body = _non_text_fields()
+    if request.path.startswith("/api/") and (found or in_body):  # the API's shape: 422 naming every field
+        raise FieldsRefused({name: "must be text without NUL bytes or other control characters"
+                             for name in [*found, *in_body]})
     if found:
         raise refused(_l("%(name)s holds characters that are not text (a NUL byte or another control character)."),
                       name=found[0])
-    if in_body:  # the API's own shape for a body: 422 naming every field
+    if in_body:  # a JSON body outside /api/ (none today): still named field by field
         raise FieldsRefused({name: "must be text without NUL bytes or other control characters" for name in in_body})
 
 
