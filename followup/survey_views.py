@@ -4,6 +4,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from followup import surveys
+from hotline import inputs
 from hotline.authz import roles_required
 from hotline.models import Role, SurveyStatus
 
@@ -34,8 +35,7 @@ def survey_labels():
 def index():
     status = request.args.get("status") or None
     status = status if status in set(SurveyStatus) else None
-    score = request.args.get("score", type=int)
-    score = score if score in range(1, 6) else None
+    score = inputs.parse_int(request.args.get("score", ""), 1, 5)
     return render_template(
         "followup/surveys.html", rows=surveys.list_surveys(status, score), summary=surveys.summary(),
         status=status, score=score, statuses=STATUS_LABELS, channels=CHANNEL_LABELS,

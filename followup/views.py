@@ -13,6 +13,7 @@ from wtforms import StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from followup import escalation
+from hotline import inputs
 from hotline.authz import roles_required
 from hotline.deadlines import clocks as clock_services
 from hotline.deadlines.calendar_data import calendar_warnings, month_days, set_day
@@ -173,7 +174,4 @@ def _shift(year, month, step):
 
 
 def _date_or_404(value):
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        abort(404)
+    return inputs.parse_date(value) or abort(404)

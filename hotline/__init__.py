@@ -27,6 +27,9 @@ def create_app(config=None):
     logs.install()  # no query secret, phone number or e-mail address in any log line
 
     _init_extensions(app)
+    from hotline import inputs
+
+    inputs.init_app(app)  # before the blueprints: their <int:> rules use its converter
     slots.init_app(app)
     menu.init_app(app)
     _register_blueprints(app)

@@ -13,8 +13,12 @@ from functools import wraps
 from flask import g, jsonify, request
 from werkzeug.exceptions import BadRequest
 
-from hotline import accounts
+from hotline import accounts, inputs
 from hotline.extensions import db
+from hotline.models import Ticket
+
+# The largest amount of money a case holds (its column's precision): 9999999999.99.
+MAX_AMOUNT = inputs.max_decimal(*inputs.numeric_limits(Ticket.amount))
 
 # --- authentication and the error body --------------------------------------------------------
 

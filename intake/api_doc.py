@@ -4,6 +4,7 @@
 from hotline.models import Channel, IdentityLevel, RejectGround, TicketKind, TicketStatus
 from hotline.rest import (
     AUTH_ERRORS,
+    MAX_AMOUNT,
     MAYBE_MOMENT,
     MAYBE_STRING,
     MOMENT,
@@ -47,7 +48,8 @@ def _input(extra=None, required=()):
         "anonymous": {**MAYBE_BOOL, "description": "an anonymous report: no identity is kept"},
         "confidential": {**MAYBE_BOOL, "description": "a named reporter whose identity only hotline staff may see "
                                                   "(in the console; never through the API)"},
-        "amount": {"type": ["number", "null"], "minimum": 0, "description": "money at stake, in yuan"},
+        "amount": {"type": ["number", "null"], "minimum": 0, "maximum": float(MAX_AMOUNT),
+                   "description": "money at stake, in yuan, rounded to cents"},
         "answers": ANSWERS,
         **(extra or {}),
     })

@@ -5,14 +5,14 @@ The JSON is type-checked here, then handed to intake.forms.IntakeForm as form da
 and the operator's form refuse exactly the same things (one set of rules).
 """
 
-import math
+from decimal import Decimal
 
 from werkzeug.datastructures import MultiDict
 
-from hotline import phones, questions, tickets
+from hotline import inputs, phones, questions, tickets
 from hotline.access import api_shows_identity
-from hotline.models import Channel, TicketKind
-from hotline.rest import ValidationFailed
+from hotline.models import Channel, Ticket, TicketKind
+from hotline.rest import MAX_AMOUNT, ValidationFailed
 from hotline.timeutil import to_local
 from intake.forms import IntakeForm
 from intake.services import IntakeRefused, save_intake
@@ -64,13 +64,22 @@ def _type_error(name, value):
     if name == "kind":
         return None if value in KINDS else "must be one of " + ", ".join(KINDS)
     if name == "amount":
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        return None if ok else "must be a number"
+        return None if _amount(value) is not None else f"must be a number from 0 to {MAX_AMOUNT}"
     if name == "answers":
         ok = isinstance(value, dict) and len(value) <= MAX_ANSWERS and all(
             isinstance(v, str | None) and (v is None or _storable(v)) for v in value.values())
         return None if ok else f"must be an object of at most {MAX_ANSWERS} question codes with text answers"
     return None
+
+
+def _amount(value):
+    """A JSON number as the Decimal the amount column keeps, or None (wrong type, inf, nan, too big).
+    A negative amount passes this type check: the form's own rule refuses it with its message."""
+    if isinstance(value, Decimal):  # the stored amount, when a PATCH re-checks the whole case
+        value = str(value)
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return inputs.parse_decimal(value, *inputs.numeric_limits(Ticket.amount), low=-MAX_AMOUNT)
 
 
 def parse_body(body, allowed):
@@ -109,6 +118,8 @@ def _formdata(values):
             data[name] = "y"
         elif name == "answers":
             data.update({f"q_{code}": answer for code, answer in value.items() if answer is not None})
+        elif name == "amount":  # as cents, so the form reads 1e-05 or 12.5 as the JSON number it was
+            data[name] = str(_amount(value))
         else:
             data[name] = str(value)
     return data

@@ -4,8 +4,6 @@ The browser shows only the sections the chosen kind needs; the checks here apply
 and `values()` hands the services only the fields that kind keeps.
 """
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import get_locale
@@ -16,9 +14,9 @@ from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from hotline import phones, questions
+from hotline import inputs, phones, questions
 from hotline.extensions import db
-from hotline.models import Category, CategoryGroup
+from hotline.models import Category, CategoryGroup, Ticket
 from hotline.timeutil import local_today
 from intake import identity
 
@@ -28,7 +26,6 @@ KINDS = {
     "consultation": _l("Consultation"),
     "mixed": _l("Complaint and report (two linked cases)"),
 }
-MAX_AMOUNT = Decimal("9999999999.99")  # Numeric(12, 2)
 MAX_ANSWER = 500
 
 # Which ticket fields each kind keeps; what a kind does not need is not saved.
@@ -191,11 +188,8 @@ class IntakeForm(FlaskForm):
         raw = (self.amount.data or "").strip().replace(",", "").lstrip("¥￥")
         if not raw:
             return None
-        try:
-            value = Decimal(raw).quantize(Decimal("0.01"))
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite() or not 0 <= value <= MAX_AMOUNT:
+        value = inputs.parse_decimal(inputs.typed_digits(raw), *inputs.numeric_limits(Ticket.amount))
+        if value is None:
             self.amount.errors.append(_("Enter the amount in yuan as a number, 0 or more (e.g. 1299.50)."))
             return None
         return value
@@ -204,9 +198,8 @@ class IntakeForm(FlaskForm):
         raw = (self.purchase_date.data or "").strip()
         if not raw:
             return None
-        try:
-            day = date.fromisoformat(raw)
-        except ValueError:
+        day = inputs.parse_date(raw)
+        if day is None:
             self.purchase_date.errors.append(_("Enter the date as YYYY-MM-DD."))
             return None
         if day > local_today(current_app.config["HOTLINE_TIMEZONE"]):
@@ -290,10 +283,7 @@ FIELD_LABELS = {
 
 
 def _int(raw):
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
+    return inputs.parse_int(raw or "")
 
 
 ID_MESSAGES = {
@@ -314,11 +304,8 @@ def _answer_error(question, value, required):
         return _("Ask the caller: required for a complaint in this category.") if required and question.get("required") else None
     if question.get("type") == "yesno" and value not in ("yes", "no"):
         return _("Answer yes or no.")
-    if question.get("type") == "date":
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            return _("Enter the date as YYYY-MM-DD.")
+    if question.get("type") == "date" and inputs.parse_date(value) is None:
+        return _("Enter the date as YYYY-MM-DD.")
     if len(value) > MAX_ANSWER:
         return _("At most %(max)d characters.", max=MAX_ANSWER)
     return None

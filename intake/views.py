@@ -10,7 +10,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -22,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from hotline import access
 from hotline.authz import roles_required
 from hotline.extensions import db
+from hotline.inputs import WholeNumberField
 from hotline.models import Role, SuggestionRule, SuggestionTarget
 from hotline.timeutil import to_local
 from intake import services as intake_services
@@ -52,8 +52,8 @@ class RuleForm(TryForm):
 
     sample = TextAreaField(_l("Try it: paste a case description"), validators=[Length(max=MAX_TEXT)])
     keywords = TextAreaField(_l("Keywords, one per line"), validators=[Length(max=20_000)])
-    weight = IntegerField(_l("Weight per keyword"), default=1, validators=[InputRequired(), NumberRange(0, 100)])
-    position = IntegerField(_l("Position (ties go to the lower)"), default=0,
+    weight = WholeNumberField(_l("Weight per keyword"), default=1, validators=[InputRequired(), NumberRange(0, 100)])
+    position = WholeNumberField(_l("Position (ties go to the lower)"), default=0,
                             validators=[InputRequired(), NumberRange(0, 100_000)])
     active = BooleanField(_l("Active"), default=True)
     save = SubmitField(_l("Save"))
@@ -69,6 +69,8 @@ class NewRuleForm(RuleForm):
                         validators=[DataRequired(), Length(max=32)])
 
     def validate_value(self, field):
+        if self.target.errors:  # checked first; a value means nothing without a valid target
+            return
         why = services.invalid_value(self.target.data, field.data.strip())
         if why:
             raise ValidationError(_("Not a valid value for this target: %(why)s.", why=why))

@@ -2,14 +2,13 @@
 mediation steps and the case's result. Services flush; the view commits once."""
 
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from hotline import tickets
+from hotline import inputs, tickets
 from hotline.access import notice_phone, visible
 from hotline.deadlines import clocks
 from hotline.deadlines.calendar import add_working_days
@@ -229,11 +228,8 @@ def _mediated_detail(detail):
         raise DeskError(_l("Say what the consumer got."))
     if amount in (None, ""):
         return {"outcome": outcome}
-    try:
-        amount = Decimal(str(amount)).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        raise DeskError(_l("The amount must be a number.")) from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+    amount = inputs.parse_decimal(inputs.typed_digits(str(amount)), *inputs.numeric_limits(Ticket.amount))
+    if amount is None:
         raise DeskError(_l("The amount must be a number of yuan, not negative."))
     return {"outcome": outcome, "amount": str(amount)}
 

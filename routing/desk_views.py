@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from hotline import inputs
 from hotline.access import can_reveal_phone, can_see_identity, notice_phone
 from hotline.authz import roles_required
 from hotline.extensions import db
@@ -93,8 +94,8 @@ def _desk_labels():
 def index():
     tab = request.args.get("tab", "new")
     tab = tab if tab in desk.TABS else "new"
-    department_id = desk.desk_department(current_user, request.args.get("department", type=int))
-    page = desk.queue(department_id, tab, max(request.args.get("page", 1, type=int), 1))
+    department_id = desk.desk_department(current_user, inputs.int_arg("department"))
+    page = desk.queue(department_id, tab, inputs.page_arg())
     return render_template(
         "routing/desk.html", tab=tab, page=page, counts=desk.tab_counts(department_id),
         deadlines=desk.next_deadlines(page.items), department_id=department_id,

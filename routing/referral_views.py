@@ -1,6 +1,6 @@
 """The referral directory, referring a case, call transfer TwiML, appeals."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from twilio.twiml.voice_response import VoiceResponse
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -19,7 +19,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from hotline import timeutil
+from hotline import inputs, timeutil
 from hotline.access import get_ticket
 from hotline.authz import roles_required
 from hotline.extensions import db
@@ -60,7 +60,7 @@ class EntryForm(FlaskForm):
     sms_text = TextAreaField(_l("SMS text ({number} is the case number)"), validators=[Optional(), Length(max=500)])
     transfer_number = StringField(_l("Transfer number (E.164, for call transfer)"), validators=[
         Optional(), Regexp(referrals.E164, message=_l("An international number such as +861012345678."))])
-    position = IntegerField(_l("Position"), default=0, validators=[InputRequired(), NumberRange(0, 100_000)])
+    position = inputs.WholeNumberField(_l("Position"), default=0, validators=[InputRequired(), NumberRange(0, 100_000)])
     active = BooleanField(_l("Active"), default=True)
 
     def changes(self):
@@ -211,11 +211,10 @@ def _period():
     """?start=&end= as local dates (both included); the last 30 days by default."""
     tz = current_app.config["HOTLINE_TIMEZONE"]
     today = timeutil.local_today(tz)
-    try:
-        end = date.fromisoformat(request.args.get("end") or today.isoformat())
-        start = date.fromisoformat(request.args.get("start") or (end - timedelta(days=29)).isoformat())
-    except ValueError:
-        abort(400, _("Dates are written YYYY-MM-DD."))
+    end = inputs.parse_date(request.args.get("end") or today.isoformat())
+    start = end and inputs.parse_date(request.args.get("start") or (end - timedelta(days=29)).isoformat())
+    if start is None:
+        raise inputs.refused(_l("Dates are written YYYY-MM-DD."))
     if start > end or (end - start).days > 3660:
         abort(400, _("The period must start before it ends and span at most ten years."))
     return start, end

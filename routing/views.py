@@ -13,7 +13,6 @@ from sqlalchemy import select
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -23,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from hotline import phones
+from hotline import inputs, phones
 from hotline.access import get_ticket
 from hotline.authz import roles_required
 from hotline.extensions import db
@@ -52,8 +51,7 @@ FIELD_NAMES = {
 }
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+_optional_int = inputs.coerce_id
 
 
 def _category_choices(*groups, blank):
@@ -165,7 +163,7 @@ class DepartmentForm(FlaskForm):
 
 
 class ForwardForm(FlaskForm):
-    department = IntegerField(validators=[DataRequired()])
+    department = inputs.WholeNumberField(validators=[DataRequired()])
     next = HiddenField()
 
 

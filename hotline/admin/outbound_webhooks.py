@@ -1,6 +1,6 @@
 """Admins register webhook endpoints and read their delivery log."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from hotline import outbound_webhooks, outbox, webhook_targets
+from hotline import inputs, outbound_webhooks, outbox, webhook_targets
 from hotline.admin.views import NO_STORE, admin_only, who
 from hotline.extensions import db
 from hotline.models import OutboxMessage, OutboxStatus, WebhookEndpoint
@@ -108,7 +108,7 @@ def rotate(endpoint_id):
 @admin_only
 def deliveries(endpoint_id):
     endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
-    before = request.args.get("before", type=int)
+    before = inputs.int_arg("before", 1)
     rows = outbound_webhooks.deliveries(endpoint, before=before, limit=PAGE_SIZE)
     older = rows[-1].id if len(rows) == PAGE_SIZE else None
     return render_template("admin/outbound_webhooks_log.html", endpoint=endpoint, rows=rows, older=older, before=before)

@@ -3,13 +3,11 @@
 The limits here are the single source for both the checks and the OpenAPI document.
 """
 
-import math
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, time, timedelta
 
-from hotline import access, phones
-from hotline.models import Channel, TicketKind, TicketStatus
-from hotline.rest import ValidationFailed
+from hotline import access, inputs, phones
+from hotline.models import Channel, Ticket, TicketKind, TicketStatus
+from hotline.rest import MAX_AMOUNT, ValidationFailed
 from hotline.search import PHONE_LIKE, TicketFilter
 from hotline.timeutil import local_to_utc, to_local
 
@@ -29,12 +27,11 @@ MAX_LENGTHS = {
 REQUIRED = ("phone", "kind", "facts")
 CREATE_KINDS = (TicketKind.COMPLAINT, TicketKind.REPORT, TicketKind.CONSULTATION)
 CREATE_CHANNELS = (Channel.API, Channel.WEB)
-MAX_AMOUNT = Decimal("9999999999.99")  # Numeric(12, 2)
 CREATE_FIELDS = (*MAX_LENGTHS, "kind", "amount", "channel")
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
-MAX_PAGE = 100_000  # keeps OFFSET inside what both databases accept
+MAX_PAGE = inputs.MAX_PAGE  # keeps OFFSET inside what both databases accept
 MAX_QUERY_TEXT = 200
 
 
@@ -68,10 +65,10 @@ def _choice(value, choices):
 
 
 def _amount(value):
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None, "must be a non-negative number"
-    amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    if not 0 <= amount <= MAX_AMOUNT:
+    amount = inputs.parse_decimal(value, *inputs.numeric_limits(Ticket.amount))
+    if amount is None:
         return None, f"must be a non-negative number up to {MAX_AMOUNT}"
     return amount, None
 
@@ -111,27 +108,26 @@ def parse_new_ticket(body, phone_region):
 def _int_arg(raw, low, high, default):
     if raw is None:
         return default, None
-    try:
-        value = int(raw) if len(raw) < 12 else None
-    except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
+    value = inputs.parse_int(raw, low, high)
+    if value is None:
         return None, f"must be a whole number from {low} to {high}"
     return value, None
 
 
 def _moment_arg(raw, tz_name, end_of_day):
     """An ISO 8601 date or datetime as naive UTC; a date-only upper bound takes in its whole day."""
-    try:
-        if "T" not in raw and " " not in raw.strip():
-            local = datetime.combine(date.fromisoformat(raw.strip()), time())
-            return local_to_utc(local + timedelta(days=1) if end_of_day else local, tz_name), None
-        moment = datetime.fromisoformat(raw.strip())
-        if moment.tzinfo is not None:
-            return moment.astimezone(UTC).replace(tzinfo=None), None
-        return local_to_utc(moment, tz_name), None
-    except (ValueError, OverflowError):
+    if "T" not in raw and " " not in raw.strip():
+        day = inputs.parse_date(raw)
+        if day is None:
+            return None, "must be an ISO 8601 date or datetime"
+        local = datetime.combine(day, time())
+        return local_to_utc(local + timedelta(days=1) if end_of_day else local, tz_name), None
+    moment = inputs.parse_datetime(raw)
+    if moment is None:
         return None, "must be an ISO 8601 date or datetime"
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC).replace(tzinfo=None), None
+    return local_to_utc(moment, tz_name), None
 
 
 def _statuses_arg(raw):

@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from hotline import access, audit, menu, tickets
+from hotline import access, audit, inputs, menu, tickets
 from hotline.access import can_reveal_phone
 from hotline.authz import roles_required
 from hotline.console import labels, services
@@ -46,8 +46,9 @@ def _field_value(value, field):
     """A recorded field value as people read it: category names, not ids; kinds by name."""
     if value in (None, ""):
         return value
-    if field in ("category_id", "problem_type_id") and str(value).isdigit():
-        category = db.session.get(Category, int(value))
+    category_id = inputs.parse_int(str(value)) if field in ("category_id", "problem_type_id") else None
+    if category_id is not None:
+        category = db.session.get(Category, category_id)
         return category.name(str(get_locale())) if category else value
     if field == "kind":
         return labels.label(labels.KIND, value)
@@ -189,7 +190,7 @@ def _queue():
 
 
 def _page():
-    return request.args.get("page", 1, type=int) or 1
+    return inputs.page_arg()
 
 
 def _back():

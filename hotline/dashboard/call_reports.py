@@ -8,6 +8,7 @@ from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from hotline import inputs
 from hotline.authz import roles_required
 from hotline.dashboard import call_figures, metrics, reporting
 from hotline.extensions import db
@@ -116,12 +117,7 @@ def _seconds(value):
 
 
 def _int_arg(name, low, high):
-    raw = request.args.get(name, "")
-    if not raw:
-        return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        abort(400)
-    return int(raw)
+    return inputs.int_arg(name, low, high)
 
 
 @roles_required(*REPORT_ROLES)
@@ -133,8 +129,8 @@ def call_list():
     if figure not in call_figures.LISTABLE:
         abort(400)
     hour, weekday = _int_arg("hour", 0, 23), _int_arg("weekday", 0, 6)
-    operator_id = _int_arg("operator", 1, 2**31)
-    page = _int_arg("page", 1, 10**6) or 1
+    operator_id = _int_arg("operator", 1, inputs.INT_MAX)
+    page = inputs.page_arg()
     stmt = call_figures.range_calls_query(call_figures.intervals(rng.start, rng.end, hour, weekday), figure, operator_id)
     count = call_figures.count_query(stmt)
     calls = db.session.scalars(stmt.limit(LIST_PAGE).offset((page - 1) * LIST_PAGE)).all()

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal, not_, select
 from sqlalchemy.orm import selectinload
 
+from hotline import inputs
 from hotline.dashboard import case_metrics
 from hotline.extensions import db
 from hotline.models import (
@@ -115,13 +116,13 @@ def _surveys_answered(cols, first, after):
     )
 
 
-DEPARTMENT = (Ticket.department_id, int)
-OPERATOR = (Ticket.assigned_to_id, int)
+DEPARTMENT = (Ticket.department_id, inputs.id_of)
+OPERATOR = (Ticket.assigned_to_id, inputs.id_of)
 
 CASE_FIGURES = [
     Figure("cases", "received", _l("Received"), _tickets_created, {
         "channel": (Ticket.channel, str), "kind": (Ticket.kind, str),
-        "category": (Ticket.category_id, int), "problem": (Ticket.problem_type_id, int),
+        "category": (Ticket.category_id, inputs.id_of), "problem": (Ticket.problem_type_id, inputs.id_of),
         "region": (Ticket.respondent_region, str), "respondent": (Ticket.respondent_name, str),
         "department": DEPARTMENT,
     }),
@@ -132,18 +133,18 @@ CASE_FIGURES = [
     Figure("cases", "rejected", _l("Not accepted"), _status_event("rejected"),
            {"ground": (Ticket.reject_ground, str)}),
     Figure("cases", "referred", _l("Referred"), _status_event("referred"),
-           {"agency": (Ticket.referral_id, int)}),
+           {"agency": (Ticket.referral_id, inputs.id_of)}),
     Figure("cases", "returned", _l("Returned to triage"), _returned,
            {"department": (TicketEvent.from_value, str)}),
     Figure("cases", "appealed", _l("Appeals (reopened)"), _appeals,
-           {"department": (Appeal.department_id, int), "target": (Appeal.target, str)}),
+           {"department": (Appeal.department_id, inputs.id_of), "target": (Appeal.target, str)}),
     Figure("cases", "clocks", _l("Time limits due"), _clocks_due,
            {"clock": (Clock.kind, str), "department": DEPARTMENT},
            success=and_(Clock.met_at.is_not(None), Clock.met_at <= Clock.due_at)),
 ]
 FOLLOWUP_FIGURES = [
     Figure("followup", "callbacks", _l("Callback visits due"), _callbacks_due,
-           {"department": DEPARTMENT, "operator": (FollowUp.assigned_to_id, int)},
+           {"department": DEPARTMENT, "operator": (FollowUp.assigned_to_id, inputs.id_of)},
            success=FollowUp.status == case_metrics.DONE),
     Figure("followup", "surveys", _l("Surveys sent"), _surveys_sent, {"department": DEPARTMENT},
            success=Survey.status == case_metrics.ANSWERED),
@@ -270,7 +271,7 @@ def backlog_query(department=None, band=None, overdue=False):
     """SELECT of the open cases' ids, optionally of one department, age band, or overdue."""
     stmt = select(Ticket.id).where(Ticket.status.in_(OPEN_STATUSES))
     if department is not None:
-        stmt = stmt.where(Ticket.department_id.is_(None) if department == "" else Ticket.department_id == int(department))
+        stmt = stmt.where(Ticket.department_id.is_(None) if department == "" else Ticket.department_id == inputs.id_of(department))
     if band:
         oldest, newest = case_metrics.band_cutoffs(band, now())
         stmt = stmt.where(Ticket.created_at <= newest)

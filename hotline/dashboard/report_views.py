@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from hotline import inputs
 from hotline.authz import roles_required
 from hotline.dashboard import call_reports, case_metrics, case_reports, reporting
 from hotline.dashboard.reporting import REPORT_ROLES
@@ -103,7 +104,7 @@ def case_list():
         abort(404)
     if reporting.wants_csv():
         return reporting.csv_response("cases_list", *_list_csv(query), rng=rng)
-    page_number = max(args.get("page", 1, type=int) or 1, 1)
+    page_number = inputs.page_arg()
     items, has_next = case_reports.page_of(query, page_number)
     return render_template(
         "dashboard/cases_list.html", rng=rng, items=items, has_next=has_next, page_number=page_number,

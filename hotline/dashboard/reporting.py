@@ -40,6 +40,7 @@ from urllib.parse import quote
 from flask import Response, current_app, request
 from flask_babel import gettext as _
 
+from hotline import inputs
 from hotline.models import Role
 from hotline.timeutil import local_to_utc, local_today
 
@@ -80,7 +81,10 @@ class Bucket:
 
 
 def _parse_date(text):
-    return date.fromisoformat(text.strip())
+    day = inputs.parse_date(text)
+    if day is None:
+        raise ValueError(text)
+    return day
 
 
 def parse_range(args, today, max_days=MAX_DAYS):

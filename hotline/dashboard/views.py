@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 
+from hotline import inputs
 from hotline.authz import roles_required
 from hotline.dashboard import call_figures, wall
 from hotline.deadlines.calendar_data import calendar_warnings
@@ -40,8 +41,7 @@ def late_cases():
     which = request.args.get("which", "overdue")
     if which not in ("overdue", "due_today"):
         abort(404)
-    raw = request.args.get("department", "")
-    department_id = int(raw) if raw.isdigit() else None
+    department_id = inputs.parse_int(request.args.get("department", ""), 1)
     department = db.session.get(Department, department_id) if department_id else None
     at = now()
     _start, day_end = call_figures.day_bounds(local_today(current_app.config["HOTLINE_TIMEZONE"], at))

@@ -3,8 +3,10 @@ and attribute[code] form keys. No Flask, no database."""
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC
 from xml.etree import ElementTree
+
+from hotline import inputs
 
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 # XML wraps each list in its plural element and each item in the singular one.
@@ -62,7 +64,9 @@ def parse_datetime(raw):
     text = (raw or "").strip()
     if not re.match(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$", text):
         raise ValueError(f"not a W3C datetime: {raw!r}")
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    moment = inputs.parse_datetime(text)
+    if moment is None:
+        raise ValueError(f"not a W3C datetime in {inputs.DATE_MIN.year}..{inputs.DATE_MAX.year}: {raw!r}")
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment

@@ -2,14 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField
+from wtforms import StringField
 from wtforms.validators import DataRequired, Length, NumberRange
+
+from hotline.inputs import WholeNumberField
 
 MAX_PER_MINUTE = 10_000
 
 
 def _rate_field():
-    return IntegerField(
+    return WholeNumberField(
         _l("Requests per minute"), default=60,
         validators=[DataRequired(), NumberRange(min=1, max=MAX_PER_MINUTE, message=_l("From 1 to 10000."))],
     )

@@ -8,12 +8,12 @@ import hashlib
 import math
 import re
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from hotline import audit, phones, tickets
+from hotline import audit, inputs, phones, tickets
 from hotline.extensions import db
 from hotline.models import (
     OPEN_STATUSES,
@@ -36,6 +36,7 @@ from hotline.timeutil import now, to_local
 SERVICE_GROUPS = (CategoryGroup.GOODS, CategoryGroup.SERVICES)
 MAX_DESCRIPTION = 4000  # the spec's limit
 MAX_ANSWER = 500
+MAX_NAME = 120  # tickets.complainant_name
 MAX_IDS = 100
 YES_NO = [{"key": "yes", "name": "Yes"}, {"key": "no", "name": "No"}]
 DATATYPES = {"text": "string", "date": "datetime", "yesno": "singlevaluelist"}
@@ -205,11 +206,8 @@ def _answer(definition, value):
         return "must be one value of at most 500 characters"
     if "values" in definition and value not in {v["key"] for v in definition["values"]}:
         return "must be one of " + ", ".join(v["key"] for v in definition["values"])
-    if definition["datatype"] == "datetime":
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            return "must be a date, YYYY-MM-DD"
+    if definition["datatype"] == "datetime" and inputs.parse_date(value) is None:
+        return "must be a date, YYYY-MM-DD"
     return None
 
 
@@ -272,7 +270,12 @@ def create_request(values, posted_attributes, key, phone_region):
     description = _text(values, "description", MAX_DESCRIPTION)
     phone, email, media_url = _contact(values, phone_region)
     first, last = _text(values, "first_name", 120), _text(values, "last_name", 120)
+    if len(first or "") + len(last or "") > MAX_NAME - 1:  # kept as "last first" in the case's name
+        raise Open311Error(400, f"first_name and last_name together must be at most {MAX_NAME - 1} characters")
     problem, answers = _answers(category, posted_attributes)
+    # Every value checked before anything is written: a refusal must leave nothing behind.
+    address = _text(values, "address_string", 1000)
+    device_id, account_id = _text(values, "device_id", 120), _text(values, "account_id", 120)
     caller = tickets.find_or_create_caller(phone) if phone else None
     name = " ".join(part for part in (last, first) if part) or None
     ticket = tickets.open_ticket(
@@ -281,9 +284,9 @@ def create_request(values, posted_attributes, key, phone_region):
     )
     o311 = Open311Request(
         ticket_id=ticket.id, key_id=key.id, token=secrets.token_urlsafe(16), service_code=category.code,
-        address_string=_text(values, "address_string", 1000), lat=lat, long=long, first_name=first,
-        last_name=last, email=email, device_id=_text(values, "device_id", 120),
-        account_id=_text(values, "account_id", 120), media_url=media_url, attributes=posted_attributes or None,
+        address_string=address, lat=lat, long=long, first_name=first,
+        last_name=last, email=email, device_id=device_id,
+        account_id=account_id, media_url=media_url, attributes=posted_attributes or None,
     )
     db.session.add(o311)
     tickets.add_note(ticket, _staff_note(o311), None)

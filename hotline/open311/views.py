@@ -12,6 +12,7 @@ from flask_limiter.util import get_remote_address
 
 from hotline.authz import public
 from hotline.extensions import db, limiter
+from hotline.inputs import InputRefused
 from hotline.open311 import formats, services
 from hotline.open311.services import Open311Error
 
@@ -38,7 +39,15 @@ def _error(code, description):
 
 @bp.errorhandler(Open311Error)
 def _refused(exc):
+    db.session.rollback()  # a refused request keeps nothing it may have begun
     return _error(exc.code, exc.description)
+
+
+@bp.errorhandler(InputRefused)
+def _bad_input(exc):
+    """Bad input refused before the view (hotline.inputs), in GeoReport's error format."""
+    db.session.rollback()  # a refused over-long value may still be pending
+    return _error(exc.code, str(exc.description))
 
 
 @bp.errorhandler(RateLimitExceeded)

@@ -5,6 +5,7 @@ from functools import wraps
 from flask import Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
+from hotline import inputs
 from hotline.authz import public
 from hotline.extensions import csrf
 
@@ -31,17 +32,32 @@ def signature_is_valid():
 
 
 def twilio_webhook(view):
-    """Refuse (403, nothing changed) any request not signed by Twilio with our auth token."""
+    """Refuse (403, nothing changed) any request not signed by Twilio with our auth token.
+
+    A signed request's text is cleaned of what no stored text may hold (hotline.inputs) rather
+    than refused: Twilio would retry a refusal and lose the caller's message after all."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not signature_is_valid():
             current_app.logger.warning("twilio webhook %s: bad or missing signature", request.path)
             abort(403)
-        return view(*args, **kwargs)
+        _clean_text()
+        return view(*args, **{k: inputs.clean_text(v) if isinstance(v, str) else v for k, v in kwargs.items()})
 
+    wrapper.cleans_text = True
     csrf.exempt(wrapper)
     return public(wrapper)
+
+
+def _clean_text():
+    """Swap the request's form and query for cleaned copies, once the signature has been checked
+    on what Twilio actually sent."""
+    for name in ("form", "args"):
+        values = getattr(request, name)
+        if not all(inputs.is_text(k) and inputs.is_text(v) for k, v in values.items(multi=True)):
+            current_app.logger.warning("twilio webhook %s: control characters removed from %s", request.path, name)
+            setattr(request, name, inputs.cleaned_multidict(values))
 
 
 def twiml(response):

@@ -14,7 +14,7 @@ import re
 from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import calls
+from hotline import calls, inputs
 from hotline.extensions import db
 from hotline.models import Contact, TicketStatus, User
 from hotline.telephony.callcontrol import public_url
@@ -297,5 +297,5 @@ def _digits(limit=8):
 
 
 def _int(name):
-    value = request.form.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    """A count Twilio sends (QueueTime, QueuePosition, RecordingDuration); None when it is not one."""
+    return inputs.parse_int(request.form.get(name, ""))

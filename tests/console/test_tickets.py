@@ -49,7 +49,8 @@ def test_search_by_number_phone_tail_and_words(client, signed_in, create_ticket)
     assert found("", kind="report") == set()
     assert found("", status="closed") == set()
     assert found("", status="open") == {a.number, b.number}
-    assert client.get("/search?status=bogus&kind=bogus&page=x").status_code == 200
+    assert client.get("/search?status=bogus&kind=bogus").status_code == 200
+    assert client.get("/search?page=x").status_code == 400  # a page that is no number is said so (issue 13)
 
 
 def test_search_pages_by_fifty_without_a_query_per_row(client, signed_in, create_ticket, app):

@@ -140,7 +140,9 @@ BAD_FIELDS = {
     "respondent_region": ("x" * 101, "At most 100 characters"),
     "platform": ("x" * 101, "At most 100 characters"),
     "seller": ("x" * 201, "At most 200 characters"),
-    "order_number": ("a\x00b", "must be text"),
+    # A NUL is refused before any field is read (tests/api/test_hostile_bodies.py), so it would hide
+    # the others here: this field is bad by its length instead.
+    "order_number": ("x" * 101, "At most 100 characters"),
     "facts": ("x" * 10_001, "At most 10000 characters"),
     "demand": ({"a": 1}, "must be text"),
     "amount": (-1, "Enter the amount in yuan"),

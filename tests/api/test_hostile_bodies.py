@@ -1,0 +1,216 @@
+"""The API under hostile bodies and query strings: every answer a 4xx that the OpenAPI document
+describes, never a 500; a refused request changes nothing, an accepted create adds one case.
+
+Bodies are generated from the document's own request schemas (tests/hostile.from_schema), each
+field sometimes replaced by a value of the wrong type or a hostile size, so a field added to
+the document is fuzzed without touching this file.
+"""
+
+import json
+
+import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+from hotline.api.openapi import document
+from hotline.extensions import db
+from hotline.models import Role, Ticket, TicketKind
+from hotline.questions import seed_category_questions
+from hotline.seeds import seed_categories
+from tests.hostile import (
+    FAR_DATE,
+    HUGE_INT,
+    NUL,
+    UNICODE_DIGITS,
+    changed,
+    from_schema,
+    fuzz_settings,
+    hostile_json,
+    snapshot,
+)
+
+GOOD = {"phone": "13812345678", "kind": "complaint", "facts": "空调不制冷"}
+COMPLAINT = {
+    "kind": "complaint", "phone": "138 1234 1234", "name": "李四", "address": "北京市朝阳区某路1号",
+    "respondent_name": "某电器店", "respondent_address": "北京市海淀区某街2号", "facts": "空调不制冷",
+    "demand": "退货退款", "amount": 2999.5,
+}
+# Every operation of the document that takes a JSON body; a new one must be added here.
+BODY_OPERATIONS = [
+    ("post", "/tickets"), ("post", "/intake/tickets"), ("patch", "/intake/tickets/{number}"),
+    ("post", "/intake/tickets/{number}/accept"), ("post", "/intake/tickets/{number}/reject"), ("post", "/suggest"),
+]
+CREATES = {("post", "/tickets"), ("post", "/intake/tickets")}
+
+
+@pytest.fixture
+def world(app, as_role):
+    seed_categories()
+    seed_category_questions()
+    db.session.commit()
+    return as_role(Role.OPERATOR)
+
+
+def _send(api, method, path, body):
+    return api.open(method.upper(), "/api/v1" + path, data=json.dumps(body), content_type="application/json",
+                    headers={"Accept-Language": "en"})
+
+
+def _tickets():
+    db.session.expire_all()
+    return db.session.scalar(db.select(db.func.count(Ticket.id)))
+
+
+# ---- the findings, one by one -----------------------------------------------------------------
+
+# Raw JSON texts: Python's parser reads 1e400 as inf and accepts NaN and Infinity.
+HOSTILE_AMOUNTS = ["1e308", "1e400", "-1e400", "NaN", "Infinity", str(10**400), "1e-400e", '"1e2"', "9999999999.995"]
+
+
+@pytest.mark.parametrize("amount", HOSTILE_AMOUNTS)
+@pytest.mark.parametrize("path", ["/api/v1/tickets", "/api/v1/intake/tickets"])
+def test_an_amount_no_column_holds_is_422_naming_amount(world, path, amount):
+    body = json.dumps(GOOD if path.endswith("/tickets") and "intake" not in path else COMPLAINT)
+    raw = body[:-1] + f', "amount": {amount}}}' if '"amount"' not in body else body.replace("2999.5", amount)
+    response = world.post(path, data=raw, content_type="application/json")
+    if amount == "1e-400e":  # not JSON at all
+        assert response.status_code == 400
+    else:
+        assert response.status_code == 422, response.json
+        assert "amount" in response.json["fields"]
+    assert _tickets() == 0
+
+
+@pytest.mark.parametrize("amount, stored", [("-0", 0), ("-0.0", 0), ("1e-300", 0), ("0.005", 0.01),
+                                            ("9999999999.99", 9999999999.99)])
+def test_amounts_at_the_edges_are_stored_as_cents(world, amount, stored):
+    response = world.post("/api/v1/tickets", data=json.dumps(GOOD)[:-1] + f', "amount": {amount}}}',
+                          content_type="application/json")
+    assert response.status_code == 201, response.json
+    assert response.json["amount"] == stored
+
+
+@pytest.mark.parametrize("value", [NUL, "a\x00b", "\x0b", "\ud800", "ok\udfff"])
+def test_text_that_is_not_text_is_422_naming_each_field(world, value):
+    body = {**GOOD, "facts": value, "name": "李" + value}
+    response = world.post("/api/v1/tickets", json=body)
+    assert response.status_code == 422
+    assert set(response.json["fields"]) == {"facts", "name"}
+    answers = world.post("/api/v1/intake/tickets", json={**COMPLAINT, "answers": {"q": value}})
+    assert answers.status_code == 422 and "answers" in answers.json["fields"]
+    assert _tickets() == 0
+
+
+@pytest.mark.parametrize("raw", ["[]", '"x"', "1", "null", "[" * 100_000, '{"facts": ' * 5000, b'{"facts": "\xff"}'])
+def test_a_body_that_is_not_an_object_is_400(world, raw):
+    for path in ("/api/v1/tickets", "/api/v1/intake/tickets"):
+        assert world.post(path, data=raw, content_type="application/json").status_code == 400
+    assert _tickets() == 0
+
+
+@pytest.mark.parametrize("name, value", [
+    ("page", HUGE_INT), ("page", "²"), ("page", "１"), ("page", "1_0"), ("page", "0"), ("per_page", "1e3"),
+    ("created_from", FAR_DATE), ("created_to", "0001-01-01T00:00:00+23:59"), ("created_from", "2024-02-30"),
+    ("text", "x" * 201),
+])
+def test_a_query_parameter_out_of_bounds_is_422_naming_it(world, name, value):
+    response = world.get("/api/v1/tickets", query_string={name: value})
+    assert response.status_code == 422, response.json
+    assert set(response.json["fields"]) == {name}
+
+
+@pytest.mark.parametrize("value", [NUL, "%00"])
+def test_a_nul_in_the_query_is_422_naming_it(world, value):
+    response = world.get("/api/v1/tickets?text=" + ("%00" if value == NUL else "%2500"))
+    assert response.status_code == (422 if value == NUL else 200)
+    if value == NUL:
+        assert set(response.json["fields"]) == {"text"}
+
+
+# ---- properties ------------------------------------------------------------------------------
+
+
+def _resolve(schema, components):
+    """The schema with every $ref to components/schemas written out."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return _resolve(components[schema["$ref"].rsplit("/", 1)[-1]], components)
+        return {key: _resolve(value, components) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_resolve(item, components) for item in schema]
+    return schema
+
+
+def _body_schema(method, path):
+    doc = document()
+    body = doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+    return _resolve(body, doc["components"]["schemas"])
+
+
+def _base(method, path, ticket):
+    """A body the operation accepts (or refuses only for the case's state): the simplest example."""
+    version = {"version": ticket.version} if ticket else {}
+    return {
+        ("post", "/tickets"): GOOD, ("post", "/intake/tickets"): COMPLAINT,
+        ("patch", "/intake/tickets/{number}"): {**version, "facts": "补充：商家不接电话"},
+        ("post", "/intake/tickets/{number}/accept"): version,
+        ("post", "/intake/tickets/{number}/reject"): {**version, "ground": "out_of_scope", "reason": "不属于受理范围"},
+        ("post", "/suggest"): {"text": "空调不制冷"},
+    }[(method, path)]
+
+
+def bodies(schema, base):
+    """`base` with up to three fields changed to other schema-valid values, some also with one or
+    two fields replaced by a hostile value or joined by an unknown one; sometimes no object at all."""
+    props = schema.get("properties", {})
+    valid = st.sampled_from(sorted(props)).flatmap(lambda name: st.tuples(st.just(name), from_schema(props[name])))
+    changes = st.lists(valid, max_size=3).map(dict)
+    spoilt = st.lists(st.tuples(st.sampled_from([*sorted(props), "unknown_field"]), hostile_json),
+                      min_size=1, max_size=2).map(dict)
+    good = changes.map(lambda ch: {**base, **ch})
+    bad = st.builds(lambda ch, sp: {**base, **ch, **sp}, changes, spoilt)
+    # Chosen by index: one_of would flatten hostile_json's own branches and pick them most often.
+    return st.sampled_from([good, good, bad, bad, hostile_json]).flatmap(lambda chosen: chosen)
+
+
+def test_every_operation_with_a_body_is_fuzzed(app):
+    documented = {(method, path) for path, ops in document()["paths"].items()
+                  for method, op in ops.items()
+                  if "application/json" in op.get("requestBody", {}).get("content", {})}
+    assert documented == set(BODY_OPERATIONS)
+
+
+@pytest.mark.parametrize("method, path", BODY_OPERATIONS, ids=[f"{m} {p}" for m, p in BODY_OPERATIONS])
+@given(data=st.data())
+@fuzz_settings(max_examples=40)
+def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, create_ticket, method, path, data):
+    ticket = create_ticket(kind=TicketKind.REPORT, facts="某超市销售过期食品", respondent_name="某超市") \
+        if "{number}" in path else None
+    before = snapshot()
+    body = data.draw(bodies(_body_schema(method, path), _base(method, path, ticket)), label="body")
+    response = _send(world, method, path.replace("{number}", ticket.number if ticket else ""), body)
+    assert response.status_code < 500
+    event(f"status {response.status_code}")
+    after = snapshot()
+    if response.status_code >= 400:
+        assert not changed(before, after), f"{response.status_code} {response.json} changed the database"
+    elif (method, path) in CREATES:
+        assert after["tickets"] - before["tickets"] == 1
+    else:
+        assert after["tickets"] == before["tickets"]
+
+
+list_queries = st.dictionaries(
+    st.sampled_from(["status", "kind", "category", "department", "phone", "created_from", "created_to", "text",
+                     "page", "per_page"]),
+    st.one_of(st.sampled_from([HUGE_INT, FAR_DATE, "2024-01-01", "new,closed", "1", "200", "0012", *UNICODE_DIGITS]),
+              st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)),
+    max_size=4,
+)
+
+
+@given(query=list_queries)
+@fuzz_settings(max_examples=40)
+def test_any_list_query_is_a_described_answer(world, query):
+    response = world.get("/api/v1/tickets", query_string=query, headers={"Accept-Language": "en"})
+    assert response.status_code in (200, 400, 422), response.json
