@@ -145,6 +145,9 @@ class Config:
     STATUS_FAILURES_PER_CASE = os.environ.get("STATUS_FAILURES_PER_CASE", "5 per 15 minutes;20 per day")
     # Outbound webhooks: how long one POST may take; retries follow OUTBOX_MAX_ATTEMPTS/BACKOFF.
     WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+    # The suggestion's classifier trains from the shipped labelled set (a few seconds): start it
+    # in the background when the app starts, so the first suggestion of a worker does not wait.
+    SUGGEST_WARM_UP = _env_bool("SUGGEST_WARM_UP", True)
 
 
 class DevelopmentConfig(Config):
@@ -172,6 +175,7 @@ class TestingConfig(Config):
     TWILIO_API_BASE_URL = ""
     DEV_TOOLS = True
     QUIET_HOURS = ""  # tests that need quiet hours set them; the wall clock must not decide
+    SUGGEST_WARM_UP = False  # tests train the classifier on first use, once per process
 
 
 class ProductionConfig(Config):

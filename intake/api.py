@@ -14,10 +14,16 @@ from hotline.console.services import get_ticket
 from hotline.extensions import db
 from hotline.models import Role
 from hotline.tickets import IllegalTransition
-from intake import api_services, decisions
+from intake import api_services, classifier, decisions
 from intake import rules as services
 
 bp = Blueprint("intake_api", __name__)
+
+
+@bp.record_once
+def _warm_up(state):
+    if state.app.config.get("SUGGEST_WARM_UP"):
+        classifier.warm_up()
 
 MAX_TEXT = 10_000
 API_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
