@@ -277,7 +277,12 @@ def train(cases=None, lexicon_rules=None):
              if dev_rows else None)
     heads = {}
     for target in TARGETS:
-        svm = LinearSVC(C=C, random_state=0).fit(x_train, [label(c, target) for c in train_rows])
+        labels = [label(c, target) for c in train_rows]
+        if len(set(labels)) < 2:  # one value only (a tiny set): always that value
+            heads[target] = ([labels[0]] if labels else [NONE], np.zeros((1, x_train.shape[1]), np.float32),
+                             np.zeros(1), DEFAULT_TEMPERATURE)
+            continue
+        svm = LinearSVC(C=C, random_state=0).fit(x_train, labels)
         classes = [str(c) for c in svm.classes_]
         coef, intercept = svm.coef_, svm.intercept_
         if len(classes) == 2:  # a binary SVM keeps one row: the second class's side

@@ -77,9 +77,9 @@ def suggest(text, rules, model=None):
 def _from_model(model, text, vector, target, ranked):
     if target == "referral":
         in_scope = ranked.score_of(classifier.NONE)
-        value, score = next((v, s) for v, s in zip(ranked.values, ranked.scores, strict=True)
-                            if v != classifier.NONE)
-        if score < classifier.REFER_MIN or score <= in_scope:
+        value, score = next(((v, s) for v, s in zip(ranked.values, ranked.scores, strict=True)
+                             if v != classifier.NONE), (None, 0.0))
+        if value is None or score < classifier.REFER_MIN or score <= in_scope:
             return None
     else:
         value, score = ranked.values[0], ranked.scores[0]
