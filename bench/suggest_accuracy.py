@@ -7,6 +7,8 @@ beside methods measured in the same run:
   - keyword rules: the first method, the shipped default rules alone;
   - classifier + default rules as overrides: what a database still holding the seeded default
     rules would do (the evidence for no longer seeding them);
+  - classifier without word lists: character n-grams only (the evidence for keeping the shipped
+    word lists as features);
   - majority baseline: always the most common train label.
 Figures: per field; category over all rows and over in-scope rows; "agency" = out-of-scope rows
 given the right referral; "wrongly sent" = in-scope rows given a referral. Targets (issue 15):
@@ -33,7 +35,8 @@ RESULT = ROOT / "bench" / "results" / "suggest-accuracy.json"
 FIELDS = ("kind", "category", "problem_type", "referral")
 SPLITS = ("dev", "test")
 TARGETS = {"category": (">=", 90.0), "agency": (">=", 95.0), "wrongly_sent": ("<=", 2.0)}
-METHODS = ("classifier", "keyword_rules", "classifier_with_default_overrides", "majority_baseline")
+METHODS = ("classifier", "keyword_rules", "classifier_with_default_overrides", "classifier_without_word_lists",
+           "majority_baseline")
 
 
 def predict(found):
@@ -138,6 +141,8 @@ def run(quick=False):
         "keyword_rules": [predict(keyword_suggest(c["text"], defaults)) for c in scored],
         "classifier_with_default_overrides": [predict(suggest(c["text"], defaults, model)) for c in scored],
     }
+    bare = classifier.train(cases, lexicon_rules=[])
+    guesses["classifier_without_word_lists"] = [predict(suggest(c["text"], [], bare)) for c in scored]
     base = majority([c for c in cases if c["split"] == "train"])
     guesses["majority_baseline"] = [base] * len(scored)
     report = {"cases": len(cases), "splits_n": dict(Counter(c["split"] for c in cases)),
