@@ -10,6 +10,7 @@ Mark browser tests with `pytestmark = pytest.mark.e2e`.
 """
 
 import os
+import subprocess
 import threading
 from dataclasses import dataclass, field
 
@@ -79,9 +80,21 @@ def live_server(tmp_path):
             db.engine.dispose()
 
 
+def _has_cjk_font():
+    """Whether fontconfig knows a font for Chinese (Debian's fonts-noto-cjk in CI)."""
+    try:
+        found = subprocess.run(  # noqa: S603 (fixed argv)
+            ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return bool(found.stdout.strip())
+
+
 @pytest.fixture(scope="session")
 def _chromium():
     require("chromium", os.path.exists(CHROMIUM), f"browser tests drive {CHROMIUM} through Playwright")
+    require("fonts-noto-cjk", _has_cjk_font(), "without a CJK font no screenshot can show Chinese text")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
