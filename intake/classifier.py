@@ -25,7 +25,7 @@ from scipy.optimize import minimize_scalar
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
-from intake.keywords import TARGETS, default_rules, keyword_list, normalise
+from intake.keywords import TARGETS, Rule, default_rules, keyword_list, normalise
 
 DATA = Path(__file__).parent / "data"
 CASES_PATH = DATA / "labelled_cases.jsonl"
@@ -109,8 +109,6 @@ class Lexicon:
 
 def shipped_lexicon():
     """The default rules' word lists plus data/lexicon.json, as rules of weight 1."""
-    from intake.keywords import Rule
-
     extra = json.loads(LEXICON_PATH.read_text(encoding="utf-8"))["words"]
     return default_rules() + [Rule(e["target"], str(e["value"]), "\n".join(e["keywords"])) for e in extra]
 

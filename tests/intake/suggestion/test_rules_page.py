@@ -53,7 +53,7 @@ def test_the_list_shows_rules_by_target_and_the_try_box_answers(client, login, m
     # no rule matches: the classifier's suggestion, with its words and confidence
     assert 'data-testid="suggestion"' in tried and "家用电器" in tried and "%)" in tried
     tried = client.post("/intake/rules", data={"sample": SAMPLE}).get_data(as_text=True)
-    assert "家具及建材" in tried and "supervisor rule: 冒烟" in tried
+    assert "家具及建材" in tried and "班长规则：冒烟" in tried
 
 
 def test_try_shows_the_draft_without_saving(client, login, make_user, rule):
@@ -62,7 +62,7 @@ def test_try_shows_the_draft_without_saving(client, login, make_user, rule):
     page = client.post(f"/intake/rules/{rule.id}",
                        data=form_for(rule, keywords="破壁机\n冒烟", sample=SAMPLE, try_it="y"))
     assert page.status_code == 200
-    assert "supervisor rule: 破壁机, 冒烟" in page.get_data(as_text=True)
+    assert "班长规则：破壁机, 冒烟" in page.get_data(as_text=True)
     db.session.expire_all()
     assert g09_rule().keywords == "冒烟"
     assert audit_count() == audited

@@ -134,6 +134,11 @@ def test_the_direct_features_equal_sklearns():
         got = np.zeros(model.n_ngrams)
         got[vector.indices[ngrams]] = vector.values[ngrams]
         assert np.allclose(got, row, atol=1e-6)
+        # ... and the word-list counts the training matrix holds for the same text
+        words = np.zeros(len(model.lexicon.columns))
+        words[vector.indices[~ngrams] - model.n_ngrams] = vector.values[~ngrams]
+        assert np.allclose(words, model.lexicon.features([normalise(text)]).toarray()[0])
+    assert model.vector(texts[0]).values[model.vector(texts[0]).indices >= model.n_ngrams].any()
 
 
 def test_the_model_learns_from_the_train_split_only():
