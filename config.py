@@ -164,6 +164,9 @@ class Config:
     # in tests) skip the address checks and may use http. CA bundle: certifi's unless set.
     WEBHOOK_ALLOWED_HOSTS = _env_list("WEBHOOK_ALLOWED_HOSTS", "")
     WEBHOOK_CA_BUNDLE = os.environ.get("WEBHOOK_CA_BUNDLE", "")
+    # The suggestion's classifier trains from the shipped labelled set (a few seconds): start it
+    # in the background when the app starts, so the first suggestion of a worker does not wait.
+    SUGGEST_WARM_UP = _env_bool("SUGGEST_WARM_UP", True)
 
 
 class DevelopmentConfig(Config):
@@ -192,6 +195,7 @@ class TestingConfig(Config):
     DEV_TOOLS = True
     QUIET_HOURS = ""  # tests that need quiet hours set them; the wall clock must not decide
     RATELIMIT_STORAGE_URI = "memory://"  # each test app counts alone; shared stores are tested apart
+    SUGGEST_WARM_UP = False  # tests train the classifier on first use, once per process
 
 
 class ProductionConfig(Config):

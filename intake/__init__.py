@@ -8,7 +8,7 @@ def init_app(app):
 
     from hotline import menu, rest, seeds, slots
     from hotline.extensions import csrf
-    from intake import api, api_doc, decision_views, evidence_views, suggestion_rules, views
+    from intake import api, api_doc, classifier, decision_views, evidence_views, suggestion_rules, views
 
     app.register_blueprint(views.bp, url_prefix="/intake")
     app.register_blueprint(decision_views.bp, url_prefix="/intake")
@@ -25,3 +25,5 @@ def init_app(app):
     slots.add(app, "desk_case.panels", "intake/_evidence.html")
     seeds.add_seed(app, suggestion_rules.seed_suggestion_rules)
     rest.add_openapi(app, api_doc.PATHS, api_doc.SCHEMAS)
+    if app.config.get("SUGGEST_WARM_UP"):
+        classifier.warm_up()  # trains in a background thread, so a worker's first suggestion is quick

@@ -15,6 +15,7 @@ from intake.evidence_views import EVIDENCE_ROLES, why_refused
 
 bp = Blueprint("intake_api", __name__)
 
+
 MAX_TEXT = 10_000
 API_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 

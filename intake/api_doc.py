@@ -94,6 +94,40 @@ CONFLICT = {
                    "version": {"type": ["integer", "null"], "description": "the case's current version"}},
     "required": ["error", "message", "version"],
 }
+SCORE = {"type": "number", "minimum": 0, "maximum": 1}
+SOURCE = {"type": "string", "enum": ["model", "rule", "default"],
+          "description": "model: the text classifier; rule: a supervisor's keyword rule that matched "
+                         "(it wins over the model); default: nothing to go on"}
+
+
+def _choice(key, extra=None, key_schema=STRING, alternative_key=MAYBE_STRING):
+    """One suggested value with its confidence, the words behind it and the model's best values."""
+    alternative = obj({key: alternative_key, **(extra or {}), "score": SCORE})
+    return obj({
+        key: key_schema,
+        **(extra or {}),
+        "score": {**SCORE, "description": "confidence: the model's (0..1); 1 for a supervisor's rule"},
+        "source": SOURCE,
+        "keywords": {"type": "array", "items": STRING,
+                     "description": "the words of the text behind the choice, strongest first"},
+        "reason": {**STRING, "description": "the same in one line, e.g. \"model 97%: 话费, 增值业务\""},
+        "alternatives": {"type": "array", "items": alternative, "maxItems": 3,
+                         "description": "the model's best values, best first, whatever won "
+                                        "(null: no value, e.g. in scope or no category)"},
+    })
+
+
+NAMES = {"name_zh": MAYBE_STRING, "name_en": MAYBE_STRING}
+SUGGESTION = obj({
+    "kind": _choice("value", key_schema={"type": "string", "enum": list(api_services.KINDS)}),
+    "category": {"oneOf": [_choice("code", NAMES), {"type": "null"}],
+                 "description": "a goods or services class; null when none fits"},
+    "problem_type": {"oneOf": [_choice("code", NAMES), {"type": "null"}]},
+    "referral": {"oneOf": [_choice("key"), {"type": "null"}],
+                 "description": "the referral directory key of the agency the caller belongs to; null: in scope"},
+    "in_scope": {"type": ["number", "null"], "minimum": 0, "maximum": 1,
+                 "description": "the model's confidence that the hotline handles the case"},
+})
 SUGGEST_ERROR = {
     "type": "object",
     "properties": {"error": STRING, "field": STRING, "message": STRING},
@@ -191,8 +225,8 @@ PATHS = {
         "summary": "The suggested kind, category, problem type and referral for a description" + WRITERS,
         "requestBody": _body(obj({"text": {"type": "string", "minLength": 1, "maxLength": 10_000}})),
         "responses": {
-            "200": json_content({"type": "object", "required": ["kind", "category", "problem_type", "referral"]},
-                         "the suggestion with the keywords behind it"),
+            "200": json_content(ref("Suggestion"), "the suggestion: each value with its confidence, the words "
+                                             "behind it and the model's alternatives"),
             "400": json_content(ref("SuggestError"), "the body is not a JSON object"),
             "422": json_content(ref("SuggestError"), "text is missing, empty or too long"),
             **AUTH_ERRORS,
@@ -207,6 +241,7 @@ SCHEMAS = {
                                          "default": "api"}}, required=["kind"]),
     "IntakeCaseChanges": _input({"version": VERSION}, required=["version"]),
     "Conflict": CONFLICT,
+    "Suggestion": SUGGESTION,
     "SuggestError": SUGGEST_ERROR,
     "Evidence": EVIDENCE,
     "EvidenceRefused": EVIDENCE_REFUSED,

@@ -1,49 +1,46 @@
 """The suggested classification of a case from the words of its facts. Pure.
 
-`suggest(text, rules)` is the one seam: a better method (a trained model, ...) can replace it
-as long as it takes the text and the rules and returns a `Suggestion`.
+`suggest(text, rules)` is the one seam: it takes the text and the supervisors' rules and returns a
+`Suggestion` (kind, category, problem type, referral), each a `Choice` with its value, score,
+the words behind it and a readable reason.
 
-Method: keyword rules. Each target (kind, category, problem type, referral) scans the
-normalised text for its rules' keywords, longest keyword first, so a longer phrase shields the
-shorter word inside it ("手机号" is not "手机"). A value scores the weight of every distinct
-keyword it matched; the best score wins, ties going to the rule listed first (position).
+Method: the text classifier (intake.classifier) ranks the values of every target; where one of the
+supervisors' keyword rules matches (intake.keywords, the rules kept in the database), the rule wins
+for its target: supervisors correct the model without retraining it. A referral needs the model
+to be fairly sure (classifier.REFER_MIN): sending a consumer elsewhere by mistake loses them.
 """
 
-import json
-import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
-TARGETS = ("kind", "category", "problem", "referral")
-DEFAULT_KIND = "complaint"
-# A referral sends the caller elsewhere, so one weak word is not enough.
-MIN_SCORE = {"kind": 1, "category": 1, "problem": 1, "referral": 2}
-DEFAULT_RULES_PATH = Path(__file__).parent / "data" / "default_rules.json"
+from intake import classifier
+from intake.keywords import (  # noqa: F401 (re-exported: the seam's callers know them from here)
+    DEFAULT_KIND,
+    TARGETS,
+    Rule,
+    default_rules,
+    keyword_list,
+    matches,
+    normalise,
+)
 
-
-@dataclass(frozen=True)
-class Rule:
-    """A rule as the method needs it; database rows with these attributes work as well."""
-
-    target: str
-    value: str
-    keywords: str  # one keyword or phrase per line
-    weight: int = 1
-    position: int = 0
-    active: bool = True
+ALTERNATIVES = 3
 
 
 @dataclass(frozen=True)
 class Choice:
     value: str
-    score: int
-    matched: tuple[str, ...]  # keywords found, in the order they occur in the text
+    score: float  # confidence 0..1 (the model's); a supervisor's rule that matched counts 1
+    matched: tuple[str, ...]  # the words behind it, strongest first (rules: in text order)
+    source: str = "model"  # "model", "rule" (a supervisor's keyword rule) or "default"
+    alternatives: tuple[tuple[str | None, float], ...] = ()  # the model's best values (None: no value)
 
     @property
     def reason(self):
-        if not self.matched:
+        if self.source == "rule":
+            return "matched " + ", ".join(self.matched)
+        if self.source == "default":
             return "no keyword matched: the default"
-        return "matched " + ", ".join(self.matched)
+        return f"model {self.score:.0%}" + (": " + ", ".join(self.matched) if self.matched else "")
 
 
 @dataclass(frozen=True)
@@ -52,79 +49,58 @@ class Suggestion:
     category: Choice | None
     problem: Choice | None
     referral: Choice | None
+    in_scope: float | None = None  # the model's confidence that the hotline handles the case
 
 
-def normalise(text):
-    """Full-width to half-width (NFKC), Latin lower-cased, all white space removed."""
-    return "".join(unicodedata.normalize("NFKC", text or "").lower().split())
-
-
-def keyword_list(keywords):
-    """The normalised keywords of a rule (a string, one per line, or a sequence)."""
-    lines = keywords.splitlines() if isinstance(keywords, str) else keywords
-    return [word for word in (normalise(line) for line in lines) if word]
-
-
-def suggest(text, rules):
+def suggest(text, rules, model=None):
     """The suggested kind, category, problem type and referral for `text`, each with its reason."""
-    norm = normalise(text)
-    grouped = {target: [] for target in TARGETS}
-    for rule in rules:
-        if getattr(rule, "active", True) and str(rule.target) in grouped:
-            grouped[str(rule.target)].append(rule)
-    best = {target: _best(norm, grouped[target], MIN_SCORE[target]) for target in TARGETS}
+    model = model or classifier.get()
+    vector = model.vector(text)
+    ranked = model.rank(text, vector)
+    overrides = matches(text, rules)
+    chosen = {}
+    for target in TARGETS:
+        rule = overrides[target]
+        if rule is not None:
+            chosen[target] = Choice(rule.value, 1.0, rule.matched, "rule", _alternatives(ranked[target]))
+        else:
+            chosen[target] = _from_model(model, text, vector, target, ranked[target])
     return Suggestion(
-        kind=best["kind"] or Choice(DEFAULT_KIND, 0, ()),
-        category=best["category"],
-        problem=best["problem"],
-        referral=best["referral"],
+        kind=chosen["kind"] or Choice(DEFAULT_KIND, 0.0, (), "default"),
+        category=chosen["category"],
+        problem=chosen["problem"],
+        referral=chosen["referral"],
+        in_scope=round(ranked["referral"].score_of(classifier.NONE), 4),
     )
 
 
-def _best(text, rules, min_score):
-    owners = {}
-    for rule in rules:
-        for word in keyword_list(rule.keywords):
-            owners.setdefault(word, []).append(rule)
-    tally = {}  # value -> [score, best position, matched words]
-    for word in _scan(text, owners):
-        for rule in owners[word]:
-            entry = tally.setdefault(rule.value, [0, rule.position, []])
-            entry[0] += rule.weight
-            entry[1] = min(entry[1], rule.position)
-            # Weight 0 words only shield: they never count nor show as a reason.
-            if rule.weight and word not in entry[2]:
-                entry[2].append(word)
-    ranked = sorted(tally.items(), key=lambda item: (-item[1][0], item[1][1], item[0]))
-    if not ranked or ranked[0][1][0] < min_score:
-        return None
-    value, (score, _position, matched) = ranked[0]
-    return Choice(value, score, tuple(matched))
+def _from_model(model, text, vector, target, ranked):
+    if target == "referral":
+        in_scope = ranked.score_of(classifier.NONE)
+        value, score = next(((v, s) for v, s in zip(ranked.values, ranked.scores, strict=True)
+                             if v != classifier.NONE), (None, 0.0))
+        if value is None or score < classifier.REFER_MIN or score <= in_scope:
+            return None
+    else:
+        value, score = ranked.values[0], ranked.scores[0]
+        if value == classifier.NONE:
+            return None
+    reason = model.explain(text, target, value, vector=vector)
+    return Choice(value, round(score, 4), reason, "model", _alternatives(ranked))
 
 
-def _scan(text, words):
-    """Distinct keywords found left to right, the longest one at each place."""
-    sizes = sorted({len(word) for word in words}, reverse=True)
-    found, i = {}, 0
-    while i < len(text):
-        size = next((n for n in sizes if i + n <= len(text) and text[i:i + n] in words), 0)
-        if size:
-            found.setdefault(text[i:i + size])
-        i += size or 1
-    return list(found)
+def _alternatives(ranked):
+    return tuple((None if v == classifier.NONE else v, round(s, 4))
+                 for v, s in zip(ranked.values[:ALTERNATIVES], ranked.scores[:ALTERNATIVES], strict=True))
 
 
-def default_rules(path=DEFAULT_RULES_PATH):
-    """The shipped default rules (intake/data/default_rules.json), positions in file order."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return [
-        Rule(
-            target=item["target"],
-            value=str(item["value"]),
-            keywords="\n".join(item["keywords"]),
-            weight=int(item.get("weight", 1)),
-            position=position,
-            active=bool(item.get("active", True)),
-        )
-        for position, item in enumerate(data["rules"], start=1)
-    ]
+def keyword_suggest(text, rules):
+    """The first method, keyword rules alone: kept to measure against (bench.suggest_accuracy)."""
+    found = matches(text, rules)
+    choice = {t: m and Choice(m.value, m.score, m.matched, "rule") for t, m in found.items()}
+    return Suggestion(
+        kind=choice["kind"] or Choice(DEFAULT_KIND, 0, (), "default"),
+        category=choice["category"],
+        problem=choice["problem"],
+        referral=choice["referral"],
+    )

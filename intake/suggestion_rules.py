@@ -1,4 +1,5 @@
-"""Suggestion rules in the database: seeding the defaults, editing them, suggesting with them.
+"""Suggestion rules in the database (the supervisors' overrides of the classifier): editing
+them, and suggesting with them.
 
 The method itself lives in intake.suggest (pure); this module feeds it the rows.
 """
@@ -19,17 +20,20 @@ TARGET_ORDER = list(SuggestionTarget)
 
 
 def seed_suggestion_rules():
-    """Load the default rules when the table is empty; edited rules are never overwritten."""
-    if db.session.scalar(select(SuggestionRule.id).limit(1)) is not None:
-        return 0
-    defaults = default_rules()
-    for rule in defaults:
-        db.session.add(SuggestionRule(
-            target=SuggestionTarget(rule.target), value=rule.value, keywords=rule.keywords,
-            weight=rule.weight, position=rule.position, active=rule.active,
-        ))
+    """Seed nothing: the shipped default word lists are the classifier's features now, and the
+    rules in the database are the supervisors' overrides only (docs/SUGGESTIONS.md).
+
+    Rows that are unedited copies of the defaults (seeded before the classifier; never saved by
+    anyone) are deleted: as overrides they would outvote the model on every common word ("手机",
+    "银行"). Rules a supervisor saved are kept. Returns 0 (rows added).
+    """
+    defaults = {(r.target, r.value, r.keywords, r.weight, r.active) for r in default_rules()}
+    unedited = db.session.scalars(select(SuggestionRule).where(SuggestionRule.updated_by_id.is_(None)))
+    for row in unedited:
+        if (str(row.target), row.value, row.keywords, row.weight, row.active) in defaults:
+            db.session.delete(row)
     db.session.flush()
-    return len(defaults)
+    return 0
 
 
 def all_rules():
@@ -73,29 +77,46 @@ def suggestion_for(text, rules=None):
 
 def describe(suggestion):
     """A suggestion with category names looked up, in the shape POST /api/v1/suggest returns."""
-    kind = suggestion.kind
-    referral = suggestion.referral
+    kind, referral = suggestion.kind, suggestion.referral
+    names = _names(suggestion)
     return {
-        "kind": {"value": kind.value, "score": kind.score, "keywords": list(kind.matched), "reason": kind.reason},
-        "category": _category(suggestion.category),
-        "problem_type": _category(suggestion.problem),
-        "referral": referral and {"key": referral.value, "score": referral.score,
-                                  "keywords": list(referral.matched), "reason": referral.reason},
+        "kind": {"value": kind.value, **_why(kind, "value", names=None)},
+        "category": _category(suggestion.category, names),
+        "problem_type": _category(suggestion.problem, names),
+        "referral": referral and {"key": referral.value, **_why(referral, "key", names=None)},
+        "in_scope": suggestion.in_scope,
     }
 
 
-def _category(choice):
-    if choice is None:
-        return None
-    row = db.session.scalar(select(Category).where(Category.code == choice.value))
+def _names(suggestion):
+    """code -> Category for every code the suggestion names, in one query."""
+    codes = {code for choice in (suggestion.category, suggestion.problem) if choice
+             for code in (choice.value, *(value for value, _score in choice.alternatives)) if code}
+    if not codes:
+        return {}
+    return {row.code: row for row in db.session.scalars(select(Category).where(Category.code.in_(codes)))}
+
+
+def _why(choice, key, names):
     return {
-        "code": choice.value,
-        "name_zh": row.name_zh if row else None,
-        "name_en": row.name_en if row else None,
         "score": choice.score,
+        "source": choice.source,
         "keywords": list(choice.matched),
         "reason": choice.reason,
+        "alternatives": [{key: value, **(_named(value, names) if names is not None else {}), "score": score}
+                         for value, score in choice.alternatives],
     }
+
+
+def _named(code, names):
+    row = names.get(code) if code else None
+    return {"name_zh": row.name_zh if row else None, "name_en": row.name_en if row else None}
+
+
+def _category(choice, names):
+    if choice is None:
+        return None
+    return {"code": choice.value, **_named(choice.value, names), **_why(choice, "code", names)}
 
 
 def category_names():

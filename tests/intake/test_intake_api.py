@@ -15,6 +15,7 @@ from hotline.models import Department, IdentityLevel, Role, Ticket, TicketEvent,
 from hotline.questions import seed_category_questions
 from hotline.seeds import seed_categories
 from intake.identity import keyed_hash
+from intake.suggestion_rules import save_rule
 from tests.api.conftest import CheckedClient
 from tests.conftest import make_config
 
@@ -397,7 +398,19 @@ def test_every_intake_api_route_is_documented(app):
             assert (path, method) in documented
 
 
-def test_suggest_answers_as_documented(api):
-    assert api.post("/api/v1/suggest", json={"text": "空调坏了商家不退"}).status_code == 200
+@pytest.mark.parametrize("text", ["空调坏了商家不退", "中国移动 话费多扣 增值业务", "你好", "请问12315管什么",
+                                  "举报：菜市场的秤缺斤短两", "格力空调坏了"])
+def test_suggest_answers_as_documented(api, make_user, text):
+    # Every answer is checked against the document (CheckedClient): in scope, out of scope,
+    # nothing to go on, and a supervisor's rule winning over the model.
+    save_rule(None, make_user(role=Role.SUPERVISOR),
+              {"target": "category", "value": "G09", "keywords": "格力", "weight": 1, "position": 1, "active": True})
+    db.session.commit()
+    response = api.post("/api/v1/suggest", json={"text": text})
+    assert response.status_code == 200
+    assert set(response.json) == {"kind", "category", "problem_type", "referral", "in_scope"}
+
+
+def test_suggest_refuses_bad_input_as_documented(api):
     assert api.post("/api/v1/suggest", json={"text": ""}).status_code == 422
     assert json.loads(api.post("/api/v1/suggest", data=b"x", content_type="application/json").data)["field"] == "body"

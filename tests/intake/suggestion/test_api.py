@@ -2,7 +2,9 @@
 
 import pytest
 
+from hotline.extensions import db
 from hotline.models import Role
+from intake.suggestion_rules import save_rule
 
 URL = "/api/v1/suggest"
 
@@ -21,24 +23,40 @@ def test_department_staff_are_refused(client, bearer):
 
 
 @pytest.mark.parametrize("role", [Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN])
-def test_staff_get_the_suggestion_with_names_and_reasons(client, bearer, role):
+def test_staff_get_the_suggestion_with_names_confidence_and_reasons(client, bearer, role):
     response = client.post(URL, json={"text": "格力空调买了一周就不制冷了，要求换货"}, headers=bearer(role))
     assert response.status_code == 200
     body = response.get_json()
-    assert body["kind"]["value"] == "complaint"
-    assert "换货" in body["kind"]["reason"]
-    assert body["category"]["code"] == "G01"
-    assert (body["category"]["name_zh"], body["category"]["name_en"]) == ("家用电器", "Household appliances")
-    assert body["category"]["reason"] == "matched 空调, 不制冷"
-    assert body["problem_type"]["code"] == "P01"
-    assert body["problem_type"]["name_zh"] == "质量"
-    assert body["referral"] is None
+    assert body["kind"]["value"] == "complaint" and body["kind"]["source"] == "model"
+    category = body["category"]
+    assert category["code"] == "G01"
+    assert (category["name_zh"], category["name_en"]) == ("家用电器", "Household appliances")
+    assert category["source"] == "model" and 0.5 < category["score"] <= 1
+    assert {"空调", "不制冷"} & set(category["keywords"])
+    assert category["reason"].startswith("model ") and category["keywords"][0] in category["reason"]
+    assert category["alternatives"][0] == {"code": "G01", "name_zh": "家用电器", "name_en": "Household appliances",
+                                           "score": category["score"]}
+    assert body["problem_type"]["code"] == "P01" and body["problem_type"]["name_zh"] == "质量"
+    assert body["referral"] is None and body["in_scope"] > 0.5
 
 
-def test_out_of_scope_words_give_a_referral(client, bearer):
+def test_out_of_scope_texts_get_a_referral_with_its_words(client, bearer):
     body = client.post(URL, json={"text": "包工头拖欠工资半年了"}, headers=bearer()).get_json()
     assert body["referral"]["key"] == "12333"
-    assert "工资" in body["referral"]["reason"]
+    assert "拖欠工资" in body["referral"]["keywords"]
+    body = client.post(URL, json={"text": "中国移动 话费多扣 增值业务"}, headers=bearer()).get_json()
+    assert body["referral"]["key"] == "12300" and body["category"]["code"] == "S04"
+    assert body["in_scope"] < 0.5
+
+
+def test_a_supervisors_rule_in_the_database_overrides_the_model(client, bearer, make_user):
+    save_rule(None, make_user(role=Role.SUPERVISOR),
+              {"target": "category", "value": "G09", "keywords": "格力", "weight": 1, "position": 1, "active": True})
+    db.session.commit()
+    body = client.post(URL, json={"text": "格力空调买了一周就不制冷了"}, headers=bearer()).get_json()
+    assert (body["category"]["code"], body["category"]["source"]) == ("G09", "rule")
+    assert body["category"]["reason"] == "matched 格力" and body["category"]["name_zh"] == "家具及建材"
+    assert body["category"]["alternatives"][0]["code"] == "G01"  # what the model would have said
 
 
 def test_the_view_declares_its_roles(app):
