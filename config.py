@@ -70,6 +70,9 @@ class Config:
     SMS_URGENT_PURPOSES = frozenset(
         _env_list("SMS_URGENT_PURPOSES", "ack,status,otp,optout,optin,reply,referral,appeal,survey_reply")
     )
+    # Sent even to a number that texted 退订: replies to a request the caller has just made (a status
+    # query, a code they asked for, their appeal, their own opt-in/out), not notices.
+    SMS_REPLY_PURPOSES = frozenset(_env_list("SMS_REPLY_PURPOSES", "status,otp,optout,optin,appeal"))
     # Rate limits (Open311 keys, the status page, sign-in) count in one store every worker shares:
     # by default a SQLite file in instance/ (every process of this machine, hotline.ratelimits);
     # several machines need redis://host:6379/0. memory:// counts per process: tests only.
@@ -83,6 +86,9 @@ class Config:
     # Routing: where an online seller without an address of its own is handled (platform -> region);
     # None uses routing/data/platform_regions.json. An appeal by SMS counts this long after a result.
     ROUTING_PLATFORM_REGIONS = None
+    # The hotline's own area (a GB/T 2260 code, e.g. 110000 for Beijing): a district name typed
+    # alone that several places share (朝阳区, 通州区) is taken to be here. Empty: left unresolved.
+    HOME_DIVISION = os.environ.get("HOME_DIVISION", "")
     APPEAL_SMS_WINDOW_DAYS = int(os.environ.get("APPEAL_SMS_WINDOW_DAYS", "30"))
 
     # Intake: one-time codes by SMS; repeat detection; respondents with many cases.
@@ -178,6 +184,7 @@ class DevelopmentConfig(Config):
     TWILIO_AUTH_TOKEN = Config.TWILIO_AUTH_TOKEN or "dev-sandbox-token"  # noqa: S105
     DEV_TOOLS = True
     SEED_DEMO = True
+    HOME_DIVISION = os.environ.get("HOME_DIVISION", "110000")  # the demo city is Beijing
 
 
 class TestingConfig(Config):

@@ -1,6 +1,6 @@
 """Satisfaction surveys by SMS (and by voice at the end of a callback visit).
 
-A case that gets its result, referral or answer gets one Survey (PENDING); the "surveys" job
+A case that gets its result or answer gets one Survey (PENDING); the "surveys" job
 texts it (the outbox holds it through quiet hours, or suppresses it for an opted-out number)
 and closes it as UNANSWERED after SURVEY_REPLY_HOURS. A reply is read leniently
 (followup.survey_parse); a score of 1 or 2 asks for a callback visit.
@@ -21,8 +21,11 @@ from hotline.tickets import record_event
 from hotline.timeutil import now
 
 LOW_SCORES = (1, 2)
-# A case gets its survey when it reaches one of these (result, referral, consultation answered).
-SURVEYED_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.REFERRED, TicketStatus.ANSWERED})
+# A case gets its survey when it reaches one of these (result, consultation answered). A referred
+# case gets none: the hotline did not handle it, the caller was sent elsewhere and already has
+# the referral SMS naming the agency and its number; a survey saying the case "已办理完毕" would
+# be false, and its score would rate another agency (docs/DECISIONS.md).
+SURVEYED_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.ANSWERED})
 # Sent only while the case stays handled: a survey of a case reopened meanwhile waits.
 DONE_STATUSES = SURVEYED_STATUSES | {TicketStatus.CLOSED}
 OPEN_STATUSES = (SurveyStatus.SENT, SurveyStatus.CLARIFYING)
@@ -84,10 +87,12 @@ def surveys_due():
 
 def send_due(batch=BATCH):
     """Queue the SMS of PENDING surveys whose case is still handled; the outbox holds them
-    through quiet hours and suppresses them for opted-out numbers."""
+    through quiet hours and suppresses them for opted-out numbers. Never for a referred case
+    (surveys created for referrals before they stopped wait unsent)."""
     surveys = db.session.scalars(
         select(Survey).join(Ticket, Survey.ticket_id == Ticket.id)
-        .where(Survey.status == SurveyStatus.PENDING, Ticket.status.in_(DONE_STATUSES))
+        .where(Survey.status == SurveyStatus.PENDING, Ticket.status.in_(DONE_STATUSES),
+               Ticket.referral_id.is_(None))
         .order_by(Survey.id).limit(batch)
     ).all()
     for survey in surveys:

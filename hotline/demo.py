@@ -33,21 +33,47 @@ DEMO_USERS = [
     ("operator2", "oper2-demo-pass", Role.OPERATOR, "张接线员", None),
     ("dept1", "dept1-demo-pass", Role.DEPARTMENT, "市场监管一所", "MS01"),
 ]
+# The demo city is Beijing: a market-regulation office for each of its 16 districts (the default
+# routing rules send each district's businesses to its office), and the cross-region desk for
+# businesses registered elsewhere (Taobao in Hangzhou, Pinduoduo in Shanghai...).
 DEPARTMENTS = [
     ("MS01", "东城市场监管所", "东城区"),
     ("MS02", "西城市场监管所", "西城区"),
     ("MS03", "海淀市场监管所", "海淀区"),
+    ("MS04", "朝阳市场监管所", "朝阳区"),
+    ("MS05", "丰台市场监管所", "丰台区"),
+    ("MS06", "石景山市场监管所", "石景山区"),
+    ("MS07", "门头沟市场监管所", "门头沟区"),
+    ("MS08", "房山市场监管所", "房山区"),
+    ("MS09", "通州市场监管所", "通州区"),
+    ("MS10", "顺义市场监管所", "顺义区"),
+    ("MS11", "昌平市场监管所", "昌平区"),
+    ("MS12", "大兴市场监管所", "大兴区"),
+    ("MS13", "怀柔市场监管所", "怀柔区"),
+    ("MS14", "平谷市场监管所", "平谷区"),
+    ("MS15", "密云市场监管所", "密云区"),
+    ("MS16", "延庆市场监管所", "延庆区"),
+    ("XR01", "跨地区转办组（外省市经营者）", None),
 ]
 CASES = [
-    ("complaint", "G01", "P01", "美的电器专卖店", "买的空调用了两周就不制冷，商家拒绝退换。", "退货退款"),
-    ("complaint", "S03", "P02", "某电商平台旗舰店", "网购手机未收到货，物流显示已签收，客服不理。", "补发或退款"),
-    ("complaint", "S09", "P03", "健身会所", "办了年卡三个月后门店关门，老板联系不上。", "退还剩余会费"),
-    ("report", "G04", "P07", "便民超市", "超市在卖过期牛奶，生产日期被重新贴过。", None),
-    ("consultation", None, None, None, "七天无理由退货适用于哪些商品？", None),
-    ("complaint", "S01", "P04", "海鲜酒楼", "菜单价格与结账价格不符，多收了三百元。", "退还多收费用"),
-    ("complaint", "S04", "P02", "移动营业厅", "宽带故障报修半个月无人上门，已先向运营商投诉。", "尽快修复并减免月费"),
-    ("report", "G08", "P05", "美容店", "美容店宣传产品能治病，涉嫌虚假宣传。", None),
+    # kind, category, problem, respondent, its address and division, facts, demand
+    ("complaint", "G01", "P01", "美的电器专卖店", ("北京市朝阳区建国路87号", "110105"),
+     "买的空调用了两周就不制冷，商家拒绝退换。", "退货退款"),
+    ("complaint", "S03", "P02", "某电商平台旗舰店", (None, None), "网购手机未收到货，物流显示已签收，客服不理。", "补发或退款"),
+    ("complaint", "S09", "P03", "健身会所", ("西城区西单北大街120号", "110102"),
+     "办了年卡三个月后门店关门，老板联系不上。", "退还剩余会费"),
+    ("report", "G04", "P07", "便民超市", ("丰台区南三环西路16号", "110106"), "超市在卖过期牛奶，生产日期被重新贴过。", None),
+    ("consultation", None, None, None, (None, None), "七天无理由退货适用于哪些商品？", None),
+    ("complaint", "S01", "P04", "海鲜酒楼", ("东城区王府井大街255号", "110101"), "菜单价格与结账价格不符，多收了三百元。",
+     "退还多收费用"),
+    ("complaint", "S04", "P02", "移动营业厅", ("海淀区中关村大街1号", "110108"),
+     "宽带故障报修半个月无人上门，已先向运营商投诉。", "尽快修复并减免月费"),
+    ("report", "G08", "P05", "美容店", ("通州区新华大街", "110112"), "美容店宣传产品能治病，涉嫌虚假宣传。", None),
 ]
+REGION_NAMES = {"110101": "北京市东城区", "110102": "北京市西城区", "110105": "北京市朝阳区",
+                "110106": "北京市丰台区", "110108": "北京市海淀区", "110112": "北京市通州区"}
+DISTRICT_OFFICES = {"110101": "MS01", "110102": "MS02", "110108": "MS03", "110105": "MS04", "110106": "MS05",
+                    "110112": "MS09"}
 STATUSES = [
     TicketStatus.NEW,
     TicketStatus.ACCEPTED,
@@ -116,7 +142,7 @@ def _seed_cases(n_cases, users, departments):
     problems = {c.code: c for c in db.session.scalars(select(Category).where(Category.group == CategoryGroup.PROBLEM))}
     operators = [users["operator1"], users["operator2"]]
     for i in range(n_cases):
-        kind, cat, prob, respondent, facts, demand = CASES[i % len(CASES)]
+        kind, cat, prob, respondent, (address, division), facts, demand = CASES[i % len(CASES)]
         caller = tickets.find_or_create_caller(f"1380013{rng.randrange(0, 30):04d}")
         caller.name = caller.name or rng.choice(["陈女士", "刘先生", "赵女士", "孙先生", "周女士"])
         channel = rng.choice([Channel.VOICE, Channel.VOICE, Channel.SMS])
@@ -125,7 +151,8 @@ def _seed_cases(n_cases, users, departments):
         with clock_at(opened):
             ticket = tickets.open_ticket(
                 channel, caller=caller, actor=None, kind=TicketKind(kind),
-                facts=facts, demand=demand, respondent_name=respondent,
+                facts=facts, demand=demand, respondent_name=respondent, respondent_address=address,
+                respondent_division=division, respondent_region=REGION_NAMES.get(division),
                 category=codes.get(cat), problem_type=problems.get(prob),
                 assigned_to=operators[i % 2], summary=facts[:30],
             )
@@ -133,7 +160,8 @@ def _seed_cases(n_cases, users, departments):
         path = [TicketStatus.ANSWERED] if status == TicketStatus.ANSWERED else PATHS[status]
         for step_no, step in enumerate(path, start=1):
             if step == TicketStatus.FORWARDED:
-                ticket.department = departments[f"MS0{1 + i % 3}"]
+                ticket.department = departments[DISTRICT_OFFICES.get(division, "MS03")]
+                ticket.forward_instructions = "请核实经营者资质，依法调解。" if i % 2 else None
             with clock_at(opened + timedelta(hours=6 * step_no)):
                 tickets.change_status(ticket, step, actor=operators[i % 2])
 

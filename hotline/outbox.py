@@ -37,7 +37,8 @@ class NoRecipient(ValueError):
 
 def queue_sms(to, body, purpose, ticket=None, legal=False, actor=None, urgent=None):
     """Write one SMS to the outbox (flushed, not committed); SUPPRESSED when the number
-    opted out and the notice is not legally required.
+    opted out and the message is neither legally required nor a reply to the caller's own
+    request (SMS_REPLY_PURPOSES: a status query is answered even after 退订).
 
     A notice that is not urgent waits for the end of quiet hours (QUIET_HOURS): urgent by
     default are the purposes in SMS_URGENT_PURPOSES, the answers to what the caller has
@@ -45,7 +46,8 @@ def queue_sms(to, body, purpose, ticket=None, legal=False, actor=None, urgent=No
     """
     config = current_app.config
     phone = phones.normalise(to, config["DEFAULT_PHONE_REGION"])
-    suppressed = not legal and is_opted_out(phone)
+    reply = purpose in config.get("SMS_REPLY_PURPOSES", ())
+    suppressed = not legal and not reply and is_opted_out(phone)
     moment = timeutil.now()
     if urgent is None:
         urgent = purpose in config["SMS_URGENT_PURPOSES"]

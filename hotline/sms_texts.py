@@ -17,6 +17,15 @@ MAX_REPLY = 1000  # what an operator may type into one reply
 OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "退订", "TD"})
 OPT_IN_WORDS = frozenset({"START", "UNSTOP", "订阅"})
 _QUERY = re.compile(r"^(?:CX|查询)\s*([0-9\s-]+)$")
+# A text starting with one of these appeals a result (routing opens the appeal; the rest of the
+# text is its reason): an instruction to the hotline, like the commands above.
+APPEAL_PREFIXES = ("申诉", "复议", "重新处理")
+# A survey reply on its own: a score ("5", "５分", "五星", "我给4分") or a satisfaction word.
+_SCORE_ALONE = re.compile(r"^(?:我|本人)?(?:给|打)?(?:[1-5]|[一二两三四五])\s*(?:分|星|颗星)?[。.!！~～]*$")
+SCORE_WORDS = frozenset({
+    "非常满意", "十分满意", "特别满意", "很满意", "满意", "比较满意", "基本满意", "一般", "还行", "还可以",
+    "不满意", "不太满意", "很不满意", "非常不满意", "好评", "中评", "差评",
+})
 _CASE_NUMBER = re.compile(r"^(\d{8})-?(\d{5})$")
 
 # GSM 03.38 basic set and its extension table: texts made only of these go as 7-bit.
@@ -73,6 +82,18 @@ def parse_command(body):
     if query:
         return Command("query", parse_case_number(query.group(1)))
     return Command("message")
+
+
+def is_command(body):
+    """Whether a caller's text is an instruction to the hotline rather than words about a case:
+    退订 / 订阅 (and STOP...), 查询 / CX with a case number, an appeal (申诉...), a survey score or
+    satisfaction word on its own. Commands are answered or acted on; they never become part of
+    a case's facts."""
+    if parse_command(body).kind != "message":
+        return True
+    text = _fold(body)
+    bare = text.rstrip("。.!！~～ ")
+    return text.startswith(APPEAL_PREFIXES) or bare in SCORE_WORDS or bool(_SCORE_ALONE.match(text))
 
 
 def parse_case_number(text):

@@ -24,3 +24,18 @@ def register_template_helpers(app):
     @app.context_processor
     def _globals():
         return {"current_locale": str(get_locale() or "zh"), "dev_tools": app.config["DEV_TOOLS"]}
+
+
+# A feature that stores a field as a code says how the history shows it (routing's division
+# codes read as place names), from its init_app: the console never imports the feature.
+_FIELD_READERS = "hotline.field_readers"
+
+
+def add_field_reader(app, field, reader):
+    """Show `field`'s recorded values in a case's history as `reader(value)` (None: as stored)."""
+    app.extensions.setdefault(_FIELD_READERS, {})[field] = reader
+
+
+def field_reader(app, field):
+    """The reader a feature registered for `field`, or None."""
+    return app.extensions.get(_FIELD_READERS, {}).get(field)

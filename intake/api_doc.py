@@ -36,7 +36,12 @@ FIELD_DOCS = {
     "purchase_date": "YYYY-MM-DD, not in the future",
     "id_number": "resident ID number (GB 11643-1999); stored only as a keyed hash and masked, never returned",
     "respondent_name": "the business; required for complaints and reports",
-    "respondent_address": "required for complaints",
+    "respondent_address": "required for complaints, except an online purchase (then: platform, and seller or "
+                          "order_number); the respondent's division is derived from it",
+    "respondent_division": "the business's administrative division, a GB/T 2260 code (110000 province, 110100 city, "
+                           "110101 district); given, it stands over what the address says",
+    "respondent_region": "a region as text (东城区, 北京市海淀区), used only when no division is known otherwise",
+    "platform": "the online platform (京东, 淘宝...): required with seller or order_number for an online purchase",
 }
 
 
@@ -71,7 +76,8 @@ CASE = obj({
     "category": MAYBE_STRING,
     "problem_type": MAYBE_STRING,
     "department": MAYBE_STRING,
-    **{name: MAYBE_STRING for name in ("respondent_name", "respondent_address", "respondent_region", "platform",
+    **{name: MAYBE_STRING for name in ("respondent_name", "respondent_address", "respondent_region",
+                                       "respondent_division", "platform",
                                        "seller", "order_number", "facts", "demand", "answer", "reject_reason")},
     "amount": {"type": ["number", "null"]},
     "purchase_date": {**MAYBE_STRING, "format": "date"},

@@ -16,6 +16,7 @@ from hotline.rest import MAX_AMOUNT, ValidationFailed
 from hotline.timeutil import to_local
 from intake.forms import IntakeForm
 from intake.services import IntakeRefused, save_intake
+from routing import divisions
 
 # API field -> intake form field.
 TEXT_FIELDS = {
@@ -24,6 +25,7 @@ TEXT_FIELDS = {
     "respondent_address": "respondent_address", "respondent_region": "respondent_region",
     "platform": "platform", "seller": "seller", "order_number": "order_number", "facts": "facts",
     "demand": "demand", "answer": "answer", "purchase_date": "purchase_date", "id_number": "id_number",
+    "respondent_division": "respondent_district",  # a GB/T 2260 code, spread over the form's three levels
 }
 FLAGS = ("anonymous", "confidential")
 KINDS = ("complaint", "report", "consultation")
@@ -106,13 +108,16 @@ def expected_version(body, required):
 
 # ---- the intake form's checks -------------------------------------------------------------
 
-def _formdata(values):
-    """API values as the intake form's posted fields."""
-    data = MultiDict()
+def _formdata(values, chosen_division=False):
+    """API values as the intake form's posted fields; `chosen_division`: the client sent a
+    respondent_division of its own, which an address then does not override."""
+    data = MultiDict({"division_manual": "1"} if chosen_division else {})
     for name, value in values.items():
         if value is None or value is False:
             continue
-        if name in TEXT_FIELDS or name in ("ground", "reason"):
+        if name == "respondent_division":
+            data.update(_division_levels(value))
+        elif name in TEXT_FIELDS or name in ("ground", "reason"):
             data[TEXT_FIELDS[name]] = value
         elif name in FLAGS:
             data[name] = "y"
@@ -123,6 +128,13 @@ def _formdata(values):
         else:
             data[name] = str(value)
     return data
+
+
+def _division_levels(code):
+    """A division code as the form's province / city / district choices. An unknown code lands
+    where a province goes, and the form refuses it."""
+    chain = [d.code for d in divisions.chain(code)] or [code]
+    return dict(zip(("respondent_province", "respondent_city", "respondent_district"), chain, strict=False))
 
 
 def _extra_errors(values, form):
@@ -139,11 +151,11 @@ def _extra_errors(values, form):
     return errors
 
 
-def checked(values, errors=None):
+def checked(values, errors=None, chosen_division=False):
     """The intake form's values for these API values, or ValidationFailed naming every bad field
     (`errors`: those already found in the JSON types, which win over the form's word on the same field)."""
     found = errors or {}
-    form = IntakeForm(formdata=_formdata(values), meta={"csrf": False})
+    form = IntakeForm(formdata=_formdata(values, chosen_division), meta={"csrf": False})
     form.validate()
     errors = {API_NAME.get(name, name): "; ".join(str(m) for m in messages)
               for name, messages in form.errors.items() if messages}
@@ -164,7 +176,7 @@ def create_ticket(body, actor):
     channel = values.pop("channel", None) or Channel.API.value
     if channel not in CHANNELS:
         errors["channel"] = "must be one of " + ", ".join(CHANNELS)
-    form_values = checked(values, errors)
+    form_values = checked(values, errors, chosen_division="respondent_division" in values)
     ticket = tickets.open_ticket(Channel(channel), actor=actor)
     save_intake(ticket, form_values, actor)
     return ticket
@@ -172,7 +184,8 @@ def create_ticket(body, actor):
 
 def current_values(ticket):
     """The case as API values, the base a partial update is laid over."""
-    values = {name: getattr(ticket, form) for name, form in TEXT_FIELDS.items()
+    values = {name: getattr(ticket, name if name == "respondent_division" else form)
+              for name, form in TEXT_FIELDS.items()
               if form not in ("category", "problem_type", "purchase_date", "id_number")}
     values.update(
         kind=ticket.kind.value if ticket.kind != TicketKind.UNKNOWN else None,
@@ -192,7 +205,8 @@ def update_ticket(ticket, body, actor):
     if version != ticket.version:
         raise Conflict("the case changed since you read it: read it again and reapply your change", ticket.version)
     changes.pop("version")
-    form_values = checked({**current_values(ticket), **changes}, errors)
+    form_values = checked({**current_values(ticket), **changes}, errors,
+                          chosen_division="respondent_division" in changes)
     try:
         return save_intake(ticket, form_values, actor).changed
     except IntakeRefused as exc:
@@ -241,7 +255,7 @@ def _complainant(ticket, user):
 
 def ticket_json(ticket, user, tz_name):
     """A case as the intake API shows it to `user`: numbers masked, identity only if they may see it."""
-    plain = ("respondent_name", "respondent_address", "respondent_region", "platform", "seller",
+    plain = ("respondent_name", "respondent_address", "respondent_region", "respondent_division", "platform", "seller",
              "order_number", "facts", "demand", "answer", "answers", "anonymous", "confidential",
              "reject_reason", "version", "number")
     return {

@@ -41,6 +41,8 @@ FIELD_LABELS = {
     "respondent_address": _l("Respondent address"),
     "facts": _l("Facts"),
     "demand": _l("Demand"),
+    "platform": _l("Platform"),
+    "seller": _l("Shop or order number"),
 }
 OTP_MESSAGES = {
     verification.NotNeeded: _l("There is no other number on the form to verify."),

@@ -18,6 +18,9 @@ COMPLAINT_FIELDS = (
     "complainant_name", "complainant_phone", "complainant_address",
     "respondent_name", "respondent_address", "facts", "demand",
 )
+# An online purchase is traced through its platform and the shop or the order number: the
+# shop's street address is not needed (many have none a consumer can see); given, it suffices.
+ONLINE_FIELDS = ("platform", "seller")  # "seller": the shop, or else the order number
 # A report needs whom and what; a named reporter also a name and a number for the notices.
 REPORT_FIELDS = ("respondent_name", "facts")
 NAMED_REPORTER_FIELDS = ("complainant_name", "complainant_phone")
@@ -35,8 +38,22 @@ class DecisionRefused(ValueError):
 def required_fields(ticket):
     """The fields that must be filled before the case can be accepted."""
     if ticket.kind == TicketKind.COMPLAINT:
-        return COMPLAINT_FIELDS
+        return complaint_fields(is_online(ticket.platform, ticket.seller, ticket.order_number),
+                                bool((ticket.respondent_address or "").strip()))
     return REPORT_FIELDS + (() if ticket.anonymous else NAMED_REPORTER_FIELDS)
+
+
+def is_online(platform, seller, order_number, ticked=False):
+    """Whether a purchase was made online: said so, or a platform, shop or order number given."""
+    return bool(ticked or any((value or "").strip() for value in (platform, seller, order_number)))
+
+
+def complaint_fields(online, has_address=False):
+    """What a complaint needs (DOMAIN.md): where the business is, by its street address or,
+    bought online, by the platform and the shop or order number."""
+    if not online or has_address:
+        return COMPLAINT_FIELDS
+    return tuple(f for f in COMPLAINT_FIELDS if f != "respondent_address") + ONLINE_FIELDS
 
 
 def missing_fields(ticket):
@@ -45,6 +62,8 @@ def missing_fields(ticket):
     for field in required_fields(ticket):
         if field == "complainant_phone":
             filled = access.reachable_phone(ticket) is not None
+        elif field == "seller":
+            filled = bool((ticket.seller or "").strip() or (ticket.order_number or "").strip())
         else:
             filled = bool((getattr(ticket, field) or "").strip())
         if not filled:

@@ -19,6 +19,8 @@ from hotline.extensions import db
 from hotline.models import Category, CategoryGroup, Ticket
 from hotline.timeutil import local_today
 from intake import identity
+from intake.decisions import complaint_fields, is_online
+from routing import divisions
 
 KINDS = {
     "complaint": _l("Complaint"),
@@ -30,7 +32,7 @@ MAX_ANSWER = 500
 
 # Which ticket fields each kind keeps; what a kind does not need is not saved.
 IDENTITY = ("complainant_name", "complainant_phone", "complainant_address")
-RESPONDENT = ("respondent_name", "respondent_address", "respondent_region")
+RESPONDENT = ("respondent_name", "respondent_address", "respondent_region", "respondent_division")
 ONLINE = ("platform", "seller", "order_number")
 PURCHASE = ("demand", "amount", "purchase_date")
 KEPT = {
@@ -39,7 +41,10 @@ KEPT = {
     "consultation": ("answer",),
     "mixed": (*IDENTITY, *RESPONDENT, *ONLINE, *PURCHASE),
 }
-# What a complaint must contain before it can be accepted (docs/DOMAIN.md).
+# What a referral keeps: whatever was typed, whatever the kind (an out-of-scope case has none).
+REFERRAL_KEPT = tuple(dict.fromkeys(name for kept in KEPT.values() for name in kept))
+# What a complaint must contain before it can be accepted (docs/DOMAIN.md); an online purchase
+# needs its platform and shop or order number instead of the street address (decisions).
 COMPLAINT_REQUIRED = (*IDENTITY, "respondent_name", "respondent_address", "facts", "demand")
 REQUIRED = {
     "complaint": COMPLAINT_REQUIRED,
@@ -73,7 +78,12 @@ class IntakeForm(FlaskForm):
     problem_type = SelectField(_l("Problem type"), choices=[], validate_choice=False)
     respondent_name = _text(_l("Respondent (business)"), 200)
     respondent_address = _text(_l("Respondent address"), 500)
-    respondent_region = _text(_l("Respondent region"), 100)
+    respondent_region = _text(_l("Respondent region"), 100)  # a region as text (API); the list below wins
+    respondent_province = _text(_l("Province"), 6)
+    respondent_city = _text(_l("City"), 6)
+    respondent_district = _text(_l("District"), 6)
+    # "1" once the operator picked the division by hand: a changed address then re-derives nothing.
+    division_manual = HiddenField()
     online = BooleanField(_l("Bought online"))
     platform = _text(_l("Platform"), 100)
     seller = _text(_l("Seller (shop)"), 200)
@@ -126,10 +136,12 @@ class IntakeForm(FlaskForm):
         return found.group.value if found else ""
 
     # ---- checks ------------------------------------------------------------------------
-    def validate(self, extra_validators=None):
+    def validate(self, extra_validators=None, complete=True):
+        """Check the form. `complete=False` (a referral) keeps the format checks but demands
+        neither a kind nor the fields a case needs before it is accepted."""
         ok = super().validate(extra_validators)
         kind = self.kind.data
-        if kind not in KINDS:
+        if kind not in KINDS and (complete or kind):
             self.kind.errors.append(_("Choose the kind of case."))
             return False
         self.parsed = {
@@ -139,26 +151,46 @@ class IntakeForm(FlaskForm):
             "amount": self._parse_amount(),
             "purchase_date": self._parse_date(),
             "id_number": self._parse_id(),
+            "respondent_division": self._parse_division(),
         }
-        self._check_required(kind)
-        self.parsed["answers"] = self._parse_answers(kind)
+        if complete:
+            self._check_required(kind)
+        self.parsed["answers"] = self._parse_answers(kind, complete)
         return ok and not self.errors and not self.question_errors
 
     @property
     def is_anonymous(self):
         return self.kind.data == "report" and self.anonymous.data
 
+    @property
+    def is_online(self):
+        return is_online(self.platform.data, self.seller.data, self.order_number.data, self.online.data)
+
     def _check_required(self, kind):
         required = list(REQUIRED[kind])
+        if kind in ("complaint", "mixed"):
+            complaint = complaint_fields(self.is_online, bool((self.respondent_address.data or "").strip()))
+            required = [*complaint, *(name for name in required if name not in COMPLAINT_REQUIRED)]
         if kind == "report" and not self.is_anonymous:
             required += NAMED_REPORTER_REQUIRED
         message = {"complaint": _("Required for a complaint."), "mixed": _("Required for a complaint.")}.get(
             kind, _("Required."))
         for name in required:
             field = self[name]
+            if name == "seller" and (self.order_number.data or "").strip():
+                continue  # an online purchase: the shop or the order number
             if not (field.data or "").strip():
-                field.errors.append(message)
-                self.missing.append(field.label.text)
+                field.errors.append(_("Give the shop or the order number.") if name == "seller" else message)
+                self.missing.append(_("Shop or order number") if name == "seller" else field.label.text)
+
+    def _parse_division(self):
+        """The respondent's division picked from the list (most specific level chosen), or None."""
+        try:
+            return divisions.pick(self.respondent_province.data, self.respondent_city.data,
+                                  self.respondent_district.data)
+        except divisions.UnknownDivision:
+            self.respondent_district.errors.append(_("Not a division on the list: choose again."))
+            return None
 
     def _class(self, which, code):
         return next((c for c in self.classes[which] if c.code == code), None)
@@ -217,12 +249,12 @@ class IntakeForm(FlaskForm):
             self.id_number.errors.append(_id_message(exc))
             return None
 
-    def _parse_answers(self, kind):
+    def _parse_answers(self, kind, complete=True):
         category = self._class("category", self.category.data)
         answers = {}
         for q in questions.questions_for(category) if kind != "consultation" else []:
             value = (self.raw.get(_qname(q), "") if self.raw is not None else "").strip()
-            error = _answer_error(q, value, required=kind in ("complaint", "mixed"))
+            error = _answer_error(q, value, required=complete and kind in ("complaint", "mixed"))
             if error:
                 self.question_errors[q["code"]] = [error]
                 if not value:
@@ -232,11 +264,15 @@ class IntakeForm(FlaskForm):
         return answers
 
     # ---- the result ----------------------------------------------------------------------
-    def values(self):
-        """The checked input as ticket columns for this kind, plus what the services decide on."""
-        kind = self.kind.data
-        fields = {name: _blank_none(self[name].data) for name in KEPT[kind]}
+    def values(self, for_referral=False):
+        """The checked input as ticket columns for this kind, plus what the services decide on.
+        A referral keeps every field typed, whatever the kind (which may not be chosen)."""
+        kind = self.kind.data or None
+        kept = REFERRAL_KEPT if for_referral else KEPT[kind]
+        fields = {name: _blank_none(self[name].data) for name in kept if name != "respondent_division"}
         fields.update({k: self.parsed[k] for k in ("complainant_phone", "amount", "purchase_date") if k in fields})
+        if "respondent_division" in kept:
+            fields["respondent_division"] = self.parsed["respondent_division"]
         fields["facts"] = _blank_none(self.facts.data)
         fields["category_id"] = self.parsed["category"].id if self.parsed["category"] else None
         fields["problem_type_id"] = self.parsed["problem_type"].id if self.parsed["problem_type"] else None
@@ -250,7 +286,8 @@ class IntakeForm(FlaskForm):
             number = self.parsed["id_number"]
             fields["id_number_masked"] = identity.mask(number)
             fields["id_number_hash"] = identity.keyed_hash(number, current_app.config["SECRET_KEY"])
-        return {"kind": kind, "fields": fields, "report_facts": _blank_none(self.report_facts.data)}
+        return {"kind": kind, "fields": fields, "report_facts": _blank_none(self.report_facts.data),
+                "division_manual": self.division_manual.data == "1"}
 
     def expected_version(self):
         return _int(self.version.data)
@@ -277,6 +314,7 @@ FIELD_LABELS = {
     "identity_level": _l("Identity check"),
     "answers": _l("Category questions"),
     "kind": _l("Kind of case"),
+    "respondent_division": _l("Respondent's division"),
     "linked_ticket_id": _l("Linked case"),
     "status": _l("Status"),
 }

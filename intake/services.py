@@ -3,10 +3,11 @@ complaint-and-report, record every change, keep drafts. Services flush; the view
 
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hotline import phones, tickets
+from hotline import phones, sms_texts, tickets
 from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.models import (
@@ -23,11 +24,12 @@ from hotline.models import (
     TicketStatus,
 )
 from hotline.timeutil import now
+from routing import divisions, referrals
 
 # Copied from the complaint onto the report split off it: same caller, business and classification.
 SHARED_WITH_REPORT = (
     "category_id", "problem_type_id", "respondent_name", "respondent_address", "respondent_region",
-    "platform", "seller", "order_number", "complainant_name", "complainant_phone",
+    "respondent_division", "platform", "seller", "order_number", "complainant_name", "complainant_phone",
     "complainant_address", "id_number_hash", "id_number_masked", "identity_level", "confidential",
     "assigned_to_id",
 )
@@ -71,13 +73,15 @@ def changes_since(ticket, version, seen_event_id):
 
 
 def sms_text(ticket):
-    """The caller's inbound text messages on an SMS case, oldest first, as the facts to start from."""
+    """The caller's inbound text messages on an SMS case, oldest first, as the facts to start from.
+    Commands the caller texted (查询 / CX, 退订, 申诉, a survey score) are the hotline's business,
+    not the caller's account of the case: they are left out (hotline.sms_texts.is_command)."""
     bodies = db.session.scalars(
         select(Contact.body).where(Contact.ticket_id == ticket.id, Contact.channel == Channel.SMS,
                                    Contact.direction == Direction.INBOUND, Contact.body.is_not(None))
         .order_by(Contact.id)
     )
-    return "\n".join(b.strip() for b in bodies if b.strip()) or None
+    return "\n".join(b.strip() for b in bodies if b.strip() and not sms_texts.is_command(b)) or None
 
 
 def initial_values(ticket):
@@ -91,6 +95,8 @@ def initial_values(ticket):
     if caller and not ticket.anonymous:
         values["complainant_name"] = values["complainant_name"] or caller.name
         values["complainant_address"] = values["complainant_address"] or caller.address
+    chain = [d.code for d in divisions.chain(ticket.respondent_division)]
+    values.update(dict(zip(("respondent_province", "respondent_city", "respondent_district"), chain, strict=False)))
     values.update(
         kind=ticket.kind.value if is_submitted(ticket) else "",
         complainant_phone=phones.national_digits(phone) if phone else None,
@@ -127,13 +133,35 @@ def _otp_verified(ticket, phone):
 
 
 def planned_changes(ticket, values):
-    """The ticket columns the form would set, kind and identity level included."""
+    """The ticket columns the form would set, kind and identity level included (a referral
+    may have no kind yet: the case keeps its own)."""
     kind = values["kind"]
     fields = dict(values["fields"])
-    fields["kind"] = TicketKind.COMPLAINT if kind == "mixed" else TicketKind(kind)
+    if kind:
+        fields["kind"] = TicketKind.COMPLAINT if kind == "mixed" else TicketKind(kind)
     if "complainant_phone" in fields:
         fields["identity_level"] = identity_level_for(ticket, fields["complainant_phone"])
+    if "respondent_division" in fields:
+        fields.update(respondent_division(ticket, fields, values.get("division_manual", False)))
     return fields
+
+
+def respondent_division(ticket, fields, manual=False):
+    """Where the business is: {"respondent_division": code, "respondent_region": its full name}.
+
+    The operator's own pick from the list stands. Otherwise a new or changed address decides
+    (read by the address parser, namesakes settled toward HOME_DIVISION); else the division
+    already known; else a region typed as text (the API's respondent_region) if it names one.
+    """
+    picked, address = fields.get("respondent_division"), fields.get("respondent_address")
+    home = current_app.config.get("HOME_DIVISION") or None
+    if address and not (manual and picked) and (picked is None or address != ticket.respondent_address):
+        picked = divisions.from_address(address, home) or picked
+    text = fields.get("respondent_region")
+    if picked is None and text:
+        picked = divisions.from_name(text, home)
+    return {"respondent_division": picked,
+            "respondent_region": divisions.full_name(picked) if picked else text}
 
 
 def pending_changes(ticket, values):
@@ -165,6 +193,24 @@ def save_intake(ticket, values, actor):
     discard_draft(ticket, actor)
     db.session.flush()
     return Saved(ticket=ticket, changed=changed, report=report)
+
+
+def refer_with_intake(ticket, values, entry, actor, note=None, control=None):
+    """Refer an out-of-scope case keeping what the intake form held (IntakeForm.values(for_referral=True),
+    checked for format only: a referral needs no complete complaint). The values are written
+    through routing's referral, in the same transaction and history, then the operator's draft is
+    dropped and after-call work ends as a save would end it. With `control` (a live call), the
+    caller is transferred to the agency too."""
+    fields = planned_changes(ticket, values)
+    if control is None:
+        referrals.refer(ticket, entry, actor, note=note, intake_values=fields)
+    else:
+        referrals.refer_call(ticket, entry, actor, control, note=note, intake_values=fields)
+    _remember_caller(ticket)
+    end_wrapup(ticket, actor)
+    discard_draft(ticket, actor)
+    db.session.flush()
+    return ticket
 
 
 def _refuse_if_impossible(ticket, kind):

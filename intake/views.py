@@ -23,11 +23,15 @@ from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.inputs import WholeNumberField
 from hotline.models import Role, SuggestionRule, SuggestionTarget
+from hotline.telephony.callcontrol import CallControlError, call_control
+from hotline.tickets import IllegalTransition
 from hotline.timeutil import to_local
 from intake import services as intake_services
 from intake import suggestion_rules as services
 from intake.api import MAX_TEXT
 from intake.forms import IntakeForm
+from routing import divisions, referral_views
+from routing.referrals import ReferralError
 
 bp = Blueprint("intake", __name__)
 
@@ -132,6 +136,7 @@ def form(number):
     ticket = _intake_ticket(number)
     if request.method == "POST":
         return _submit(ticket, IntakeForm(answers=ticket.answers))
+    divisions.warm_up()  # the respondent's address is read on save
     draft = intake_services.get_draft(ticket, current_user)
     if draft is not None:
         return _form_page(ticket, IntakeForm(formdata=MultiDict(draft.data), answers=ticket.answers), draft=draft)
@@ -158,6 +163,56 @@ def discard_draft(number):
     db.session.commit()
     flash(_("Draft discarded."), "info")
     return redirect(url_for("intake.form", number=ticket.number))
+
+
+@bp.route("/tickets/<number>/refer", methods=["POST"])
+@roles_required(*FORM_ROLES)
+def refer(number):
+    """Out of scope: refer the caller, keeping what the form holds. Posted from the intake form
+    (no referral chosen yet: the referral page, carrying the typed values) or with the choice
+    (`entry`, `note`; ?transfer=1 also moves a live call): everything saved in one request."""
+    ticket = _intake_ticket(number)
+    form = IntakeForm(answers=ticket.answers)
+    if not (form.is_submitted() and form.validate(complete=False)):
+        return _form_page(ticket, form), 400
+    conflict = intake_services.changes_since(ticket, form.expected_version(), form.seen_event_id())
+    if conflict is not None:
+        return _conflict(ticket, form, conflict)
+    choice = referral_views.ReferForm()
+    if not request.form.get("entry"):
+        return _referral_page(ticket, form, choice), 200
+    if not choice.validate():
+        return _referral_page(ticket, form, choice), 400
+    entry = referral_views.entry_or_400(choice.entry.data)
+    transfer = request.args.get("transfer") == "1"
+    try:
+        intake_services.refer_with_intake(ticket, form.values(for_referral=True), entry, current_user,
+                                          note=(choice.note.data or "").strip() or None,
+                                          control=call_control(current_app.config) if transfer else None)
+    except (IllegalTransition, ReferralError, CallControlError) as exc:
+        db.session.rollback()
+        flash(referral_views.transfer_error(exc), "error")
+        return _referral_page(ticket, form, choice), 502 if isinstance(exc, CallControlError) else 409
+    db.session.commit()
+    flash(_("Case referred to %(agency)s; the caller is sent an SMS. What you typed is kept on the case.",
+            agency=entry.agency_zh), "success")
+    return redirect(url_for("console.ticket", number=ticket.number))
+
+
+def _referral_page(ticket, form, choice):
+    """The referral page, posting back here with the intake form's fields carried along."""
+    carry = [(name, value) for name, value in request.form.items(multi=True)
+             if name not in ("csrf_token", "entry", "note", "save", "confirm")]
+    kept = [(form[name].label.text, form[name].data.strip()) for name in REFERRAL_SUMMARY
+            if (form[name].data or "").strip()]
+    return referral_views.refer_page(
+        ticket, choice, url_for("intake.refer", number=ticket.number),
+        url_for("intake.refer", number=ticket.number, transfer="1"), carry=carry, kept=kept)
+
+
+# What the referral page lists as kept with the referral (the phone stays off: it is on the case).
+REFERRAL_SUMMARY = ("complainant_name", "respondent_name", "respondent_address", "platform", "seller", "facts",
+                    "demand")
 
 
 def _submit(ticket, form):

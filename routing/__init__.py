@@ -6,16 +6,21 @@ def init_app(app):
     """Blueprints, receivers, template helpers, slots and seeds of routing."""
     from flask_babel import lazy_gettext as _l
 
-    from hotline import events, menu, seeds, slots
-    from routing import desk_views, referral_views, referrals, services, views
+    from hotline import events, menu, rest, seeds, slots, templating
+    from hotline.extensions import csrf
+    from routing import api, api_doc, desk_views, divisions, referral_views, referrals, services, views
 
     app.register_blueprint(views.bp, url_prefix="/routing")
     app.register_blueprint(referral_views.bp, url_prefix="/referrals")
     app.register_blueprint(desk_views.bp, url_prefix="/desk")
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    csrf.exempt(api.bp)  # bearer tokens, no cookies: CSRF does not apply
     # After followup's survey receiver (followup connects first; see followup.init_app).
     events.sms_received.connect(referrals.on_sms_received, sender=app)
     app.add_template_global(views.forward_panel, "routing_forward_panel")
+    app.add_template_global(views.division_levels, "division_levels")
     app.context_processor(referral_views.template_helpers)
+    templating.add_field_reader(app, "respondent_division", divisions.full_name)
     menu.add(app, "work", "desk.index", _l("Department desk"), order=10)
     menu.add(app, "work", "routing.triage", _l("Triage"), order=20)
     menu.add(app, "manage", "routing.rules", _l("Routing rules"), order=10)
@@ -28,3 +33,4 @@ def init_app(app):
     slots.add(app, "callback_visit.unsatisfied", "routing/_appeal.html")
     seeds.add_seed(app, referrals.seed_referral_directory)
     seeds.add_seed(app, services.seed_routing_rules)
+    rest.add_openapi(app, api_doc.PATHS, api_doc.SCHEMAS)

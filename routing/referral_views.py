@@ -24,7 +24,7 @@ from hotline.access import get_ticket
 from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
-from hotline.models import ReferralEntry, Role, Ticket
+from hotline.models import IntakeDraft, ReferralEntry, Role, Ticket
 from hotline.telephony.callcontrol import CallControlError, call_control
 from hotline.telephony.signature import twilio_webhook, twiml
 from hotline.tickets import IllegalTransition
@@ -98,7 +98,7 @@ def refer(number):
     ticket, form = _ticket(number), ReferForm()
     if not form.validate_on_submit():
         return _refer_page(ticket, form), 400 if request.method == "POST" else 200
-    entry = _entry_or_400(form.entry.data)
+    entry = entry_or_400(form.entry.data)
     try:
         referrals.refer(ticket, entry, current_user, note=form.note.data or None)
     except IllegalTransition:
@@ -116,21 +116,19 @@ def transfer(number):
     ticket, form = _ticket(number), ReferForm()
     if not form.validate_on_submit():
         return _refer_page(ticket, form), 400
-    entry = _entry_or_400(form.entry.data)
+    entry = entry_or_400(form.entry.data)
     try:
-        if ticket.referral_id != entry.id:
-            referrals.refer(ticket, entry, current_user, note=form.note.data or None)
-        referrals.transfer_call(ticket, entry, current_user, call_control(current_app.config))
+        referrals.refer_call(ticket, entry, current_user, call_control(current_app.config), note=form.note.data or None)
     except (IllegalTransition, referrals.ReferralError, CallControlError) as exc:
         db.session.rollback()
-        flash(_transfer_error(exc), "error")
+        flash(transfer_error(exc), "error")
         return _refer_page(ticket, form), 409 if not isinstance(exc, CallControlError) else 502
     db.session.commit()
     flash(_("The call is being transferred to %(agency)s.", agency=entry.agency_zh), "success")
     return redirect(url_for("console.ticket", number=ticket.number))
 
 
-def _transfer_error(exc):
+def transfer_error(exc):
     if isinstance(exc, IllegalTransition):
         return _("This case cannot be referred now: only a new or accepted case can.")
     if isinstance(exc, CallControlError):
@@ -139,11 +137,25 @@ def _transfer_error(exc):
 
 
 def _refer_page(ticket, form):
+    return refer_page(ticket, form, url_for("referrals.refer", number=ticket.number),
+                      url_for("referrals.transfer", number=ticket.number),
+                      unsaved_draft=db.session.get(IntakeDraft, (ticket.id, current_user.id)) is not None)
+
+
+def refer_page(ticket, form, action, transfer_action, carry=(), kept=(), unsaved_draft=False):
+    """The referral page: the directory, the suggested entry first, and what each tells the caller.
+
+    `action` / `transfer_action`: where the choice is posted. The intake form's referral posts
+    it to intake, with what the operator typed carried along as `carry` ((name, value) pairs
+    sent back untouched) and summed up as `kept` ((label, value) pairs shown to the operator).
+    """
     key = referrals.suggested_key(ticket, request.args.get("suggested"))
     entries = referrals.suggested_first(referrals.directory(), key)
     return render_template("routing/referral_refer.html", ticket=ticket, form=form, entries=entries,
                            suggested=key, live_call=referrals.live_call(ticket),
-                           may_refer=ticket.status in referrals.REFERABLE, sms_for=texts.sms_for)
+                           may_refer=ticket.status in referrals.REFERABLE, sms_for=texts.sms_for,
+                           action=action, transfer_action=transfer_action, carry=carry, kept=kept,
+                           unsaved_draft=unsaved_draft)
 
 
 @twilio_webhook
@@ -276,7 +288,7 @@ def _ticket(number):
     return found
 
 
-def _entry_or_400(key):
+def entry_or_400(key):
     entry = referrals.entry_by_key(key)
     if entry is None:
         abort(400, _("That referral entry does not exist or is not active."))

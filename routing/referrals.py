@@ -29,7 +29,7 @@ from hotline.models import (
     TicketStatus,
 )
 from hotline.telephony.callcontrol import CallControlError, public_url
-from hotline.tickets import change_status, record_event
+from hotline.tickets import IllegalTransition, change_status, record_event, update_fields
 from hotline.timeutil import now
 from routing import referral_texts as texts
 
@@ -38,6 +38,14 @@ E164 = re.compile(r"^\+[1-9][0-9]{4,14}$")
 EDITABLE = ("agency_zh", "agency_en", "hotline", "scope", "caller_script", "sms_text",
             "transfer_number", "position", "active")
 REFERABLE = (TicketStatus.NEW, TicketStatus.ACCEPTED)
+# What a referral writes onto the case beside its status: whatever the intake form held when the
+# operator referred (identity, facts, the business, the demand), complete or not.
+INTAKE_FIELDS = frozenset({
+    "kind", "complainant_name", "complainant_phone", "complainant_address", "identity_level",
+    "id_number_masked", "id_number_hash", "anonymous", "confidential", "category_id", "problem_type_id",
+    "respondent_name", "respondent_address", "respondent_region", "respondent_division", "platform",
+    "seller", "order_number", "facts", "demand", "amount", "purchase_date", "answers", "answer",
+})
 APPEALABLE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 APPEAL_TARGETS = ("department", "supervisor")
 APPEAL_CHANNELS = ("voice", "sms", "callback", "console")
@@ -136,13 +144,22 @@ def key_taken(key):
 # --- referring a case -------------------------------------------------------------------
 
 
-def refer(ticket, entry, actor, note=None):
+def refer(ticket, entry, actor, note=None, intake_values=None):
     """Close the case as REFERRED to `entry`: recorded, the caller texted, its clocks cancelled.
+
+    `intake_values`: what the intake form held, as ticket columns with checked, plain values
+    (text, Decimal, date, category ids, TicketKind, IdentityLevel; keys in INTAKE_FIELDS). They
+    are written first, each change on the case's history, so a referred case keeps what the
+    caller said even though a referral needs no complete complaint. Intake builds them
+    (intake.services.refer_with_intake); routing never reads the intake form itself.
 
     Raises IllegalTransition (from anything but NEW or ACCEPTED) or ReferralError, changing nothing.
     """
     if not entry.active:
         raise ReferralError(f"referral entry {entry.key} is not active")
+    if ticket.status not in REFERABLE:
+        raise IllegalTransition(ticket, TicketStatus.REFERRED)
+    _keep_intake(ticket, intake_values or {}, actor)
     change_status(ticket, TicketStatus.REFERRED, actor, reason=note)
     ticket.referral = entry
     message = _referral_sms(ticket, entry, actor)
@@ -154,6 +171,25 @@ def refer(ticket, entry, actor, note=None):
     clocks.cancel_clocks(ticket, actor=actor, reason="referred")
     db.session.flush()
     return ticket
+
+
+def _keep_intake(ticket, values, actor):
+    unknown = set(values) - INTAKE_FIELDS
+    if unknown:
+        raise ValueError(f"not intake fields: {', '.join(sorted(unknown))}")
+    values = dict(values)
+    # Only the keyed hash of an ID number is kept, and never on the history.
+    if "id_number_hash" in values:
+        ticket.id_number_hash = values.pop("id_number_hash")
+    update_fields(ticket, values, actor)
+
+
+def refer_call(ticket, entry, actor, control, note=None, intake_values=None):
+    """Refer the case (unless it already is, to this entry) and move the caller's live call to
+    the entry's script and number. Raises as refer and transfer_call do."""
+    if ticket.referral_id != entry.id:
+        refer(ticket, entry, actor, note=note, intake_values=intake_values)
+    return transfer_call(ticket, entry, actor, control)
 
 
 def _referral_sms(ticket, entry, actor):

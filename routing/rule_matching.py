@@ -2,8 +2,9 @@
 
 Rules are tried in order; the first active rule whose conditions all hold wins. An empty
 condition holds for any case. Jurisdiction follows the business, not the caller: the region
-compared is the respondent's, else (an online seller without a reachable address) the region
-of the platform it sells on, looked up in a small mapping that is data.
+compared is the respondent's administrative division, else (an online seller without a
+reachable address) the division of the platform it sells on, looked up in a small mapping
+that is data. A rule's division holds for every division inside it (北京市 holds for 海淀区).
 
 Rules may be database rows or `Draft`s: anything with the attributes of `Draft`.
 """
@@ -12,6 +13,8 @@ import json
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from routing import divisions
 
 PLATFORMS_PATH = Path(__file__).parent / "data" / "platform_regions.json"
 CONDITIONS = ("kind", "category", "problem_type", "region", "keywords", "respondent")
@@ -28,12 +31,13 @@ class Draft:
     kind: str | None = None
     category_id: int | None = None
     problem_type_id: int | None = None
-    region: str | None = None
+    region: str | None = None  # the division's name; alone (no division), an old text condition
     keywords: str | None = None
     respondent: str | None = None
     department_id: int | None = None
     action: str = "auto"
     version: int = 0
+    division: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Case:
     category_ids: frozenset = frozenset()  # the case's category and its parents
     problem_type_id: int | None = None
     respondent_region: str | None = None
+    respondent_division: str | None = None  # GB/T 2260 code
     platform: str | None = None
     respondent_name: str | None = None
     seller: str | None = None
@@ -52,9 +57,10 @@ class Case:
 
 @dataclass(frozen=True)
 class Region:
-    value: str | None
+    value: str | None  # the division's full name (or an old free-text region)
     source: str | None  # "respondent", "platform" or None (unknown)
     platform: str | None = None  # the platform name that gave the region
+    code: str | None = None  # the division's code; None for a text no division was found for
 
 
 @dataclass(frozen=True)
@@ -110,19 +116,28 @@ def keyword_list(keywords):
 
 
 def load_platform_regions(path=PLATFORMS_PATH):
-    """The default platform -> region mapping shipped as data."""
+    """The default platform -> division code mapping shipped as data."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def platform_division(value):
+    """A platform's division: a code as shipped, or a place name (older configs: "杭州")."""
+    return value if divisions.get(value) else divisions.from_name(value)
+
+
 def effective_region(case, platforms):
-    """The respondent's region, else the region of a known platform named in the case."""
+    """The respondent's division, else the division of a known platform named in the case."""
+    if case.respondent_division:
+        code = case.respondent_division
+        return Region(divisions.full_name(code) or case.respondent_region or code, "respondent", code=code)
     if (case.respondent_region or "").strip():
         return Region(case.respondent_region.strip(), "respondent")
     haystacks = [normalise(case.platform), normalise(case.respondent_name), normalise(case.seller)]
-    for name, region in platforms.items():
+    for name, value in platforms.items():
         key = normalise(name)
         if key and any(key in hay for hay in haystacks):
-            return Region(region, "platform", name)
+            code = platform_division(value)
+            return Region(divisions.full_name(code) or value, "platform", name, code)
     return Region(None, None)
 
 
@@ -136,7 +151,11 @@ def check_rule(rule, case, region):
     if rule.problem_type_id:
         ok = rule.problem_type_id == case.problem_type_id
         checks.append(Check("problem_type", str(rule.problem_type_id), None, ok))
-    if (rule.region or "").strip():
+    if rule.division:
+        ok = divisions.within(region.code, rule.division)
+        wanted = divisions.full_name(rule.division) or rule.division
+        checks.append(Check("region", wanted, region.value, ok))
+    elif (rule.region or "").strip():  # a text no division was found for (before division codes)
         ok = bool(region.value) and normalise(rule.region) in normalise(region.value)
         checks.append(Check("region", rule.region.strip(), region.value, ok))
     if keyword_list(rule.keywords):
@@ -158,7 +177,7 @@ def first_keyword(keywords, text):
 def is_catch_all(rule):
     """A rule without conditions: it matches every case."""
     return not any(
-        (rule.kind, rule.category_id, rule.problem_type_id, (rule.region or "").strip(),
+        (rule.kind, rule.category_id, rule.problem_type_id, rule.division, (rule.region or "").strip(),
          keyword_list(rule.keywords), (rule.respondent or "").strip())
     )
 

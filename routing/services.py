@@ -11,14 +11,16 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from hotline import audit
+from hotline import audit, tickets
 from hotline.access import notice_phone
 from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.models import (
     Category,
     CategoryGroup,
+    Clock,
     ClockKind,
+    ClockState,
     Department,
     RoutingRule,
     RoutingRuleChange,
@@ -31,14 +33,16 @@ from hotline.models import (
 from hotline.outbox import queue_sms
 from hotline.tickets import change_status, record_event
 from hotline.timeutil import now
+from routing import divisions
 from routing import rule_matching as matching
 from routing.texts import forwarded_text
 
 RULE_FIELDS = ("name", "position", "active", "kind", "category_id", "problem_type_id", "region",
-               "keywords", "respondent", "department_id", "action")
+               "division", "keywords", "respondent", "department_id", "action")
 # The events that end or replace a routing suggestion, newest wins.
 ROUTING_EVENTS = ("routing_suggested", "routing_triage", "forwarded")
 TRIAGE_LIMIT = 200
+MAX_INSTRUCTIONS = 2000
 
 
 class ReasonRequired(ValueError):
@@ -66,12 +70,29 @@ class RoutingOutcome:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """An ASK rule's department, waiting for the operator's one click."""
+    """A department for an accepted case, waiting for the operator's one click: an ASK rule's
+    (its event), or the one the current rules name for a case left in triage."""
 
     department: Department
     rule: RoutingRule | None
     rule_version: int | None
-    event: TicketEvent
+    event: TicketEvent | None = None
+    region: str | None = None  # where the business is, as the rule saw it
+
+    @property
+    def reason(self):
+        """The rule that names the department, as "name (vN)"."""
+        return self.event.reason if self.event is not None else _rule_label(self.rule)
+
+
+@dataclass(frozen=True)
+class TriageRow:
+    """One accepted case in the triage list: its forwarding deadline and where it should go."""
+
+    ticket: Ticket
+    suggestion: Suggestion | None
+    due_at: object | None  # the FORWARD clock's due time (naive UTC), None without a clock
+    overdue: bool
 
 
 # --- matching against the stored rules --------------------------------------------------
@@ -112,6 +133,7 @@ def case_of(ticket):
         category_ids=category_ids(ticket.category),
         problem_type_id=ticket.problem_type_id,
         respondent_region=ticket.respondent_region,
+        respondent_division=ticket.respondent_division,
         platform=ticket.platform,
         respondent_name=ticket.respondent_name,
         seller=ticket.seller,
@@ -120,13 +142,38 @@ def case_of(ticket):
 
 
 def sample_case(text, kind=None, category=None, problem_type=None, region=None, respondent=None, platform=None):
-    """A case made from the tester's fields."""
+    """A case made from the tester's fields; `region` is an address or a region's name, read
+    as the intake form reads the respondent's address."""
     return matching.Case(
         kind=kind or None, category_ids=category_ids(category),
         problem_type_id=problem_type.id if problem_type else None,
-        respondent_region=region or None, platform=platform or None,
-        respondent_name=respondent or None, text=text or "",
+        respondent_region=region or None, respondent_division=division_of(region),
+        platform=platform or None, respondent_name=respondent or None, text=text or "",
     )
+
+
+def home_division():
+    """The hotline's own area (HOME_DIVISION): where a district name typed alone is looked for first."""
+    return current_app.config.get("HOME_DIVISION") or None
+
+
+def division_of(text):
+    """The division an address or a region's name points to, or None."""
+    if not (text or "").strip():
+        return None
+    return divisions.from_name(text, home_division()) or divisions.from_address(text, home_division())
+
+
+def place_respondent(ticket, actor):
+    """A case that reached routing with the business's address but no division (an API or
+    Open311 filing, a case from before division codes) gets the division its address names."""
+    if ticket.respondent_division or not (ticket.respondent_address or "").strip():
+        return None
+    code = divisions.from_address(ticket.respondent_address, home_division())
+    if code is not None:
+        tickets.update_fields(ticket, {"respondent_division": code,
+                                       "respondent_region": divisions.full_name(code)}, actor)
+    return code
 
 
 def decide(case, rules=None):
@@ -141,6 +188,7 @@ def route_accepted(ticket, actor):
     """Apply the rules to an accepted case: forward (AUTO), suggest (ASK) or leave in triage."""
     if ticket.status != TicketStatus.ACCEPTED:
         raise NotRoutable(f"case {ticket.number} is {ticket.status.value}, not accepted")
+    place_respondent(ticket, actor)
     decision = decide(case_of(ticket))
     rule = decision.rule
     department = db.session.get(Department, rule.department_id) if rule and rule.department_id else None
@@ -175,23 +223,28 @@ def _rule_data(rule):
 def _why(decision):
     region = decision.region
     return {
-        "region": region.value, "region_source": region.source, "platform": region.platform,
+        "region": region.value, "region_code": region.code, "region_source": region.source,
+        "platform": region.platform,
         "checks": [{"condition": c.condition, "wanted": c.wanted, "found": c.found} for c in decision.checks],
     }
 
 
-def forward(ticket, department, actor, rule=None, rule_version=None):
+def forward(ticket, department, actor, rule=None, rule_version=None, instructions=None):
     """Send an accepted case to `department`: FORWARDED, the FORWARD clock stopped, the
-    complainant told by SMS; the rule (and version) that routed it recorded."""
+    complainant told by SMS; the rule (and version) that routed it recorded, and the
+    instructions the department reads first: on the case while it holds it, and on
+    this forward's event for the history."""
+    instructions = (instructions or "").strip() or None
     change_status(ticket, TicketStatus.FORWARDED, actor, reason=department.name)
     ticket.department = department
     ticket.forwarded_at = now()
+    ticket.forward_instructions = instructions
     ticket.routed_by_rule_id = rule.id if rule is not None else None
     ticket.routed_rule_version = (rule_version or rule.version) if rule is not None else None
     record_event(ticket, "forwarded", actor, to_value=department.name,
                  reason=_rule_label(rule) if rule is not None else None,
                  data={"department_id": department.id, "rule_id": ticket.routed_by_rule_id,
-                       "rule_version": ticket.routed_rule_version})
+                       "rule_version": ticket.routed_rule_version, "instructions": instructions})
     clocks.stop_clock(ticket, ClockKind.FORWARD, actor=actor)
     notify_forwarded(ticket, department, actor)
     db.session.flush()
@@ -229,31 +282,58 @@ def _suggestion_from(event):
     return Suggestion(department, rule, event.data.get("rule_version"), event)
 
 
-def forward_chosen(ticket, department, actor):
-    """The operator's forward: credited to the suggesting rule when they took its department."""
-    suggestion = latest_suggestion(ticket)
+def forward_chosen(ticket, department, actor, instructions=None):
+    """The operator's forward: credited to the suggesting rule when they took its department
+    (a pending ASK suggestion, else the rule that names this department now)."""
+    if len((instructions or "").strip()) > MAX_INSTRUCTIONS:
+        raise ValueError(f"instructions are at most {MAX_INSTRUCTIONS} characters")
+    suggestion = latest_suggestion(ticket) or current_suggestion(ticket)
     if suggestion is not None and suggestion.department.id == department.id and suggestion.rule is not None:
-        return forward(ticket, department, actor, rule=suggestion.rule, rule_version=suggestion.rule_version)
-    return forward(ticket, department, actor)
+        return forward(ticket, department, actor, rule=suggestion.rule, rule_version=suggestion.rule_version,
+                       instructions=instructions)
+    return forward(ticket, department, actor, instructions=instructions)
 
 
-def triage_cases(limit=TRIAGE_LIMIT):
-    """Accepted cases waiting to be forwarded, oldest first, each with its pending suggestion."""
+def current_suggestion(ticket, rules=None):
+    """What the rules say now for a case waiting in triage (they may have changed since it was
+    accepted, or it came back from a department): a Suggestion when a rule names an active
+    department, else None."""
+    decision = decide(case_of(ticket), rules)
+    rule = decision.rule
+    department = rule.department if rule is not None and rule.department_id else None
+    if department is None or not department.active:
+        return None
+    return Suggestion(department, rule, rule.version, None, decision.region.value)
+
+
+def triage_cases(limit=TRIAGE_LIMIT, at=None):
+    """Accepted cases waiting to be forwarded, oldest first: each with the department to
+    forward it to (a pending ASK suggestion, else what the rules say now) and its deadline."""
     cases = db.session.scalars(
         select(Ticket).where(Ticket.status == TicketStatus.ACCEPTED)
         .order_by(func.coalesce(Ticket.accepted_at, Ticket.created_at), Ticket.id)
         .options(selectinload(Ticket.category), selectinload(Ticket.caller))
         .limit(limit)
     ).all()
-    latest = {}
-    if cases:
-        events = db.session.scalars(
-            select(TicketEvent).where(TicketEvent.ticket_id.in_([t.id for t in cases]),
-                                      TicketEvent.type.in_(ROUTING_EVENTS))
-            .order_by(TicketEvent.id)
-        )
-        latest = {event.ticket_id: event for event in events}
-    return [(ticket, _suggestion_from(latest.get(ticket.id))) for ticket in cases]
+    if not cases:
+        return []
+    ids = [t.id for t in cases]
+    events = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id.in_(ids), TicketEvent.type.in_(ROUTING_EVENTS))
+        .order_by(TicketEvent.id)
+    )
+    latest = {event.ticket_id: event for event in events}
+    due = dict(db.session.execute(
+        select(Clock.ticket_id, Clock.due_at)
+        .where(Clock.ticket_id.in_(ids), Clock.kind == ClockKind.FORWARD, Clock.state == ClockState.RUNNING)
+    ).all())
+    rules, moment = all_rules(), at or now()
+    rows = []
+    for ticket in cases:
+        suggestion = _suggestion_from(latest.get(ticket.id)) or current_suggestion(ticket, rules)
+        due_at = due.get(ticket.id)
+        rows.append(TriageRow(ticket, suggestion, due_at, due_at is not None and due_at < moment))
+    return rows
 
 
 def active_departments():
@@ -313,6 +393,11 @@ def _clean(changes):
     for name in ("region", "respondent"):
         if name in cleaned:
             cleaned[name] = (cleaned[name] or "").strip() or None
+    if "division" in cleaned:
+        # A division replaces a text region; its full name is kept beside the code for display.
+        cleaned["division"] = divisions.checked(cleaned["division"])
+        if cleaned["division"]:
+            cleaned["region"] = divisions.full_name(cleaned["division"])
     if "name" in cleaned:
         cleaned["name"] = (cleaned["name"] or "").strip()
     if "keywords" in cleaned:
@@ -321,18 +406,19 @@ def _clean(changes):
     return cleaned
 
 
-def create_rule(changes, actor, reason):
-    """A new rule, placed just above a trailing catch-all so it can ever be reached."""
+def create_rule(changes, actor, reason, position=None):
+    """A new rule, placed just above a trailing catch-all so it can ever be reached (or at
+    `position`, room already made there)."""
     reason = _require_reason(reason)
     rule = RoutingRule(**{"active": True, "action": RuleAction.AUTO, **_clean(changes)})
-    rule.position = _room_before_catch_all(actor, reason)
+    rule.position = position if position is not None else _room_before_catch_all(actor, reason)
     db.session.add(rule)
     _record_change(rule, actor, reason, None)
     return rule
 
 
-def _room_before_catch_all(actor, reason):
-    """The position for a new rule; a catch-all at the end moves down one to make room."""
+def _room_before_catch_all(actor, reason, count=1):
+    """The position for `count` new rules; a catch-all at the end moves down to make room."""
     rules = all_rules()
     if not rules:
         return 1
@@ -341,7 +427,7 @@ def _room_before_catch_all(actor, reason):
         return last.position + 1
     position = last.position
     before = snapshot(last)
-    last.position = position + 1
+    last.position = position + count
     _record_change(last, actor, reason, before)
     return position
 
@@ -466,15 +552,34 @@ def handled_categories():
 # --- the default rule set ----------------------------------------------------------------
 
 SEED_REASON = "默认规则（初始数据 {key}）"
+# The demo city (Beijing, 110000): one market-regulation bureau per district, and out-of-town
+# businesses (most often the big platforms' operators) to the cross-region desk, which passes
+# them to the regulator where the business is. Rules whose department does not exist are not
+# seeded, so a deployment without these departments gets only the catch-all.
+BEIJING_DISTRICTS = [
+    # seed key (the first three as seeded before division codes), division, department code, name
+    ("dongcheng", "110101", "MS01", "东城区"), ("xicheng", "110102", "MS02", "西城区"),
+    ("haidian", "110108", "MS03", "海淀区"), ("chaoyang", "110105", "MS04", "朝阳区"),
+    ("fengtai", "110106", "MS05", "丰台区"), ("shijingshan", "110107", "MS06", "石景山区"),
+    ("mentougou", "110109", "MS07", "门头沟区"), ("fangshan", "110111", "MS08", "房山区"),
+    ("tongzhou", "110112", "MS09", "通州区"), ("shunyi", "110113", "MS10", "顺义区"),
+    ("changping", "110114", "MS11", "昌平区"), ("daxing", "110115", "MS12", "大兴区"),
+    ("huairou", "110116", "MS13", "怀柔区"), ("pinggu", "110117", "MS14", "平谷区"),
+    ("miyun", "110118", "MS15", "密云区"), ("yanqing", "110119", "MS16", "延庆区"),
+]
+# Provinces where the shipped platforms' operators are registered (routing/data/platform_regions.json).
+OUT_OF_TOWN = [("330000", "浙江省"), ("310000", "上海市"), ("440000", "广东省"), ("320000", "江苏省")]
+CROSS_REGION = "XR01"
 DEFAULT_RULES = [
     # key, name, conditions, department code, action
     ("prepaid-gone", "预付卡经营者跑路：确认后转西城所",
      {"category": "S09", "keywords": "跑路\n关门\n联系不上"}, "MS02", RuleAction.ASK),
-    ("dongcheng", "被投诉方在东城区", {"region": "东城区"}, "MS01", RuleAction.AUTO),
-    ("xicheng", "被投诉方在西城区", {"region": "西城区"}, "MS02", RuleAction.AUTO),
-    ("haidian", "被投诉方在海淀区", {"region": "海淀区"}, "MS03", RuleAction.AUTO),
-    ("beijing-online", "北京的电商平台（无商家地址）：确认后转海淀所",
-     {"category": "S03", "region": "北京"}, "MS03", RuleAction.ASK),
+    *((key, f"被投诉方在{name}", {"division": code}, dept, RuleAction.AUTO)
+      for key, code, dept, name in BEIJING_DISTRICTS),
+    *((f"out-of-town-{code}", f"被投诉方在{name}（外省市）：跨地区转办", {"division": code}, CROSS_REGION,
+       RuleAction.AUTO) for code, name in OUT_OF_TOWN),
+    ("beijing-online", "北京的电商平台（区不明）：确认后转海淀所",
+     {"category": "S03", "division": "110000"}, "MS03", RuleAction.ASK),
     ("catch-all", "其他：人工分派", {}, None, RuleAction.ASK),
 ]
 
@@ -484,17 +589,23 @@ def seed_routing_rules():
     run); a rule seeded before is never re-added, even renamed or switched off."""
     seeded = set(db.session.scalars(
         select(RoutingRuleChange.reason).where(RoutingRuleChange.reason.like("默认规则（初始数据 %"))))
-    added = 0
+    due = []
     for key, name, conditions, code, action in DEFAULT_RULES:
         reason = SEED_REASON.format(key=key)
-        if reason in seeded:
-            continue
-        changes = _seed_conditions(conditions, code)
-        if changes is None:
-            continue
-        create_rule({"name": name, "action": action, **changes}, None, reason)
-        added += 1
-    return added
+        changes = None if reason in seeded else _seed_conditions(conditions, code)
+        if changes is not None:
+            due.append(({"name": name, "action": action, **changes}, reason))
+    # The others, in order, just above an existing catch-all, which moves down once for all of
+    # them (one line in its history, not one per rule); a new catch-all goes last.
+    catch_all = [d for d in due if len(d[0]) == 2]  # nothing but name and action
+    others = [d for d in due if len(d[0]) > 2]
+    if others:
+        first = _room_before_catch_all(None, f"默认规则（初始数据）：为 {len(others)} 条新规则让位", count=len(others))
+        for offset, (changes, reason) in enumerate(others):
+            create_rule(changes, None, reason, position=first + offset)
+    for changes, reason in catch_all:
+        create_rule(changes, None, reason)
+    return len(due)
 
 
 def _seed_conditions(conditions, code):

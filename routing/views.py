@@ -4,7 +4,7 @@ list and the one-click forward (operators and supervisors).
 Department staff reach nothing here: they get their cases at /desk.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,8 +28,8 @@ from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.models import Category, CategoryGroup, Department, Role, RoutingRule, RuleAction, TicketKind
 from hotline.tickets import IllegalTransition
+from routing import divisions, services
 from routing import rule_matching as matching
-from routing import services
 
 bp = Blueprint("routing", __name__)
 
@@ -43,10 +43,11 @@ CONDITIONS = {
     "kind": _l("Kind"), "category": _l("Category"), "problem_type": _l("Problem type"),
     "region": _l("Respondent's region"), "keywords": _l("Keywords"), "respondent": _l("Respondent"),
 }
+LEVELS = {"province": _l("Province"), "city": _l("City"), "district": _l("District")}
 FIELD_NAMES = {
     "name": _l("Name"), "position": _l("Position"), "active": _l("Active"), "kind": _l("Kind"),
     "category_id": _l("Category"), "problem_type_id": _l("Problem type"), "region": _l("Respondent's region"),
-    "keywords": _l("Keywords"), "respondent": _l("Respondent"), "department_id": _l("Department"),
+    "division": _l("Respondent's division"), "keywords": _l("Keywords"), "respondent": _l("Respondent"), "department_id": _l("Department"),
     "action": _l("Action"),
 }
 
@@ -71,7 +72,7 @@ class TesterForm(FlaskForm):
     test_kind = SelectField(_l("Kind"), choices=KINDS, default="")
     test_category = SelectField(_l("Category"), coerce=_optional_int, validate_choice=False)
     test_problem = SelectField(_l("Problem type"), coerce=_optional_int, validate_choice=False)
-    test_region = StringField(_l("Respondent's region"), validators=[Length(max=100)])
+    test_region = StringField(_l("Respondent's address or region"), validators=[Length(max=200)])
     test_respondent = StringField(_l("Respondent"), validators=[Length(max=200)])
     test_platform = StringField(_l("Platform"), validators=[Length(max=100)])
     try_it = SubmitField(_l("Test"))
@@ -102,7 +103,11 @@ class RuleForm(TesterForm):
     kind = SelectField(_l("Kind"), choices=KINDS, default="")
     category_id = SelectField(_l("Category"), coerce=_optional_int)
     problem_type_id = SelectField(_l("Problem type"), coerce=_optional_int)
-    region = StringField(_l("Respondent's region (part of it)"), validators=[Length(max=100)])
+    division_province = StringField(_l("Province"), validators=[Length(max=6)])
+    division_city = StringField(_l("City"), validators=[Length(max=6)])
+    division_district = StringField(_l("District"), validators=[Length(max=6)])
+    # A region rule written as text before division codes, which no division was found for.
+    region = StringField(_l("Respondent's region as text (an old rule's)"), validators=[Length(max=100)])
     keywords = TextAreaField(_l("Keywords in the facts, one per line (any one matches)"),
                              validators=[Length(max=5000)])
     respondent = StringField(_l("Respondent (part of the business's name)"), validators=[Length(max=200)])
@@ -118,9 +123,23 @@ class RuleForm(TesterForm):
         self.problem_type_id.choices = _category_choices(CategoryGroup.PROBLEM, blank=_("Any"))
         self.department_id.choices = [SelectChoice(None, _("Triage queue (no department)"))] + [
             SelectChoice(d.id, f"{d.code} {d.name}") for d in services.departments()]
+        rule = kwargs.get("obj")
+        if rule is not None and not self.is_submitted():
+            levels = [d.code for d in divisions.chain(rule.division)]
+            for field, code in zip((self.division_province, self.division_city, self.division_district), levels,
+                                   strict=False):
+                field.data = code
+
+    def validate_division_district(self, field):
+        try:
+            self.division = divisions.pick(self.division_province.data, self.division_city.data, field.data)
+        except divisions.UnknownDivision as exc:
+            raise ValidationError(_("Not a division on the list: choose again.")) from exc
 
     def changes(self):
-        return {name: getattr(self, name).data for name in services.RULE_FIELDS if name != "position"}
+        values = {name: getattr(self, name).data for name in services.RULE_FIELDS
+                  if name not in ("position", "division")}
+        return {**values, "division": getattr(self, "division", None)}
 
 
 class QuickForm(FlaskForm):
@@ -162,8 +181,14 @@ class DepartmentForm(FlaskForm):
         return {name: getattr(self, name).data for name in services.DEPARTMENT_FIELDS}
 
 
+class ParseForm(FlaskForm):
+    address = StringField(validators=[DataRequired(), Length(max=500)])
+
+
 class ForwardForm(FlaskForm):
     department = inputs.WholeNumberField(validators=[DataRequired()])
+    instructions = TextAreaField(_l("Instructions to the department"),
+                                 validators=[Length(max=services.MAX_INSTRUCTIONS)])
     next = HiddenField()
 
 
@@ -262,7 +287,8 @@ def _names():
         "department_names": {d.id: d for d in services.departments()},
         "conditions": CONDITIONS,
         "field_names": FIELD_NAMES,
-        "platforms": services.platform_regions(),
+        "platforms": {name: divisions.full_name(matching.platform_division(value)) or value
+                      for name, value in services.platform_regions().items()},
     }
 
 
@@ -305,8 +331,8 @@ def _edit_department(department):
 @bp.route("/triage")
 @roles_required(Role.OPERATOR, Role.SUPERVISOR)
 def triage():
-    return render_template("routing/triage.html", cases=services.triage_cases(),
-                           departments=services.active_departments())
+    return render_template("routing/triage.html", rows=services.triage_cases(),
+                           departments=services.active_departments(), max_instructions=services.MAX_INSTRUCTIONS)
 
 
 @bp.route("/tickets/<number>/forward", methods=["POST"])
@@ -316,9 +342,10 @@ def forward(number):
     form = ForwardForm()
     department = db.session.get(Department, form.department.data or 0) if form.validate_on_submit() else None
     if department is None or not department.active:
-        abort(400)
+        abort(400, _("Choose an active department; instructions are at most %(max)d characters.",
+                     max=services.MAX_INSTRUCTIONS))
     try:
-        services.forward_chosen(ticket, department, current_user)
+        services.forward_chosen(ticket, department, current_user, instructions=form.instructions.data)
     except IllegalTransition:
         flash(_("This case cannot be forwarded in its current status."), "error")
         return redirect(url_for("console.ticket", number=ticket.number))
@@ -335,8 +362,46 @@ def _back(target, ticket):
     return url_for("console.ticket", number=ticket.number)
 
 
+# --- the division list --------------------------------------------------------------------
+
+
+@bp.route("/divisions")
+@roles_required(Role.OPERATOR, Role.SUPERVISOR)
+def division_children():
+    """The divisions under ?parent= (none: the provinces), for the cascading choice."""
+    parent = request.args.get("parent") or None
+    if parent is not None and divisions.get(parent) is None:
+        abort(404)
+    return jsonify([{"code": d.code, "name": d.name} for d in divisions.children(parent)])
+
+
+@bp.route("/divisions/parse", methods=["POST"])
+@roles_required(Role.OPERATOR, Role.SUPERVISOR)
+def parse_address():
+    """Where an address lies, as the intake form will derive it: {"code", "levels": [codes]}."""
+    if not ParseForm().validate_on_submit():
+        abort(400)
+    # Reading nothing more from the database: end the transaction before the parser runs (its
+    # first use loads for seconds, and on SQLite an open transaction holds the write lock).
+    db.session.commit()
+    code = divisions.from_address(request.form["address"].strip(), current_app.config.get("HOME_DIVISION") or None)
+    return jsonify({"code": code, "name": divisions.full_name(code),
+                    "levels": [d.code for d in divisions.chain(code)]})
+
+
+def division_levels(province=None, city=None, district=None):
+    """The three selects of a cascading division choice: (level, label, options, chosen code)."""
+    chosen = [province or None, city or None, district or None]
+    parents = [None, chosen[0], chosen[1]]
+    return [
+        (level, LEVELS[level], divisions.children(parent) if (parent or level == "province") else [], code)
+        for level, parent, code in zip(LEVELS, parents, chosen, strict=True)
+    ]
+
+
 def forward_panel(ticket):
     """What the ticket page's forward box shows: the pending suggestion and the departments."""
     if ticket.status.value != "accepted":
         return None
-    return {"suggestion": services.latest_suggestion(ticket), "departments": services.departments_for(ticket)}
+    suggestion = services.latest_suggestion(ticket) or services.current_suggestion(ticket)
+    return {"suggestion": suggestion, "departments": services.departments_for(ticket)}

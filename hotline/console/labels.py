@@ -95,6 +95,11 @@ EVENT = {
     "survey_answered": _l("Survey answered"),
     "survey_unanswered": _l("Survey unanswered"),
 }
+IDENTITY_LEVEL = {
+    "none": _l("Not verified"),
+    "caller_id": _l("Calling number"),
+    "otp": _l("Verified by code"),
+}
 FIELD = {
     "status": _l("Status"),
     "kind": _l("Kind"),
@@ -105,6 +110,7 @@ FIELD = {
     "respondent_name": _l("Respondent"),
     "respondent_address": _l("Respondent address"),
     "respondent_region": _l("Respondent region"),
+    "respondent_division": _l("Respondent's division"),
     "category_id": _l("Category"),
     "problem_type_id": _l("Problem type"),
     "department_id": _l("Department"),
@@ -144,3 +150,4 @@ def label(table, value):
 def choices(table):
     """(value, label) pairs for a select box, in the table's order."""
     return [(getattr(key, "value", key), str(text)) for key, text in table.items()]
+

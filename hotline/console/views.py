@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from hotline import access, audit, inputs, menu, tickets
+from hotline import access, audit, inputs, menu, templating, tickets
 from hotline.access import can_reveal_phone
 from hotline.authz import roles_required
 from hotline.console import labels, services
@@ -52,7 +52,10 @@ def _field_value(value, field):
         return category.name(str(get_locale())) if category else value
     if field == "kind":
         return labels.label(labels.KIND, value)
-    return value
+    if field == "identity_level":
+        return labels.label(labels.IDENTITY_LEVEL, value)
+    reader = templating.field_reader(current_app, field)
+    return (reader(value) or value) if reader else value
 
 
 @bp.app_template_filter("duration")

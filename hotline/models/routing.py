@@ -29,7 +29,9 @@ class RoutingRule(Timestamped, db.Model):
     kind: Mapped[TicketKind | None] = enum_column(TicketKind, nullable=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     problem_type_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
-    region: Mapped[str | None] = mapped_column(String(100))  # the respondent's region
+    region: Mapped[str | None] = mapped_column(String(100))  # the division's name (display; old text rules)
+    # The respondent's division (GB/T 2260 code): the rule holds for it and every division inside.
+    division: Mapped[str | None] = mapped_column(String(6))
     keywords: Mapped[str | None] = mapped_column(Text)  # one per line; any one matches
     respondent: Mapped[str | None] = mapped_column(String(200))  # part of the business's name
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))

@@ -109,7 +109,10 @@ class Ticket(Timestamped, db.Model):
     amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     respondent_name: Mapped[str | None] = mapped_column(String(200), index=True)
     respondent_address: Mapped[str | None] = mapped_column(Text)
-    respondent_region: Mapped[str | None] = mapped_column(String(100))
+    respondent_region: Mapped[str | None] = mapped_column(String(100))  # the division's full name, for display
+    # The business's administrative division (GB/T 2260: 110000 province, 110100 city, 110101
+    # district): the most specific known, derived from its address or picked by the operator.
+    respondent_division: Mapped[str | None] = mapped_column(String(6))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     # Intake: the purchase, e-commerce details, answers to category-specific questions.
@@ -140,6 +143,9 @@ class Ticket(Timestamped, db.Model):
     routed_rule_version: Mapped[int | None] = mapped_column(Integer)
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral_entries.id"))
     forwarded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # 转办意见: what the hotline asks of the department with the current forward (shown first on
+    # its desk); each forward's own text stays on its "forwarded" event.
+    forward_instructions: Mapped[str | None] = mapped_column(Text)
     result: Mapped[CaseResult | None] = enum_column(CaseResult, nullable=True)
     result_detail: Mapped[dict | None] = mapped_column(JSON)  # refund, exchange, repair, amount...
     result_note: Mapped[str | None] = mapped_column(Text)

@@ -39,6 +39,7 @@ COMPLAINT = {
 BODY_OPERATIONS = [
     ("post", "/tickets"), ("post", "/intake/tickets"), ("patch", "/intake/tickets/{number}"),
     ("post", "/intake/tickets/{number}/accept"), ("post", "/intake/tickets/{number}/reject"), ("post", "/suggest"),
+    ("post", "/tickets/{number}/forward"), ("post", "/tickets/{number}/refer"),
 ]
 CREATES = {("post", "/tickets"), ("post", "/intake/tickets")}
 
@@ -156,6 +157,9 @@ def _base(method, path, ticket):
         ("post", "/intake/tickets/{number}/accept"): version,
         ("post", "/intake/tickets/{number}/reject"): {**version, "ground": "out_of_scope", "reason": "不属于受理范围"},
         ("post", "/suggest"): {"text": "空调不制冷"},
+        # Refused for the case's state (a new report is not forwarded) or an unknown target: 4xx.
+        ("post", "/tickets/{number}/forward"): {"department": "MS03", "instructions": "请核查"},
+        ("post", "/tickets/{number}/refer"): {"referral": "12300", "note": "属通信管理局受理"},
     }[(method, path)]
 
 

@@ -29,6 +29,7 @@ PURE = ["hotline/phones.py", "hotline/timeutil.py", "hotline/opening_hours.py", 
 PURE += ["followup/visit_times.py"]
 PURE += ["followup/survey_parse.py"]
 PURE += ["hotline/dashboard/case_metrics.py"]
+PURE += ["routing/divisions.py"]
 IMPURE_ROOTS = {"flask", "flask_sqlalchemy", "flask_login", "hotline.extensions", "hotline.models"}
 
 

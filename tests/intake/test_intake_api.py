@@ -98,7 +98,8 @@ def test_a_classified_complaint_is_created_in_one_call(api, app):
     assert (case["status"], case["kind"], case["channel"], case["category"], case["problem_type"]) == (
         "new", "complaint", "api", "G01", "P01")
     assert (case["amount"], case["purchase_date"], case["demand"], case["respondent_region"]) == (
-        2999.5, "2026-01-02", "退货退款", "海淀区")
+        2999.5, "2026-01-02", "退货退款", "北京市海淀区")  # the region's full name, from the division
+    assert case["respondent_division"] == "110108"
     assert case["complainant"] == {"name": "李四", "phone_masked": "138****1234", "address": "北京市朝阳区某路1号",
                                    "id_number_masked": "110105********002X"}
     assert case["identity_level"] == "none"

@@ -111,10 +111,18 @@ def test_operators_do_not_use_the_desk(client, make_user, login):
     assert client.get("/desk").status_code == 403
 
 
-def test_a_bad_tab_or_page_shows_the_new_tab(client, make_user, login, on_desk, dept):
+def test_a_bad_tab_shows_the_new_tab(client, make_user, login, on_desk, dept):
     fresh = on_desk()
     login(make_user(role=Role.DEPARTMENT, department=dept))
-    assert listed(client, "nonsense", page="-3") == [fresh.number]
+    assert listed(client, "nonsense") == [fresh.number]
+
+
+def test_a_bad_page_is_refused_with_a_message_as_on_every_list(client, make_user, login, on_desk, dept):
+    on_desk()
+    login(make_user(role=Role.DEPARTMENT, department=dept))
+    response = client.get("/desk", query_string={"tab": "new", "page": "-3"})
+    assert response.status_code == 400
+    assert "page" in response.get_data(as_text=True)
 
 
 def test_each_row_shows_its_earliest_running_department_deadline(app, on_desk):

@@ -1,6 +1,7 @@
 """Routing rules as a supervisor thinks of them: an ordered list, first active match wins.
 Pure: no app, no database."""
 
+from routing import divisions
 from routing.rule_matching import (
     Case,
     Draft,
@@ -79,11 +80,14 @@ def test_region_is_the_respondents_and_may_be_part_of_it():
 
 
 def test_an_online_seller_without_a_region_goes_by_its_platform():
-    rules = [rule(1, region="杭州"), rule(2, region="北京"), CATCH_ALL]
+    # A platform mapping written with place names (an older config) is read as divisions too.
+    rules = [rule(1, division="330000"), rule(2, division="110000"), CATCH_ALL]
     case = Case(platform="天猫", seller="某某旗舰店", text="网购衣服质量差")
     decision = decide(case, rules, PLATFORMS)
     assert decision.rule.id == 1
-    assert (decision.region.value, decision.region.source, decision.region.platform) == ("杭州", "platform", "天猫")
+    region = decision.region
+    assert (region.value, region.code, region.source, region.platform) == ("浙江省杭州市", "330100", "platform", "天猫")
+    assert winner(Case(platform="京东", seller="京东自营"), rules) == 2
     # The platform named in the business's name counts too ("京东自营").
     assert winner(Case(respondent_name="京东自营旗舰店"), rules) == 2
 
@@ -119,7 +123,39 @@ def test_a_draft_replaces_its_saved_rule_and_a_new_one_slots_in_by_position():
     assert decide(Case(text="空调"), with_draft(saved, new), PLATFORMS).rule.name == "new"
 
 
-def test_the_shipped_platform_mapping_has_the_major_platforms():
+def test_the_shipped_platform_mapping_has_the_major_platforms_as_division_codes():
     shipped = load_platform_regions()
-    assert shipped["淘宝"] == shipped["天猫"] == "杭州"
-    assert shipped["京东"] == "北京" and shipped["拼多多"] == "上海" and shipped["抖音"] == "北京"
+    assert {"淘宝", "天猫", "京东", "拼多多", "抖音", "美团", "快手", "小红书", "唯品会", "苏宁易购"} <= set(shipped)
+    assert all(divisions.level(code) == divisions.DISTRICT for code in shipped.values())
+    assert shipped["淘宝"] == shipped["天猫"] and divisions.within(shipped["淘宝"], "330100")  # 杭州
+    assert divisions.within(shipped["京东"], "110000") and divisions.within(shipped["拼多多"], "310000")
+    assert divisions.within(shipped["抖音"], "110000") and divisions.within(shipped["美团"], "110000")
+
+
+# --- divisions: a rule holds for its division and everything inside it ------------------------
+
+
+def test_a_division_rule_holds_for_every_division_inside_it():
+    beijing, dongcheng = rule(1, division="110000"), rule(2, division="110101")
+    assert winner(Case(respondent_division="110108"), [beijing]) == 1  # 海淀区 is in 北京市
+    assert winner(Case(respondent_division="110100"), [beijing]) == 1  # 北京市, the city level
+    assert winner(Case(respondent_division="310115"), [beijing]) is None  # 上海浦东
+    assert winner(Case(respondent_division="110101"), [dongcheng]) == 2
+    assert winner(Case(respondent_division="110100"), [dongcheng]) is None  # the district is not known
+    assert winner(Case(respondent_division="110102"), [dongcheng]) is None  # 西城区
+    assert winner(Case(), [beijing]) is None
+
+
+def test_the_respondents_division_beats_the_platform_and_is_shown_by_name():
+    region = effective_region(Case(respondent_division="110108", platform="拼多多"), PLATFORMS)
+    assert (region.value, region.code, region.source) == ("北京市海淀区", "110108", "respondent")
+
+
+def test_an_old_text_rule_still_matches_a_case_placed_by_division():
+    old = rule(1, region="东城区")  # written before division codes, no division found for it
+    assert winner(Case(respondent_division="110101"), [old]) == 1
+    assert winner(Case(respondent_division="110108"), [old]) is None
+
+
+def test_a_rule_with_only_a_division_is_no_catch_all():
+    assert not is_catch_all(rule(1, division="110000"))

@@ -1,0 +1,58 @@
+"""The demo (make run) routes by itself: every district of Beijing has its office and rule, and
+the usual platforms lead somewhere, so a typical accepted complaint forwards itself."""
+
+import pytest
+from sqlalchemy import select
+
+from hotline import tickets
+from hotline.demo import seed_demo
+from hotline.extensions import db
+from hotline.models import Department, RuleAction, TicketKind, TicketStatus
+from intake.decisions import accept_ticket
+from routing import divisions, services
+
+
+@pytest.fixture
+def demo(app):
+    app.config["HOME_DIVISION"] = "110000"
+    seed_demo(n_cases=0)
+    db.session.commit()
+
+
+def complaint(**fields):
+    base = dict(complainant_name="陈女士", complainant_phone="+8613800138000", complainant_address="北京市海淀区某路1号",
+                respondent_name="某商家", facts="买的东西坏了，商家不管。", demand="退货退款")
+    ticket = tickets.open_ticket("voice", caller=tickets.find_or_create_caller("+8613800138000"),
+                                 kind=TicketKind.COMPLAINT, **{**base, **fields})
+    db.session.commit()
+    return ticket
+
+
+def test_every_beijing_district_has_an_active_office_and_an_automatic_rule(demo):
+    rules = {r.division: r for r in services.all_rules() if r.division}
+    for district in divisions.children("110100"):
+        rule = rules[district.code]
+        assert rule.action == RuleAction.AUTO and rule.department.active, district.name
+    offices = db.session.scalars(select(Department.code)).all()
+    assert len(offices) == 17  # 16 district offices and the cross-region desk
+
+
+TYPICAL = [
+    ({"respondent_address": "北京市朝阳区三里屯路19号"}, "MS04"),
+    ({"respondent_address": "东城区王府井大街255号"}, "MS01"),
+    ({"respondent_address": "延庆区妫水北街"}, "MS16"),
+    ({"platform": "京东", "seller": "某电器旗舰店", "order_number": "JD1"}, "MS12"),
+    ({"platform": "抖音", "seller": "某服饰小店"}, "MS03"),
+    ({"platform": "淘宝", "seller": "某女装店"}, "XR01"),
+    ({"platform": "拼多多", "order_number": "PDD-1"}, "XR01"),
+]
+
+
+def test_a_typical_accepted_complaint_forwards_itself(demo, make_user):
+    operator = make_user(username="op-demo-test")
+    for fields, office in TYPICAL:  # one demo world for all (seeding it takes a while)
+        ticket = complaint(**fields)
+        accept_ticket(ticket, operator)
+        db.session.commit()
+        assert ticket.status == TicketStatus.FORWARDED, fields
+        assert ticket.department.code == office and ticket.routed_by_rule is not None, fields
