@@ -40,10 +40,20 @@ def pytest_report_header(config):
     return f"hotline backends: sqlite + {pg}" if PG_URL else f"hotline backends: sqlite only; {pg}"
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """In CI (HOTLINE_REQUIRE_ALL=1) a skipped test fails the run: nothing passes by not running."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if REQUIRE_ALL and skipped and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter):
     lines = []
     if not PG_URL:
         lines.append("PostgreSQL: TEST_DATABASE_URL is not set, every test ran on SQLite only")
+    if REQUIRE_ALL and terminalreporter.stats.get("skipped"):
+        lines.append("CI: a test was skipped, so this run fails (HOTLINE_REQUIRE_ALL=1)")
     lines += [f"{tool}: {why}" for tool, why in sorted(_missing_tools.items())]
     if lines:
         terminalreporter.section("SKIPPED FOR MISSING TOOLS (CI installs them: bash .ci/run)", sep="!")
@@ -82,6 +92,20 @@ def _forget_previous_request():
     locale into the next one. A real server starts each request with an empty `g`."""
     for name in list(g):
         g.pop(name)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test marked backend("postgresql") (concurrent connections, SKIP LOCKED) or
+    backend("sqlite") (its write lock) is collected on that database only: CI fails on any skip."""
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("backend")
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        wrong = marker is not None and "backend" in params and params["backend"] != marker.args[0]
+        (dropped if wrong else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(params=BACKENDS)

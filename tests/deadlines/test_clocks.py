@@ -158,9 +158,8 @@ def test_the_database_refuses_a_second_open_clock_of_one_duty(calendar_2025, tic
     assert second.id != first.id and second.state == ClockState.RUNNING
 
 
+@pytest.mark.backend("postgresql")  # "needs concurrent connections: the SQLite test database is one shared connection"
 def test_two_requests_starting_one_clock_at_once_share_it(app, backend, calendar_2025, ticket_at, local):
-    if backend != "postgresql":
-        pytest.skip("needs concurrent connections: the SQLite test database is one shared connection")
     import threading
 
     from sqlalchemy import func, select

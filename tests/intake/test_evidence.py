@@ -298,10 +298,9 @@ def test_files_are_typed_with_no_transaction_open(client, case, operator, inspec
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.backend("sqlite")  # "the write lock taken by BEGIN IMMEDIATE is SQLite's"
 def test_a_hostile_upload_never_blocks_a_writer_on_sqlite(app_factory, backend, tmp_path, staff, monkeypatch):
     """While the upload is being parsed, another connection takes SQLite's write lock at once."""
-    if backend != "sqlite":
-        pytest.skip("the write lock taken by BEGIN IMMEDIATE is SQLite's")
     path = tmp_path / "hotline.sqlite"
     app = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", EVIDENCE_DIR=str(tmp_path / "evidence"))
     client = app.test_client()

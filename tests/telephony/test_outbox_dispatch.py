@@ -184,9 +184,8 @@ def test_the_scheduler_job_dispatches_through_the_sandbox(app):
     assert reload(row).status == OutboxStatus.SENT
 
 
+@pytest.mark.backend("postgresql")  # "SKIP LOCKED needs PostgreSQL; the SQLite test database is one shared connection"
 def test_two_dispatchers_never_send_the_same_row(app, backend):
-    if backend != "postgresql":
-        pytest.skip("SKIP LOCKED needs PostgreSQL; the SQLite test database is one shared connection")
     rows = queue(30)
 
     class Slow(FakeSender):

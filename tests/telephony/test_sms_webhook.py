@@ -279,9 +279,8 @@ def _form(body, sid=None, from_="+8613700137000"):
     return {"MessageSid": sid or message_sid(), "From": from_, "To": "+8610012315", "Body": body}
 
 
+@pytest.mark.backend("postgresql")  # "needs concurrent connections: the SQLite test database is one shared connection"
 def test_simultaneous_first_texts_from_one_new_number_make_one_caller_and_one_case(app, backend):
-    if backend != "postgresql":
-        pytest.skip("needs concurrent connections: the SQLite test database is one shared connection")
     statuses = _post_in_threads(app, [_form(f"第{n}条") for n in range(4)])
     db.session.expire_all()
     assert statuses == [200] * 4
@@ -290,9 +289,8 @@ def test_simultaneous_first_texts_from_one_new_number_make_one_caller_and_one_ca
     assert count(Contact) == 4
 
 
+@pytest.mark.backend("postgresql")  # "needs concurrent connections: the SQLite test database is one shared connection"
 def test_the_same_message_delivered_twice_at_once_is_recorded_once(app, backend):
-    if backend != "postgresql":
-        pytest.skip("needs concurrent connections: the SQLite test database is one shared connection")
     sid = message_sid()
     statuses = _post_in_threads(app, [_form("同一条", sid=sid) for _ in range(3)])
     db.session.expire_all()
