@@ -7,13 +7,13 @@
 """
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, false, select, true
 from sqlalchemy.orm import selectinload
 
 from hotline import phones
 from hotline.extensions import db
 from hotline.models import Role, Ticket, TicketKind
-from hotline.search import CASE_NUMBER
+from hotline.search import CASE_NUMBER, filter_tickets
 
 # --- which cases a user may see ------------------------------------------------------------
 
@@ -27,6 +27,10 @@ CASE_RELATIONS = (
 )
 
 
+# Admins manage accounts, departments and settings; they see no case (issue 13).
+CASE_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.DEPARTMENT})
+
+
 def department_scope(user):
     """The department a user is confined to, or None for roles that see every case."""
     if user.role != Role.DEPARTMENT:
@@ -37,8 +41,19 @@ def department_scope(user):
 
 def visible(stmt, user):
     """Restrict a SELECT of tickets to what `user` may see."""
+    if user.role not in CASE_ROLES:
+        return stmt.where(false())
     scope = department_scope(user)
     return stmt if scope is None else stmt.where(Ticket.department_id == scope)
+
+
+def matching(flt, user):
+    """The SELECT of the cases `user` may see that match a search.TicketFilter (console search,
+    the API's list). A search by phone number, or its last digits, finds only the cases whose
+    filer `user` may know: a department never learns that a confidential or anonymous report,
+    or any report, exists for a number."""
+    stmt = visible(filter_tickets(flt), user)
+    return stmt.where(identity_known(user)) if flt.phone else stmt
 
 
 def get_ticket(number, user):
@@ -50,12 +65,14 @@ def get_ticket(number, user):
 
 
 def other_cases(ticket, user, limit=20):
-    """The same caller's other cases that `user` may see, newest first."""
-    if ticket.caller_id is None:
+    """The same caller's other cases that `user` may see, newest first: none unless `user` may
+    know who filed this one, and of the others only those whose filer `user` may know (a
+    complainant's reports never appear beside their complaint on a department's screen)."""
+    if ticket.caller_id is None or not can_see_identity(user, ticket):
         return []
     stmt = (
         select(Ticket)
-        .where(Ticket.caller_id == ticket.caller_id, Ticket.id != ticket.id)
+        .where(Ticket.caller_id == ticket.caller_id, Ticket.id != ticket.id, identity_known(user))
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
         .limit(limit)
     )
@@ -88,18 +105,29 @@ CONFIDENTIAL_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR})
 
 
 def can_see_identity(user, ticket):
-    """Whether `user` may see who filed `ticket` (name, phone, address, the calling number)."""
+    """Whether `user` may see who filed `ticket` (name, phone, address, the calling number).
+    identity_known is the same rule as a WHERE clause: change both together."""
     if user.role in CONFIDENTIAL_ROLES:
         return True
-    if ticket.confidential:
+    if user.role not in CASE_ROLES:
+        return False
+    if ticket.confidential or ticket.anonymous:
         return False
     if ticket.kind == TicketKind.REPORT:
         # A named reporter's identity never leaves the hotline's own case handling.
         return False
-    if user.role == Role.DEPARTMENT:
-        # A complainant's identity reaches the department mediating their case, no other.
-        return ticket.department_id is not None and ticket.department_id == user.department_id
-    return True
+    # A complainant's identity reaches the department mediating their case, no other.
+    return ticket.department_id is not None and ticket.department_id == department_scope(user)
+
+
+def identity_known(user):
+    """can_see_identity as a SQL condition on Ticket, for lookups by who filed a case."""
+    if user.role in CONFIDENTIAL_ROLES:
+        return true()
+    if user.role not in CASE_ROLES:
+        return false()
+    return and_(Ticket.confidential.is_(False), Ticket.anonymous.is_(False), Ticket.kind != TicketKind.REPORT,
+                Ticket.department_id == department_scope(user))
 
 
 def shown_change(field, value, may_see_identity):

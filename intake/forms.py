@@ -97,8 +97,11 @@ class IntakeForm(FlaskForm):
     save = SubmitField(_l("Save case"))
     confirm = SubmitField(_l("Confirm and save the changes"))
 
-    def __init__(self, *args, answers=None, **kwargs):
+    def __init__(self, *args, answers=None, phones_on_file=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # The numbers the case already holds (E.164): the form shows them masked, and a masked
+        # value posted back stands for the number it masks (the full one is an audited reveal).
+        self.phones_on_file = tuple(n for n in phones_on_file if n)
         self.kind.choices = [("", _("— choose —"))] + [(k, str(v)) for k, v in KINDS.items()]
         self.classes = _classes()
         self.category_group.choices = [("", _("— all —")), ("goods", _("Goods")), ("services", _("Services"))]
@@ -210,6 +213,11 @@ class IntakeForm(FlaskForm):
         raw = (self.complainant_phone.data or "").strip()
         if not raw:
             return None
+        if "*" in raw:
+            known = next((n for n in self.phones_on_file if phones.mask(n) == raw), None)
+            if known is None:
+                self.complainant_phone.errors.append(_("Type the whole number, or keep the masked one on file."))
+            return known
         try:
             return phones.normalise(raw, current_app.config["DEFAULT_PHONE_REGION"])
         except phones.InvalidPhone:

@@ -84,6 +84,11 @@ def sms_text(ticket):
     return "\n".join(b.strip() for b in bodies if b.strip() and not sms_texts.is_command(b)) or None
 
 
+def phones_on_file(ticket):
+    """The numbers the intake form may show masked and take back: the form's, the calling one."""
+    return (ticket.complainant_phone, ticket.caller.phone if ticket.caller and not ticket.anonymous else None)
+
+
 def initial_values(ticket):
     """The form's starting values: what the case already says, else what the call or SMS told us."""
     caller = ticket.caller
@@ -99,7 +104,7 @@ def initial_values(ticket):
     values.update(dict(zip(("respondent_province", "respondent_city", "respondent_district"), chain, strict=False)))
     values.update(
         kind=ticket.kind.value if is_submitted(ticket) else "",
-        complainant_phone=phones.national_digits(phone) if phone else None,
+        complainant_phone=phones.mask(phone) if phone else None,  # the full number: an audited reveal
         category=ticket.category.code if ticket.category else "",
         category_group=ticket.category.group.value if ticket.category else "",
         problem_type=ticket.problem_type.code if ticket.problem_type else "",

@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from hotline import access
+from hotline import access, audit
 from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.inputs import WholeNumberField
@@ -135,12 +135,35 @@ REFUSALS = {
 def form(number):
     ticket = _intake_ticket(number)
     if request.method == "POST":
-        return _submit(ticket, IntakeForm(answers=ticket.answers))
+        return _submit(ticket, _intake_form(ticket))
     divisions.warm_up()  # the respondent's address is read on save
     draft = intake_services.get_draft(ticket, current_user)
     if draft is not None:
-        return _form_page(ticket, IntakeForm(formdata=MultiDict(draft.data), answers=ticket.answers), draft=draft)
-    return _form_page(ticket, IntakeForm(formdata=None, data=intake_services.initial_values(ticket), answers=ticket.answers))
+        return _form_page(ticket, _intake_form(ticket, formdata=MultiDict(draft.data)), draft=draft)
+    return _form_page(ticket, _intake_form(ticket, formdata=None, data=intake_services.initial_values(ticket)))
+
+
+def _intake_form(ticket, **kwargs):
+    return IntakeForm(answers=ticket.answers, phones_on_file=intake_services.phones_on_file(ticket), **kwargs)
+
+
+@bp.route("/tickets/<number>/reveal-phone", methods=["POST"])
+@roles_required(*FORM_ROLES)
+def reveal_phone(number):
+    """The calling number in full, for this operator, written to the audit log (as on the case
+    page). With JavaScript the form asks for JSON and keeps what is typed; without, the form is
+    shown again from its saved draft or the case."""
+    ticket = _intake_ticket(number)
+    if ticket.caller is None or not access.can_reveal_phone(current_user, ticket):
+        abort(403)
+    audit.record(current_user, "reveal_phone", "ticket", ticket.number, ip=request.remote_addr)
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return {"phone": ticket.caller.phone}
+    draft = intake_services.get_draft(ticket, current_user)
+    form = (_intake_form(ticket, formdata=MultiDict(draft.data)) if draft is not None
+            else _intake_form(ticket, formdata=None, data=intake_services.initial_values(ticket)))
+    return _form_page(ticket, form, draft=draft, revealed_phone=ticket.caller.phone)
 
 
 @bp.route("/tickets/<number>/draft", methods=["POST"])
@@ -172,7 +195,7 @@ def refer(number):
     (no referral chosen yet: the referral page, carrying the typed values) or with the choice
     (`entry`, `note`; ?transfer=1 also moves a live call): everything saved in one request."""
     ticket = _intake_ticket(number)
-    form = IntakeForm(answers=ticket.answers)
+    form = _intake_form(ticket)
     if not (form.is_submitted() and form.validate(complete=False)):
         return _form_page(ticket, form), 400
     conflict = intake_services.changes_since(ticket, form.expected_version(), form.seen_event_id())
@@ -269,7 +292,9 @@ def _form_page(ticket, form, **extra):
         "intake/form.html", ticket=ticket, form=form,
         suggestion=services.suggestion_for(text) if text else None,
         other_cases=access.other_cases(ticket, current_user),
-        submitted=intake_services.is_submitted(ticket), **{"conflict": None, "pending": None, **extra},
+        submitted=intake_services.is_submitted(ticket),
+        may_reveal=ticket.caller is not None and access.can_reveal_phone(current_user, ticket),
+        **{"conflict": None, "pending": None, "revealed_phone": None, **extra},
     )
 
 

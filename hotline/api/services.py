@@ -3,13 +3,11 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from hotline import tickets
-from hotline.access import department_scope
+from hotline import access, tickets
 from hotline.api.schemas import parse_new_ticket
 from hotline.extensions import db
 from hotline.models import Category, CategoryGroup, Channel, Contact, Ticket, TicketEvent, TicketKind
 from hotline.rest import ValidationFailed
-from hotline.search import filter_tickets
 
 # Everything a list item shows, loaded in one query per relation rather than one per row.
 TICKET_RELATIONS = (
@@ -36,8 +34,7 @@ COUNT_CAP = 1000
 def list_tickets(flt, page, per_page, user):
     """One page of the tickets `user` may see that match `flt`, how many match (up to
     COUNT_CAP), and whether there are more than that."""
-    flt.department_id = department_scope(user)
-    stmt = filter_tickets(flt)
+    stmt = access.matching(flt, user)
     capped = stmt.order_by(None).limit(COUNT_CAP + 1).subquery()
     counted = db.session.scalar(select(func.count()).select_from(capped))
     page_stmt = stmt.options(*TICKET_RELATIONS).limit(per_page).offset((page - 1) * per_page)

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
-from hotline.access import department_scope, visible
+from hotline import access
+from hotline.access import visible
 from hotline.extensions import db
 from hotline.models import (
     OPEN_STATUSES,
@@ -18,7 +19,7 @@ from hotline.models import (
     TicketEvent,
     TicketStatus,
 )
-from hotline.search import filter_tickets, paginate
+from hotline.search import paginate
 
 QUEUE_LIMIT = 100
 
@@ -80,10 +81,7 @@ def current_call(user):
 
 def search_tickets(flt, user, page=1):
     """A page of tickets matching a TicketFilter, confined to what `user` may see."""
-    scope = department_scope(user)
-    if scope is not None:
-        flt.department_id = scope
-    return paginate(filter_tickets(flt), page)
+    return paginate(access.matching(flt, user), page)
 
 
 def my_tickets(user, page=1):

@@ -55,11 +55,20 @@ def test_anonymous_create_is_401_and_creates_nothing(api, create_ticket):
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("role", [Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN])
+@pytest.mark.parametrize("role", [Role.OPERATOR, Role.SUPERVISOR])
 def test_staff_roles_may_list_and_create(as_role, role):
     client = as_role(role)
     assert client.get("/api/v1/tickets").status_code == 200
     assert client.post("/api/v1/tickets", json=NEW_CASE).status_code == 201
+
+
+def test_admins_neither_read_nor_open_cases(as_role, create_ticket):
+    """Admins manage accounts: a case's content is none of their business (issue 13)."""
+    ticket = create_ticket(facts="某商场销售假冒商品")
+    client = as_role(Role.ADMIN)
+    assert client.get("/api/v1/tickets").status_code == 403
+    assert client.get(f"/api/v1/tickets/{ticket.number}").status_code == 403
+    assert client.post("/api/v1/tickets", json=NEW_CASE).status_code == 403
 
 
 def test_department_users_may_not_create(as_role, make_department):
@@ -110,7 +119,7 @@ def test_every_api_view_declares_its_roles(app):
     views = {name: view for name, view in app.view_functions.items() if name.startswith("api.")}
     assert views, "no API views registered"
     assert getattr(views["api.openapi_document"], "is_public", False)
-    assert views["api.create_ticket"].allowed_roles == frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
+    assert views["api.create_ticket"].allowed_roles == frozenset({Role.OPERATOR, Role.SUPERVISOR})
     assert Role.DEPARTMENT in views["api.list_tickets"].allowed_roles
     for name, view in views.items():
         assert hasattr(view, "allowed_roles"), name

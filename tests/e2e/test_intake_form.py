@@ -63,7 +63,7 @@ def test_operator_files_a_complaint_by_keyboard(live_server, browser_page, brows
     expect(page.locator("#complainant_phone")).to_be_hidden()
     page.keyboard.press("ArrowDown")  # the first kind: complaint
     expect(page.locator("#kind")).to_have_value("complaint")
-    expect(page.locator("#complainant_phone")).to_have_value("13912345678")  # the calling number
+    expect(page.locator("#complainant_phone")).to_have_value("139****5678")  # the calling number, masked
     expect(page.locator("#complainant_name")).to_have_value("王小明")  # a known caller
     expect(page.locator("#answer")).to_be_hidden()
     expect(page.locator("#anonymous")).to_be_hidden()
