@@ -8,7 +8,7 @@ callback here only ever moves a call forward: Twilio's callbacks arrive in any o
 import logging
 import re
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -335,3 +335,23 @@ def unblock(caller, actor, ip=None):
     caller.blocked_at = caller.blocked_reason = None
     db.session.flush()
     return caller
+
+
+# --- where an answered call opens its case -------------------------------------------------
+# The core's case page, unless a feature knows better (intake: the form of a case still being
+# taken). A feature registers from its init_app; the console never imports it.
+_OPENERS = "hotline.call_openers"
+
+
+def add_case_opener(app, opener):
+    """`opener(ticket)` -> the URL an answered call on `ticket` opens, or None to pass."""
+    app.extensions.setdefault(_OPENERS, []).append(opener)
+
+
+def case_url(ticket):
+    """Where the operator lands when a call on `ticket` connects."""
+    for opener in current_app.extensions.get(_OPENERS, []):
+        url = opener(ticket)
+        if url:
+            return url
+    return url_for("console.ticket", number=ticket.number)

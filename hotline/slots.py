@@ -23,6 +23,8 @@ SLOTS = {
                         "survey); `ticket`",
     "desk_case.panels": "the department desk's case page (routing/desk_ticket.html): panels beside "
                         "the result form; `ticket`",
+    "ticket_row.status": "each row of a list of cases (console/_ticket_table.html), after the status "
+                         "badge: a feature's marker for the case, e.g. what intake still needs; `t`",
     "queue.notices": "the top of the work queues (console index, department cases, the desk): "
                      "notices for the signed-in user",
     "callback_visit.unsatisfied": "the callback visit page (followup/callback_visit.html) when the "

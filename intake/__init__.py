@@ -6,9 +6,18 @@ def init_app(app):
     """Blueprints, template helpers, slots, seeds and OpenAPI parts of intake."""
     from flask_babel import lazy_gettext as _l
 
-    from hotline import menu, rest, seeds, slots
+    from hotline import calls, menu, rest, seeds, slots
     from hotline.extensions import csrf
-    from intake import api, api_doc, classifier, decision_views, evidence_views, suggestion_rules, views
+    from intake import (
+        api,
+        api_doc,
+        classifier,
+        decision_views,
+        evidence_views,
+        services,
+        suggestion_rules,
+        views,
+    )
 
     app.register_blueprint(views.bp, url_prefix="/intake")
     app.register_blueprint(decision_views.bp, url_prefix="/intake")
@@ -23,6 +32,9 @@ def init_app(app):
     slots.add(app, "case_page.panels", "intake/_decision.html", order=10)
     slots.add(app, "case_page.panels", "intake/_evidence.html", order=50)
     slots.add(app, "desk_case.panels", "intake/_evidence.html")
+    slots.add(app, "ticket_row.status", "intake/_row_missing.html")
+    app.add_template_global(services.missing_before_acceptance, "intake_missing")
+    calls.add_case_opener(app, views.call_opens_form)
     seeds.add_seed(app, suggestion_rules.seed_suggestion_rules)
     rest.add_openapi(app, api_doc.PATHS, api_doc.SCHEMAS)
     if app.config.get("SUGGEST_WARM_UP"):

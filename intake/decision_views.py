@@ -33,17 +33,6 @@ GROUND_LABELS = {
     RejectGround.FALSE_MATERIALS: _l("False materials, or identity verification refused"),
     RejectGround.OTHER_LEGAL: _l("Other legal grounds"),
 }
-FIELD_LABELS = {
-    "complainant_name": _l("Complainant name"),
-    "complainant_phone": _l("Complainant phone"),
-    "complainant_address": _l("Complainant address"),
-    "respondent_name": _l("Respondent"),
-    "respondent_address": _l("Respondent address"),
-    "facts": _l("Facts"),
-    "demand": _l("Demand"),
-    "platform": _l("Platform"),
-    "seller": _l("Shop or order number"),
-}
 OTP_MESSAGES = {
     verification.NotNeeded: _l("There is no other number on the form to verify."),
     verification.SendLimit: _l("Too many codes sent for this case. Wait a few minutes before sending another."),
@@ -84,7 +73,7 @@ def _panel(ticket):
     return {
         "may_decide": may_decide,
         "blocked": decisions.decidable(ticket),
-        "missing": [FIELD_LABELS.get(f, f) for f in decisions.missing_fields(ticket)],
+        "missing": decisions.missing_labels(ticket),
         "telecom": decisions.is_telecom(ticket),
         "reject_form": RejectForm(formdata=None),
         "repeats": repeats.find_repeats(ticket) if may_decide else repeats.Repeats(),
@@ -185,7 +174,7 @@ def _decide(ticket, decide, done):
     except decisions.DecisionRefused as exc:
         db.session.rollback()
         message = REFUSALS.get(exc.why) or _("Cannot accept yet. Missing: %(fields)s.", fields=", ".join(
-            str(FIELD_LABELS.get(f, f)) for f in exc.missing))
+            decisions.missing_labels(ticket, exc.missing)))
         flash(str(message), "error")
     except StaleDataError:
         db.session.rollback()

@@ -2,8 +2,10 @@
 required notice to the complainant, and handing an accepted case to routing."""
 
 from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
-from hotline import access, outbox
+from hotline import access, outbox, questions
 from hotline.deadlines import clocks
 from hotline.models import ClockKind, RejectGround, TicketKind, TicketStatus
 from hotline.tickets import change_status, record_event, update_fields
@@ -33,6 +35,20 @@ class DecisionRefused(ValueError):
         super().__init__(why if not missing else f"{why}: {', '.join(missing)}")
         self.why = why
         self.missing = tuple(missing)
+
+
+# How the fields a decision may find missing are named to the operator (form and case page).
+FIELD_LABELS = {
+    "complainant_name": _l("Complainant name"),
+    "complainant_phone": _l("Complainant phone"),
+    "complainant_address": _l("Complainant address"),
+    "respondent_name": _l("Respondent"),
+    "respondent_address": _l("Respondent address"),
+    "facts": _l("Facts"),
+    "demand": _l("Demand"),
+    "platform": _l("Platform"),
+    "seller": _l("Shop or order number"),
+}
 
 
 def required_fields(ticket):
@@ -68,7 +84,30 @@ def missing_fields(ticket):
             filled = bool((getattr(ticket, field) or "").strip())
         if not filled:
             missing.append(field)
+    if ticket.kind == TicketKind.COMPLAINT:
+        # The category's required questions (a telecom complaint: was the operator asked first?).
+        answers = ticket.answers or {}
+        missing += [ANSWER_PREFIX + q["code"] for q in questions.questions_for(ticket.category)
+                    if q.get("required") and not str(answers.get(q["code"]) or "").strip()]
     return missing
+
+
+ANSWER_PREFIX = "answers."
+
+
+def missing_labels(ticket, missing=None):
+    """missing_fields (or `missing`) as the operator reads them: field names, and the questions
+    still to ask in the operator's language."""
+    locale = str(get_locale())
+    by_code = {q["code"]: q for q in questions.questions_for(ticket.category)}
+    labels = []
+    for name in missing_fields(ticket) if missing is None else missing:
+        code = name.removeprefix(ANSWER_PREFIX)
+        if name.startswith(ANSWER_PREFIX) and code in by_code:
+            labels.append(questions.label(by_code[code], locale))
+        else:
+            labels.append(str(FIELD_LABELS.get(name, name)))
+    return labels
 
 
 def decidable(ticket):

@@ -24,6 +24,7 @@ from hotline.models import (
     TicketStatus,
 )
 from hotline.timeutil import now
+from intake import decisions
 from routing import divisions, referrals
 
 # Copied from the complaint onto the report split off it: same caller, business and classification.
@@ -55,6 +56,21 @@ class Saved:
 def is_submitted(ticket):
     """Whether the intake form was already saved on this case (it has a kind)."""
     return ticket.kind != TicketKind.UNKNOWN
+
+
+def needs_confirmation(ticket):
+    """Whether a save lists its changes for confirmation first: only once the case is past
+    intake (accepted, forwarded, ...), where a change reaches others. Saving a case still
+    being taken, the first time or the fifth, asks nothing."""
+    return is_submitted(ticket) and ticket.status != TicketStatus.NEW
+
+
+def missing_before_acceptance(ticket):
+    """What a kept-incomplete complaint or report still needs before it can be accepted, as
+    the form labels it; empty for other kinds and complete cases."""
+    if ticket.kind not in (TicketKind.COMPLAINT, TicketKind.REPORT) or ticket.status != TicketStatus.NEW:
+        return []
+    return decisions.missing_labels(ticket)
 
 
 def last_event_id(ticket):

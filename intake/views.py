@@ -22,7 +22,7 @@ from hotline import access, audit
 from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.inputs import WholeNumberField
-from hotline.models import Role, SuggestionRule, SuggestionTarget
+from hotline.models import Role, SuggestionRule, SuggestionTarget, TicketKind, TicketStatus
 from hotline.telephony.callcontrol import CallControlError, call_control
 from hotline.tickets import IllegalTransition
 from hotline.timeutil import to_local
@@ -143,6 +143,13 @@ def form(number):
     return _form_page(ticket, _intake_form(ticket, formdata=None, data=intake_services.initial_values(ticket)))
 
 
+def call_opens_form(ticket):
+    """An answered call on a case still being taken opens its intake form (hotline.calls)."""
+    if ticket.status == TicketStatus.NEW and ticket.kind != TicketKind.CONSULTATION:
+        return url_for("intake.form", number=ticket.number)
+    return None
+
+
 def _intake_form(ticket, **kwargs):
     return IntakeForm(answers=ticket.answers, phones_on_file=intake_services.phones_on_file(ticket), **kwargs)
 
@@ -238,15 +245,21 @@ REFERRAL_SUMMARY = ("complainant_name", "respondent_name", "respondent_address",
                     "demand")
 
 
+# Kinds a save may keep incomplete while the caller talks: completeness is asked at accept,
+# reject and forward. A consultation closes on save and a mixed case splits, so they need it all.
+PARTIAL_KINDS = ("", "complaint", "report")
+
+
 def _submit(ticket, form):
     """Check, then show a conflict or the edit confirmation, or save."""
-    if not form.validate_on_submit():
+    partial = (request.form.get("kind") or "") in PARTIAL_KINDS
+    if not (form.is_submitted() and form.validate(complete=not partial)):
         return _form_page(ticket, form), 400
     conflict = intake_services.changes_since(ticket, form.expected_version(), form.seen_event_id())
     if conflict is not None:
         return _conflict(ticket, form, conflict)
-    values = form.values()
-    if intake_services.is_submitted(ticket) and not form.confirm.data:
+    values = form.values(for_referral=not form.kind.data)
+    if intake_services.needs_confirmation(ticket) and not form.confirm.data:
         pending = intake_services.pending_changes(ticket, values)
         if not pending:
             flash(_("Nothing was changed."), "info")
@@ -268,6 +281,12 @@ def _save(ticket, form, values):
         # Someone saved between our check and our write: nothing of ours was written.
         db.session.rollback()
         return _conflict(ticket, form, intake_services.changes_since(ticket, None, seen) or [])
+    missing = intake_services.missing_before_acceptance(saved.ticket)
+    if missing:
+        # Kept, not finished: back to the form, saying what acceptance still needs.
+        flash(_("Case %(number)s saved. Still needed before it can be accepted: %(fields)s.",
+                number=saved.ticket.number, fields=", ".join(map(str, missing))), "warning")
+        return redirect(url_for("intake.form", number=ticket.number))
     flash(_saved_message(saved), "success")
     return redirect(url_for("console.ticket", number=ticket.number))
 

@@ -69,7 +69,7 @@ def _answer(contact):
         return redirect(url_for("console.index"))
     db.session.commit()
     if answered and contact.ticket is not None:
-        return redirect(url_for("console.ticket", number=contact.ticket.number))
+        return redirect(calls.case_url(contact.ticket))
     flash(_("Your phone is ringing: pick it up to talk to the caller."), "success")
     return redirect(url_for("console.index"))
 

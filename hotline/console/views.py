@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotline import access, audit, inputs, menu, templating, tickets
+from hotline import calls as hotline_calls
 from hotline.access import can_reveal_phone
 from hotline.authz import roles_required
 from hotline.console import labels, services
@@ -89,7 +90,7 @@ def current_call():
     call = services.current_call(current_user) if current_user.role in CALL_ROLES else None
     if call is None:
         return {"call": None}
-    url = url_for("console.ticket", number=call.ticket.number)
+    url = hotline_calls.case_url(call.ticket)
     return {"call": {"id": call.id, "ticket": call.ticket.number, "url": url}}
 
 

@@ -54,9 +54,12 @@
         .then(function (data) {
           var call = data && data.call;
           if (!call) { return; }
+          // One tab pops per call: the one the operator is looking at (a hidden tab waits, and
+          // pops only if no other tab has). localStorage is shared by the session's tabs.
           var key = "hotline.popped-call";
-          if (window.sessionStorage.getItem(key) === String(call.id)) { return; }
-          window.sessionStorage.setItem(key, String(call.id));
+          if (window.localStorage.getItem(key) === String(call.id)) { return; }
+          if (document.visibilityState === "hidden") { return; }
+          window.localStorage.setItem(key, String(call.id));
           if (window.location.pathname !== call.url) { window.location.assign(call.url); }
         })
         .catch(function () {})

@@ -58,7 +58,10 @@
   // Alt+S is handled here rather than by accesskey, whose modifier differs between browsers.
   document.addEventListener("keydown", (event) => {
     const saveKey = event.altKey && event.code === "KeyS";
-    if (saveKey || (event.key === "Enter" && (event.ctrlKey || event.metaKey) && form.contains(event.target))) {
+    // Ctrl+Enter saves from anywhere on the page (the cursor need not be in the form yet),
+    // except inside another form on it (the identity check's code), which keeps its own keys.
+    const elsewhere = event.target.form && event.target.form !== form;
+    if (saveKey || (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !elsewhere)) {
       event.preventDefault();
       submit();
     }
@@ -117,7 +120,14 @@
   const firstError = form.querySelector(".has-error input, .has-error select, .has-error textarea");
   filterCategories();
   refresh();
-  if (firstError) firstError.focus();
+  if (firstError) {
+    firstError.focus();
+  } else if (!form.contains(document.activeElement)) {
+    // Otherwise the cursor starts in the first empty field, so typing begins at once.
+    const fields = focusables().filter((el) => el.tagName !== "BUTTON" && el.type !== "submit" && el.type !== "checkbox");
+    const empty = fields.find((el) => !el.value);
+    if (empty || fields[0]) (empty || fields[0]).focus();
+  }
 })();
 
 // "Reveal number" beside the form: the server records the reveal and answers with the number,

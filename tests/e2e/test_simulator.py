@@ -1,4 +1,4 @@
-"""A call placed in the dev simulator reaches an operator's queue, and answering it pops the case."""
+"""A call placed in the dev simulator reaches an operator's queue, and answering it pops the case's intake form."""
 
 import re
 
@@ -46,10 +46,12 @@ def test_a_simulated_call_is_answered_from_the_queue(live_server, browser_page, 
         with operator.expect_navigation():
             waiting.locator('[data-testid="answer-call"]').click()
 
-        expect(operator).to_have_url(re.compile(r"/tickets/\d{8}-\d{5}$"))
+        # Answering opens the intake form of the new case, cursor in its first question (issue 15.1).
+        expect(operator).to_have_url(re.compile(r"/intake/tickets/\d{8}-\d{5}$"))
         number = operator.url.rsplit("/", 1)[-1]
-        expect(operator.locator("#ticket-number")).to_have_text(number)
-        expect(operator.locator("#caller-phone")).to_have_text("138****8000")
+        expect(operator.locator("#kind")).to_be_focused()
+        expect(operator.locator('#caller [data-testid="caller-phone"]')).to_have_text("138****8000")
+        expect(sim).to_have_url(re.compile(r"/dev/simulator$"))  # the caller's tab is never taken over
         expect(sim.locator("#sim-case")).to_contain_text(number, timeout=8_000)
 
         sim.click("#sim-hangup")

@@ -63,9 +63,13 @@ def test_impossible_birth_date_refused(client, operator, call_ticket):
 
 # ---- editing a submitted case -----------------------------------------------------------------
 
-def test_editing_a_submitted_case_asks_for_confirmation(client, operator, call_ticket):
+def test_editing_an_accepted_case_asks_for_confirmation(client, operator, call_ticket):
+    from intake.decisions import accept_ticket
+
     ticket = call_ticket(operator)
     post_form(client, ticket, **COMPLAINT)
+    accept_ticket(reload(ticket), operator)  # past intake: a change now reaches others
+    db.session.commit()
     ticket = reload(ticket)
     edited = dict(COMPLAINT, demand="退货退款并赔偿", amount="3300")
     response = post_form(client, ticket, **edited)
