@@ -109,12 +109,12 @@ def test_reveal_shows_the_full_number_and_writes_an_audit_row(client, signed_in,
     assert "+8613812345678" not in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
 
 
-def test_roles_that_may_not_reveal_get_403_and_no_audit_row(client, signed_in, create_ticket):
+def test_roles_that_may_not_reveal_are_refused_and_no_audit_row(client, signed_in, create_ticket):
     signed_in(Role.ADMIN)
     ticket = create_ticket(phone="+8613812345678")
     assert 'id="reveal-phone"' not in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     response = client.post(f"/tickets/{ticket.number}/reveal-phone")
-    assert response.status_code == 403
+    assert response.status_code in (403, 404)  # admins do not even see the case (issue 13)
     assert "+8613812345678" not in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(AuditLog.id))) == 0
 

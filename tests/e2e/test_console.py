@@ -88,8 +88,9 @@ def test_the_case_opens_when_a_call_connects_to_the_operator(live_server, browse
         db.session.commit()
         number = ticket.number
 
-    page.wait_for_url(re.compile(f"/tickets/{number}$"), timeout=8_000)
-    expect(page.locator("#caller-phone")).to_have_text("138****2222")
+    # A new case: the call opens its intake form (issue 15.1).
+    page.wait_for_url(re.compile(f"/intake/tickets/{number}$"), timeout=8_000)
+    expect(page.locator('#caller [data-testid="caller-phone"]')).to_have_text("138****2222")
     # Once per call: going back to the queue during the call does not drag the operator back.
     page.click("#nav-queue")
     page.wait_for_timeout(3_500)

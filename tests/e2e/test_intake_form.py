@@ -119,8 +119,8 @@ def test_operator_files_a_complaint_by_keyboard(live_server, browser_page, brows
     assert browser_errors == []
 
 
-def test_a_complaint_missing_its_address_says_so_and_keeps_what_was_typed(live_server, browser_page, browser_errors,
-                                                                          sign_in):
+def test_a_complaint_missing_its_address_is_kept_and_says_what_acceptance_needs(live_server, browser_page,
+                                                                                browser_errors, sign_in):
     page = browser_page
     live_server.create_user("operator", "op2")
     number = open_call_case(live_server, "+8613912340000", "op2")
@@ -130,14 +130,23 @@ def test_a_complaint_missing_its_address_says_so_and_keeps_what_was_typed(live_s
     page.fill("#facts", "买的手机是翻新机。")
     page.fill("#respondent_name", "某手机店")
     page.fill("#id_number", "110105194912310021")
+    # A wrong ID number is refused (nothing saved), everything typed stays, the cursor on it.
     with page.expect_navigation():
         page.keyboard.press("Alt+s")
-    missing = page.locator('[data-testid="missing"]')
-    expect(missing).to_be_visible()
+    expect(page.locator('[data-testid="form-errors"]')).to_be_visible()
     expect(page.locator("#facts")).to_have_value("买的手机是翻新机。")
     expect(page.locator("#respondent_name")).to_have_value("某手机店")
     expect(page.locator("#id_number-error")).to_be_visible()
-    expect(page.locator("#complainant_address")).to_be_focused()  # the first field to fix
+    expect(page.locator("#id_number")).to_be_focused()
+    # Without it, the half-taken complaint saves: back on the form, told what acceptance still needs.
+    page.fill("#id_number", "")
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    expect(page).to_have_url(re.compile(f"/intake/tickets/{number}$"))
+    expect(page.locator(".flash.warning")).to_contain_text("受理前还需补充")
+    expect(page.locator(".flash.warning")).to_contain_text("投诉人地址")
+    expect(page.locator("#facts")).to_have_value("买的手机是翻新机。")
+    expect(page.locator("#complainant_address")).to_be_focused()  # the first empty field
     page.screenshot(path="/tmp/intake_form_missing.png", full_page=True)
     # The refused form comes back as a 400 page, which the browser logs; nothing else may be wrong.
     assert [e for e in browser_errors if "status of 400" not in e] == []
