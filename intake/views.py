@@ -173,6 +173,17 @@ def reveal_phone(number):
     return _form_page(ticket, form, draft=draft, revealed_phone=ticket.caller.phone)
 
 
+@bp.route("/tickets/<number>/suggestion", methods=["POST"])
+@roles_required(*FORM_ROLES)
+def live_suggestion(number):
+    """The suggestion panel for the facts as typed so far (the form asks as the operator types,
+    debounced): the same service as POST /api/v1/suggest, rendered as the form shows it."""
+    ticket = _intake_ticket(number)
+    text = (request.form.get("facts") or "").strip()[:MAX_TEXT]
+    suggestion = services.suggestion_for(text) if text else None
+    return render_template("intake/_suggestion.html", ticket=ticket, suggestion=suggestion)
+
+
 @bp.route("/tickets/<number>/draft", methods=["POST"])
 @roles_required(*FORM_ROLES)
 def save_draft(number):

@@ -154,3 +154,50 @@
     }
   });
 })();
+
+// The suggestion follows the facts as they are typed (debounced), from the same service as
+// POST /api/v1/suggest; Alt+A applies it. The refer button carries the suggested agency along.
+(function () {
+  const box = document.getElementById("live-suggestion");
+  const form = document.getElementById("intake-form");
+  const facts = document.getElementById("facts");
+  if (!box || !form || !facts) return;
+  let timer = null;
+  let asked = facts.value.trim();
+  async function refresh() {
+    const text = facts.value.trim();
+    if (text === asked || text.length < 4) return;
+    asked = text;
+    const body = new FormData();
+    body.append("csrf_token", form.querySelector('[name="csrf_token"]').value);
+    body.append("facts", text);
+    try {
+      const response = await fetch(box.dataset.url, { method: "POST", body, credentials: "same-origin" });
+      if (!response.ok || facts.value.trim() !== text) return;  // a newer text is on its way
+      box.innerHTML = await response.text();
+      const refer = document.getElementById("refer-case");
+      const apply = box.querySelector(".suggestion-apply");
+      if (refer && apply) {
+        const url = new URL(refer.formAction, window.location.href);
+        if (apply.dataset.referral) url.searchParams.set("suggested", apply.dataset.referral);
+        else url.searchParams.delete("suggested");
+        refer.setAttribute("formaction", url.pathname + url.search);
+      }
+    } catch (err) {
+      /* the next keystroke asks again */
+    }
+  }
+  facts.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 400);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.altKey && event.code === "KeyA") {
+      const apply = box.querySelector(".suggestion-apply");
+      if (apply) {
+        event.preventDefault();
+        apply.click();
+      }
+    }
+  });
+})();

@@ -150,3 +150,22 @@ def test_a_complaint_missing_its_address_is_kept_and_says_what_acceptance_needs(
     page.screenshot(path="/tmp/intake_form_missing.png", full_page=True)
     # The refused form comes back as a 400 page, which the browser logs; nothing else may be wrong.
     assert [e for e in browser_errors if "status of 400" not in e] == []
+
+
+def test_the_suggestion_follows_the_facts_and_alt_a_applies_it(live_server, browser_page, browser_errors, sign_in):
+    """Issue 15.3: no save needed for a suggestion; one key takes it."""
+    page = browser_page
+    live_server.create_user("operator", "op3")
+    number = open_call_case(live_server, "+8613912349999", "op3")
+    sign_in(page, "op3")
+    page.goto(f"{live_server.url}/intake/tickets/{number}")
+    page.locator("#kind").press("ArrowDown")  # any kind: its sections, the facts among them, appear
+    page.locator("#facts").fill("")
+    page.locator("#facts").press_sequentially("京东买的冰箱不制冷，商家不给退货", delay=20)
+    suggestion = page.locator('#live-suggestion [data-testid="suggestion"]')
+    expect(suggestion).to_be_visible(timeout=20_000)  # the first asks may wait for the model to load
+    expect(suggestion).to_contain_text("冰箱")
+    page.keyboard.press("Alt+a")
+    expect(page.locator("#kind")).to_have_value("complaint")
+    expect(page.locator("#category")).not_to_have_value("")
+    assert browser_errors == []
