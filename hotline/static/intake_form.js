@@ -201,3 +201,33 @@
     }
   });
 })();
+
+// Long texts: the browser would cut a paste at maxlength without a word. Instead the field
+// takes it all and counts, saying the limit before saving (the server refuses what is over,
+// keeping every character typed for the operator to shorten).
+(function () {
+  const form = document.getElementById("intake-form");
+  if (!form) return;
+  const template = form.dataset.countText || "{count} / {max}";
+  const overTemplate = form.dataset.overText || "{over} over the limit of {max}: shorten it before saving";
+  form.querySelectorAll("textarea[maxlength]").forEach((area) => {
+    const max = Number(area.getAttribute("maxlength"));
+    area.removeAttribute("maxlength");
+    const counter = document.createElement("p");
+    counter.className = "small muted char-count";
+    counter.setAttribute("aria-live", "polite");
+    counter.dataset.testid = "char-count";
+    area.insertAdjacentElement("afterend", counter);
+    function show() {
+      const count = [...area.value].length;
+      const over = count - max;
+      counter.textContent = over > 0
+        ? overTemplate.replace("{over}", over).replace("{max}", max)
+        : template.replace("{count}", count).replace("{max}", max);
+      counter.classList.toggle("warn", over > 0);
+      area.setAttribute("aria-invalid", over > 0 ? "true" : "false");
+    }
+    area.addEventListener("input", show);
+    show();
+  });
+})();

@@ -169,3 +169,25 @@ def test_the_suggestion_follows_the_facts_and_alt_a_applies_it(live_server, brow
     expect(page.locator("#kind")).to_have_value("complaint")
     expect(page.locator("#category")).not_to_have_value("")
     assert browser_errors == []
+
+
+def test_a_long_paste_is_not_cut_and_the_limit_is_said_before_saving(live_server, browser_page, browser_errors,
+                                                                     sign_in):
+    """Issue 15.8: a 33,000-character paste used to be cut to 10,000 without a word."""
+    page = browser_page
+    live_server.create_user("operator", "op4")
+    number = open_call_case(live_server, "+8613912348888", "op4")
+    sign_in(page, "op4")
+    page.goto(f"{live_server.url}/intake/tickets/{number}")
+    page.locator("#kind").press("ArrowDown")
+    counter = page.locator('#facts ~ [data-testid="char-count"]')
+    expect(counter).to_contain_text("上限 10000 字")
+    page.locator("#facts").fill("冰" * 10_050)
+    assert page.locator("#facts").evaluate("el => el.value.length") == 10_050
+    expect(counter).to_contain_text("超出上限 10000 字 50 字")
+    expect(page.locator("#draft-status")).to_contain_text("草稿", timeout=10_000)  # the autosave is done first
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    expect(page.locator('[data-testid="form-errors"]')).to_be_visible()
+    assert page.locator("#facts").input_value() == "冰" * 10_050  # refused, nothing lost
+    assert [e for e in browser_errors if "status of 400" not in e] == []
