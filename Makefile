@@ -48,6 +48,7 @@ bench: $(VENV)/.dev translations tools
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.suggest_accuracy
 	$(BIN)/python -m bench.uploads
+	$(BIN)/python -m bench.journey
 
 bench-quick:
 	$(MAKE) bench BENCH_ARGS=--quick
