@@ -58,7 +58,8 @@ def test_call_pop_reports_the_operators_connected_call(client, signed_in, make_c
 
     call = make_call(phone="+8613811112222", state="answered", operator=operator, ticket=mine)
     data = client.get("/queue/current-call").get_json()
-    assert data["call"] == {"id": call.id, "ticket": mine.number, "url": f"/tickets/{mine.number}"}
+    # A case still being taken opens on its intake form (issue 15.1).
+    assert data["call"] == {"id": call.id, "ticket": mine.number, "url": f"/intake/tickets/{mine.number}"}
 
 
 def test_call_pop_ignores_a_connected_call_without_a_case(client, signed_in, make_call):

@@ -68,12 +68,12 @@ def outbox(ticket, purpose=None):
     return [m for m in rows if purpose is None or m.purpose == purpose]
 
 
-def test_a_refused_save_then_referral_keeps_what_was_typed_and_the_case_page_shows_it(client, call_case):
+def test_a_half_taken_save_then_referral_keeps_what_was_typed_and_the_case_page_shows_it(client, call_case):
     ticket = call_case
-    refused = client.post(f"/intake/tickets/{ticket.number}", data=form_data(ticket, kind="complaint", **TYPED))
-    assert refused.status_code == 400  # no demand: not ready for acceptance, nothing saved
+    kept = client.post(f"/intake/tickets/{ticket.number}", data=form_data(ticket, kind="complaint", **TYPED))
+    assert kept.status_code == 302  # no demand: not ready for acceptance, but kept (issue 15.2)
     db.session.refresh(ticket)
-    assert ticket.facts is None
+    assert ticket.facts == TYPED["facts"] and ticket.status == TicketStatus.NEW
 
     # "Out of scope: refer the caller" posts the form to the referral: the page lists the
     # directory and carries what was typed, untouched, to the referral itself.
@@ -86,7 +86,7 @@ def test_a_refused_save_then_referral_keeps_what_was_typed_and_the_case_page_sho
     assert 'name="facts" value="中国移动话费多扣了50元' in html
     assert 'data-key="12300"' in html.split('data-testid="referral-entry"')[1]  # suggested first
     db.session.refresh(ticket)
-    assert ticket.status == TicketStatus.NEW and ticket.facts is None  # nothing changed yet
+    assert ticket.status == TicketStatus.NEW and ticket.referral is None  # nothing referred yet
 
     done = client.post(f"/intake/tickets/{ticket.number}/refer",
                        data=form_data(ticket, kind="complaint", entry="12300", note="先向运营商投诉", **TYPED))
@@ -99,7 +99,7 @@ def test_a_refused_save_then_referral_keeps_what_was_typed_and_the_case_page_sho
     assert ticket.respondent_division == "110102" and ticket.respondent_region == "北京市西城区"
     assert ticket.kind == TicketKind.COMPLAINT
     changed = {e.field for e in ticket.events if e.type == "field"}
-    assert {"complainant_name", "respondent_name", "facts"} <= changed  # on the history, before the referral
+    assert {"complainant_name", "respondent_name", "facts"} <= changed  # on the history
 
     case_page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     assert TYPED["facts"] in case_page and "中国移动北京公司" in case_page and "王五" in case_page
