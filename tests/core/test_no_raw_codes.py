@@ -1,0 +1,188 @@
+"""The Chinese console says everything in words: no stored code, no English.
+
+Every role signs in with the zh locale and every GET page it can open without URL parameters is
+rendered, plus the case pages of demo cases carrying calls, texts, evidence, a callback visit and
+an intake save. The visible text (no <script>, <style>, tags, nor what sits inside a <details>
+toggle) must hold no value of the project's enums and codes as a standalone word, and no run of
+ASCII letters at all except the few names in ALLOWED (docs/DECISIONS.md, "Say it in words").
+"""
+
+import enum
+import re
+from html.parser import HTMLParser
+from io import BytesIO
+
+import pytest
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+
+from hotline import models, outbox, tickets
+from hotline.demo import DEMO_USERS, seed_demo
+from hotline.extensions import db
+from hotline.models import Channel, Contact, Direction, Ticket, TicketStatus, User
+from tests.console.test_translations import PO, POT, _untranslated
+
+# Names that are the same in any language on a Chinese hotline's screens: the telephony provider,
+# and the acronyms a Chinese UI keeps as they are (API keys, CSV downloads, Open311 is an id).
+ALLOWED = {"Twilio", "API", "CSV", "ID", "URL", "HTTPS", "HTTP", "JSON", "OpenAPI", "Webhook", "SLA",
+           "ASA", "AHT", "OTP"}
+# Codes written by services that are not enums: event types, reasons, SMS purposes, outcomes,
+# Twilio call states. Every enum of hotline.models is added below.
+CODES = {
+    "bridged", "ringing", "completed", "hangup", "voice_menu", "answered_the_call", "caller_id",
+    "accept_notice", "reject_notice", "ack", "referral", "result_notice", "survey_reply", "optout",
+    "optin", "satisfied", "unsatisfied", "not_reached", "handled", "low_score", "queued",
+    "in-progress", "no-answer", "busy", "failed", "canceled",
+}
+# Pages that are not for people to read (feeds, files, pings) or that act on GET.
+SKIP = ("/static", "/api/", "/twilio", "/open311", "/healthz", "/logout", "/metrics", "/queue/current-call",
+        "/queue/panel", "/dev/")
+# Identifiers a page may show as they are: case numbers, SIDs, masked phones, times, sums.
+CODE_LIKE = re.compile(r"^[\w.+*:/#@-]*\d[\w.+*:/#@-]*$")
+WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _enum_values():
+    values = set()
+    for thing in vars(models).values():
+        if isinstance(thing, type) and issubclass(thing, enum.Enum) and thing is not enum.Enum:
+            values |= {str(member.value) for member in thing}
+    return values
+
+
+class _Text(HTMLParser):
+    """The text a person reads: no script, style, or contents of a closed <details> toggle
+    (its <summary> is read)."""
+
+    HIDDEN = {"script", "style", "template"}
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self._hidden, self._details, self._summary = [], 0, 0, 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self._hidden += 1
+        elif tag == "details":
+            self._details += 1
+        elif tag == "summary":
+            self._summary += 1
+        elif tag in ("option",):
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN:
+            self._hidden = max(self._hidden - 1, 0)
+        elif tag == "details":
+            self._details = max(self._details - 1, 0)
+        elif tag == "summary":
+            self._summary = max(self._summary - 1, 0)
+        self.parts.append(" ")
+
+    def handle_data(self, data):
+        if self._hidden or (self._details and not self._summary):
+            return
+        self.parts.append(data)
+
+
+def visible_text(html):
+    parser = _Text()
+    parser.feed(html)
+    return " ".join("".join(parser.parts).split())
+
+
+def raw_words(text, codes):
+    """The standalone codes and English words in `text`."""
+    found = []
+    for token in re.split(r"[\s,，。;；:：()（）\[\]【】「」“”\"'·→/|<>=?!？！、]+", text):
+        token = token.strip(".-_*")
+        if not token or CODE_LIKE.match(token):
+            continue
+        if token in codes:
+            found.append(token)
+            continue
+        found += [w for w in WORD.findall(token) if w not in ALLOWED]
+    return found
+
+
+def _enrich(app):
+    """Give a few demo cases what the timeline shows: texts of every purpose, a call with its
+    Twilio states and SID, evidence, an intake save of several fields, a callback visit."""
+    from followup import callback_visits
+    from intake import evidence
+
+    operator = db.session.scalar(select(User).where(User.username == "operator1"))
+    supervisor = db.session.scalar(select(User).where(User.username == "supervisor"))
+    cases = list(db.session.scalars(select(Ticket).order_by(Ticket.id)))
+    first = cases[0]
+    for purpose in ("accept_notice", "ack", "status", "referral", "result_notice", "forwarded", "reply"):
+        outbox.queue_sms(first.caller.phone, "您的案件已受理。", purpose, ticket=first, legal=True)
+    db.session.add(Contact(channel=Channel.VOICE, direction=Direction.INBOUND, ticket=first, caller=first.caller,
+                           from_number=first.caller.phone, to_number="+8610012315",
+                           sid="CA0123456789abcdef0123456789abcdef", status="ringing", queue_result="bridged",
+                           end_reason="voice_menu"))
+    tickets.update_fields(first, {"summary": "新摘要", "demand": "退款", "assigned_to_id": supervisor.id,
+                                  "identity_level": "caller_id"}, actor=operator)
+    tickets.record_event(first, "call_transferred", operator, to_value="CA0123456789abcdef0123456789abcdef",
+                         reason="voice_menu")
+    upload = evidence.check_upload("receipt.pdf", BytesIO(b"%PDF-1.4\n" + b"0" * 89 + b"\n%%EOF"))
+    assert upload.refused is None, upload.refused
+    evidence.attach_file(first, upload, operator, evidence.storage_dir())
+    resolved = next(t for t in cases[1:] if t.caller and t.status in (TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS))
+    tickets.change_status(resolved, TicketStatus.RESOLVED, actor=operator)  # followup schedules the visit
+    visit = callback_visits.open_visit(resolved)
+    callback_visits.record_outcome(visit, "satisfied", operator, note="很满意")
+    db.session.commit()
+    return [first.number, resolved.number] + [t.number for t in cases[1:4]], visit.id
+
+
+@pytest.fixture
+def demo(app, tmp_path):
+    app.config["EVIDENCE_DIR"] = str(tmp_path)
+    seed_demo(n_cases=20)
+    db.session.commit()
+    return _enrich(app)
+
+
+def _pages(app):
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith(SKIP):
+            yield rule.rule
+
+
+def _scan(client, url, codes):
+    response = client.get(url, headers={"Accept-Language": "zh"})
+    if response.status_code != 200 or "text/html" not in response.content_type:
+        return []
+    return raw_words(visible_text(response.get_data(as_text=True)), codes)
+
+
+@pytest.mark.parametrize("username", [u for u, *_ in DEMO_USERS if u != "operator2"])
+def test_no_page_shows_a_code_or_an_english_word(app, client, demo, username):
+    numbers, visit_id = demo
+    password = next(p for u, p, *_ in DEMO_USERS if u == username)
+    client.post("/lang/zh")
+    assert client.post("/login", data={"username": username, "password": password}).status_code == 302
+    client.post("/lang/zh")
+    codes = _enum_values() | CODES
+    urls = list(_pages(app)) + [f"/tickets/{n}" for n in numbers] + [f"/followup/callbacks/{visit_id}"]
+    found = {}
+    for url in urls:
+        words = _scan(client, url, codes)
+        if words:
+            found[url] = sorted(set(words))
+    assert found == {}, "raw codes or English on the zh pages:\n" + "\n".join(f"{u}: {w}" for u, w in found.items())
+
+
+def test_the_sign_in_page_is_chinese(client):
+    response = client.get("/my", headers={"Accept-Language": "zh"}, follow_redirects=True)
+    assert raw_words(visible_text(response.get_data(as_text=True)), _enum_values() | CODES) == []
+
+
+def test_every_extracted_message_has_a_chinese_translation():
+    with POT.open("rb") as handle:
+        template = {m.id for m in read_po(handle) if m.id}
+    with PO.open("rb") as handle:
+        catalog = {m.id: m for m in read_po(handle) if m.id}
+    missing = sorted(str(i) for i in template if i not in catalog or _untranslated(catalog[i]))
+    assert missing == [], f"{len(missing)} messages without a zh translation: {missing[:20]}"
