@@ -19,13 +19,15 @@ from sqlalchemy import select
 from hotline import models, outbox, tickets
 from hotline.demo import DEMO_USERS, seed_demo
 from hotline.extensions import db
-from hotline.models import Channel, Contact, Direction, Ticket, TicketStatus, User
+from hotline.models import CaseResult, Channel, Contact, Direction, Ticket, TicketStatus, User
 from tests.console.test_translations import PO, POT, _untranslated
 
-# Names that are the same in any language on a Chinese hotline's screens: the telephony provider,
-# and the acronyms a Chinese UI keeps as they are (API keys, CSV downloads, Open311 is an id).
-ALLOWED = {"Twilio", "API", "CSV", "ID", "URL", "HTTPS", "HTTP", "JSON", "OpenAPI", "Webhook", "SLA",
-           "ASA", "AHT", "OTP"}
+# Words a Chinese hotline's screens keep as they are, each for a reason: "English" names the other
+# language on the language switch (for whoever cannot read Chinese); Twilio is the provider's name
+# and GeoReport the Open311 standard's; CX is the SMS command a caller types; and the acronyms and
+# units a Chinese UI writes in Latin letters (API, CSV, JSON, PDF, KB, MB, and Webhook, which Chinese
+# products leave untranslated).
+ALLOWED = {"English", "Twilio", "GeoReport", "CX", "API", "CSV", "JSON", "PDF", "KB", "MB", "Webhook"}
 # Codes written by services that are not enums: event types, reasons, SMS purposes, outcomes,
 # Twilio call states. Every enum of hotline.models is added below.
 CODES = {
@@ -37,8 +39,10 @@ CODES = {
 # Pages that are not for people to read (feeds, files, pings) or that act on GET.
 SKIP = ("/static", "/api/", "/twilio", "/open311", "/healthz", "/logout", "/metrics", "/queue/current-call",
         "/queue/panel", "/dev/")
-# Identifiers a page may show as they are: case numbers, SIDs, masked phones, times, sums.
-CODE_LIKE = re.compile(r"^[\w.+*:/#@-]*\d[\w.+*:/#@-]*$")
+# Identifiers a page may show as they are: case numbers, SIDs, masked phones, times, sums, URLs
+# (anything with a digit), setting names (ROUTING_PLATFORM_REGIONS), file names (receipt.pdf) and
+# the {number} placeholder an SMS text is written with.
+CODE_LIKE = re.compile(r"^([\w.+*:/#@-]*\d[\w.+*:/#@-]*|[A-Z]+(_[A-Z]+)+|[\w-]+\.[a-z0-9]{2,5}|\{\w+\})$")
 WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -51,57 +55,64 @@ def _enum_values():
 
 
 class _Text(HTMLParser):
-    """The text a person reads: no script, style, or contents of a closed <details> toggle
-    (its <summary> is read)."""
+    """The text a person reads (`parts`): no script or style; no contents of a closed <details>
+    toggle (its <summary> is read) nor of <code>, which marks what is typed as is (a username, a
+    URL). What a toggle holds is kept apart (`tucked`): it may show an identifier, never a code."""
 
     HIDDEN = {"script", "style", "template"}
 
     def __init__(self):
         super().__init__()
-        self.parts, self._hidden, self._details, self._summary = [], 0, 0, 0
+        self.parts, self.tucked = [], []
+        self._hidden, self._code, self._details, self._summary = 0, 0, 0, 0
 
     def handle_starttag(self, tag, attrs):
         if tag in self.HIDDEN:
             self._hidden += 1
+        elif tag == "code":
+            self._code += 1
         elif tag == "details":
             self._details += 1
         elif tag == "summary":
             self._summary += 1
-        elif tag in ("option",):
-            self.parts.append(" ")
 
     def handle_endtag(self, tag):
         if tag in self.HIDDEN:
             self._hidden = max(self._hidden - 1, 0)
+        elif tag == "code":
+            self._code = max(self._code - 1, 0)
         elif tag == "details":
             self._details = max(self._details - 1, 0)
         elif tag == "summary":
             self._summary = max(self._summary - 1, 0)
         self.parts.append(" ")
+        self.tucked.append(" ")
 
     def handle_data(self, data):
-        if self._hidden or (self._details and not self._summary):
+        if self._hidden or self._code:
             return
-        self.parts.append(data)
+        if self._details and not self._summary:
+            self.tucked.append(data)
+        else:
+            self.parts.append(data)
 
 
-def visible_text(html):
+def visible_text(html, tucked=False):
+    """The page's visible text, or (tucked=True) what its toggles hold."""
     parser = _Text()
     parser.feed(html)
-    return " ".join("".join(parser.parts).split())
+    return " ".join("".join(parser.tucked if tucked else parser.parts).split())
 
 
-def raw_words(text, codes):
-    """The standalone codes and English words in `text`."""
+def raw_words(text, codes, words=True):
+    """The standalone codes (and, unless words=False, English words) in `text`."""
     found = []
-    for token in re.split(r"[\s,，。;；:：()（）\[\]【】「」“”\"'·→/|<>=?!？！、]+", text):
+    for token in re.split(r"[\s,，。;；:：()（）\[\]【】「」“”\"'·→|<>=?!？！、]+", text):
         token = token.strip(".-_*")
-        if not token or CODE_LIKE.match(token):
-            continue
         if token in codes:
             found.append(token)
-            continue
-        found += [w for w in WORD.findall(token) if w not in ALLOWED]
+        elif words and token and not CODE_LIKE.match(token):
+            found += [w for w in WORD.findall(token) if w not in ALLOWED]
     return found
 
 
@@ -123,13 +134,15 @@ def _enrich(app):
                            end_reason="voice_menu"))
     tickets.update_fields(first, {"summary": "新摘要", "demand": "退款", "assigned_to_id": supervisor.id,
                                   "identity_level": "caller_id"}, actor=operator)
-    tickets.record_event(first, "call_transferred", operator, to_value="CA0123456789abcdef0123456789abcdef",
-                         reason="voice_menu")
+    tickets.update_fields(first, {"kind": "report"}, reason="voice menu")  # as hotline.calls records it
     upload = evidence.check_upload("receipt.pdf", BytesIO(b"%PDF-1.4\n" + b"0" * 89 + b"\n%%EOF"))
     assert upload.refused is None, upload.refused
     evidence.attach_file(first, upload, operator, evidence.storage_dir())
     resolved = next(t for t in cases[1:] if t.caller and t.status in (TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS))
+    resolved.result = CaseResult.MEDIATED
+    tickets.record_event(resolved, "result", operator, to_value=CaseResult.MEDIATED.value, reason="退款 200 元")
     tickets.change_status(resolved, TicketStatus.RESOLVED, actor=operator)  # followup schedules the visit
+    tickets.record_event(resolved, "appeal_opened", operator, to_value="department", reason="appeal")
     visit = callback_visits.open_visit(resolved)
     callback_visits.record_outcome(visit, "satisfied", operator, note="很满意")
     db.session.commit()
@@ -154,7 +167,8 @@ def _scan(client, url, codes):
     response = client.get(url, headers={"Accept-Language": "zh"})
     if response.status_code != 200 or "text/html" not in response.content_type:
         return []
-    return raw_words(visible_text(response.get_data(as_text=True)), codes)
+    html = response.get_data(as_text=True)
+    return raw_words(visible_text(html), codes) + raw_words(visible_text(html, tucked=True), codes, words=False)
 
 
 @pytest.mark.parametrize("username", [u for u, *_ in DEMO_USERS if u != "operator2"])
@@ -164,7 +178,8 @@ def test_no_page_shows_a_code_or_an_english_word(app, client, demo, username):
     client.post("/lang/zh")
     assert client.post("/login", data={"username": username, "password": password}).status_code == 302
     client.post("/lang/zh")
-    codes = _enum_values() | CODES
+    # People by name: a login name (operator1) is a code too, except where it is typed (<code>).
+    codes = _enum_values() | CODES | {u for u, *_ in DEMO_USERS}
     urls = list(_pages(app)) + [f"/tickets/{n}" for n in numbers] + [f"/followup/callbacks/{visit_id}"]
     found = {}
     for url in urls:
