@@ -31,6 +31,7 @@ CHANNEL = {
     Channel.SMS: _l("SMS"),
     Channel.WEB: _l("Web"),
     Channel.API: _l("API"),
+    Channel.OPEN311: _l("Open311"),
 }
 ROLE = {
     Role.OPERATOR: _l("Operator"),

@@ -189,6 +189,22 @@ def test_no_page_shows_a_code_or_an_english_word(app, client, demo, username):
     assert found == {}, "raw codes or English on the zh pages:\n" + "\n".join(f"{u}: {w}" for u, w in found.items())
 
 
+def test_english_pages_show_no_code_either(app, client, demo):
+    """In English a label may read like its code ("New"), so only codes no word looks like
+    (snake_case, hyphenated) are looked for."""
+    numbers, visit_id = demo
+    client.post("/login", data={"username": "supervisor", "password": "super-demo-pass"})
+    client.post("/lang/en")
+    codes = {c for c in _enum_values() | CODES if "_" in c or "-" in c}
+    found = {}
+    for url in [f"/tickets/{n}" for n in numbers] + [f"/followup/callbacks/{visit_id}", "/followup/jobs"]:
+        html = client.get(url).get_data(as_text=True)
+        words = raw_words(visible_text(html), codes, words=False)
+        if words:
+            found[url] = sorted(set(words))
+    assert found == {}
+
+
 def test_the_sign_in_page_is_chinese(client):
     response = client.get("/my", headers={"Accept-Language": "zh"}, follow_redirects=True)
     assert raw_words(visible_text(response.get_data(as_text=True)), _enum_values() | CODES) == []
