@@ -19,6 +19,7 @@ def init_app(app):
     events.sms_received.connect(referrals.on_sms_received, sender=app)
     app.add_template_global(views.forward_panel, "routing_forward_panel")
     app.add_template_global(views.division_levels, "division_levels")
+    app.add_template_global(services.seed_key, "rule_seed_key")
     app.context_processor(referral_views.template_helpers)
     templating.add_field_reader(app, "respondent_division", divisions.full_name)
     templating.add_labels(app, "result", desk_views.RESULT_LABELS)

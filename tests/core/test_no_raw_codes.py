@@ -26,8 +26,9 @@ from tests.console.test_translations import PO, POT, _untranslated
 # language on the language switch (for whoever cannot read Chinese); Twilio is the provider's name
 # and GeoReport the Open311 standard's; CX is the SMS command a caller types; and the acronyms and
 # units a Chinese UI writes in Latin letters (API, CSV, JSON, PDF, KB, MB, and Webhook, which Chinese
-# products leave untranslated).
-ALLOWED = {"English", "Twilio", "GeoReport", "CX", "API", "CSV", "JSON", "PDF", "KB", "MB", "Webhook"}
+# products leave untranslated); and keys as printed on the keyboard (the intake form's shortcuts).
+ALLOWED = {"English", "Twilio", "GeoReport", "CX", "API", "CSV", "JSON", "PDF", "KB", "MB", "Webhook",
+           "Ctrl", "Alt", "Enter"}
 # Codes written by services that are not enums: event types, reasons, SMS purposes, outcomes,
 # Twilio call states. Every enum of hotline.models is added below.
 CODES = {
@@ -157,6 +158,14 @@ def demo(app, tmp_path):
     return _enrich(app)
 
 
+def _department_cases():
+    """A few cases on the demo department's desk (dept1 is MS01's)."""
+    dept = db.session.scalar(select(User).where(User.username == "dept1")).department
+    found = [t.number for t in db.session.scalars(select(Ticket).where(Ticket.department == dept).limit(3))]
+    assert found, "the demo department has no case to show"
+    return found
+
+
 def _pages(app):
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith(SKIP):
@@ -180,7 +189,11 @@ def test_no_page_shows_a_code_or_an_english_word(app, client, demo, username):
     client.post("/lang/zh")
     # People by name: a login name (operator1) is a code too, except where it is typed (<code>).
     codes = _enum_values() | CODES | {u for u, *_ in DEMO_USERS}
-    urls = list(_pages(app)) + [f"/tickets/{n}" for n in numbers] + [f"/followup/callbacks/{visit_id}"]
+    urls = list(_pages(app)) + [f"/followup/callbacks/{visit_id}", "/routing/rules/1", "/routing/departments/1",
+                                "/referrals/directory/1", "/admin/users/1/edit", "/intake/rules/1"]
+    for number in numbers + _department_cases():
+        urls += [f"/tickets/{number}", f"/desk/tickets/{number}", f"/referrals/tickets/{number}",
+                 f"/intake/tickets/{number}"]
     found = {}
     for url in urls:
         words = _scan(client, url, codes)
