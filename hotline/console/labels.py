@@ -127,6 +127,11 @@ FIELD = {
     "answer": _l("Answer to the consultation"),
     "anonymous": _l("Anonymous"),
     "confidential": _l("Confidential"),
+    "id_number_masked": _l("ID number"),
+    "reject_ground": _l("Ground for not accepting"),
+    "reject_reason": _l("Why not accepted"),
+    "forward_instructions": _l("Instructions to the department"),
+    "referral_id": _l("Referred to"),
 }
 # SMS purposes (OutboxMessage.purpose), as the senders name them.
 PURPOSE = {

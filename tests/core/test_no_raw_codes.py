@@ -136,6 +136,7 @@ def _enrich(app):
     tickets.update_fields(first, {"summary": "新摘要", "demand": "退款", "assigned_to_id": supervisor.id,
                                   "identity_level": "caller_id"}, actor=operator)
     tickets.update_fields(first, {"kind": "report"}, reason="voice menu")  # as hotline.calls records it
+    tickets.update_fields(cases[2], {"reject_ground": "out_of_scope", "reject_reason": "非生活消费"}, actor=operator)
     upload = evidence.check_upload("receipt.pdf", BytesIO(b"%PDF-1.4\n" + b"0" * 89 + b"\n%%EOF"))
     assert upload.refused is None, upload.refused
     evidence.attach_file(first, upload, operator, evidence.storage_dir())
@@ -230,3 +231,38 @@ def test_every_extracted_message_has_a_chinese_translation():
         catalog = {m.id: m for m in read_po(handle) if m.id}
     missing = sorted(str(i) for i in template if i not in catalog or _untranslated(catalog[i]))
     assert missing == [], f"{len(missing)} messages without a zh translation: {missing[:20]}"
+
+
+def _literals(function, position):
+    """The string constants the source passes to `function` (by name) as argument `position`."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = set()
+    for package in ("hotline", "intake", "routing", "followup"):
+        for path in (root / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                name = getattr(getattr(node, "func", None), "attr", None) or getattr(getattr(node, "func", None), "id", None)
+                if isinstance(node, ast.Call) and name == function and len(node.args) > position:
+                    arg = node.args[position]
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        found.add(arg.value)
+    return found
+
+
+def test_every_code_the_services_write_has_a_label(app):
+    """A new event type, SMS purpose or enum member without a label fails here, before a page
+    shows it raw."""
+    from hotline.console import labels
+
+    for enum_type, table in ((models.TicketStatus, labels.STATUS), (models.TicketKind, labels.KIND),
+                             (models.Channel, labels.CHANNEL), (models.Role, labels.ROLE),
+                             (models.Availability, labels.AVAILABILITY), (models.Direction, labels.DIRECTION)):
+        assert set(enum_type) <= set(table), enum_type
+    events = _literals("record_event", 1)
+    events |= {f"callback_{s.value}" for s in models.FollowUpStatus if s != models.FollowUpStatus.SCHEDULED}
+    assert events - set(labels.EVENT) == set()
+    purposes = _literals("queue_sms", 2) | _literals("_notify", 2)
+    assert {"ack", "accept_notice", "result_notice"} <= purposes, "the source scan finds the purposes"
+    assert purposes - set(labels.PURPOSE) == set()
