@@ -7,7 +7,7 @@ def init_app(app):
     from flask_babel import lazy_gettext as _l
 
     from followup import callback_visit_views, callback_visits, cli, escalation, survey_views, surveys, views
-    from hotline import events, menu, slots
+    from hotline import events, menu, slots, templating
     from hotline.jobs.scheduler import register_job
 
     app.register_blueprint(views.bp, url_prefix="/followup")
@@ -26,6 +26,11 @@ def init_app(app):
                    views.clock_is_late, callback_visit_views.case_callback_visit, callback_visit_views.callback_visit_label,
                    survey_views.case_survey, survey_views.survey_labels):
         app.add_template_global(helper)
+    # What the case timeline and the jobs page show for follow-up's codes (hotline.templating).
+    templating.add_labels(app, "callback", {**callback_visit_views.OUTCOME_LABELS, **callback_visit_views.STATUS_LABELS})
+    templating.add_labels(app, "survey", survey_views.STATUS_LABELS)
+    templating.add_labels(app, "job", {"callback-visits": _l("Callback visits due"), "surveys": _l("Satisfaction surveys due"),
+                                       "clock-sweep": _l("Time limit warnings")})
     menu.add(app, "work", "callback_visits.index", _l("Callback visits"), order=40)
     menu.add(app, "manage", "followup.calendar", _l("Working-day calendar"), order=80)
     menu.add(app, "manage", "followup.jobs", _l("Scheduler jobs"), order=90)

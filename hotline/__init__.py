@@ -3,6 +3,7 @@
 import logging
 
 from flask import Flask, has_request_context, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from config import BASE_DIR, config_for, dev_secret_key
@@ -94,6 +95,8 @@ def _init_extensions(app):
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # flask-login's own message is plain English; lazy, so it is translated in the request's locale.
+    login_manager.login_message = _l("Please log in to access this page.")
     login_manager.session_protection = "strong"
     babel.init_app(app, locale_selector=_select_locale)
     _enable_sqlite_pragmas(app)

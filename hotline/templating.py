@@ -39,3 +39,18 @@ def add_field_reader(app, field, reader):
 def field_reader(app, field):
     """The reader a feature registered for `field`, or None."""
     return app.extensions.get(_FIELD_READERS, {}).get(field)
+
+
+# Display names of codes a feature defines (callback outcomes, case results, its jobs): the
+# feature adds them from its init_app, the `coded` filter reads them beside the core's tables.
+_LABELS = "hotline.labels"
+
+
+def add_labels(app, table, mapping):
+    """Show the codes of `table` ('result', 'callback', 'job', ...) by `mapping`'s (lazy) names."""
+    app.extensions.setdefault(_LABELS, {}).setdefault(table, {}).update(mapping)
+
+
+def labels_of(app, table):
+    """What the features registered for `table` (empty if nothing)."""
+    return app.extensions.get(_LABELS, {}).get(table, {})

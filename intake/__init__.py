@@ -6,7 +6,7 @@ def init_app(app):
     """Blueprints, template helpers, slots, seeds and OpenAPI parts of intake."""
     from flask_babel import lazy_gettext as _l
 
-    from hotline import calls, menu, rest, seeds, slots
+    from hotline import calls, menu, rest, seeds, slots, templating
     from hotline.extensions import csrf
     from intake import (
         api,
@@ -25,6 +25,8 @@ def init_app(app):
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     csrf.exempt(api.bp)  # bearer tokens, no cookies: CSRF does not apply
     app.context_processor(decision_views.template_helpers)
+    # The history shows a ground for not accepting by its name, not its code.
+    templating.add_field_reader(app, "reject_ground", lambda code: str(decision_views.GROUND_LABELS.get(code, "")) or None)
     app.context_processor(evidence_views.template_helpers)
     menu.add(app, "manage", "intake.rules", _l("Suggestion rules"), order=50)
     menu.add(app, "manage", "intake_decision.hot_respondents", _l("Hot respondents"), order=60)

@@ -552,6 +552,14 @@ def handled_categories():
 # --- the default rule set ----------------------------------------------------------------
 
 SEED_REASON = "默认规则（初始数据 {key}）"
+
+
+def seed_key(reason):
+    """The default rule's key a change was seeded under (the history shows it as an id), or None."""
+    head, _, tail = SEED_REASON.partition("{key}")
+    if reason and reason.startswith(head) and reason.endswith(tail):
+        return reason[len(head):len(reason) - len(tail)] or None
+    return None
 # The demo city (Beijing, 110000): one market-regulation bureau per district, and out-of-town
 # businesses (most often the big platforms' operators) to the cross-region desk, which passes
 # them to the regulator where the business is. Rules whose department does not exist are not

@@ -125,5 +125,5 @@ class TokenForm(FlaskForm):
     def __init__(self, users, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.owner.choices = [
-            SelectChoice(u.id, f"{u.username} ({u.display_name})") for u in users if u.active
+            SelectChoice(u.id, u.display_name) for u in users if u.active
         ]

@@ -31,6 +31,7 @@ CHANNEL = {
     Channel.SMS: _l("SMS"),
     Channel.WEB: _l("Web"),
     Channel.API: _l("API"),
+    Channel.OPEN311: _l("Open311"),
 }
 ROLE = {
     Role.OPERATOR: _l("Operator"),
@@ -126,7 +127,86 @@ FIELD = {
     "answer": _l("Answer to the consultation"),
     "anonymous": _l("Anonymous"),
     "confidential": _l("Confidential"),
+    "id_number_masked": _l("ID number"),
+    "reject_ground": _l("Ground for not accepting"),
+    "reject_reason": _l("Why not accepted"),
+    "forward_instructions": _l("Instructions to the department"),
+    "referral_id": _l("Referred to"),
 }
+# SMS purposes (OutboxMessage.purpose), as the senders name them.
+PURPOSE = {
+    "accept_notice": _l("Acceptance notice"),
+    "reject_notice": _l("Non-acceptance notice"),
+    "ack": _l("Receipt of a text"),
+    "status": _l("Answer to a status query"),
+    "reply": _l("Reply from the hotline"),
+    "otp": _l("Verification code"),
+    "optout": _l("Unsubscribe confirmation"),
+    "optin": _l("Subscribe confirmation"),
+    "referral": _l("Referral notice"),
+    "appeal": _l("Appeal received"),
+    "result_notice": _l("Result notice"),
+    "forwarded": _l("Forwarding notice"),
+    "survey": _l("Satisfaction survey"),
+    "survey_reply": _l("Answer to a survey reply"),
+    "clock_overdue": _l("Overdue reminder"),
+}
+# Twilio's call states and the queue's own outcomes (Contact.status, queue_result, end_reason).
+CALL_STATE = {
+    "queued": _l("Queued"),
+    "initiated": _l("Dialling"),
+    "ringing": _l("Ringing"),
+    "in-progress": _l("In the call"),
+    "answered": _l("Answered"),
+    "completed": _l("Call ended"),
+    "busy": _l("Line busy"),
+    "failed": _l("Call failed"),
+    "no-answer": _l("No answer"),
+    "canceled": _l("Call cancelled"),
+    "bridged": _l("Put through to an operator"),
+    "hangup": _l("Hung up in the queue"),
+    "blocked": _l("Blocked number"),
+    "voicemail": _l("Left a voicemail"),
+    "callback": _l("Asked to be called back"),
+    # SMS delivery states on a text
+    "received": _l("Text received"),
+    "accepted": _l("Accepted by Twilio"),
+    "sending": _l("Sending"),
+    "sent": _l("Sent"),
+    "delivered": _l("Delivered"),
+    "undelivered": _l("Not delivered"),
+    "read": _l("Read"),
+}
+# Reasons the services write on an event (a person's own words show as typed).
+REASON = {
+    "voice menu": _l("chosen in the voice menu"),
+    "answered the call": _l("answered the call"),
+    "answered on the spot": _l("answered on the spot"),
+    "reclassified as a consultation": _l("reclassified as a consultation"),
+    "complaint and report": _l("a complaint and a report in one"),
+    "referred": _l("referred elsewhere"),
+    "appeal": _l("appeal"),
+    "handled": _l("case handled"),
+    "low_score": _l("low survey score"),
+    "callback visit: satisfied": _l("callback visit: satisfied"),
+    "tries used": _l("all tries used"),
+}
+# Scheduler jobs the core runs (features add theirs with templating.add_labels(app, "job", ...)).
+JOB = {
+    "outbox-dispatch": _l("Send queued SMS"),
+    "webhook-dispatch": _l("Deliver outbound webhooks"),
+    "daily-figures": _l("Roll up the day's call figures"),
+}
+# Which code table an event's to_value is in, by event type (the rest are words or dates).
+EVENT_VALUE = {
+    "callback_attempt": "callback", "callback_done": "callback", "callback_unreachable": "callback",
+    "callback_cancelled": "callback", "result": "result", "appeal_opened": "appeal_target",
+    "survey_created": "survey", "survey_sent": "survey", "survey_suppressed": "survey",
+    "survey_unanswered": "survey", "survey_clarified": "survey",
+}
+# Events whose to_value is an identifier (a Twilio Call SID): behind a <details> toggle.
+IDENTIFIER_EVENTS = frozenset({"callback_call"})
+CODED = {"purpose": PURPOSE, "call_state": CALL_STATE, "reason": REASON, "job": JOB}
 TABLES = {
     "status_label": STATUS,
     "kind_label": KIND,
@@ -145,6 +225,19 @@ def label(table, value):
         return ""
     found = table.get(value)
     return str(found) if found is not None else str(getattr(value, "value", value))
+
+
+def reason(value):
+    """A reason as people read it: known codes by name, `case <status>` and `calendar <day>`
+    spelled out, anything else (an operator's own words, a rule's name) as typed."""
+    if value in REASON:
+        return str(REASON[value])
+    head, _, rest = (value or "").partition(" ")
+    if head == "case" and rest in STATUS:
+        return str(_l("case is now %(status)s", status=STATUS[rest]))
+    if head == "calendar" and rest:
+        return str(_l("working-day calendar changed for %(day)s", day=rest))
+    return value or ""
 
 
 def choices(table):

@@ -27,8 +27,14 @@ QUEUE_LIMIT = 100
 @dataclass
 class TimelineEntry:
     at: datetime
-    kind: str  # "event" or "contact"
+    kind: str  # "event", "contact", or "save": several field changes of one save
     item: object
+    changes: list | None = None  # a save's field events, in the order they were written
+
+
+# Field events of one actor closer than this belong to one save (one request writes them all
+# within milliseconds); a supervisor reads "changed summary, demand, assignee" as one step.
+SAVE_WINDOW_SECONDS = 2
 
 
 def waiting_calls():
@@ -110,7 +116,34 @@ def timeline(ticket):
     entries = [TimelineEntry(e.at, "event", e) for e in events]
     entries += [TimelineEntry(c.created_at, "contact", c) for c in contacts]
     # Events before contacts at the same instant: the case opens before its first call shows.
-    return sorted(entries, key=lambda e: (e.at, e.kind != "event", e.item.id))
+    return group_saves(sorted(entries, key=lambda e: (e.at, e.kind != "event", e.item.id)))
+
+
+def group_saves(entries):
+    """Fold each run of field changes written by one actor, for one reason, at one moment into
+    one "save" entry; a lone field change stays as it is."""
+    grouped = []
+    for entry in entries:
+        last = grouped[-1] if grouped else None
+        if _is_field(entry) and last is not None and _same_save(last, entry):
+            if last.kind == "event":
+                last = grouped[-1] = TimelineEntry(last.at, "save", last.item, [last.item])
+            last.changes.append(entry.item)
+            continue
+        grouped.append(entry)
+    return grouped
+
+
+def _is_field(entry):
+    return entry.kind == "event" and entry.item.type == "field"
+
+
+def _same_save(last, entry):
+    if last.kind not in ("event", "save") or last.item.type != "field":
+        return False
+    first, item = last.item, entry.item
+    return (first.actor_id == item.actor_id and first.reason == item.reason
+            and abs((item.at - first.at).total_seconds()) <= SAVE_WINDOW_SECONDS)
 
 
 def set_availability(user, value):

@@ -15,7 +15,7 @@ from hotline.console import labels, services
 from hotline.console.forms import AvailabilityForm, NoteForm
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
-from hotline.models import OPEN_STATUSES, Category, Role, TicketKind, TicketStatus
+from hotline.models import OPEN_STATUSES, Category, Department, Role, TicketKind, TicketStatus, User
 from hotline.search import parse_query
 from hotline.timeutil import now
 
@@ -40,6 +40,40 @@ def _console_globals():
 
 for _name, _table in labels.TABLES.items():
     bp.add_app_template_filter(lambda value, table=_table: labels.label(table, value), _name)
+bp.add_app_template_filter(labels.reason, "reason_label")
+
+
+@bp.app_template_filter("coded")
+def _coded(value, table):
+    """A stored code as people read it, from the core's table (labels.CODED) or the names a
+    feature registered (templating.add_labels): the console never imports the feature."""
+    return labels.label({**labels.CODED.get(table, {}), **templating.labels_of(current_app, table)}, value)
+
+
+@bp.app_template_filter("event_value")
+def _event_value(event):
+    """What an event's to_value says, in words: its code's label, or a text's purpose."""
+    table = labels.EVENT_VALUE.get(event.type)
+    if table:
+        return _coded(event.to_value, table)
+    if event.type == "notice" and (event.data or {}).get("purpose"):
+        return f"{_coded(event.data['purpose'], 'purpose')}: {event.to_value or ''}"
+    return event.to_value
+
+
+@bp.app_template_filter("filesize")
+def _filesize(size):
+    """Bytes as people read a file's size (Jinja's filesizeformat says "Bytes" in English)."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return _("%(n)s bytes", n=size)
+    return f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+
+
+@bp.app_context_processor
+def _timeline_helpers():
+    return {"identifier_events": labels.IDENTIFIER_EVENTS}
 
 
 @bp.app_template_filter("field_value")
@@ -53,6 +87,16 @@ def _field_value(value, field):
         return category.name(str(get_locale())) if category else value
     if field == "kind":
         return labels.label(labels.KIND, value)
+    if field == "status":
+        return labels.label(labels.STATUS, value)
+    person_id = inputs.parse_int(str(value)) if field == "assigned_to_id" else None
+    if person_id is not None:  # people by name, never by id
+        person = db.session.get(User, person_id)
+        return person.display_name if person else value
+    department_id = inputs.parse_int(str(value)) if field == "department_id" else None
+    if department_id is not None:
+        department = db.session.get(Department, department_id)
+        return department.name if department else value
     if field == "identity_level":
         return labels.label(labels.IDENTITY_LEVEL, value)
     reader = templating.field_reader(current_app, field)

@@ -120,7 +120,7 @@ DEPARTMENT = (Ticket.department_id, inputs.id_of)
 OPERATOR = (Ticket.assigned_to_id, inputs.id_of)
 
 CASE_FIGURES = [
-    Figure("cases", "received", _l("Received"), _tickets_created, {
+    Figure("cases", "received", _l("Cases received"), _tickets_created, {
         "channel": (Ticket.channel, str), "kind": (Ticket.kind, str),
         "category": (Ticket.category_id, inputs.id_of), "problem": (Ticket.problem_type_id, inputs.id_of),
         "region": (Ticket.respondent_region, str), "respondent": (Ticket.respondent_name, str),

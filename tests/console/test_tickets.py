@@ -177,7 +177,8 @@ def test_the_timeline_names_categories_and_kinds_rather_than_codes(client, make_
     db.session.commit()
     import re
 
+    # The two changes are one save: one entry, each change listed in its toggle.
     page = client.get(f"/tickets/{ticket.number}", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    changes = " ".join(re.findall(r'<li class="ev ev-field".*?</li>', page, re.S))
+    changes = " ".join(re.findall(r'<li class="ev ev-(?:field|save)".*?</div>', page, re.S))
     assert "Phones and electronics" in changes and "Complaint" in changes
     assert f"→ {phones.id}" not in changes and "complaint" not in changes

@@ -192,7 +192,7 @@ def test_case_report_page_numbers_lead_to_lists_of_that_many(client, supervisor,
     args = f"start={d}&end={d + timedelta(days=2)}"
     html = client.get(f"/reports/cases?{args}", headers=EN).get_data(as_text=True)
     assert "<svg" in html and 'data-testid="total-cases.received"' in html
-    assert re.search(r'total-cases\.received">Received: <a [^>]+>5</a>', html)
+    assert re.search(r'total-cases\.received">Cases received: <a [^>]+>5</a>', html)
     links = drill_links(html)
     assert len(links) > 20
     for link in links[:40]:

@@ -489,7 +489,7 @@ def test_the_panel_shows_who_added_what_when(client, case, operator):
     upload(client, case, ("合同.pdf", PDF, "application/pdf"))
     page = evidence_panel(client, case)
     name, kind, size, who, when = page.cells
-    assert (name, kind, size, who) == ("合同.pdf", "PDF", f"{len(PDF)} Bytes", "li")
+    assert (name, kind, size, who) == ("合同.pdf", "PDF", f"{len(PDF)} bytes", "li")
     assert when[:2] == "20"  # a local date and time
     assert page.has_upload_form
 
