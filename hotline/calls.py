@@ -263,6 +263,12 @@ def waiting_call(contact_id):
     return db.session.scalar(waiting_query().where(Contact.id == contact_id))
 
 
+def may_answer(user):
+    """Whether `user` may take a waiting call: not while marked away (离开), which is how an
+    operator says they are not at their phone; a call put through then would ring out."""
+    return user.availability != Availability.AWAY
+
+
 def claim(contact, user):
     """Reserve a waiting call for `user` while their phone rings (atomically: of two operators only one wins)."""
     won = db.session.execute(

@@ -30,6 +30,8 @@ class BlockForm(FlaskForm):
 @roles_required(*CALL_ROLES)
 def answer_next():
     _confirmed()
+    if not calls.may_answer(current_user):
+        return _away()
     contact = calls.longest_waiting()
     if contact is None:
         flash(_("No call is waiting."), "warning")
@@ -41,11 +43,20 @@ def answer_next():
 @roles_required(*CALL_ROLES)
 def answer(contact_id):
     _confirmed()
+    if not calls.may_answer(current_user):
+        return _away()
     contact = calls.waiting_call(contact_id)
     if contact is None:
         flash(_("This call is no longer waiting: the caller hung up or another operator took it."), "warning")
         return redirect(url_for("console.index"))
     return _answer(contact)
+
+
+def _away():
+    # Refused before any call is looked up or claimed: the queue stays as it was.
+    flash(_("You are marked as away, so no call is put through to you. "
+            "Set your availability to available first."), "warning")
+    return redirect(url_for("console.index"))
 
 
 def _answer(contact):

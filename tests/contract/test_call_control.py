@@ -9,7 +9,7 @@ from sqlalchemy import select
 from hotline.extensions import db
 from hotline.models import Contact
 from hotline.telephony import callcontrol
-from tests.calls.test_operator_actions import english
+from tests.calls.test_operator_actions import available, english
 
 pytestmark = pytest.mark.prism
 
@@ -54,7 +54,7 @@ def test_connect_redirects_the_live_call_to_the_connect_twiml(app, prism_url, ph
 def test_answer_button_with_twilio_rings_the_operator(app, prism_url, phone, call_clock, make_user, login, client):  # noqa: F811
     use_twilio(app, prism_url)
     caller, contact = queued(phone)
-    operator = english(make_user(phone=OPERATOR_PHONE))
+    operator = available(english(make_user(phone=OPERATOR_PHONE)))
     login(operator)
 
     page = client.post("/calls/answer-next", follow_redirects=True)
@@ -70,7 +70,7 @@ def test_a_refused_redirect_leaves_the_caller_queued(app, prism_url, phone, call
     use_twilio(app, prism_url)
     caller, contact = queued(phone)
     app.config["PUBLIC_BASE_URL"] = "hotline.example"
-    login(english(make_user(phone=OPERATOR_PHONE)))
+    login(available(english(make_user(phone=OPERATOR_PHONE))))
 
     page = client.post(f"/calls/{contact.id}/answer", follow_redirects=True)
 
