@@ -7,8 +7,10 @@ callback here only ever moves a call forward: Twilio's callbacks arrive in any o
 
 import logging
 import re
+from datetime import timedelta
 
 from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -263,6 +265,12 @@ def waiting_call(contact_id):
     return db.session.scalar(waiting_query().where(Contact.id == contact_id))
 
 
+def may_answer(user):
+    """Whether `user` may take a waiting call: not while marked away (离开), which is how an
+    operator says they are not at their phone; a call put through then would ring out."""
+    return user.availability != Availability.AWAY
+
+
 def claim(contact, user):
     """Reserve a waiting call for `user` while their phone rings (atomically: of two operators only one wins)."""
     won = db.session.execute(
@@ -335,6 +343,79 @@ def unblock(caller, actor, ip=None):
     caller.blocked_at = caller.blocked_reason = None
     db.session.flush()
     return caller
+
+
+# --- the operator's own call: live, hung up, after-call work ---------------------------------
+# The reasons an operator picks when closing after-call work, in the order offered (the one
+# list: the console's picker and its check both read it).
+WRAPUP_REASONS = {
+    "handled": _l("Handled"),
+    "callback": _l("Needs a callback visit"),
+    "transferred": _l("Transferred"),
+    "invalid": _l("Invalid call"),
+}
+# A call whose final callback never came stops counting as live after this long, as on the wall.
+ON_CALL_HOURS = 4
+# After-call work is offered for a call that ended this recently with no reason picked: an older
+# one (yesterday's, or from before reasons were recorded) does not greet the operator at sign-in.
+WRAPUP_MINUTES = 30
+HUNG_UP = "call_hung_up"  # the audit action of a call an operator ended from the console
+LIVE, AFTER_CALL = "live", "after_call"
+
+
+def own_call(user, at=None):
+    """(state, call) of the call `user` answered last: (LIVE, call) while it lasts,
+    (AFTER_CALL, call) once it ended and until a wrap-up reason is picked, else (None, None)."""
+    at = at or now()
+    call = db.session.scalar(
+        select(Contact).where(Contact.answered_by_id == user.id, Contact.answered_at.is_not(None))
+        .order_by(Contact.answered_at.desc(), Contact.id.desc()).limit(1))
+    if call is None:
+        return None, None
+    if call.ended_at is None:
+        return (LIVE, call) if call.answered_at >= at - timedelta(hours=ON_CALL_HOURS) else (None, None)
+    if call.wrapup_reason is None and call.ended_at >= at - timedelta(minutes=WRAPUP_MINUTES):
+        return AFTER_CALL, call
+    return None, None
+
+
+def hung_up(contact, user, at=None):
+    """`user` ended their call from the console and Twilio has been told: end it here now, as
+    Twilio's final callback will (which then changes nothing), so after-call work starts at
+    once. Audited: a call-taker hanging up on a caller is something a supervisor may ask about."""
+    audit.record(user, HUNG_UP, "contact", contact.id)
+    return record_status(contact, "completed", at)
+
+
+def end_wrapup(contact, at=None):
+    """After-call work of `contact` ends at `at`: an end during the call (a form saved while
+    talking) is superseded by the first one after hang-up; later ones change nothing."""
+    during_call = (contact.wrapup_ended_at is not None and contact.ended_at is not None
+                   and contact.wrapup_ended_at < contact.ended_at)
+    if contact.wrapup_ended_at is None or during_call:
+        contact.wrapup_ended_at = at or now()
+    return contact
+
+
+def finish_wrapup(contact, user, reason, at=None):
+    """`user` closed after-call work with `reason` (a WRAPUP_REASONS key): recorded on the call,
+    after-call work ends as a save would end it, and they take calls again."""
+    if reason not in WRAPUP_REASONS:
+        raise ValueError(f"unknown wrap-up reason {reason!r}")
+    contact.wrapup_reason = reason
+    end_wrapup(contact, at)
+    user.availability = Availability.AVAILABLE
+    db.session.flush()
+    return contact
+
+
+def waiting_count():
+    """How many callers are on the line in the queue now (a call ringing an operator included,
+    as the queue panel lists it)."""
+    return db.session.scalar(
+        select(func.count(Contact.id)).where(
+            Contact.channel == Channel.VOICE, Contact.queued_at.is_not(None), Contact.answered_at.is_(None),
+            Contact.abandoned_at.is_(None), Contact.ended_at.is_(None)))
 
 
 # --- where an answered call opens its case -------------------------------------------------

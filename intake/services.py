@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hotline import phones, sms_texts, tickets
+from hotline import calls, phones, sms_texts, tickets
 from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.models import (
@@ -288,11 +288,7 @@ def end_wrapup(ticket, user, at=None):
         .order_by(Contact.answered_at.desc(), Contact.id.desc()).limit(1))
     if contact is None:
         return None
-    during_call = contact.wrapup_ended_at is not None and (
-        contact.ended_at is not None and contact.wrapup_ended_at < contact.ended_at)
-    if contact.wrapup_ended_at is None or during_call:
-        contact.wrapup_ended_at = at or now()
-    return contact
+    return calls.end_wrapup(contact, at)
 
 
 def _text(value):

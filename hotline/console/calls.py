@@ -1,4 +1,5 @@
-"""Operator call actions: answer the next or a chosen call, the callback list, the block list."""
+"""Operator call actions: answer the next or a chosen call, hang up, close after-call work, the
+callback list, the block list."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,6 +12,8 @@ from wtforms.validators import DataRequired, Length
 
 from hotline import calls, phones
 from hotline.authz import roles_required
+from hotline.console.forms import WrapupForm
+from hotline.console.views import back_url
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
 from hotline.models import Caller, Role, Ticket
@@ -30,6 +33,8 @@ class BlockForm(FlaskForm):
 @roles_required(*CALL_ROLES)
 def answer_next():
     _confirmed()
+    if not calls.may_answer(current_user):
+        return _away()
     contact = calls.longest_waiting()
     if contact is None:
         flash(_("No call is waiting."), "warning")
@@ -41,11 +46,20 @@ def answer_next():
 @roles_required(*CALL_ROLES)
 def answer(contact_id):
     _confirmed()
+    if not calls.may_answer(current_user):
+        return _away()
     contact = calls.waiting_call(contact_id)
     if contact is None:
         flash(_("This call is no longer waiting: the caller hung up or another operator took it."), "warning")
         return redirect(url_for("console.index"))
     return _answer(contact)
+
+
+def _away():
+    # Refused before any call is looked up or claimed: the queue stays as it was.
+    flash(_("You are marked as away, so no call is put through to you. "
+            "Set your availability to available first."), "warning")
+    return redirect(url_for("console.index"))
 
 
 def _answer(contact):
@@ -72,6 +86,47 @@ def _answer(contact):
         return redirect(calls.case_url(contact.ticket))
     flash(_("Your phone is ringing: pick it up to talk to the caller."), "success")
     return redirect(url_for("console.index"))
+
+
+# Hang-up and wrap-up act on the operator's own call only: the call is looked up from who is
+# signed in, and the id in the path must be that call (a stale page cannot end another one).
+
+@bp.route("/<int:contact_id>/hang-up", methods=["POST"])
+@roles_required(*CALL_ROLES)
+def hang_up(contact_id):
+    _confirmed()
+    state, call = calls.own_call(current_user)
+    if state != calls.LIVE or call.id != contact_id:
+        flash(_("This call is no longer connected to you."), "warning")
+        return redirect(back_url())
+    try:
+        callcontrol.call_control(current_app.config).hang_up(call)
+    except callcontrol.CallControlError:
+        flash(_("Twilio could not end the call; it is still connected. Please try again."), "error")
+        return redirect(back_url())
+    calls.hung_up(call, current_user)
+    db.session.commit()
+    flash(_("Call ended. Pick a wrap-up reason when your after-call work is done."), "success")
+    return redirect(back_url())
+
+
+@bp.route("/<int:contact_id>/wrap-up", methods=["POST"])
+@roles_required(*CALL_ROLES)
+def wrap_up(contact_id):
+    form = WrapupForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        flash(_("Pick a wrap-up reason."), "warning")
+        return redirect(back_url())
+    state, call = calls.own_call(current_user)
+    if state != calls.AFTER_CALL or call.id != contact_id:
+        flash(_("The after-call work of this call is already closed."), "warning")
+        return redirect(back_url())
+    calls.finish_wrapup(call, current_user, form.reason.data)
+    db.session.commit()
+    flash(_("Wrap-up recorded: you are available for calls again."), "success")
+    return redirect(back_url())
 
 
 @bp.route("/callbacks")

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from hotline.calls import WRAPUP_REASONS
 from hotline.console.labels import AVAILABILITY, choices
 
 
@@ -20,3 +21,11 @@ class AvailabilityForm(FlaskForm):
         self.availability.choices = choices(AVAILABILITY)
 
 
+class WrapupForm(FlaskForm):
+    """Closing after-call work: why the call ended up as it did; the reason is required."""
+
+    reason = SelectField(_l("Wrap-up reason"), choices=[], validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason.choices = [("", str(_l("— choose —")))] + choices(WRAPUP_REASONS)

@@ -12,7 +12,7 @@ from hotline import calls as hotline_calls
 from hotline.access import can_reveal_phone
 from hotline.authz import roles_required
 from hotline.console import labels, services
-from hotline.console.forms import AvailabilityForm, NoteForm
+from hotline.console.forms import AvailabilityForm, NoteForm, WrapupForm
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
 from hotline.models import OPEN_STATUSES, Category, Department, Role, TicketKind, TicketStatus, User
@@ -35,6 +35,12 @@ def _console_globals():
         ),
         "NAV_WORK": menu.entries(current_app, "work"),
         "NAV_MANAGE": menu.entries(current_app, "manage"),
+        # base.html's call bar and waiting badge (call-takers only; called only where shown).
+        "own_call": lambda: hotline_calls.own_call(current_user),
+        "waiting_call_count": hotline_calls.waiting_count,
+        "wrapup_form": WrapupForm,
+        "call_case_url": hotline_calls.case_url,
+        "seconds_since": lambda at: max(int((now() - at).total_seconds()), 0),
     }
 
 
@@ -131,11 +137,24 @@ def queue_panel():
 @bp.route("/queue/current-call")
 @roles_required()
 def current_call():
-    call = services.current_call(current_user) if current_user.role in CALL_ROLES else None
-    if call is None:
+    """What console.js polls on every page: the call to pop, and for call-takers the number of
+    callers waiting (top-bar badge, page title) and their own call's state (the call bar)."""
+    if current_user.role not in CALL_ROLES:
         return {"call": None}
-    url = hotline_calls.case_url(call.ticket)
-    return {"call": {"id": call.id, "ticket": call.ticket.number, "url": url}}
+    call = services.current_call(current_user)
+    state, own = hotline_calls.own_call(current_user)
+    found = {"call": None, "waiting": hotline_calls.waiting_count(), "state": f"{state}:{own.id}" if state else ""}
+    if call is not None:
+        url = hotline_calls.case_url(call.ticket)
+        found["call"] = {"id": call.id, "ticket": call.ticket.number, "url": url}
+    return found
+
+
+@bp.route("/queue/call-bar")
+@roles_required(*CALL_ROLES)
+def call_bar():
+    """The call bar alone, for console.js to swap in when the call's state changes."""
+    return render_template("calls/_call_bar.html")
 
 
 @bp.route("/availability", methods=["POST"])
@@ -146,7 +165,7 @@ def set_availability():
         abort(400)
     services.set_availability(current_user, form.availability.data)
     db.session.commit()
-    return redirect(_back())
+    return redirect(back_url())
 
 
 @bp.route("/my")
@@ -241,8 +260,8 @@ def _page():
     return inputs.page_arg()
 
 
-def _back():
-    """Back to the page the form was on, same-site only."""
+def back_url():
+    """Back to the page the form was on (its `next` field), same-site only; else the queue."""
     target = request.form.get("next", "")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target:

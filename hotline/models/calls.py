@@ -54,6 +54,8 @@ class Contact(Timestamped, db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     # After-call work ends when the intake form is saved (AHT = talk + wrap-up).
     wrapup_ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # What the operator picked when closing after-call work (hotline.calls.WRAPUP_REASONS).
+    wrapup_reason: Mapped[str | None] = mapped_column(String(32))
     # Inbound SMS: when the first reply (automatic or human) was queued; None = still waiting.
     first_reply_at: Mapped[datetime | None] = mapped_column(DateTime)
     queue_seconds: Mapped[int | None] = mapped_column(Integer)

@@ -52,6 +52,7 @@
       get(url, "application/json")
         .then(function (r) { return usable(r) ? r.json() : null; })
         .then(function (data) {
+          if (data) { showWaiting(data.waiting); refreshCallBar(data.state); }
           var call = data && data.call;
           if (!call) { return; }
           // One tab pops per call: the one the operator is looking at (a hidden tab waits, and
@@ -69,6 +70,67 @@
     setInterval(check, POLL_MS);
   }
 
+  // Callers waiting, on every page: the top bar's badge and a "(n) " prefix on the title, so a
+  // call shows even in a background tab. Absent from the reply (other roles): left alone.
+  function showWaiting(count) {
+    if (typeof count !== "number") { return; }
+    var badge = document.getElementById("waiting-badge");
+    if (badge) {
+      badge.hidden = count === 0;
+      var number = badge.querySelector("b");
+      if (number) { number.textContent = String(count); }
+    }
+    var title = document.title.replace(/^\(\d+\) /, "");
+    document.title = count > 0 ? "(" + count + ") " + title : title;
+  }
+
+  // The call bar is re-fetched only when the operator's own call changes state (connected, ended,
+  // wrapped up), so a reason being picked is not swept away by every poll.
+  var barBusy = false;
+  function refreshCallBar(state) {
+    var bar = document.getElementById("call-bar");
+    if (!bar || typeof state !== "string" || barBusy) { return; }
+    if (bar.getAttribute("data-state") === state) { return; }
+    barBusy = true;
+    get(bar.getAttribute("data-url"), "text/html")
+      .then(function (r) { return usable(r) ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) { return; }
+        var holder = document.createElement("div");
+        holder.innerHTML = html.trim();
+        var fresh = holder.firstElementChild;
+        if (!fresh) { return; }
+        // Its forms come back to this page, not to the bar's own URL.
+        fresh.querySelectorAll('input[name="next"]').forEach(function (input) {
+          input.value = window.location.pathname + window.location.search;
+        });
+        bar.replaceWith(fresh);
+        startTimers(fresh);
+      })
+      .catch(function () {})
+      .then(function () { barBusy = false; });
+  }
+
+  // Running timers (talk time, after-call work): the server says how many seconds had passed
+  // when it rendered them; the browser counts on from there (its own clock may be off).
+  function format(seconds) {
+    var h = Math.floor(seconds / 3600), m = Math.floor(seconds % 3600 / 60), s = seconds % 60;
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return h ? h + ":" + pad(m) + ":" + pad(s) : m + ":" + pad(s);
+  }
+
+  function startTimers(root) {
+    root.querySelectorAll("[data-timer-base]").forEach(function (el) {
+      var base = parseInt(el.getAttribute("data-timer-base"), 10) || 0;
+      var started = Date.now();
+      var tick = function () {
+        if (!el.isConnected) { clearInterval(id); return; }
+        el.textContent = format(base + Math.floor((Date.now() - started) / 1000));
+      };
+      var id = setInterval(tick, 1000);
+    });
+  }
+
   function autosubmit() {
     document.querySelectorAll("form.js-autosubmit select").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
@@ -77,6 +139,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     autosubmit();
+    startTimers(document);
     var panel = document.getElementById("queue-panel");
     if (panel) { pollQueue(panel); }
     var popUrl = document.body.getAttribute("data-call-pop-url");

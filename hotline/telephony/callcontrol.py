@@ -68,6 +68,15 @@ class TwilioCallControl:
             log.warning("redirecting call %s failed: %s", sid, exc)
             raise CallControlError(str(exc)) from exc
 
+    def hang_up(self, contact):
+        """End the caller's live call: Twilio's way is Status=completed on the call, which also
+        drops the operator's leg dialled from it; the final status callback follows."""
+        try:
+            self.client.calls(contact.sid).update(status="completed")
+        except (TwilioException, requests.RequestException) as exc:
+            log.warning("hanging up call %s failed: %s", contact.sid, exc)
+            raise CallControlError(str(exc)) from exc
+
 
 class SandboxCallControl:
     """No Twilio account: remember what would have been sent and bridge at once."""
@@ -92,3 +101,9 @@ class SandboxCallControl:
     def redirect(self, sid, url):
         self.performed.append({"call": sid, "update": {"url": url, "method": "POST"}})
         log.info("sandbox: would redirect call %s to %s", sid, url)
+
+    def hang_up(self, contact):
+        """Remember the hang-up; the view ends the call here as Twilio's callback would
+        (hotline.calls.hung_up). The Simulator's caller is not told: it still shows the call."""
+        self.performed.append({"call": contact.sid, "update": {"status": "completed"}})
+        log.info("sandbox: would hang up call %s", contact.sid)

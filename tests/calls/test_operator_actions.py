@@ -34,18 +34,48 @@ def english(user):
     return user
 
 
+def available(user):
+    """An operator ready to take calls (new accounts start away, and away answers nothing)."""
+    user.availability = Availability.AVAILABLE
+    db.session.commit()
+    return user
+
+
 def test_queue_panel_offers_answer_buttons_to_operators(phone, call_clock, make_user, login, client):
     caller = queued_call(phone)
-    login(make_user(phone=OPERATOR_PHONE))
+    login(available(make_user(phone=OPERATOR_PHONE)))
     page = client.get("/queue/panel").get_data(as_text=True)
     assert 'data-testid="answer-next"' in page
     assert f'action="/calls/{contact_of(caller).id}/answer"' in page
     assert 'href="/calls/callbacks"' in page
 
 
+def test_an_operator_away_is_offered_no_answer_and_refused(phone, call_clock, make_user, login, client):
+    caller = queued_call(phone)
+    operator = english(make_user(phone=OPERATOR_PHONE))
+    assert operator.availability == Availability.AWAY  # where every new account starts
+    login(operator)
+    panel = client.get("/queue/panel").get_data(as_text=True)
+    assert 'data-testid="away-note"' in panel
+    assert 'data-testid="answer-next" disabled' in panel
+    assert 'data-testid="answer-call" disabled' in panel
+
+    for path in (f"/calls/{contact_of(caller).id}/answer", "/calls/answer-next"):
+        response = client.post(path)
+        assert response.status_code == 302 and response.headers["Location"] == "/"
+        assert "You are marked as away" in flashes(client.get("/"))
+        contact = contact_of(caller)
+        assert contact.answered_by_id is None and contact.answered_at is None  # nothing claimed
+    assert db.session.get(User, operator.id).availability == Availability.AWAY
+
+    available(operator)
+    panel = client.get("/queue/panel").get_data(as_text=True)
+    assert 'data-testid="away-note"' not in panel and 'disabled' not in panel
+
+
 def test_operator_without_a_phone_is_told_and_the_call_keeps_waiting(phone, call_clock, make_user, login, client):
     caller = queued_call(phone)
-    login(english(make_user(phone=None)))
+    login(available(english(make_user(phone=None))))
     page = client.post("/calls/answer-next", follow_redirects=True)
     assert "no phone number registered" in flashes(page)
     contact = contact_of(caller)
@@ -64,7 +94,7 @@ class FailingCalls:
 def test_a_twilio_error_leaves_the_caller_queued(phone, call_clock, make_user, login, client, monkeypatch):
     monkeypatch.setattr(callcontrol, "call_control", lambda config: callcontrol.TwilioCallControl(FailingCalls()))
     caller = queued_call(phone)
-    operator = english(make_user(phone=OPERATOR_PHONE))
+    operator = available(english(make_user(phone=OPERATOR_PHONE)))
     login(operator)
     page = client.post(f"/calls/{contact_of(caller).id}/answer", follow_redirects=True)
     assert "Twilio could not put the call through" in flashes(page)
@@ -78,7 +108,7 @@ def test_answer_next_takes_the_longest_waiting_call(phone, call_clock, make_user
     first = queued_call(phone)
     call_clock.tick(5)
     second = queued_call(phone, "2")
-    operator = make_user(phone=OPERATOR_PHONE)
+    operator = available(make_user(phone=OPERATOR_PHONE))
     login(operator)
     client.post("/calls/answer-next")
     assert contact_of(first).answered_by_id == operator.id
@@ -86,14 +116,14 @@ def test_answer_next_takes_the_longest_waiting_call(phone, call_clock, make_user
 
 
 def test_nothing_to_answer(make_user, login, client, call_clock):
-    login(english(make_user(phone=OPERATOR_PHONE)))
+    login(available(english(make_user(phone=OPERATOR_PHONE))))
     assert "No call is waiting" in flashes(client.post("/calls/answer-next", follow_redirects=True))
 
 
 def test_an_abandoned_call_cannot_be_answered(phone, call_clock, make_user, login, client):
     caller = queued_call(phone)
     caller.leave_queue("hangup", 3)
-    login(english(make_user(phone=OPERATOR_PHONE)))
+    login(available(english(make_user(phone=OPERATOR_PHONE))))
     page = client.post(f"/calls/{contact_of(caller).id}/answer", follow_redirects=True)
     assert "no longer waiting" in flashes(page)
     assert contact_of(caller).answered_at is None

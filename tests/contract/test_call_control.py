@@ -9,7 +9,7 @@ from sqlalchemy import select
 from hotline.extensions import db
 from hotline.models import Contact
 from hotline.telephony import callcontrol
-from tests.calls.test_operator_actions import english
+from tests.calls.test_operator_actions import available, english
 
 pytestmark = pytest.mark.prism
 
@@ -54,7 +54,7 @@ def test_connect_redirects_the_live_call_to_the_connect_twiml(app, prism_url, ph
 def test_answer_button_with_twilio_rings_the_operator(app, prism_url, phone, call_clock, make_user, login, client):  # noqa: F811
     use_twilio(app, prism_url)
     caller, contact = queued(phone)
-    operator = english(make_user(phone=OPERATOR_PHONE))
+    operator = available(english(make_user(phone=OPERATOR_PHONE)))
     login(operator)
 
     page = client.post("/calls/answer-next", follow_redirects=True)
@@ -70,7 +70,7 @@ def test_a_refused_redirect_leaves_the_caller_queued(app, prism_url, phone, call
     use_twilio(app, prism_url)
     caller, contact = queued(phone)
     app.config["PUBLIC_BASE_URL"] = "hotline.example"
-    login(english(make_user(phone=OPERATOR_PHONE)))
+    login(available(english(make_user(phone=OPERATOR_PHONE))))
 
     page = client.post(f"/calls/{contact.id}/answer", follow_redirects=True)
 
@@ -86,3 +86,23 @@ def test_an_unreachable_twilio_is_a_call_control_error(app, phone, call_clock, m
     control = callcontrol.call_control(app.config)
     with app.test_request_context(), pytest.raises(callcontrol.CallControlError):
         control.connect(contact, make_user(phone=OPERATOR_PHONE))
+
+
+def test_hang_up_completes_the_live_call(app, prism_url, phone, call_clock, make_user):  # noqa: F811
+    use_twilio(app, prism_url)
+    caller, contact = queued(phone)
+    control = callcontrol.call_control(app.config)
+    control.hang_up(contact)
+
+    request = control.client.http_client._test_only_last_request
+    assert request.method == "POST"
+    assert request.url == f"{prism_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{caller.sid}.json"
+    assert dict(request.data) == {"Status": "completed"}
+    assert control.client.http_client._test_only_last_response.status_code == 200
+
+
+def test_an_unreachable_twilio_cannot_hang_up(app, phone, call_clock):  # noqa: F811
+    use_twilio(app, "http://127.0.0.1:9")
+    _, contact = queued(phone)
+    with pytest.raises(callcontrol.CallControlError):
+        callcontrol.call_control(app.config).hang_up(contact)

@@ -23,6 +23,8 @@ def test_a_simulated_call_is_answered_from_the_queue(live_server, browser_page, 
     operator = browser_page
     sign_in(operator, "op1")
     expect(operator.locator("#queue-panel")).to_be_visible()
+    with operator.expect_navigation():  # new accounts start away, and away answers nothing
+        operator.select_option('[data-testid="availability"]', "available")
 
     # Whoever plays the caller uses a separate browser (own cookies): an admin account (dev tools are theirs).
     context = _chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")

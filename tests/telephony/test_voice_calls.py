@@ -12,6 +12,7 @@ from hotline.extensions import db
 from hotline.models import AuditLog, Availability, Contact, Ticket, TicketEvent, TicketKind
 from hotline.telephony import callcontrol
 from tests.calls.phone import parse, path_of, says
+from tests.calls.test_operator_actions import available
 from tests.conftest import PASSWORD
 
 OPERATOR_PHONE = "+8613911112222"
@@ -23,7 +24,7 @@ def contact_of(phone):
 
 
 def test_menu_queue_answered_in_sandbox_then_completed(phone, call_clock, make_user, login, client):
-    operator = make_user(phone=OPERATOR_PHONE)
+    operator = available(make_user(phone=OPERATOR_PHONE))
     caller = phone()
     caller.call()
     caller.press("1")
@@ -74,7 +75,7 @@ class FakeCalls:
 def test_answered_through_twilio_connect_and_whisper(phone, call_clock, make_user, login, client, monkeypatch, twilio_post):
     rest = FakeCalls()
     monkeypatch.setattr(callcontrol, "call_control", lambda config: callcontrol.TwilioCallControl(rest))
-    operator = make_user(phone="139 1111 2222")
+    operator = available(make_user(phone="139 1111 2222"))
     caller = phone()
     caller.call()
     caller.press("3")
@@ -108,7 +109,7 @@ def test_answered_through_twilio_connect_and_whisper(phone, call_clock, make_use
 def test_operator_not_picking_up_puts_the_caller_back_in_the_queue(phone, call_clock, make_user, login, client, monkeypatch):
     rest = FakeCalls()
     monkeypatch.setattr(callcontrol, "call_control", lambda config: callcontrol.TwilioCallControl(rest))
-    operator = make_user(phone=OPERATOR_PHONE)
+    operator = available(make_user(phone=OPERATOR_PHONE))
     caller = phone()
     caller.call()
     caller.press("2")
@@ -204,7 +205,7 @@ def test_hangup_during_the_menu_is_not_offered(phone, call_clock):
 
 
 def test_two_operators_cannot_take_the_same_call(app, phone, call_clock, make_user, login, client):
-    first, second = make_user(phone=OPERATOR_PHONE), make_user(phone="+8613922223333")
+    first, second = available(make_user(phone=OPERATOR_PHONE)), available(make_user(phone="+8613922223333"))
     caller = phone()
     caller.call()
     caller.press("1")

@@ -10,6 +10,7 @@ from twilio.request_validator import RequestValidator
 from hotline.extensions import db
 from hotline.models import Caller, Contact, Ticket, TicketEvent, TicketStatus
 from tests.calls.phone import CALLER, HOTLINE, call_sid, parse, path_of, says
+from tests.calls.test_operator_actions import available
 
 
 def count(model):
@@ -137,7 +138,7 @@ def test_a_retried_menu_key_keeps_the_first_queue_time(phone, call_clock):
 
 
 def test_status_callbacks_out_of_order_never_move_the_call_back(phone, call_clock, make_user, login, client):
-    login(make_user(phone="+8613911112222"))
+    login(available(make_user(phone="+8613911112222")))
     caller = phone()
     caller.call()
     caller.press("1")

@@ -1,0 +1,113 @@
+"""Call control in the console (issue 15.8): an operator away cannot answer, a waiting call shows
+in the top bar and the title of any page, the operator hangs up from the case's page and closes
+after-call work with a wrap-up reason."""
+
+import re
+import secrets
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from hotline import tickets
+from hotline.extensions import db
+from hotline.models import Availability, Channel, Contact, Direction, User
+from hotline.timeutil import now
+
+pytestmark = pytest.mark.e2e
+
+
+def queue_a_call(live_server, phone="+8613811112222"):
+    with live_server.app.app_context():
+        caller = tickets.find_or_create_caller(phone)
+        contact = Contact(sid="CA" + secrets.token_hex(16), channel=Channel.VOICE, direction=Direction.INBOUND,
+                          caller=caller, from_number=caller.phone, queued_at=now(),
+                          ticket=tickets.open_ticket(Channel.VOICE, caller=caller))
+        db.session.add(contact)
+        db.session.commit()
+        return contact.id
+
+
+def test_away_badge_answer_hang_up_and_wrap_up(live_server, browser_page, browser_errors, sign_in):
+    # The live server runs on the real clock: open round the clock so calls are taken.
+    live_server.app.config.update(OPENING_HOURS="00:00-24:00", OPEN_ON_HOLIDAYS=True)
+    live_server.create_user("operator", "op1", phone="+8613911112222")
+    page = browser_page
+    sign_in(page, "op1")
+    page.goto(f"{live_server.url}/my")
+    expect(page.locator('[data-testid="waiting-badge"]')).to_be_hidden()
+
+    # b. a call joins the queue: the badge and the title say so on this page, without a reload.
+    contact_id = queue_a_call(live_server)
+    expect(page.locator('[data-testid="waiting-badge-count"]')).to_have_text("1", timeout=8_000)
+    expect(page.locator('[data-testid="waiting-badge"]')).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^\(1\) "))
+
+    # a. away (where a new account starts): the answer buttons are disabled, with the reason.
+    page.click('[data-testid="waiting-badge"]')
+    expect(page.locator('[data-testid="answer-call"]')).to_be_disabled()
+    expect(page.locator('[data-testid="away-note"]')).to_be_visible()
+    with page.expect_navigation():
+        page.select_option('[data-testid="availability"]', "available")
+    expect(page.locator('[data-testid="answer-call"]')).to_be_enabled()
+    with page.expect_navigation():
+        page.locator('[data-testid="answer-call"]').click()
+
+    # d. the call is live on the case's page: hang up from there.
+    expect(page).to_have_url(re.compile(r"/(intake/)?tickets/\d{8}-\d{5}$"))
+    case_url = page.url
+    bar = page.locator('[data-testid="call-bar"]')
+    expect(bar).to_have_attribute("data-state", f"live:{contact_id}")
+    expect(page.locator('[data-testid="waiting-badge"]')).to_be_hidden(timeout=8_000)
+    expect(page).not_to_have_title(re.compile(r"^\(\d+\) "))
+    with page.expect_navigation():
+        page.click('[data-testid="hang-up"]')
+    expect(page).to_have_url(case_url)
+
+    # c. after-call work: a running timer, a reason, and available again.
+    expect(bar).to_have_attribute("data-state", f"after_call:{contact_id}")
+    timer = page.locator('[data-testid="acw-timer"]')
+    expect(timer).to_have_text(re.compile(r"^0:0[1-9]$"), timeout=5_000)  # counts on in the browser
+    expect(page.locator('[data-testid="availability"]')).to_have_value("busy")
+    page.select_option('[data-testid="wrapup-reason"]', "invalid")
+    with page.expect_navigation():
+        page.click('[data-testid="wrapup-done"]')
+    expect(page).to_have_url(case_url)
+    expect(bar).to_be_hidden()
+    expect(page.locator('[data-testid="availability"]')).to_have_value("available")
+
+    with live_server.app.app_context():
+        contact = db.session.get(Contact, contact_id)
+        assert contact.ended_at is not None and contact.wrapup_reason == "invalid"
+        assert contact.wrapup_ended_at is not None
+        op = db.session.scalar(select(User).where(User.username == "op1"))
+        assert op.availability == Availability.AVAILABLE
+    assert browser_errors == []
+
+
+def test_the_call_bar_follows_a_call_that_ends_by_itself(live_server, browser_page, browser_errors, sign_in):
+    """The caller hangs up: the page the operator is on turns to after-call work by the poll."""
+    live_server.app.config.update(OPENING_HOURS="00:00-24:00", OPEN_ON_HOLIDAYS=True)
+    live_server.create_user("operator", "op1", phone="+8613911112222")
+    page = browser_page
+    sign_in(page, "op1")
+    contact_id = queue_a_call(live_server)
+    with live_server.app.app_context():
+        contact = db.session.get(Contact, contact_id)
+        op = db.session.scalar(select(User).where(User.username == "op1"))
+        contact.answered_at, contact.answered_by = now(), op
+        db.session.commit()
+    # The connected call pops its case on the page the operator is on.
+    expect(page).to_have_url(re.compile(r"/(intake/)?tickets/\d{8}-\d{5}$"), timeout=8_000)
+    path = "/" + page.url.split("/", 3)[3]
+    bar = page.locator('[data-testid="call-bar"]')
+    expect(bar).to_have_attribute("data-state", f"live:{contact_id}")
+    with live_server.app.app_context():
+        db.session.get(Contact, contact_id).ended_at = now()
+        db.session.commit()
+    expect(page.locator('[data-testid="call-bar"]')).to_have_attribute(
+        "data-state", f"after_call:{contact_id}", timeout=8_000)
+    expect(page.locator('[data-testid="acw-timer"]')).to_be_visible()
+    # Its form returns to this page, not to the bar's own URL.
+    expect(page.locator('#call-bar input[name="next"]')).to_have_value(path)
+    assert browser_errors == []
