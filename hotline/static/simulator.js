@@ -205,6 +205,9 @@
       call.answered = true;
       $("sim-state").textContent = t("answered") + " " + state.answered_by;
     }
+    // The call ended while the caller is still on it: the operator hung up from the console.
+    // The line goes dead, and Twilio's final status callback (which end() plays) follows.
+    if (call && state.ended) { end(); }
   }
 
   function poll() {

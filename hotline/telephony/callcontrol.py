@@ -104,6 +104,6 @@ class SandboxCallControl:
 
     def hang_up(self, contact):
         """Remember the hang-up; the view ends the call here as Twilio's callback would
-        (hotline.calls.hung_up). The Simulator's caller is not told: it still shows the call."""
+        (hotline.calls.hung_up), and the Simulator's caller sees it ended at its next poll."""
         self.performed.append({"call": contact.sid, "update": {"status": "completed"}})
         log.info("sandbox: would hang up call %s", contact.sid)

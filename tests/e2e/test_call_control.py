@@ -111,3 +111,39 @@ def test_the_call_bar_follows_a_call_that_ends_by_itself(live_server, browser_pa
     # Its form returns to this page, not to the bar's own URL.
     expect(page.locator('#call-bar input[name="next"]')).to_have_value(path)
     assert browser_errors == []
+
+
+def test_the_simulated_caller_hears_the_operator_hang_up(live_server, browser_page, browser_errors, sign_in, _chromium):
+    from tests.e2e.conftest import TIMEOUT_MS, sign_in_through_form
+
+    live_server.app.config.update(OPENING_HOURS="00:00-24:00", OPEN_ON_HOLIDAYS=True)
+    live_server.create_user("operator", "op1", phone="+8613911112222")
+    live_server.create_user("admin", "admin1")
+    operator = browser_page
+    sign_in(operator, "op1")
+    with operator.expect_navigation():
+        operator.select_option('[data-testid="availability"]', "available")
+    context = _chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    sim = context.new_page()
+    simulator_errors = []
+    sim.on("pageerror", lambda exc: simulator_errors.append(str(exc)))
+    try:
+        sign_in_through_form(sim, live_server.url, "admin1")
+        sim.goto(f"{live_server.url}/dev/simulator")
+        sim.fill("#sim-from", "+8613800138000")
+        sim.click('[data-testid="sim-dial"]')
+        sim.click('[data-testid="sim-key-1"]')
+        waiting = operator.locator('[data-testid="waiting-call"]')
+        expect(waiting).to_be_visible(timeout=8_000)
+        with operator.expect_navigation():
+            waiting.locator('[data-testid="answer-call"]').click()
+        expect(sim.locator("#sim-hangup")).to_be_enabled()
+        with operator.expect_navigation():
+            operator.click('[data-testid="hang-up"]')
+        expect(operator.locator('[data-testid="call-bar"]')).to_have_attribute("data-state", re.compile("^after_call:"))
+        expect(sim.locator('[data-testid="sim-dial"]')).to_be_enabled(timeout=8_000)  # the line went dead
+        expect(sim.locator("#sim-hangup")).to_be_disabled()
+    finally:
+        context.close()
+    assert browser_errors == [] and simulator_errors == []
