@@ -104,7 +104,10 @@ def test_two_scheduler_processes_one_leader_and_takeover(pg_engine, tmp_path):
     try:
         assert wait_for(lambda: any(r.pid == first.pid for r in runs()), 60), "the first scheduler never ran its job"
         second = start_probe(tmp_path / "second.log")
-        time.sleep(4)  # the second one is up and waiting by now
+        # Up and waiting: it says so once it has loaded the app (which takes seconds on a busy
+        # machine: the address parser and the classifier load with it), then a little longer.
+        assert wait_for(lambda: "standby" in (tmp_path / "second.log").read_text(), 60), "no standby"
+        time.sleep(2)
         assert second.poll() is None
         assert not [r for r in runs() if r.pid == second.pid], "a standby scheduler ran a job"
 
