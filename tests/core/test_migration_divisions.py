@@ -5,15 +5,9 @@ from flask_migrate import downgrade, upgrade
 from hotline.extensions import db
 
 
-def test_existing_region_texts_get_division_codes(app_factory, backend, tmp_path):
-    if backend == "sqlite":
-        app = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'm.sqlite'}")
-    else:
-        app = app_factory()
+def test_existing_region_texts_get_division_codes(bare_app):
+    app = bare_app
     with app.app_context():
-        db.drop_all()
-        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
         try:
             upgrade(revision="0004")
             sql = db.text

@@ -6,15 +6,9 @@ from sqlalchemy import inspect
 from hotline.extensions import db
 
 
-def test_wrapup_reason_column_comes_and_goes(app_factory, backend, tmp_path):
-    if backend == "sqlite":
-        app = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'm.sqlite'}")
-    else:
-        app = app_factory()
+def test_wrapup_reason_column_comes_and_goes(bare_app):
+    app = bare_app
     with app.app_context():
-        db.drop_all()
-        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
         try:
             upgrade(revision="0009")
             added = {c["name"] for c in inspect(db.engine).get_columns("contacts")}
