@@ -111,7 +111,7 @@ def time_round_trip(texts):
     with app.app_context():
         db.create_all()
         seed_reference_data()
-        user = accounts.create_user("bench-operator", "password-123", Role.OPERATOR)
+        user = accounts.create_user("bench-operator", "amber-otter-lantern-42", Role.OPERATOR)
         plain, _token = accounts.create_token(user, "bench")
         db.session.commit()
         client = app.test_client()
