@@ -29,6 +29,7 @@ def init_app(app):
     # What the case timeline and the jobs page show for follow-up's codes (hotline.templating).
     templating.add_labels(app, "callback", {**callback_visit_views.OUTCOME_LABELS, **callback_visit_views.STATUS_LABELS})
     templating.add_labels(app, "survey", survey_views.STATUS_LABELS)
+    templating.add_labels(app, "clock", views.KIND_LABELS)
     templating.add_labels(app, "job", {"callback-visits": _l("Callback visits due"), "surveys": _l("Satisfaction surveys due"),
                                        "clock-sweep": _l("Time limit warnings")})
     menu.add(app, "work", "callback_visits.index", _l("Callback visits"), order=40)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from followup import survey_parse
 from hotline import events, outbox
 from hotline.access import notice_phone
+from hotline.dashboard import case_metrics
 from hotline.extensions import db
 from hotline.models import OutboxStatus, Survey, SurveyStatus, Ticket, TicketStatus
 from hotline.tickets import record_event
@@ -197,9 +198,13 @@ def summary():
     counts = dict(db.session.execute(select(Survey.status, func.count()).group_by(Survey.status)).all())
     answered = counts.get(SurveyStatus.ANSWERED, 0)
     satisfied = db.session.scalar(select(func.count()).where(Survey.score >= 4)) if answered else 0
-    reached = answered + counts.get(SurveyStatus.UNANSWERED, 0)
+    # One definition with the follow-up report (hotline.dashboard.case_metrics): answered out of
+    # every survey sent, those still waiting for a reply included.
+    sent = sum(counts.get(SurveyStatus(state), 0) for state in case_metrics.SENT_SURVEY_STATES)
     return {
         "counts": {status: counts.get(status, 0) for status in SurveyStatus},
+        "sent": sent,
+        "satisfied": satisfied,
         "satisfaction": satisfied / answered if answered else None,
-        "response_rate": answered / reached if reached else None,
+        "response_rate": answered / sent if sent else None,
     }

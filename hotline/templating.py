@@ -2,6 +2,7 @@
 
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from hotline import access, phones
 from hotline.timeutil import to_local
@@ -16,6 +17,9 @@ def register_template_helpers(app):
     def _masked(phone):
         return phones.mask(phone)
 
+    app.add_template_filter(duration, "duration")
+    app.add_template_filter(percent, "percent")
+
     @app.template_filter("localtime")
     def _localtime(moment, fmt="%Y-%m-%d %H:%M"):
         local = to_local(moment, current_app.config["HOTLINE_TIMEZONE"])
@@ -24,6 +28,27 @@ def register_template_helpers(app):
     @app.context_processor
     def _globals():
         return {"current_locale": str(get_locale() or "zh"), "dev_tools": app.config["DEV_TOOLS"]}
+
+
+def duration(seconds):
+    """Every duration the console shows, in one format (docs/DECISIONS.md, "Durations"): m:ss under
+    an hour and h:mm:ss under a day, as call-centre screens and the call bar's timer count; from a
+    day on, days and hours, because "232:00:55" is not read at a glance. None (nothing to measure)
+    is a dash; fractions of a second are rounded."""
+    if seconds is None:
+        return "–"
+    total = max(round(seconds), 0)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return _("%(days)d d %(hours)d h", days=days, hours=hours)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def percent(share):
+    """Every rate the console shows, in one format: 70.0% (None, nothing to divide by: a dash)."""
+    return "–" if share is None else f"{share * 100:.1f}%"
 
 
 # A feature that stores a field as a code says how the history shows it (routing's division

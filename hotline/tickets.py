@@ -5,7 +5,7 @@ or job that called them commits once.
 """
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +15,7 @@ from hotline.models import (
     TRANSITIONS,
     Caller,
     CaseCounter,
+    Channel,
     Ticket,
     TicketEvent,
     TicketKind,
@@ -30,6 +31,12 @@ class IllegalTransition(ValueError):
         super().__init__(f"case {ticket.number} cannot go from {ticket.status} to {to}")
         self.from_status = ticket.status
         self.to_status = to
+
+
+def new_sms_filter():
+    """SMS cases nobody has taken up yet: the queue's "New SMS cases" and the wall's figure of
+    the same name read this one condition, so the two always agree."""
+    return and_(Ticket.channel == Channel.SMS, Ticket.status == TicketStatus.NEW)
 
 
 def next_case_number(day=None):

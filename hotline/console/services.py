@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
-from hotline import access
+from hotline import access, tickets
 from hotline.access import visible
 from hotline.extensions import db
 from hotline.models import (
@@ -17,7 +17,6 @@ from hotline.models import (
     Contact,
     Ticket,
     TicketEvent,
-    TicketStatus,
 )
 from hotline.search import paginate
 
@@ -60,7 +59,7 @@ def new_sms_tickets():
     """SMS cases nobody has taken up yet, oldest first."""
     stmt = (
         select(Ticket)
-        .where(Ticket.channel == Channel.SMS, Ticket.status == TicketStatus.NEW)
+        .where(tickets.new_sms_filter())
         .options(selectinload(Ticket.caller))
         .order_by(Ticket.created_at, Ticket.id)
         .limit(QUEUE_LIMIT)

@@ -109,16 +109,6 @@ def _field_value(value, field):
     return (reader(value) or value) if reader else value
 
 
-@bp.app_template_filter("duration")
-def _duration(seconds):
-    """Seconds as m:ss (or h:mm:ss), the way call-centre screens show times."""
-    if seconds is None:
-        return ""
-    minutes, secs = divmod(max(int(seconds), 0), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 @bp.route("/")
 @roles_required()
 def index():

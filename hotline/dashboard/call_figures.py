@@ -22,7 +22,8 @@ MENU_MARGIN = timedelta(hours=1)
 TALLY_FIELDS = ("offered", "answered", "abandoned", "short_abandoned", "within_sl",
                 "queue_seconds", "handled", "talk_seconds", "wrapup_seconds")
 # Drill-down: which calls stand behind a counted figure.
-LISTABLE = ("offered", "answered", "abandoned", "short_abandoned", "within_sl", "unanswered")
+LISTABLE = ("offered", "answered", "abandoned", "short_abandoned", "long_abandoned", "within_sl", "handled",
+            "unanswered")
 COMPUTED_MARK = "calls.computed"
 
 
@@ -72,6 +73,7 @@ def _conditions():
         "answered": answered,
         "abandoned": abandoned,
         "short_abandoned": and_(abandoned, queue < metrics.SHORT_ABANDON_SECONDS),
+        "long_abandoned": and_(abandoned, queue >= metrics.SHORT_ABANDON_SECONDS),
         "within_sl": and_(answered, queue <= metrics.SERVICE_LEVEL_SECONDS),
         "handled": handled,
         "unanswered": Contact.answered_at.is_(None),

@@ -105,15 +105,11 @@ def calls():
     if reporting.wants_csv():
         return _csv(report)
     return render_template("dashboard/calls_report.html", rng=rng, report=report, range_args=_range_args,
-                           weekdays=_weekdays(), seconds=_seconds)
+                           weekdays=_weekdays())
 
 
 def _weekdays():
     return [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
-
-
-def _seconds(value):
-    return "–" if value is None else f"{value:.1f}"
 
 
 def _int_arg(name, low, high):

@@ -158,7 +158,10 @@ def _report_page(rng, totals, family):
     rate_trends = []
     for name, title in RATE_TRENDS[family]:
         cells = [totals.buckets.get((name, b.key), [0, 0]) for b in buckets]
-        rate_trends.append({"name": str(title), "values": [case_metrics.rate(t, n) for n, t in cells]})
+        # A rate opens the cases it divides by (its denominator), as every figure opens its list.
+        links = [_drill(rng, name, first=b.first, last=b.last) if n else None for (n, _t), b in zip(cells, buckets, strict=True)]
+        rate_trends.append({"name": str(title), "values": [case_metrics.rate(t, n) for n, t in cells], "links": links,
+                            "of": [(t, n) for n, t in cells]})
     rates = [_slice(rng, totals, *spec) for spec in RATE_SLICES[family]]
     summary = {name: totals.keys.get((name, ""), [0, 0]) for name in case_reports.FIGURES}
     return {"rng": rng, "labels": [b.label for b in buckets], "trends": trends,

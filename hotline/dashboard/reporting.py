@@ -42,6 +42,7 @@ from flask_babel import gettext as _
 
 from hotline import inputs
 from hotline.models import Role
+from hotline.templating import percent  # noqa: F401  (the CSV exports write rates as the pages show them)
 from hotline.timeutil import local_to_utc, local_today
 
 REPORT_ROLES = (Role.SUPERVISOR,)
@@ -199,8 +200,3 @@ def wants_csv():
 
 def is_print():
     return request.args.get("print") == "1"
-
-
-def percent(value):
-    """A 0..1 share as "87.5%", or "–" when there was nothing to divide by."""
-    return "–" if value is None else f"{value * 100:.1f}%"

@@ -4,13 +4,14 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from hotline import inputs
 from hotline.authz import roles_required
 from hotline.dashboard import call_figures, wall
 from hotline.deadlines.calendar_data import calendar_warnings
 from hotline.extensions import db
-from hotline.models import Department, Role
+from hotline.models import Contact, Department, Role
 from hotline.timeutil import local_today, now
 
 bp = Blueprint("dashboard", __name__)
@@ -51,9 +52,30 @@ def late_cases():
                            which=which, department=department, at=at)
 
 
+@bp.route("/operators")
+@roles_required(*WALL_ROLES)
+def operators():
+    """The operators behind one of the wall's state counts (its count is this list's length)."""
+    state = request.args.get("state", "available")
+    if state not in wall.STATES:
+        abort(400)
+    return render_template("dashboard/wall_operators.html", state=state, users=wall.operators_in(state, now()))
+
+
+@bp.route("/sms-waiting")
+@roles_required(*WALL_ROLES)
+def sms_waiting():
+    """The texts behind the wall's "SMS waiting for a first reply" number."""
+    at = now()
+    day_start, _end = call_figures.day_bounds(local_today(current_app.config["HOTLINE_TIMEZONE"], at))
+    stmt = wall.sms_waiting_query(day_start)
+    rows = db.session.scalars(stmt.options(selectinload(Contact.ticket)).limit(LATE_LIST_LIMIT)).all()
+    return render_template("dashboard/wall_sms.html", rows=rows, count=call_figures.count_query(stmt), at=at)
+
+
 @bp.route("/me")
 @roles_required(Role.OPERATOR, Role.SUPERVISOR)
 def my_figures():
     today = local_today(current_app.config["HOTLINE_TIMEZONE"])
     days = [wall.my_figures(current_user.id, d) for d in (today, today - timedelta(days=1))]
-    return render_template("dashboard/my_figures.html", days=days, seconds=wall.seconds, percent=wall.percent)
+    return render_template("dashboard/my_figures.html", days=days)

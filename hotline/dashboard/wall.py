@@ -14,9 +14,21 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, case, func, select
 
+from hotline import tickets
 from hotline.dashboard import call_figures, metrics
 from hotline.extensions import db
-from hotline.models import Channel, Clock, ClockState, Contact, Department, Direction, Role, Ticket, User
+from hotline.models import (
+    Channel,
+    Clock,
+    ClockState,
+    Contact,
+    Department,
+    Direction,
+    Role,
+    Ticket,
+    User,
+)
+from hotline.templating import duration, percent
 from hotline.timeutil import local_today, now, to_local
 
 ON_CALL_HOURS = 4
@@ -61,14 +73,38 @@ def _state(availability, call, at):
     return availability
 
 
+def _sms_waiting_filter(day_start):
+    """Inbound texts received today that nobody, person or automatic acknowledgement, has
+    answered yet (docs/DOMAIN.md "SMS first reply"; the wall and its list read this one rule)."""
+    return and_(Contact.channel == Channel.SMS, Contact.direction == Direction.INBOUND,
+                Contact.created_at >= day_start, Contact.first_reply_at.is_(None))
+
+
 def sms_waiting(day_start, at):
     """(inbound SMS received today still without a first reply, seconds the oldest has waited)."""
     count, oldest = db.session.execute(
-        select(func.count(Contact.id), func.min(Contact.created_at)).where(
-            Contact.channel == Channel.SMS, Contact.direction == Direction.INBOUND,
-            Contact.created_at >= day_start, Contact.first_reply_at.is_(None))
+        select(func.count(Contact.id), func.min(Contact.created_at)).where(_sms_waiting_filter(day_start))
     ).one()
     return count, (max(int((at - oldest).total_seconds()), 0) if oldest else None)
+
+
+def sms_waiting_query(day_start):
+    """The texts behind the wall's "SMS waiting for a first reply", oldest first."""
+    return select(Contact).where(_sms_waiting_filter(day_start)).order_by(Contact.created_at, Contact.id)
+
+
+def new_sms_cases(at):
+    """(SMS cases not taken up, seconds the oldest has waited), as the queue lists them."""
+    count, oldest = db.session.execute(
+        select(func.count(Ticket.id), func.min(Ticket.created_at)).where(tickets.new_sms_filter())).one()
+    return count, (max(int((at - oldest).total_seconds()), 0) if oldest else None)
+
+
+def operators_in(state, at):
+    """The active operators and supervisors whose wall state is `state`, by name."""
+    states = operator_states(at)
+    ids = [uid for uid, s in states.items() if s == state]
+    return db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.display_name, User.id)).all()
 
 
 def clocks_by_department(at, day_end):
@@ -104,6 +140,7 @@ def snapshot(at=None):
     waiting, longest = waiting_calls(at)
     states = operator_states(at)
     sms_count, sms_oldest = sms_waiting(start, at)
+    new_sms, new_sms_oldest = new_sms_cases(at)
     return {
         "at": at.isoformat(timespec="seconds"),
         "at_local": to_local(at, tz).strftime("%H:%M:%S"),
@@ -113,7 +150,8 @@ def snapshot(at=None):
         "operators": {state: sum(1 for s in states.values() if s == state) for state in STATES},
         "calls_today": figures(call_figures.tally_between(start, end)),
         "calls_yesterday": figures(next(iter(yesterday.values())).whole),
-        "sms": {"waiting": sms_count, "oldest_wait": sms_oldest},
+        "sms": {"waiting": sms_count, "oldest_wait": sms_oldest, "new_cases": new_sms,
+                "new_cases_oldest": new_sms_oldest},
         "departments": clocks_by_department(at, end),
     }
 
@@ -135,28 +173,18 @@ def my_figures(user_id, day):
             "calls_per_hour": metrics.calls_per_hour(tally.answered, hours)}
 
 
-def percent(value):
-    return "–" if value is None else f"{value * 100:.1f} %"
-
-
-def seconds(value):
-    """Seconds as "42 s" or "3:05" (minutes) for the wall."""
-    if value is None:
-        return "–"
-    value = round(value)
-    return f"{value} s" if value < 60 else f"{value // 60}:{value % 60:02d}"
-
-
 CALL_FIELDS = {"offered": str, "answered": str, "answer_rate": percent, "abandoned": str,
                "short_abandoned": str, "long_abandoned": str, "within_sl": str, "service_level": percent,
-               "asa": seconds, "aht": seconds}
+               "asa": duration, "aht": duration}
 
 
 def display(snap):
     """{field: text} and {field: alarm} for the wall: the page and its refresh show the same strings."""
     text = {"queue.waiting": str(snap["queue"]["waiting"]),
-            "queue.longest_wait": seconds(snap["queue"]["longest_wait"]),
-            "sms.waiting": str(snap["sms"]["waiting"]), "sms.oldest_wait": seconds(snap["sms"]["oldest_wait"])}
+            "queue.longest_wait": duration(snap["queue"]["longest_wait"]),
+            "sms.waiting": str(snap["sms"]["waiting"]), "sms.oldest_wait": duration(snap["sms"]["oldest_wait"]),
+            "sms.new_cases": str(snap["sms"]["new_cases"]),
+            "sms.new_cases_oldest": duration(snap["sms"]["new_cases_oldest"])}
     text |= {f"operators.{k}": str(v) for k, v in snap["operators"].items()}
     for part in ("calls_today", "calls_yesterday"):
         text |= {f"{part}.{k}": fmt(snap[part][k]) for k, fmt in CALL_FIELDS.items()}

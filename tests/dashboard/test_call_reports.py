@@ -38,9 +38,10 @@ def test_totals_combine_roll_ups_and_today(client, calls_world):
     whole = metrics.tally(calls_world)
     total = re.search(r'data-testid="total-row">(.*?)</tr>', page, re.S).group(1)
     assert f'data-col="offered"><a href="/reports/calls/list?figure=offered&amp;start=2025-06-10&amp;end=2025-06-12" data-testid="drill-offered">{whole.offered}</a>' in total
-    assert f'data-col="answer_rate">{whole.answer_rate * 100:.1f} %' in total
+    # A rate opens the calls it divides by.
+    assert f'data-testid="drill-offered">{whole.answer_rate * 100:.1f}%</a>' in total
     row = re.search(r'data-period="2025-06-10">(.*?)</tr>', page, re.S).group(1)
-    assert ">10</a>" in row and ">70.0 %<" in row and ">40.0 %<" in row and ">200.0<" in row
+    assert ">10</a>" in row and ">70.0%<" in row and ">40.0%<" in row and ">3:20<" in row
 
 
 def test_every_number_lists_as_many_calls(client, calls_world):

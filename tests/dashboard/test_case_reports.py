@@ -195,11 +195,19 @@ def test_case_report_page_numbers_lead_to_lists_of_that_many(client, supervisor,
     assert re.search(r'total-cases\.received">Cases received: <a [^>]+>5</a>', html)
     links = drill_links(html)
     assert len(links) > 20
-    for link in links[:40]:
-        escaped = link.replace("&", "&amp;")
-        shown = re.search(r">(\d+)</a>", html[html.index(f'href="{escaped}"'):]).group(1)
+    shown_as = {}  # every text each link is shown with: a count, or a rate that opens its denominator
+    for href, text, n in re.findall(
+            r'<a href="([^"]+)" data-testid="drill">([^<]+)</a>(?: <small[^>]*data-testid="rate-of">\(\d+ / (\d+)\))?', html):
+        shown_as.setdefault(href.replace("&amp;", "&"), set()).add(n or text)
+    rates = 0
+    for link in links[:60]:
+        counts = {t for t in shown_as[link] if t.isdigit()}
+        rates += len(shown_as[link] - counts)
+        # A rate's link is also shown as its count (the "n" column or "(hits / n)" after the rate).
+        assert len(counts) == 1, (link, shown_as[link])
         page = client.get(link, headers=EN).get_data(as_text=True)
-        assert re.search(r'id="drill-count">(\d+)<', page).group(1) == shown, link
+        assert re.search(r'id="drill-count">(\d+)<', page).group(1) == counts.pop(), link
+    assert rates, "no rate on the page opens the list it divides by"
 
 
 def test_drill_list_links_each_case_to_its_page(client, supervisor, d):

@@ -55,9 +55,9 @@ def test_yesterday_figures_are_the_hand_worked_ones(client, supervisor, make_use
     data = _wall(client)
     y = data["figures"]["calls_yesterday"]
     assert (y["offered"], y["answered"], y["abandoned"], y["short_abandoned"]) == (10, 7, 2, 1)
-    assert data["text"]["calls_yesterday.answer_rate"] == "70.0 %"
-    assert data["text"]["calls_yesterday.service_level"] == "40.0 %"
-    assert data["text"]["calls_yesterday.asa"] == "14 s"  # 100 / 7
+    assert data["text"]["calls_yesterday.answer_rate"] == "70.0%"
+    assert data["text"]["calls_yesterday.service_level"] == "40.0%"
+    assert data["text"]["calls_yesterday.asa"] == "0:14"  # 100 / 7, as every duration reads
     assert data["text"]["calls_yesterday.aht"] == "3:20"  # 200 s
     assert data["alarms"]["calls_yesterday.answer_rate"] is True
     assert data["figures"]["calls_today"]["offered"] == 0
@@ -78,7 +78,7 @@ def test_today_queue_and_threshold_colours(client, supervisor, make_user):
     assert (today["offered"], today["answered"], today["within_sl"]) == (3, 1, 1)
     assert data["alarms"]["queue.longest_wait"] and data["alarms"]["calls_today.answer_rate"]
     page = client.get("/dashboard/", headers=EN).get_data(as_text=True)
-    assert 'data-field="queue.longest_wait" data-testid="queue.longest_wait">20 s<' in page
+    assert 'data-field="queue.longest_wait" data-testid="queue.longest_wait">0:20<' in page
     assert 'class="figure alarm" data-field="queue.longest_wait"' in page
 
 
@@ -108,7 +108,7 @@ def test_sms_waiting_for_a_first_reply(client, supervisor):
     db.session.add(Contact(channel=Channel.SMS, direction=Direction.INBOUND, created_at=NOW - timedelta(days=1)))
     db.session.commit()
     data = _wall(client)
-    assert data["figures"]["sms"] == {"waiting": 2, "oldest_wait": 1800}
+    assert data["figures"]["sms"] == {"waiting": 2, "oldest_wait": 1800, "new_cases": 0, "new_cases_oldest": None}
     assert data["text"]["sms.oldest_wait"] == "30:00"
 
 

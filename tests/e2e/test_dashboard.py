@@ -56,9 +56,9 @@ def test_supervisor_sees_yesterday_and_the_late_department_in_two_clicks(live_se
 
     # One glance: yesterday's figures and the late department.
     expect(page.locator('[data-testid="calls_yesterday.offered"]')).to_have_text("10")
-    expect(page.locator('[data-testid="calls_yesterday.answer_rate"]')).to_have_text("70.0 %")
+    expect(page.locator('[data-testid="calls_yesterday.answer_rate"]')).to_have_text("70.0%")
     expect(page.locator('[data-testid="calls_yesterday.answer_rate"]')).to_have_class(re.compile("alarm"))
-    expect(page.locator('[data-testid="calls_yesterday.service_level"]')).to_have_text("40.0 %")
+    expect(page.locator('[data-testid="calls_yesterday.service_level"]')).to_have_text("40.0%")
     expect(page.locator('[data-testid="calls_yesterday.aht"]')).to_have_text("3:20")
     row = page.locator(f'[data-testid="department-row"][data-department="{late_id}"]')
     expect(row).to_contain_text("东区市场监管所")

@@ -73,7 +73,10 @@ def test_supervisors_see_answers_newest_first_with_the_case_link(client, login, 
         (answered["two"].number, "2"), (answered["open"].number, ""), (answered["five"].number, "5")]
     assert f"/tickets/{answered['two'].number}" in page
     assert "comment two" in page
-    assert "Satisfied (4 or 5): 50% of 2 answers" in page
+    assert "Satisfied (4 or 5): 50.0% (1 of 2 answers)" in page
+    # Three surveys went out and two were answered: the rate counts the one still waiting too,
+    # as the follow-up report does.
+    assert "Response rate: 66.7% (2 answered of 3 sent)" in page
 
 
 def test_supervisors_filter_by_status_and_score(client, login, make_user, answered):

@@ -1,0 +1,123 @@
+"""The numbers agree wherever they appear (issue 16.4), on the demo world `make run` shows:
+
+- every number on the live wall is a link, and the list it opens holds exactly that many rows;
+- a rate or a mean on the wall opens the calls it divides by, and says what it divides;
+- the wall's "New SMS cases" and "Calls waiting" are the queue's own counts;
+- the surveys page and the follow-up report give one response rate, from one definition;
+- durations read one way (m:ss, h:mm:ss, then days and hours) on the wall, the lists and the reports.
+"""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from hotline.demo import DEMO_USERS, seed_demo
+from hotline.extensions import db
+from hotline.models import Survey, SurveyStatus, User
+from hotline.templating import duration, percent
+
+EN = {"Accept-Language": "en"}
+WALL_FIGURE = re.compile(r'<(a|span) (?:href="([^"]*)" )?class="figure[^"]*" data-field="([^"]+)"[^>]*>([^<]*)</\1>')
+# The count each drill-down page prints (one per kind of list the wall opens).
+LIST_COUNT = re.compile(r'data-testid="(?:call|late|operator|sms|drill)-count"[^>]*>(\d+)<')
+DURATION = re.compile(r"^(–|\d+:\d\d|\d+:\d\d:\d\d|\d+ d \d+ h)$")
+
+
+@pytest.fixture
+def demo(app, client, tmp_path):
+    app.config["EVIDENCE_DIR"] = str(tmp_path)
+    seed_demo(n_cases=40)
+    db.session.commit()
+    # What the scheduler does first under `make run`: text the surveys due; one caller answers.
+    from followup import surveys
+
+    assert surveys.surveys_due()["sent"] >= 2
+    first = db.session.scalars(select(Survey).where(Survey.status == SurveyStatus.SENT)).first()
+    surveys.record_answer(first.ticket, 5)
+    db.session.commit()
+    supervisor = db.session.scalar(select(User).where(User.username == "supervisor"))
+    password = next(p for u, p, *_ in DEMO_USERS if u == "supervisor")
+    assert client.post("/login", data={"username": supervisor.username, "password": password}).status_code == 302
+    return supervisor
+
+
+def _wall_figures(client):
+    page = client.get("/dashboard/", headers=EN).get_data(as_text=True)
+    return [(tag, href.replace("&amp;", "&"), field, text) for tag, href, field, text in WALL_FIGURE.findall(page)], page
+
+
+def test_every_wall_number_opens_a_list_of_that_many(client, demo):
+    figures, _page = _wall_figures(client)
+    assert len(figures) >= 29, figures  # queue 2, operator states 5, SMS 4, two days of 9 call figures
+    unlinked = [field for tag, _href, field, _text in figures if tag != "a"]
+    assert unlinked == [], "wall numbers that open nothing"
+    checked = 0
+    for _tag, href, field, text in figures:
+        response = client.get(href, headers=EN)
+        assert response.status_code == 200, (field, href)
+        if not text.isdigit() or href.split("#")[0] == "/":
+            continue  # the queue's counts: test_the_wall_and_the_queue_count_the_same_cases
+        listed = LIST_COUNT.search(response.get_data(as_text=True))
+        assert listed, (field, href)
+        assert listed.group(1) == text, (field, href, text, listed.group(1))
+        checked += 1
+    assert checked >= 16, checked  # 5 operator states, SMS waiting, 5 call counts on each of two days
+
+
+def test_wall_rates_open_what_they_divide_and_say_so(client, demo):
+    figures, page = _wall_figures(client)
+    by_field = {field: (href, text) for _tag, href, field, text in figures}
+    for day in ("calls_today", "calls_yesterday"):
+        assert "figure=offered" in by_field[f"{day}.answer_rate"][0]
+        assert by_field[f"{day}.answer_rate"][0] == by_field[f"{day}.offered"][0]
+        assert by_field[f"{day}.service_level"][0] == by_field[f"{day}.offered"][0]
+        assert by_field[f"{day}.asa"][0] == by_field[f"{day}.answered"][0]
+        assert "figure=handled" in by_field[f"{day}.aht"][0]
+    assert "answered ÷ offered" in page and "answered within 15 s ÷ offered" in page
+
+
+def test_the_wall_and_the_queue_count_the_same_cases(client, demo):
+    figures, _page = _wall_figures(client)
+    text = {field: t for _tag, _href, field, t in figures}
+    queue = client.get("/", headers=EN).get_data(as_text=True)
+    new_sms = re.search(r'data-testid="new-sms-count">(\d+)<', queue).group(1)
+    assert text["sms.new_cases"] == new_sms == str(queue.count('data-testid="sms-ticket"'))
+    assert int(new_sms) > 0, "the demo has SMS cases nobody took up"
+    assert text["queue.waiting"] == re.search(r'data-testid="waiting-count">(\d+)<', queue).group(1)
+
+
+def test_one_duration_format_on_the_wall_lists_and_reports(client, demo):
+    figures, _page = _wall_figures(client)
+    for _tag, _href, field, shown in figures:
+        if field.endswith(("wait", "oldest", ".asa", ".aht")):
+            assert DURATION.match(shown), (field, shown)
+    answered = client.get("/reports/calls/list?figure=answered", headers=EN).get_data(as_text=True)
+    cells = re.findall(r'<td class="mono">([^<]*)</td>', answered)
+    assert cells and all(DURATION.match(c) for c in cells), cells[:10]
+    report = client.get("/reports/calls", headers=EN).get_data(as_text=True)
+    aht = re.findall(r'data-col="aht"><a [^>]+>([^<]+)</a>', report)
+    assert aht and all(DURATION.match(c) for c in aht), aht
+    assert "(s)</th>" not in report  # no column of bare seconds left
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [
+    (None, "–"), (0, "0:00"), (42.4, "0:42"), (59.6, "1:00"), (325, "5:25"), (3600, "1:00:00"),
+    (86399, "23:59:59"), (232 * 3600 + 55, "9 d 16 h"), (-5, "0:00")])
+def test_the_one_duration_format(app, seconds, shown):
+    with app.test_request_context(headers=EN):
+        assert duration(seconds) == shown
+
+
+def test_the_surveys_page_and_the_followup_report_give_one_response_rate(client, demo):
+    counts = dict(db.session.execute(select(Survey.status, db.func.count()).group_by(Survey.status)).all())
+    sent = sum(counts.get(s, 0) for s in (SurveyStatus.SENT, SurveyStatus.CLARIFYING, SurveyStatus.ANSWERED,
+                                          SurveyStatus.UNANSWERED))
+    answered = counts.get(SurveyStatus.ANSWERED, 0)
+    assert sent > answered, "the demo has surveys waiting for their reply"
+    page = client.get("/followup/surveys", headers=EN).get_data(as_text=True)
+    rate = percent(answered / sent)
+    assert f"Response rate: {rate} ({answered} answered of {sent} sent)" in page
+    report = client.get("/reports/followup", headers=EN).get_data(as_text=True)
+    total = re.search(r'data-testid="total-followup.surveys">[^:]+: ([^\s(]+)', report).group(1)
+    assert total == rate
