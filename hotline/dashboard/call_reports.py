@@ -6,6 +6,7 @@ the drill-down list selects the calls with the same conditions, so its count equ
 
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import select
 
 from hotline import inputs
@@ -51,7 +52,7 @@ class CallReport:
             return {"name": name, "values": [getattr(self.by_bucket[b.key], figure) for b in self.buckets],
                     "links": [_list_url(figure, b.first, b.last) for b in self.buckets]}
 
-        return [series(_("Offered"), "offered"), series(_("Answered"), "answered")]
+        return [series(_("Offered"), "offered"), series(pgettext("calls", "Answered"), "answered")]
 
     def operator_rows(self):
         """[(user id, name, Tally, active hours, calls per hour, missed offers)], most answered first."""
@@ -72,7 +73,7 @@ def _range_args(first, last, **extra):
 
 
 def _csv(report):
-    header = [_("Period"), _("Offered"), _("Answered"), _("Answer rate"), _("Abandoned"),
+    header = [_("Period"), _("Offered"), pgettext("calls", "Answered"), _("Answer rate"), _("Abandoned"),
               _("Short abandons (under 5 s)"), _("Answered within 15 s"), _("Service level (15 s)"),
               _("Average speed of answer (s)"), _("Average handling time (s)")]
     rows = [_csv_row(b.label, report.by_bucket[b.key]) for b in report.buckets]
@@ -81,7 +82,7 @@ def _csv(report):
     rows.append([_("Hour")] + header[1:])
     rows += [_csv_row(f"{h:02d}:00", t) for h, t in report.hours.items()]
     rows.append([])
-    rows.append([_("Operator"), _("Answered"), _("Talk time (s)"), _("After-call work (s)"),
+    rows.append([_("Operator"), pgettext("calls", "Answered"), _("Talk time (s)"), _("After-call work (s)"),
                  _("Average handling time (s)"), _("Calls per hour"), _("Missed offers")])
     rows += [[name, t.answered, t.talk_seconds, t.wrapup_seconds, _round(t.aht), _round(cph), missed]
              for _op, name, t, _hours, cph, missed in report.operator_rows()]

@@ -191,7 +191,11 @@ def test_no_page_shows_a_code_or_an_english_word(app, client, demo, username):
     # People by name: a login name (operator1) is a code too, except where it is typed (<code>).
     codes = _enum_values() | CODES | {u for u, *_ in DEMO_USERS}
     urls = list(_pages(app)) + [f"/followup/callbacks/{visit_id}", "/routing/rules/1", "/routing/departments/1",
-                                "/referrals/directory/1", "/admin/users/1/edit", "/intake/rules/1"]
+                                "/referrals/directory/1", "/admin/users/1/edit", "/intake/rules/1",
+                                # the lists behind the wall's and the reports' numbers
+                                "/dashboard/late?which=overdue", "/dashboard/late?which=due_today",
+                                "/dashboard/operators?state=away", "/reports/calls/list?figure=answered",
+                                "/reports/calls/list?figure=abandoned", "/reports/cases/list?figure=cases.received"]
     for number in numbers + _department_cases():
         urls += [f"/tickets/{number}", f"/desk/tickets/{number}", f"/referrals/tickets/{number}",
                  f"/intake/tickets/{number}"]
