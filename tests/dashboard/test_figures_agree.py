@@ -121,3 +121,12 @@ def test_the_surveys_page_and_the_followup_report_give_one_response_rate(client,
     report = client.get("/reports/followup", headers=EN).get_data(as_text=True)
     total = re.search(r'data-testid="total-followup.surveys">[^:]+: ([^\s(]+)', report).group(1)
     assert total == rate
+
+
+@pytest.mark.parametrize("report", ["/reports/calls", "/reports/cases", "/reports/followup"])
+def test_each_long_report_has_a_table_of_contents_whose_links_land(client, demo, report):
+    page = client.get(report, headers=EN).get_data(as_text=True)
+    anchors = re.findall(r'<a href="#([^"]+)" data-testid="toc-link">', page)
+    assert len(anchors) >= 3, anchors
+    for anchor in anchors:
+        assert f'id="{anchor}"' in page, anchor
