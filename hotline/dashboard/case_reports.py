@@ -369,7 +369,13 @@ def namer(dim):
         "operator": lambda: {str(i): n for i, n in db.session.execute(select(User.id, User.display_name))},
     }
     found = lookups[dim]() if dim in lookups else {}
-    return lambda key: found.get(key, key) if key else str(_l("None"))
+    empty = str(EMPTY.get(dim, _l("None")))
+    return lambda key: found.get(key, key) if key else empty
+
+
+# What "no value" means in each dimension, in words a supervisor reads at a glance.
+EMPTY = {"department": _l("Hotline (not forwarded)"), "operator": _l("Nobody assigned"),
+         "category": _l("Not classified"), "problem": _l("Not classified"), "agency": _l("No agency recorded")}
 
 
 def _chinese():
