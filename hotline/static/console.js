@@ -133,7 +133,11 @@
 
   function autosubmit() {
     document.querySelectorAll("form.js-autosubmit select").forEach(function (select) {
-      select.addEventListener("change", function () { select.form.submit(); });
+      // requestSubmit, not submit(): it fires "submit", which other scripts on the page may need
+      // first (the intake form saves its draft before the page goes).
+      select.addEventListener("change", function () {
+        if (select.form.requestSubmit) { select.form.requestSubmit(); } else { select.form.submit(); }
+      });
     });
   }
 

@@ -109,12 +109,35 @@
       status.classList.add("warn");
     }
   }
+  let pending = false;  // typed since the last draft was sent
   function later() {
+    pending = true;
     clearTimeout(timer);
-    timer = setTimeout(saveDraft, Number(form.dataset.draftDelay || 1200));
+    timer = setTimeout(flush, Number(form.dataset.draftDelay || 1200));
+  }
+  function flush() {
+    pending = false;
+    clearTimeout(timer);
+    return saveDraft();
   }
   form.addEventListener("input", later);
   form.addEventListener("change", later);
+  // Another form on this page (the call bar's hang-up or wrap-up, the availability switch) posts
+  // and comes back here: the words typed in the last second go into the draft first, so the page
+  // that comes back shows them. Bounded: the draft POST either answers or fails, then we go on.
+  document.addEventListener("submit", async (event) => {
+    const other = event.target;
+    if (other === form || !pending || submitting || other.dataset.draftFlushed) return;
+    event.preventDefault();
+    await flush();
+    other.dataset.draftFlushed = "1";
+    if (other.requestSubmit) other.requestSubmit(event.submitter || undefined);
+    else other.submit();
+  }, true);
+  // Leaving by a link or closing the tab: the last words still reach the draft.
+  window.addEventListener("pagehide", () => {
+    if (pending && !submitting && navigator.sendBeacon) navigator.sendBeacon(form.dataset.draftUrl, new FormData(form));
+  });
 
   // The first field with an error gets the cursor, so the operator fixes it straight away.
   const firstError = form.querySelector(".has-error input, .has-error select, .has-error textarea");
