@@ -44,6 +44,11 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url("hotline.sqlite")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # How long a write waits for a lock another request holds before it is answered 503 with
+    # Retry-After (hotline.errors): SQLite's busy_timeout, PostgreSQL's lock_timeout. Under
+    # Twilio's 15 s webhook timeout, so the caller's text is refused cleanly, never half done.
+    DB_LOCK_WAIT_MS = int(os.environ.get("DB_LOCK_WAIT_MS", "10000"))
+    DB_BUSY_RETRY_AFTER = 2  # seconds, in the 503's Retry-After
     PORT = int(os.environ.get("PORT", "5000"))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 

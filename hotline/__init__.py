@@ -128,10 +128,22 @@ def _enable_sqlite_pragmas(app):
     """WAL lets the scheduler write while the web server reads; SQLite ignores foreign keys
     unless asked. And pysqlite's own transaction handling is switched off for SQLAlchemy's:
     left alone it starts no transaction before a SAVEPOINT, so a savepoint released before
-    the first write commits at once and a later rollback cannot undo it."""
+    the first write commits at once and a later rollback cannot undo it.
+
+    On PostgreSQL a write waits at most DB_LOCK_WAIT_MS for a row another transaction holds."""
+    from sqlalchemy import event
+
+    wait_ms = int(app.config["DB_LOCK_WAIT_MS"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        with app.app_context():
+            @event.listens_for(db.engine, "connect")
+            def _lock_timeout(dbapi_conn, _record):
+                with dbapi_conn.cursor() as cur:
+                    cur.execute(f"SET lock_timeout = {wait_ms}")
+                dbapi_conn.commit()
+        return
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
-    from sqlalchemy import event
 
     with app.app_context():
         engine = db.engine
@@ -141,16 +153,25 @@ def _enable_sqlite_pragmas(app):
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=5000")
+            cur.execute(f"PRAGMA busy_timeout={wait_ms}")
             if app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:"):
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            # IMMEDIATE takes the write lock up front: two webhooks that read then write
-            # wait for each other (busy_timeout) instead of failing on a lock upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A request that only reads (GET, HEAD) begins DEFERRED: under WAL it reads its
+            # snapshot and never waits for, nor blocks, a writer. Everything else (POSTs, the
+            # scheduler, the CLI) takes the write lock up front with IMMEDIATE: two webhooks that
+            # read then write wait for each other (busy_timeout) instead of failing on a lock
+            # upgrade. A GET that does write upgrades, and if that cannot happen it is a 503.
+            conn.exec_driver_sql("BEGIN" if _reads_only() else "BEGIN IMMEDIATE")
+
+
+def _reads_only():
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
 
 
 def _register_blueprints(app):

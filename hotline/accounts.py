@@ -13,10 +13,10 @@ import secrets
 from datetime import timedelta
 from functools import lru_cache
 
-from flask import current_app
+from flask import after_this_request, current_app, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline import audit
@@ -265,5 +265,37 @@ def user_for_token(plain):
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    token.last_used_at = now()
+    moment = now()
+    if token.last_used_at is None or moment - token.last_used_at > timedelta(minutes=TOKEN_TOUCH_MINUTES):
+        if has_request_context() and not _one_connection():
+            after_this_request(lambda response: _touch_token(token.id, moment) or response)
+        else:  # a command, or an in-memory database (one connection): with the work itself
+            token.last_used_at = moment
     return token.user
+
+
+# "Last used" is for admins spotting stale tokens: to the ten minutes is enough, and it is written
+# apart from the request's own work, without waiting for a lock, so a read never writes in its
+# transaction (on SQLite it would wait for the write lock) and a busy moment skips a touch.
+TOKEN_TOUCH_MINUTES = 10
+
+
+def _one_connection():
+    return current_app.config["SQLALCHEMY_DATABASE_URI"] in ("sqlite://", "sqlite:///:memory:")
+
+
+def _touch_token(token_id, moment):
+    engine = db.engine
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        try:
+            conn.exec_driver_sql("PRAGMA busy_timeout=0" if sqlite else "SET lock_timeout = 1")
+            conn.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=moment))
+            conn.commit()
+        except OperationalError:
+            conn.rollback()  # someone holds the lock: the next use writes it
+        finally:
+            wait = current_app.config["DB_LOCK_WAIT_MS"]
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={wait}" if sqlite else f"SET lock_timeout = {wait}")
+            if not sqlite:
+                conn.commit()

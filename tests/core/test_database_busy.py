@@ -1,0 +1,126 @@
+"""Reads never wait for the write lock, and a write that cannot get it is a clean 503 (issue 17.2
+and 17.5), on a real database file (SQLite) and on PostgreSQL:
+
+- while another connection holds the write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: the cases
+  table locked against writes), a case page and the API's case read answer 200 at once;
+- a text that arrives meanwhile is answered 503 with Retry-After, and nothing of it is stored;
+- the same text sent again (as Twilio retries) once the lock is gone is stored exactly once.
+"""
+
+import sqlite3
+from urllib.parse import urlencode
+
+import psycopg
+import pytest
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+
+from hotline import accounts, tickets
+from hotline.extensions import db
+from hotline.models import Channel, Contact, Role, Ticket
+from tests.conftest import PASSWORD, PG_URL
+
+WAIT_MS = 300  # how long a write waits for the lock in these tests (production: 10 s)
+TEXT = {"MessageSid": "SM" + "b" * 32, "From": "+8613700137001", "To": "+8610012315", "Body": "我要投诉，商家不退押金"}
+
+
+@pytest.fixture
+def busy_app(app_factory, backend, tmp_path):
+    # A file, not the in-memory database the other tests share: two connections must see it.
+    uri = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'busy.sqlite'}"} if backend == "sqlite" else {}
+    app = app_factory(DB_LOCK_WAIT_MS=WAIT_MS, **uri)
+    with app.app_context():
+        if backend == "sqlite":
+            db.create_all()
+        user = accounts.create_user("op-busy", PASSWORD, Role.OPERATOR)
+        ticket = tickets.open_ticket(Channel.VOICE, caller=tickets.find_or_create_caller("+8613800138000"))
+        token, _ = accounts.create_token(user, "busy")
+        db.session.commit()
+        number = ticket.number
+        db.session.remove()  # the test holds no transaction of its own
+        yield app, number, token
+
+
+class Lock:
+    """Another connection holding the write lock until released."""
+
+    def __init__(self, app, backend):
+        self.backend = backend
+        if backend == "sqlite":
+            path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+            self.conn = sqlite3.connect(path, isolation_level=None, timeout=5)
+            self.conn.execute("BEGIN IMMEDIATE")
+        else:
+            self.conn = psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"))
+            # Writes to cases wait; reads of them do not (EXCLUSIVE lets SELECT through).
+            self.conn.execute("LOCK TABLE tickets IN EXCLUSIVE MODE")
+
+    def release(self):
+        self.conn.rollback() if self.backend == "postgresql" else self.conn.execute("ROLLBACK")
+        self.conn.close()
+
+
+def _signed_text(app, client):
+    url = app.config["PUBLIC_BASE_URL"] + "/twilio/sms"
+    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(url, TEXT)
+    return client.post("/twilio/sms", data=urlencode(TEXT), content_type="application/x-www-form-urlencoded",
+                       headers={"X-Twilio-Signature": signature})
+
+
+def _stored():
+    contacts = db.session.scalar(select(func.count()).select_from(Contact).where(Contact.sid == TEXT["MessageSid"]))
+    cases = db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.channel == Channel.SMS))
+    db.session.remove()
+    return contacts, cases
+
+
+def test_reads_answer_while_another_connection_holds_the_write_lock(busy_app, backend):
+    app, number, token = busy_app
+    client = app.test_client()
+    with app.app_context():
+        assert client.post("/login", data={"username": "op-busy", "password": PASSWORD}).status_code == 302
+        db.session.remove()  # a server ends each request's transaction; the test's context must too
+        lock = Lock(app, backend)
+        try:
+            page = client.get(f"/tickets/{number}")
+            api = client.get(f"/api/v1/tickets/{number}", headers={"Authorization": f"Bearer {token}"})
+        finally:
+            lock.release()
+    # Had they waited for the lock they would have given up after WAIT_MS and answered 503.
+    assert page.status_code == 200 and number in page.get_data(as_text=True)
+    assert api.status_code == 200 and api.get_json()["number"] == number
+
+
+def test_a_text_that_cannot_get_the_lock_is_a_503_and_is_stored_once_when_sent_again(busy_app, backend):
+    app, _number, _token = busy_app
+    client = app.test_client()
+    with app.app_context():
+        lock = Lock(app, backend)
+        try:
+            refused = _signed_text(app, client)
+        finally:
+            lock.release()
+        assert refused.status_code == 503
+        assert refused.headers["Retry-After"] == str(app.config["DB_BUSY_RETRY_AFTER"])
+        assert _stored() == (0, 0)  # nothing half done
+        again = _signed_text(app, client)
+        assert again.status_code == 200
+        assert _stored() == (1, 1)
+        assert _signed_text(app, client).status_code == 200  # a third delivery changes nothing
+        assert _stored() == (1, 1)
+
+
+def test_the_api_says_busy_in_json(busy_app, backend):
+    app, _number, token = busy_app
+    client = app.test_client()
+    with app.app_context():
+        lock = Lock(app, backend)
+        try:
+            response = client.post("/api/v1/tickets", json={"channel": "web", "kind": "complaint", "phone": "13700137002",
+                                         "facts": "商家拒绝退款"},
+                                   headers={"Authorization": f"Bearer {token}"})
+        finally:
+            lock.release()
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert response.get_json()["error"] == "Service Unavailable"
+    assert response.headers["Retry-After"]
