@@ -56,7 +56,9 @@ def test_labelled_set_is_big_valid_and_split_three_ways():
         assert row["referral"] is None or row["referral"] in AGENCIES
         assert row["split"] in SPLITS
     splits = Counter(row["split"] for row in CASES)
-    assert splits["test"] >= len(CASES) // 5 and splits["dev"] >= len(CASES) // 10
+    # The held-out split grows only by a fresh batch written apart (docs/SUGGESTIONS.md), so it is
+    # held to its size (813 rows) rather than to a share of a set that train and dev rows enlarge.
+    assert splits["test"] >= 800 and splits["dev"] >= len(CASES) // 10
 
 
 def test_every_category_kind_and_agency_has_examples_in_every_split():
@@ -102,8 +104,8 @@ def test_held_out_rows_are_not_near_duplicates_of_rows_the_model_learns_or_tunes
 
 def test_the_classifier_meets_the_met_targets_on_the_held_out_split():
     # A regression guard computed by the real classifier on the shipped data (bench prints the
-    # figures). The agency target (95 %) is missed today: docs/SUGGESTIONS.md says by how much
-    # and why; this floor only stops it getting worse.
+    # figures). The agency target (95 %) is missed today by one text (94.8 %): docs/SUGGESTIONS.md
+    # says so; this floor only stops it getting worse.
     model = classifier.get()
     test = [row for row in CASES if row["split"] == "test"]
     found = [suggest(row["text"], [], model) for row in test]
@@ -114,7 +116,7 @@ def test_the_classifier_meets_the_met_targets_on_the_held_out_split():
     agency = np.mean([(f.referral and f.referral.value) == r["referral"] for f, r in outside])
     assert category >= 0.90
     assert wrongly_sent <= 0.02
-    assert agency >= 0.80
+    assert agency >= 0.94
 
 
 def test_seeding_plants_no_rules_and_retires_unedited_copies_of_the_defaults(app, make_user):
