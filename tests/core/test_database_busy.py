@@ -22,6 +22,7 @@ from tests.conftest import PASSWORD, PG_URL
 
 WAIT_MS = 300  # how long a write waits for the lock in these tests (production: 10 s)
 TEXT = {"MessageSid": "SM" + "b" * 32, "From": "+8613700137001", "To": "+8610012315", "Body": "我要投诉，商家不退押金"}
+CALL = {"CallSid": "CA" + "c" * 32, "From": "+8613700137003", "To": "+8610012315", "CallStatus": "ringing"}
 
 
 @pytest.fixture
@@ -60,16 +61,20 @@ class Lock:
         self.conn.close()
 
 
-def _signed_text(app, client):
-    url = app.config["PUBLIC_BASE_URL"] + "/twilio/sms"
-    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(url, TEXT)
-    return client.post("/twilio/sms", data=urlencode(TEXT), content_type="application/x-www-form-urlencoded",
+def _signed(app, client, path="/twilio/sms", params=TEXT):
+    url = app.config["PUBLIC_BASE_URL"] + path
+    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(url, params)
+    return client.post(path, data=urlencode(params), content_type="application/x-www-form-urlencoded",
                        headers={"X-Twilio-Signature": signature})
 
 
-def _stored():
-    contacts = db.session.scalar(select(func.count()).select_from(Contact).where(Contact.sid == TEXT["MessageSid"]))
-    cases = db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.channel == Channel.SMS))
+def _signed_text(app, client):
+    return _signed(app, client)
+
+
+def _stored(sid=TEXT["MessageSid"], channel=Channel.SMS):
+    contacts = db.session.scalar(select(func.count()).select_from(Contact).where(Contact.sid == sid))
+    cases = db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.channel == channel))
     db.session.remove()
     return contacts, cases
 
@@ -124,3 +129,21 @@ def test_the_api_says_busy_in_json(busy_app, backend):
     assert response.status_code == 503, response.get_data(as_text=True)
     assert response.get_json()["error"] == "Service Unavailable"
     assert response.headers["Retry-After"]
+
+
+def test_a_call_that_cannot_get_the_lock_is_a_503_and_is_one_call_when_twilio_retries(busy_app, backend):
+    app, _number, _token = busy_app
+    app.config.update(OPENING_HOURS="00:00-24:00", OPEN_ON_HOLIDAYS=True)
+    client = app.test_client()
+    with app.app_context():
+        before = _stored(CALL["CallSid"], Channel.VOICE)[1]
+        lock = Lock(app, backend)
+        try:
+            refused = _signed(app, client, "/twilio/voice", CALL)
+        finally:
+            lock.release()
+        assert refused.status_code == 503 and refused.headers["Retry-After"]
+        assert _stored(CALL["CallSid"], Channel.VOICE) == (0, before)
+        assert _signed(app, client, "/twilio/voice", CALL).status_code == 200
+        assert _signed(app, client, "/twilio/voice", CALL).status_code == 200
+        assert _stored(CALL["CallSid"], Channel.VOICE) == (1, before + 1)
