@@ -30,11 +30,8 @@ OPEN = "open"
 def _console_globals():
     return {
         "availability_form": AvailabilityForm,
-        "nav_links": lambda entries: menu.links_for(
-            getattr(current_user, "role", None), current_app.view_functions, entries
-        ),
-        "NAV_WORK": menu.entries(current_app, "work"),
-        "NAV_MANAGE": menu.entries(current_app, "manage"),
+        # The top bar's links and drop-down menus after its fixed links (hotline.menu).
+        "nav_bar": lambda: menu.bar_for(current_app, getattr(current_user, "role", None)),
         # base.html's call bar and waiting badge (call-takers only; called only where shown).
         "own_call": lambda: hotline_calls.own_call(current_user),
         "waiting_call_count": hotline_calls.waiting_count,
