@@ -140,7 +140,11 @@ def current_call():
         return {"call": None}
     call = services.current_call(current_user)
     state, own = hotline_calls.own_call(current_user)
-    found = {"call": None, "waiting": hotline_calls.waiting_count(), "state": f"{state}:{own.id}" if state else ""}
+    found = {
+        "call": None,
+        "waiting": hotline_calls.waiting_count(),
+        "state": f"{state}:{own.id}" if state else "",
+    }
     if call is not None:
         url = hotline_calls.case_url(call.ticket)
         found["call"] = {"id": call.id, "ticket": call.ticket.number, "url": url}
@@ -186,8 +190,13 @@ def search():
         flt.kind = TicketKind(kind)
     page = services.search_tickets(flt, current_user, _page())
     return render_template(
-        "console/search.html", page=page, q=q, status=status, kind=kind,
-        status_choices=labels.choices(labels.STATUS), kind_choices=labels.choices(labels.KIND),
+        "console/search.html",
+        page=page,
+        q=q,
+        status=status,
+        kind=kind,
+        status_choices=labels.choices(labels.STATUS),
+        kind_choices=labels.choices(labels.KIND),
     )
 
 
