@@ -9,6 +9,7 @@ def init_app(app):
     from followup import callback_visit_views, callback_visits, cli, escalation, survey_views, surveys, views
     from hotline import events, menu, slots, templating
     from hotline.jobs.scheduler import register_job
+    from hotline.models import Role
 
     app.register_blueprint(views.bp, url_prefix="/followup")
     app.register_blueprint(callback_visit_views.bp, url_prefix="/followup/callbacks")
@@ -22,17 +23,37 @@ def init_app(app):
     register_job("surveys", surveys.surveys_due, 60)
     register_job("clock-sweep", escalation.sweep, 60)
     app.cli.add_command(cli.followup_cli)
-    for helper in (views.case_clocks, views.clock_notices, views.clock_kind_label, views.clock_state_label,
-                   views.clock_is_late, callback_visit_views.case_callback_visit, callback_visit_views.callback_visit_label,
-                   survey_views.case_survey, survey_views.survey_labels):
+    for helper in (
+        views.case_clocks,
+        views.clock_notices,
+        views.clock_kind_label,
+        views.clock_state_label,
+        views.clock_is_late,
+        callback_visit_views.case_callback_visit,
+        callback_visit_views.callback_visit_label,
+        survey_views.case_survey,
+        survey_views.survey_labels,
+    ):
         app.add_template_global(helper)
     # What the case timeline and the jobs page show for follow-up's codes (hotline.templating).
-    templating.add_labels(app, "callback", {**callback_visit_views.OUTCOME_LABELS, **callback_visit_views.STATUS_LABELS})
+    templating.add_labels(
+        app, "callback", {**callback_visit_views.OUTCOME_LABELS, **callback_visit_views.STATUS_LABELS}
+    )
     templating.add_labels(app, "survey", survey_views.STATUS_LABELS)
     templating.add_labels(app, "clock", views.KIND_LABELS)
-    templating.add_labels(app, "job", {"callback-visits": _l("Callback visits due"), "surveys": _l("Satisfaction surveys due"),
-                                       "clock-sweep": _l("Time limit warnings")})
-    menu.add(app, "work", "callback_visits.index", _l("Callback visits"), order=40)
+    templating.add_labels(
+        app,
+        "job",
+        {
+            "callback-visits": _l("Callback visits due"),
+            "surveys": _l("Satisfaction surveys due"),
+            "clock-sweep": _l("Time limit warnings"),
+        },
+    )
+    # Operators make callback visits all day: in the bar itself for them (hotline.menu).
+    menu.add(
+        app, "work", "callback_visits.index", _l("Callback visits"), order=40, pinned_for=(Role.OPERATOR,)
+    )
     menu.add(app, "manage", "followup.calendar", _l("Working-day calendar"), order=80)
     menu.add(app, "manage", "followup.jobs", _l("Scheduler jobs"), order=90)
     menu.add(app, "manage", "surveys.index", _l("Satisfaction surveys"), order=100)

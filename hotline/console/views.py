@@ -30,11 +30,8 @@ OPEN = "open"
 def _console_globals():
     return {
         "availability_form": AvailabilityForm,
-        "nav_links": lambda entries: menu.links_for(
-            getattr(current_user, "role", None), current_app.view_functions, entries
-        ),
-        "NAV_WORK": menu.entries(current_app, "work"),
-        "NAV_MANAGE": menu.entries(current_app, "manage"),
+        # The top bar's links and drop-down menus after its fixed links (hotline.menu).
+        "nav_bar": lambda: menu.bar_for(current_app, getattr(current_user, "role", None)),
         # base.html's call bar and waiting badge (call-takers only; called only where shown).
         "own_call": lambda: hotline_calls.own_call(current_user),
         "waiting_call_count": hotline_calls.waiting_count,
@@ -133,7 +130,11 @@ def current_call():
         return {"call": None}
     call = services.current_call(current_user)
     state, own = hotline_calls.own_call(current_user)
-    found = {"call": None, "waiting": hotline_calls.waiting_count(), "state": f"{state}:{own.id}" if state else ""}
+    found = {
+        "call": None,
+        "waiting": hotline_calls.waiting_count(),
+        "state": f"{state}:{own.id}" if state else "",
+    }
     if call is not None:
         url = hotline_calls.case_url(call.ticket)
         found["call"] = {"id": call.id, "ticket": call.ticket.number, "url": url}
@@ -179,8 +180,13 @@ def search():
         flt.kind = TicketKind(kind)
     page = services.search_tickets(flt, current_user, _page())
     return render_template(
-        "console/search.html", page=page, q=q, status=status, kind=kind,
-        status_choices=labels.choices(labels.STATUS), kind_choices=labels.choices(labels.KIND),
+        "console/search.html",
+        page=page,
+        q=q,
+        status=status,
+        kind=kind,
+        status_choices=labels.choices(labels.STATUS),
+        kind_choices=labels.choices(labels.KIND),
     )
 
 

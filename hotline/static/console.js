@@ -131,6 +131,56 @@
     });
   }
 
+  // The top bar's menus (<details class="nav-group">) open and close by themselves; this adds
+  // what a drop-down menu is expected to do: one open at a time, Escape closes it (focus back on
+  // its title), and so do a click elsewhere or tabbing out of it. On a narrow screen the Menu
+  // button shows or hides the whole bar, Escape closing it too.
+  function topbarMenus() {
+    var groups = Array.prototype.slice.call(document.querySelectorAll("details.nav-group"));
+    var toggle = document.getElementById("menu-toggle");
+    var panel = document.getElementById("topbar-menu");
+
+    function closeGroups(except) {
+      groups.forEach(function (group) { if (group !== except) { group.open = false; } });
+    }
+    function setPanel(open) {
+      if (!toggle || !panel) { return; }
+      panel.classList.toggle("open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+
+    groups.forEach(function (group) {
+      group.addEventListener("toggle", function () { if (group.open) { closeGroups(group); } });
+      group.addEventListener("focusout", function (event) {
+        var to = event.relatedTarget;
+        if (to && !group.contains(to)) { group.open = false; }
+      });
+    });
+    if (toggle && panel) {
+      toggle.addEventListener("click", function () {
+        setPanel(toggle.getAttribute("aria-expanded") !== "true");
+      });
+    }
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" && event.key !== "Esc") { return; }
+      var open = groups.filter(function (group) { return group.open; })[0];
+      if (open) {
+        open.open = false;
+        open.querySelector("summary").focus();
+        return;
+      }
+      if (toggle && toggle.getAttribute("aria-expanded") === "true") {
+        setPanel(false);
+        toggle.focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      groups.forEach(function (group) {
+        if (group.open && !group.contains(event.target)) { group.open = false; }
+      });
+    });
+  }
+
   function autosubmit() {
     document.querySelectorAll("form.js-autosubmit select").forEach(function (select) {
       // requestSubmit, not submit(): it fires "submit", which other scripts on the page may need
@@ -142,6 +192,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    topbarMenus();
     autosubmit();
     startTimers(document);
     var panel = document.getElementById("queue-panel");

@@ -22,10 +22,35 @@ def test_every_link_in_the_menu_opens_for_that_role(app, client, make_user, logi
 
 def test_supervisors_get_the_maintenance_pages_and_operators_do_not(client, make_user, login, app):
     login(make_user(role=Role.SUPERVISOR))
-    assert {"routing.rules", "followup.calendar", "desk.index"} <= nav_targets(client.get("/search").get_data(as_text=True))
+    assert {"routing.rules", "followup.calendar", "desk.index"} <= nav_targets(
+        client.get("/search").get_data(as_text=True)
+    )
     operator_client = app.test_client()
     operator = make_user(role=Role.OPERATOR)
     operator_client.post("/login", data={"username": operator.username, "password": "amber-otter-lantern-42"})
     targets = nav_targets(operator_client.get("/search").get_data(as_text=True))
     assert "routing.rules" not in targets and "desk.index" not in targets
     assert {"routing.triage", "calls.callback_requests"} <= targets
+
+
+def test_the_bar_groups_a_supervisors_pages_and_keeps_an_operators_daily_lists_in_sight(app):
+    """Issue 16.5: a supervisor's pages sit in three menus; an operator's callback lists are
+    pinned to the bar, and a menu left with one entry is a plain link, so an operator and a
+    department see links only."""
+    from hotline import menu
+
+    supervisor = menu.bar_for(app, Role.SUPERVISOR)
+    assert [item.section for item in supervisor] == ["work", "reports", "manage"]
+    work = next(item for item in supervisor if item.section == "work")
+    assert {"desk.index", "routing.triage", "outbox.failed"} <= {link.endpoint for link in work.links}
+    assert next(link for link in work.links if link.endpoint == "outbox.failed").element_id == "nav-failed"
+
+    operator = menu.bar_for(app, Role.OPERATOR)
+    assert all(isinstance(item, menu.Link) for item in operator)
+    assert [item.endpoint for item in operator] == [
+        "calls.callback_requests",
+        "callback_visits.index",
+        "routing.triage",
+        "dashboard.my_figures",
+    ]
+    assert [item.endpoint for item in menu.bar_for(app, Role.DEPARTMENT)] == ["desk.index"]
