@@ -153,11 +153,23 @@
     });
   }
 
+  // Alt+N answers the longest-waiting call wherever "Answer next" is on the page (the queue, which
+  // says so beside the button): the shift's commonest act, without tabbing through the top bar.
+  function answerNextKey(event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.code !== "KeyN") { return; }
+    var button = document.querySelector('[data-testid="answer-next"]');
+    if (!button || button.disabled) { return; }
+    event.preventDefault();
+    button.click();
+  }
+
   function autosubmit() {
     document.querySelectorAll("form.js-autosubmit select").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
     });
   }
+
+  document.addEventListener("keydown", answerNextKey);
 
   document.addEventListener("DOMContentLoaded", function () {
     autosubmit();
