@@ -22,7 +22,7 @@ from hotline import access, audit
 from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.inputs import WholeNumberField
-from hotline.models import Role, SuggestionRule, SuggestionTarget, TicketKind, TicketStatus
+from hotline.models import Role, SuggestionRule, SuggestionTarget, TicketStatus
 from hotline.telephony.callcontrol import CallControlError, call_control
 from hotline.tickets import IllegalTransition
 from hotline.timeutil import to_local
@@ -144,8 +144,9 @@ def form(number):
 
 
 def call_opens_form(ticket):
-    """An answered call on a case still being taken opens its intake form (hotline.calls)."""
-    if ticket.status == TicketStatus.NEW and ticket.kind != TicketKind.CONSULTATION:
+    """An answered call on a case still being taken opens its intake form (hotline.calls),
+    whatever kind the caller chose in the voice menu: a consultation is answered on the form too."""
+    if ticket.status == TicketStatus.NEW:
         return url_for("intake.form", number=ticket.number)
     return None
 

@@ -27,6 +27,28 @@
     return el && container.contains(el) && /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName);
   }
 
+  // Which control an element is, in a way that survives the panel being rebuilt: the same
+  // button or link (test id, target) in the same call's row.
+  function placeOf(el) {
+    var row = el.closest("[data-contact-id]");
+    return [el.tagName, el.getAttribute("data-testid") || "", el.getAttribute("href") || "",
+            row ? row.getAttribute("data-contact-id") : ""].join("|");
+  }
+
+  // A refresh replaces the panel's HTML, which would drop the keyboard's cursor to the top of the
+  // page: an operator who tabbed to "Answer next" or a case would press Enter on nothing. The
+  // same control in the new panel gets the cursor back (if it is still there and enabled).
+  function replaceKeepingFocus(panel, html) {
+    var el = document.activeElement;
+    var place = el && el !== panel && panel.contains(el) ? placeOf(el) : null;
+    panel.innerHTML = html;
+    if (!place) { return; }
+    var controls = panel.querySelectorAll("a, button");
+    for (var i = 0; i < controls.length; i++) {
+      if (placeOf(controls[i]) === place) { controls[i].focus({ preventScroll: true }); return; }
+    }
+  }
+
   function pollQueue(panel) {
     var url = panel.getAttribute("data-poll-url");
     var every = parseInt(panel.getAttribute("data-poll-ms"), 10) || POLL_MS;
@@ -36,7 +58,7 @@
       busy = true;
       get(url, "text/html")
         .then(function (r) { return usable(r) ? r.text() : null; })
-        .then(function (html) { if (html !== null) { panel.innerHTML = html; } })
+        .then(function (html) { if (html !== null) { replaceKeepingFocus(panel, html); } })
         .catch(function () { /* a missed refresh is retried on the next tick */ })
         .then(function () { busy = false; });
     }, every);
@@ -181,6 +203,16 @@
     });
   }
 
+  // Alt+N answers the longest-waiting call wherever "Answer next" is on the page (the queue, which
+  // says so beside the button): the shift's commonest act, without tabbing through the top bar.
+  function answerNextKey(event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.code !== "KeyN") { return; }
+    var button = document.querySelector('[data-testid="answer-next"]');
+    if (!button || button.disabled) { return; }
+    event.preventDefault();
+    button.click();
+  }
+
   function autosubmit() {
     document.querySelectorAll("form.js-autosubmit select").forEach(function (select) {
       // requestSubmit, not submit(): it fires "submit", which other scripts on the page may need
@@ -190,6 +222,8 @@
       });
     });
   }
+
+  document.addEventListener("keydown", answerNextKey);
 
   document.addEventListener("DOMContentLoaded", function () {
     topbarMenus();

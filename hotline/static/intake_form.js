@@ -56,7 +56,13 @@
     );
   }
   // Alt+S is handled here rather than by accesskey, whose modifier differs between browsers.
+  // Alt+R sends what is typed to the referral page ("Out of scope: refer the caller").
   document.addEventListener("keydown", (event) => {
+    if (event.altKey && !event.ctrlKey && !event.metaKey && event.code === "KeyR") {
+      event.preventDefault();
+      submit($("refer-case"));
+      return;
+    }
     const saveKey = event.altKey && event.code === "KeyS";
     // Ctrl+Enter saves from anywhere on the page (the cursor need not be in the form yet),
     // except inside another form on it (the identity check's code), which keeps its own keys.
@@ -79,9 +85,9 @@
   });
 
   let submitting = false;
-  function submit() {
+  function submit(submitter) {
     const confirm = $("confirm-save");
-    const button = confirm || $("save-case");
+    const button = submitter || confirm || $("save-case");
     submitting = true;
     clearTimeout(timer);
     if (form.requestSubmit) form.requestSubmit(button);

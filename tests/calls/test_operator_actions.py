@@ -58,6 +58,7 @@ def test_an_operator_away_is_offered_no_answer_and_refused(phone, call_clock, ma
     panel = client.get("/queue/panel").get_data(as_text=True)
     assert 'data-testid="away-note"' in panel
     assert 'data-testid="answer-next" disabled' in panel
+    assert 'data-testid="answer-next-key"' not in panel  # no Alt+N offered either
     assert 'data-testid="answer-call" disabled' in panel
 
     for path in (f"/calls/{contact_of(caller).id}/answer", "/calls/answer-next"):

@@ -158,6 +158,17 @@ def test_add_note_appears_on_the_timeline(client, signed_in, create_ticket):
     assert client.post(f"/tickets/{ticket.number}/notes", data={"text": ""}).status_code == 400
 
 
+def test_an_answered_consultation_shows_the_answer_given(client, signed_in, create_ticket):
+    signed_in(Role.OPERATOR)
+    answer = "一般为一年，以说明书为准"
+    ticket = create_ticket(kind=TicketKind.CONSULTATION, facts="三包期多久", answer=answer)
+    html = client.get(f"/tickets/{ticket.number}", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'id="ticket-answer"' in html and answer in html
+    assert "给来电人的答复" in html
+    other = create_ticket(kind=TicketKind.COMPLAINT)
+    assert 'id="ticket-answer"' not in client.get(f"/tickets/{other.number}").get_data(as_text=True)
+
+
 def test_unknown_ticket_is_404(client, signed_in):
     signed_in(Role.SUPERVISOR)
     assert client.get("/tickets/20990101-00001").status_code == 404

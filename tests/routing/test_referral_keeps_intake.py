@@ -85,6 +85,8 @@ def test_a_half_taken_save_then_referral_keeps_what_was_typed_and_the_case_page_
     assert f'action="/intake/tickets/{ticket.number}/refer"' in html
     assert 'name="facts" value="中国移动话费多扣了50元' in html
     assert 'data-key="12300"' in html.split('data-testid="referral-entry"')[1]  # suggested first
+    # ...chosen, with the cursor on it: Enter refers (the only radio with autofocus).
+    assert html.count(" autofocus") == 1 and 'value="12300" checked autofocus>' in html
     db.session.refresh(ticket)
     assert ticket.status == TicketStatus.NEW and ticket.referral is None  # nothing referred yet
 

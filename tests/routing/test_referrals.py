@@ -192,6 +192,9 @@ def test_a_bad_suggested_key_is_ignored(client, operator, directory, create_tick
 
     assert response.status_code == 200
     assert _entry_keys(response.get_data(as_text=True))[0] == "12345"  # directory order
+    # Nothing chosen: the cursor is on the first entry, none is checked for the operator.
+    assert 'value="12345" autofocus>' in response.get_data(as_text=True)
+    assert " checked" not in response.get_data(as_text=True)
 
 
 def test_department_staff_cannot_refer(client, make_user, login, directory, create_ticket):

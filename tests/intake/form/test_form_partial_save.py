@@ -80,6 +80,17 @@ def test_a_connected_call_on_a_new_case_pops_its_intake_form(client, operator, c
     assert popped["url"] == f"/intake/tickets/{ticket.number}"
 
 
+def test_a_consultation_chosen_in_the_voice_menu_pops_its_intake_form_too(client, operator, call_ticket):
+    """The caller pressed 3: the answer is typed on the form, so that is where the call lands."""
+    ticket = call_ticket(operator, ended=False)
+    ticket.kind = TicketKind.CONSULTATION
+    db.session.commit()
+    assert client.get("/queue/current-call").json["call"]["url"] == f"/intake/tickets/{ticket.number}"
+    answered = post_form(client, reload(ticket), kind="consultation", facts="问三包期多久", answer="一般一年")
+    assert answered.status_code == 302 and reload(ticket).status == TicketStatus.ANSWERED
+    assert client.get("/queue/current-call").json["call"]["url"] == f"/tickets/{ticket.number}"
+
+
 def test_a_call_on_a_case_past_intake_pops_the_case_page(client, operator, call_ticket):
     from intake.decisions import accept_ticket
 
