@@ -124,13 +124,16 @@ def _choice(key, extra=None, key_schema=STRING, alternative_key=MAYBE_STRING):
 
 
 NAMES = {"name_zh": MAYBE_STRING, "name_en": MAYBE_STRING}
+AGENCY = {"agency_zh": MAYBE_STRING, "agency_en": MAYBE_STRING, "hotline": MAYBE_STRING}
 SUGGESTION = obj({
     "kind": _choice("value", key_schema={"type": "string", "enum": list(api_services.KINDS)}),
     "category": {"oneOf": [_choice("code", NAMES), {"type": "null"}],
                  "description": "a goods or services class; null when none fits"},
     "problem_type": {"oneOf": [_choice("code", NAMES), {"type": "null"}]},
-    "referral": {"oneOf": [_choice("key"), {"type": "null"}],
-                 "description": "the referral directory key of the agency the caller belongs to; null: in scope"},
+    "referral": {"oneOf": [_choice("key", AGENCY), {"type": "null"}],
+                 "description": "the referral directory key of the agency the caller belongs to, with its "
+                                "names and hotline from the directory (null: not in the directory); "
+                                "null referral: in scope"},
     "in_scope": {"type": ["number", "null"], "minimum": 0, "maximum": 1,
                  "description": "the model's confidence that the hotline handles the case"},
 })

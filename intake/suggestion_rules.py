@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hotline import audit
 from hotline.extensions import db
-from hotline.models import Category, CategoryGroup, SuggestionRule, SuggestionTarget
+from hotline.models import Category, CategoryGroup, ReferralEntry, SuggestionRule, SuggestionTarget
 from intake.suggest import Rule, default_rules, keyword_list, suggest
 
 KINDS = ("complaint", "report", "consultation")
@@ -83,9 +83,25 @@ def describe(suggestion):
         "kind": {"value": kind.value, **_why(kind, "value", names=None)},
         "category": _category(suggestion.category, names),
         "problem_type": _category(suggestion.problem, names),
-        "referral": referral and {"key": referral.value, **_why(referral, "key", names=None)},
+        "referral": referral and _referral(referral),
         "in_scope": suggestion.in_scope,
     }
+
+
+def _referral(choice):
+    """The suggested agency by its directory key, with its names and number for the screen (a key
+    such as "court" is a code, not words for the operator)."""
+    keys = {choice.value, *(value for value, _score in choice.alternatives if value)}
+    entries = {e.key: e for e in db.session.scalars(select(ReferralEntry).where(ReferralEntry.key.in_(keys)))}
+    why = _why(choice, "key", names=None)
+    for alternative in why["alternatives"]:
+        alternative.update(_agency(entries.get(alternative["key"])))
+    return {"key": choice.value, **_agency(entries.get(choice.value)), **why}
+
+
+def _agency(entry):
+    return {"agency_zh": entry.agency_zh if entry else None, "agency_en": entry.agency_en if entry else None,
+            "hotline": entry.hotline if entry else None}
 
 
 def _names(suggestion):

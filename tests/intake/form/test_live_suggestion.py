@@ -21,6 +21,17 @@ def test_an_out_of_scope_text_suggests_the_agency(client, operator, call_ticket)
     assert 'data-referral="12300"' in response.get_data(as_text=True)
 
 
+def test_the_suggested_agency_is_named_not_coded(client, operator, call_ticket):
+    from routing.referrals import seed_referral_directory
+
+    seed_referral_directory()
+    ticket = call_ticket(operator)
+    panel = client.post(f"/intake/tickets/{ticket.number}/suggestion", headers={"Accept-Language": "en"},
+                        data={"facts": "中国移动话费多扣了，给我开通了增值业务，我要投诉运营商"}).get_data(as_text=True)
+    shown = panel[panel.index('class="suggested-referral"'):].split("</span>")[0]
+    assert "refer to Telecom regulator (MIIT) (12300)" in shown, shown
+
+
 def test_no_facts_no_suggestion(client, operator, call_ticket):
     ticket = call_ticket(operator)
     response = client.post(f"/intake/tickets/{ticket.number}/suggestion", data={"facts": "  "})
