@@ -7,7 +7,10 @@ waiting shown and with each menu open. The public pages (sign-in, case status, a
 are checked the same way on a 375 px phone, and so is the department desk.
 """
 
+import os
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -23,6 +26,9 @@ pytestmark = pytest.mark.e2e
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
 MAX_PAGES = 14
+# Every page visited leaves a screenshot (the visible screen, CJK font installed) for a person to
+# look at: issue 16.6.
+SHOTS = Path(os.environ.get("LAYOUT_SCREENSHOTS") or Path(tempfile.gettempdir()) / "hotline-layout")
 LOGINS = {
     "admin": "admin-demo-pass",
     "supervisor": "super-demo-pass",
@@ -137,6 +143,9 @@ def test_every_page_of_a_role_fits_1280px_in_both_languages(
             assert page.url.startswith(live_server.url + path.split("?")[0]), (where, path, page.url)
             assert_fits(page, f"{where} {path}")
             assert_bar_on_screen(page, f"{where} {path}")
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            slug = re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-") or "home"
+            page.screenshot(path=str(SHOTS / f"{username}-{code}-1280-{slug}.png"))
     assert browser_errors == []
 
 
