@@ -8,7 +8,7 @@ queued, so `created_at` lies at most MENU_MARGIN before `queued_at` and bounds t
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy import String, and_, case, cast, false, func, literal, or_, select
 
 from hotline.calls import MISSED_OFFER
 from hotline.dashboard import metrics
@@ -23,7 +23,7 @@ TALLY_FIELDS = ("offered", "answered", "abandoned", "short_abandoned", "within_s
                 "queue_seconds", "handled", "talk_seconds", "wrapup_seconds")
 # Drill-down: which calls stand behind a counted figure.
 LISTABLE = ("offered", "answered", "abandoned", "short_abandoned", "long_abandoned", "within_sl", "handled",
-            "unanswered")
+            "unanswered", "missed")
 COMPUTED_MARK = "calls.computed"
 
 
@@ -299,3 +299,15 @@ def missed_offers(start, end):
         .group_by(AuditLog.user_id)
     ).all()
     return dict(rows)
+
+
+def missed_offers_query(start, end, operator_id=None):
+    """The calls behind "missed offers": one row per time a call rang at an operator and was not
+    picked up in [start, end), as missed_offers counts them (the audit trail's rows)."""
+    stmt = (select(Contact)
+            .join(AuditLog, and_(AuditLog.target_type == "contact", AuditLog.target_id == cast(Contact.id, String)))
+            .where(AuditLog.action == MISSED_OFFER, AuditLog.at >= start, AuditLog.at < end,
+                   AuditLog.user_id.is_not(None)))
+    if operator_id is not None:
+        stmt = stmt.where(AuditLog.user_id == operator_id)
+    return stmt.order_by(AuditLog.at, AuditLog.id)

@@ -128,7 +128,12 @@ def call_list():
     hour, weekday = _int_arg("hour", 0, 23), _int_arg("weekday", 0, 6)
     operator_id = _int_arg("operator", 1, inputs.INT_MAX)
     page = inputs.page_arg()
-    stmt = call_figures.range_calls_query(call_figures.intervals(rng.start, rng.end, hour, weekday), figure, operator_id)
+    if figure == "missed":  # from the audit trail, by the report's days (no hour or weekday)
+        stmt = call_figures.missed_offers_query(call_figures.day_bounds(rng.start)[0],
+                                                call_figures.day_bounds(rng.end)[1], operator_id)
+    else:
+        stmt = call_figures.range_calls_query(call_figures.intervals(rng.start, rng.end, hour, weekday), figure,
+                                              operator_id)
     count = call_figures.count_query(stmt)
     calls = db.session.scalars(stmt.limit(LIST_PAGE).offset((page - 1) * LIST_PAGE)).all()
     operator = db.session.get(User, operator_id) if operator_id else None

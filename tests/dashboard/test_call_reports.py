@@ -85,7 +85,11 @@ def test_missed_offers_are_counted_per_operator(client, calls_world, make_user):
         db.session.commit()
     page = client.get("/reports/calls?start=2025-06-10&end=2025-06-12", headers=EN).get_data(as_text=True)
     row = re.search(rf'data-operator="{slow.id}">(.*?)</tr>', page, re.S).group(1)
-    assert 'data-testid="missed-offers">2<' in row
+    missed = re.search(r'data-testid="missed-offers"><a href="([^"]+)" data-testid="drill-missed">2</a>', row)
+    assert missed, row
+    # The number opens the calls that rang and were not picked up: two rows, by that operator.
+    listed = client.get(html.unescape(missed.group(1)), headers=EN).get_data(as_text=True)
+    assert 'data-testid="call-count">2<' in listed and listed.count('data-testid="call-row"') == 2
     assert "slow-to-pick-up" in row or slow.display_name in row
     other = client.get("/reports/calls?start=2025-06-12&end=2025-06-12", headers=EN).get_data(as_text=True)
     assert f'data-operator="{slow.id}"' not in other
