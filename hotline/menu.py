@@ -22,8 +22,9 @@ _KEY = "hotline.menu"
 
 Entry = namedtuple("Entry", "order endpoint label pinned_for element_id")
 # What base.html draws, in order: a plain link, or a drop-down menu of links.
-Link = namedtuple("Link", "endpoint label element_id")
-Menu = namedtuple("Menu", "section label links")
+# `menu` tells them apart (templates may not ask "is defined": tests/core/test_slots.py).
+Link = namedtuple("Link", "endpoint label element_id menu", defaults=(False,))
+Menu = namedtuple("Menu", "section label links menu", defaults=(True,))
 
 
 def section_labels():
