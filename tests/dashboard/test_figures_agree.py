@@ -130,3 +130,10 @@ def test_each_long_report_has_a_table_of_contents_whose_links_land(client, demo,
     assert len(anchors) >= 3, anchors
     for anchor in anchors:
         assert f'id="{anchor}"' in page, anchor
+
+
+def test_one_definition_of_a_sent_survey():
+    from followup import surveys
+    from hotline.dashboard import case_metrics
+
+    assert {str(s) for s in surveys.SENT_STATES} == set(case_metrics.SENT_SURVEY_STATES)
