@@ -35,6 +35,7 @@ def create_app(config=None):
     menu.init_app(app)
     _register_blueprints(app)
     _add_security_headers(app)
+    from hotline import knowledge
     from hotline.authz import check_declared
     from hotline.cli import register_cli
     from hotline.errors import register_error_handlers
@@ -46,6 +47,7 @@ def create_app(config=None):
     register_template_helpers(app)
     register_cli(app)
     core_jobs.init_app(app)
+    knowledge.init_app(app)
     _register_features(app)
     return app
 

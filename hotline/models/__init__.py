@@ -27,6 +27,16 @@ from hotline.models.intake import (
     SuggestionTarget,
 )
 from hotline.models.interop import Open311Key, Open311Request, WebhookEndpoint
+from hotline.models.knowledge import (
+    Article,
+    ArticleStatus,
+    ArticleTerm,
+    ArticleUse,
+    ArticleVersion,
+    CannedReply,
+    ReplyScope,
+    VersionState,
+)
 from hotline.models.messages import OutboxChannel, OutboxMessage, OutboxStatus
 from hotline.models.people import ApiToken, Availability, Caller, Role, SignInFailure, User
 from hotline.models.routing import Appeal, ReferralEntry, RoutingRule, RoutingRuleChange, RuleAction
@@ -44,6 +54,14 @@ from hotline.models.tickets import (
 )
 
 __all__ = [
+    "VersionState",
+    "ReplyScope",
+    "CannedReply",
+    "ArticleVersion",
+    "ArticleUse",
+    "ArticleTerm",
+    "ArticleStatus",
+    "Article",
     "OPEN_STATUSES",
     "TRANSITIONS",
     "ApiToken",

@@ -1,0 +1,189 @@
+"""Finding articles for a question asked in Chinese, on the deployment's own database.
+
+Method: words, not characters. A text is cut by jieba (a kept segmenter) in its search mode, which
+also yields the shorter words inside a long one (会员卡 → 会员, 会员卡), plus the domain words the
+hotline uses (data/words.txt: 七日无理由, 三包, 退一赔三, ...). A published article's words go to
+`knowledge_terms` with a weight: the number of times each occurs, the title, keywords and callers'
+phrasings counting more than the body. A question is cut the same way, its words widened by a
+small list of the words callers use for the articles' words (data/synonyms.json: 跑路 → 关门), and
+articles are ranked by BM25 over those rows: two indexed queries on one table, the same SQL on
+SQLite and PostgreSQL, no search service of its own. Why not FTS5 or pg_trgm: neither segments
+Chinese, and two-character words (退货, 三包, 赔偿) are exactly what must match; zhparser is not
+in a stock PostgreSQL. docs/KNOWLEDGE.md has the measured figures (bench/knowledge_search.py).
+
+Only published articles inside their validity are indexed or found.
+"""
+
+import json
+import math
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, func, insert, select
+
+from hotline.extensions import db
+from hotline.models import Article, ArticleStatus, ArticleTerm
+
+DATA = Path(__file__).parent / "data"
+FIELD_WEIGHTS = {"title": 3.0, "keywords": 3.0, "phrasings": 2.0, "short_answer": 1.0,
+                 "full_answer": 0.5, "law_name": 0.5}
+K1 = 1.2
+B = 0.5  # length normalisation; articles differ in length mostly by their full answer
+MAX_QUERY_TERMS = 48
+MAX_TERM = 40  # the column's width
+SYNONYM_WEIGHT = 0.6  # a word the caller did not say counts less than one they did
+
+_STOP_WORDS = (
+    "的 了 吗 呢 吧 啊 呀 么 我 你 他 她 它 们 我们 你们 他们 是 在 有 和 与 或 也 就 都 还 又 把 被 给 "
+    "让 对 向 从 到 这 那 这个 那个 什么 怎么 怎么办 怎样 如何 可以 能 能不能 可不可以 请问 一下 一个 "
+    "个 就是 但是 而且 因为 所以 如果 然后 现在 已经 没有 不 没 要 想 说 问 里 上 下 后 前 之 等 "
+    "及 其 该 此 为 以 于 并 而 被 将 会 可 应 应当 应该"
+)
+_STOP = frozenset(_STOP_WORDS.split())
+_WORD = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
+
+_lock = threading.Lock()
+_ready = False
+_synonyms = None
+
+
+def _jieba():
+    """jieba with the hotline's words added, set up once per process (its dictionary takes ~1 s)."""
+    global _ready
+    import jieba
+
+    if not _ready:
+        with _lock:
+            if not _ready:
+                jieba.setLogLevel(60)
+                for line in (DATA / "words.txt").read_text(encoding="utf-8").splitlines():
+                    word = line.strip()
+                    if word and not word.startswith("#"):
+                        jieba.add_word(word, freq=2000)
+                _ready = True
+    return jieba
+
+
+def synonyms():
+    global _synonyms
+    if _synonyms is None:
+        _synonyms = json.loads((DATA / "synonyms.json").read_text(encoding="utf-8"))
+    return _synonyms
+
+
+def normalise(text):
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def words(text):
+    """The searchable words of `text`, in order, repeats kept."""
+    out = []
+    for word in _jieba().cut_for_search(normalise(text)):
+        word = word.strip()
+        if not word or word in _STOP or not _WORD.search(word):
+            continue
+        out.append(word[:MAX_TERM])
+    return out
+
+
+def article_terms(article):
+    """word -> weight for an article's text (the fields its row holds)."""
+    weights = {}
+    for field, factor in FIELD_WEIGHTS.items():
+        for word in words(getattr(article, field) or ""):
+            weights[word] = weights.get(word, 0.0) + factor
+    return weights
+
+
+def index_article(article):
+    """Replace the article's rows in the index by its current text; none unless it is published."""
+    db.session.execute(delete(ArticleTerm).where(ArticleTerm.article_id == article.id))
+    if article.status != ArticleStatus.PUBLISHED:
+        article.term_count = 0
+        return 0
+    weights = article_terms(article)
+    if weights:
+        db.session.execute(insert(ArticleTerm), [
+            {"article_id": article.id, "term": term, "weight": round(weight, 3)}
+            for term, weight in weights.items()
+        ])
+    article.term_count = max(1, round(sum(weights.values())))
+    return len(weights)
+
+
+def query_terms(question):
+    """word -> how much it counts in the question: the caller's words 1, their synonyms less."""
+    terms = {}
+    table = synonyms()
+    for word in words(question):
+        terms[word] = 1.0
+    for word in list(terms):
+        for other in table.get(word, ()):
+            terms.setdefault(other, SYNONYM_WEIGHT)
+    # Phrases a caller says that jieba cuts apart ("不想要" is 不 + 想要): looked up in the text.
+    text = normalise(question)
+    for phrase, others in table.items():
+        if len(phrase) > 1 and phrase not in terms and phrase in text:
+            for other in others:
+                terms.setdefault(other, SYNONYM_WEIGHT)
+    return dict(list(terms.items())[:MAX_QUERY_TERMS])
+
+
+@dataclass(frozen=True)
+class Hit:
+    article: Article
+    score: float
+    matched: tuple[str, ...]  # the question's words the article holds, strongest first
+
+
+def search(question, limit=3, today=None):
+    """The published, valid articles that best answer `question`, best first (at most `limit`)."""
+    terms = query_terms(question)
+    if not terms:
+        return []
+    live = _live(today)
+    total, mean_length = db.session.execute(
+        select(func.count(Article.id), func.avg(Article.term_count)).where(live)
+    ).one()
+    if not total:
+        return []
+    mean_length = float(mean_length or 1)
+    in_live = select(Article.id).where(live)
+    df = dict(db.session.execute(
+        select(ArticleTerm.term, func.count(ArticleTerm.article_id))
+        .where(ArticleTerm.term.in_(terms), ArticleTerm.article_id.in_(in_live))
+        .group_by(ArticleTerm.term)
+    ).all())
+    if not df:
+        return []
+    rows = db.session.execute(
+        select(ArticleTerm.article_id, ArticleTerm.term, ArticleTerm.weight, Article.term_count)
+        .join(Article, Article.id == ArticleTerm.article_id)
+        .where(ArticleTerm.term.in_(list(df)), live)
+    ).all()
+    scores, matched = {}, {}
+    for article_id, term, weight, length in rows:
+        idf = math.log(1 + (total - df[term] + 0.5) / (df[term] + 0.5))
+        norm = K1 * (1 - B + B * (length or 1) / mean_length)
+        part = terms[term] * idf * weight * (K1 + 1) / (weight + norm)
+        scores[article_id] = scores.get(article_id, 0.0) + part
+        matched.setdefault(article_id, []).append((part, term))
+    best = sorted(scores, key=lambda a: (-scores[a], a))[:limit]
+    articles = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(best)))}
+    return [Hit(articles[a], round(scores[a], 3),
+                tuple(t for _, t in sorted(matched[a], reverse=True)))
+            for a in best if a in articles]
+
+
+def _live(today=None):
+    from hotline.timeutil import now
+
+    today = today or now().date()
+    return (
+        (Article.status == ArticleStatus.PUBLISHED)
+        & ((Article.valid_from.is_(None)) | (Article.valid_from <= today))
+        & ((Article.valid_until.is_(None)) | (Article.valid_until >= today))
+    )
