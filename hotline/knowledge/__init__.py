@@ -4,3 +4,6 @@ API) and the canned replies of the SMS console and the department desk. docs/KNO
 
 def init_app(app):
     """Blueprints, menu entries, OpenAPI parts and CLI of the knowledge base."""
+    from hotline.knowledge.cli import knowledge_cli
+
+    app.cli.add_command(knowledge_cli)
