@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, insert, select
 
 from hotline.extensions import db
-from hotline.models import Article, ArticleStatus, ArticleTerm
+from hotline.models import Article, ArticleStatus, ArticleTerm, SearchWord
 
 DATA = Path(__file__).parent / "data"
 FIELD_WEIGHTS = {"title": 3.0, "keywords": 3.0, "phrasings": 2.0, "short_answer": 1.0,
@@ -33,6 +33,7 @@ FIELD_WEIGHTS = {"title": 3.0, "keywords": 3.0, "phrasings": 2.0, "short_answer"
 K1 = 2.0  # chosen on the dev questions (1.2 to 2: top-3 the same, top-1 a point better)
 B = 0.5  # length normalisation; articles differ in length mostly by their full answer
 MAX_QUERY_TERMS = 48
+ROW_BUDGET = 6000  # index rows read per question at most (but always the rarest word's)
 MAX_TERM = 40  # the column's width
 SYNONYM_WEIGHT = 0.6  # a word the caller did not say counts less than one they did
 
@@ -107,7 +108,9 @@ def article_terms(article):
 
 def index_article(article):
     """Replace the article's rows in the index by its current text; none unless it is published."""
+    old = list(db.session.scalars(select(ArticleTerm.term).where(ArticleTerm.article_id == article.id)))
     db.session.execute(delete(ArticleTerm).where(ArticleTerm.article_id == article.id))
+    _count_words(old, -1)
     if article.status != ArticleStatus.PUBLISHED:
         article.term_count = 0
         return 0
@@ -117,8 +120,23 @@ def index_article(article):
             {"article_id": article.id, "term": term, "weight": round(weight, 3)}
             for term, weight in weights.items()
         ])
+        _count_words(list(weights), +1)
     article.term_count = max(1, round(sum(weights.values())))
     return len(weights)
+
+
+def _count_words(terms, step):
+    """Add `step` to each word's number of articles: one upsert, atomic on both databases."""
+    if not terms:
+        return
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(SearchWord).values([{"term": t, "articles": max(step, 0)} for t in terms])
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=[SearchWord.term], set_={"articles": SearchWord.articles + step}))
 
 
 def query_terms(question):
@@ -158,12 +176,25 @@ def search(question, limit=3, today=None):
     if not total:
         return []
     mean_length = float(mean_length or 1)
-    # One pass over the index: the rows of the question's words in live articles. A word's
-    # document frequency is its number of rows here (only live articles' rows are read).
+    # The question's words, rarest first, until their rows would pass ROW_BUDGET: the commonest
+    # words (in most articles) add little to any score and would cost the most rows to read.
+    spread = sorted(db.session.execute(
+        select(SearchWord.term, SearchWord.articles)
+        .where(SearchWord.term.in_(list(terms)), SearchWord.articles > 0)
+    ).all(), key=lambda row: (row[1], row[0]))
+    chosen, budget = [], ROW_BUDGET
+    for term, count in spread:
+        if chosen and count > budget:
+            break
+        chosen.append(term)
+        budget -= count
+    if not chosen:
+        return []
+    # A word's document frequency is its number of rows among live articles (only those are read).
     rows = db.session.execute(
         select(ArticleTerm.article_id, ArticleTerm.term, ArticleTerm.weight, Article.term_count)
         .join(Article, Article.id == ArticleTerm.article_id)
-        .where(ArticleTerm.term.in_(list(terms)), live)
+        .where(ArticleTerm.term.in_(chosen), live)
     ).all()
     df = {}
     for _article_id, term, _weight, _length in rows:

@@ -35,6 +35,7 @@ from hotline.models.knowledge import (
     ArticleVersion,
     CannedReply,
     ReplyScope,
+    SearchWord,
     VersionState,
 )
 from hotline.models.messages import OutboxChannel, OutboxMessage, OutboxStatus
@@ -100,6 +101,7 @@ __all__ = [
     "ReferralEntry",
     "RejectGround",
     "Role",
+    "SearchWord",
     "SignInFailure",
     "RoutingRule",
     "RoutingRuleChange",

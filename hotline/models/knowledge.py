@@ -104,6 +104,16 @@ class ArticleTerm(db.Model):
     weight: Mapped[float] = mapped_column(Float)
 
 
+class SearchWord(db.Model):
+    """How many published articles hold a word: read before the index, so that a question's
+    commonest words (in most articles, they barely rank) are never read row by row."""
+
+    __tablename__ = "knowledge_words"
+
+    term: Mapped[str] = mapped_column(String(40), primary_key=True)
+    articles: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ArticleUse(db.Model):
     """An answer given with an article: on a case's intake form, or texted to a caller."""
 

@@ -72,6 +72,11 @@ def upgrade():
     with op.batch_alter_table('knowledge_terms', schema=None) as batch_op:
         batch_op.create_index('ix_knowledge_terms_term', ['term', 'article_id'], unique=False)
 
+    op.create_table('knowledge_words',
+    sa.Column('term', sa.String(length=40), nullable=False),
+    sa.Column('articles', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('term', name=op.f('pk_knowledge_words'))
+    )
     op.create_table('knowledge_uses',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('article_id', sa.Integer(), nullable=False),
@@ -141,6 +146,7 @@ def downgrade():
         batch_op.drop_index('ix_knowledge_terms_term')
 
     op.drop_table('knowledge_terms')
+    op.drop_table('knowledge_words')
     with op.batch_alter_table('knowledge_articles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_knowledge_articles_status'))
         batch_op.drop_index(batch_op.f('ix_knowledge_articles_review_due'))

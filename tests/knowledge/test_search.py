@@ -7,7 +7,7 @@ import pytest
 from bench import knowledge_search
 from hotline.extensions import db
 from hotline.knowledge import search, services
-from hotline.models import ArticleTerm, Role
+from hotline.models import ArticleTerm, Role, SearchWord
 
 
 @pytest.fixture
@@ -63,6 +63,8 @@ def test_a_new_version_replaces_the_words_of_the_old(app, publish, supervisor):
     assert slugs("快递丢失") == []
     assert slugs("包裹损坏了") == ["parcel"]
     assert [v.state.value for v in article.versions] == ["superseded", "published"]
+    spread = dict(db.session.execute(db.select(SearchWord.term, SearchWord.articles)).all())
+    assert (spread.get("丢失"), spread.get("包裹")) == (0, 1)  # the counts that pick which words to read
 
 
 def test_a_question_with_no_known_word_finds_nothing(app, publish):
