@@ -226,8 +226,8 @@ def move(reply, step, actor, ip=None):
 
 DEFAULTS = (
     ("受理告知", ReplyScope.SMS,
-     "您好，您反映的问题已登记，案件编号{case_number}。我们将依法审查并在规定时限内告知您是否受理。"
-     "如需补充情况，请回复本短信或致电{hotline}。"),
+     "您好，您反映的问题已登记，案件编号{case_number}。我们将在规定时限内告知您是否受理，"
+     "如需补充请回复本短信。"),
     ("转办告知", ReplyScope.ANY,
      "您好，您的案件（编号{case_number}）已转{department}办理，承办单位将与您联系。如有疑问请致电{hotline}。"),
     ("办理时限", ReplyScope.ANY,

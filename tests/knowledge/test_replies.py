@@ -9,12 +9,22 @@ import pytest
 from openapi_core import OpenAPI
 from sqlalchemy import select
 
-from hotline import create_app
+from hotline import create_app, sms_texts
 from hotline.api.openapi import document
 from hotline.extensions import db
 from hotline.knowledge import replies
-from hotline.models import AuditLog, CannedReply, Clock, ClockKind, ClockState, OutboxMessage, ReplyScope, Role
-from hotline.models import TicketEvent, TicketStatus
+from hotline.models import (
+    AuditLog,
+    CannedReply,
+    Clock,
+    ClockKind,
+    ClockState,
+    OutboxMessage,
+    ReplyScope,
+    Role,
+    TicketEvent,
+    TicketStatus,
+)
 from hotline.timeutil import now
 from tests.api.conftest import CheckedClient
 from tests.conftest import PASSWORD, make_config
@@ -198,6 +208,9 @@ def test_the_nearest_running_clock_is_the_due_date(app, forwarded):
 def test_defaults_are_seeded_once_and_only_into_an_empty_list(app):
     assert replies.seed_defaults() == len(replies.DEFAULTS)
     assert all(not replies.unknown_variables(body) for _t, _s, body in replies.DEFAULTS)
+    filled = {"case_number": "20261114-00002", "due_date": "2026-03-01", "department": "东城区市场监督管理局",
+              "hotline": "12315"}
+    assert all(sms_texts.segments(body.format(**filled)) == 1 for _t, _s, body in replies.DEFAULTS)
     reply = db.session.scalar(select(CannedReply).order_by(CannedReply.id))
     reply.active = False
     assert replies.seed_defaults() == 0
