@@ -136,7 +136,7 @@ def add_step(number):
     # A canned reply picked without JavaScript: "Insert" shows the case again with it filled in
     # for this case; recording with an empty text records it.
     picked = replies.picked_text(request.form.get("canned_reply"), found, ReplyScope.DESK)
-    if picked and "insert_reply" in request.form:
+    if "insert_reply" in request.form:  # never records, even with nothing picked
         form.text.data = "\n".join(t for t in ((form.text.data or "").rstrip(), picked) if t)
         return _ticket_page(found, step_form=form)
     if picked and not (form.text.data or "").strip():

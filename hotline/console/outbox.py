@@ -73,7 +73,7 @@ def reply(number):
     # A canned reply picked without JavaScript: "Insert" shows the form again with it filled in
     # for this case; sending with an empty text sends it.
     picked = replies.picked_text(request.form.get("canned_reply"), ticket, ReplyScope.SMS)
-    if picked and "insert_reply" in request.form:
+    if "insert_reply" in request.form:  # never sends, even with nothing picked
         form.body.data = "\n".join(t for t in ((form.body.data or "").rstrip(), picked) if t)
         return render_template("outbox/reply.html", ticket=ticket, reply_form=form)
     if picked and not (form.body.data or "").strip():

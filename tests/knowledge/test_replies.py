@@ -251,6 +251,9 @@ def test_insert_without_javascript_shows_the_filled_text_and_sends_nothing(clien
     assert response.status_code == 200
     body = response.get_data(as_text=True).split('id="sms-reply-body"')[1].split("</textarea>")[0]
     assert f"您好，\n案件{forwarded.number}已转东城区市场监管所办理" in body
+    nothing_picked = client.post(f"/outbox/tickets/{forwarded.number}/reply",
+                                 data={"body": "您好，", "canned_reply": "", "insert_reply": "1"})
+    assert nothing_picked.status_code == 200
     assert db.session.scalar(select(OutboxMessage)) is None
 
 
@@ -274,6 +277,10 @@ def test_the_desk_offers_desk_and_any_replies_and_records_the_picked_one(client,
     step = {"kind": "business_contact", "on": yesterday, "text": "", "canned_reply": str(stock["desk"].id)}
     inserted = client.post(f"/desk/tickets/{forwarded.number}/steps", data={**step, "insert_reply": "1"})
     assert inserted.status_code == 200 and "已电话联系商家" in inserted.get_data(as_text=True).split('id="step-text"')[1]
+    unpicked = client.post(f"/desk/tickets/{forwarded.number}/steps",
+                           data={**step, "text": "已联系", "canned_reply": "", "insert_reply": "1"})
+    assert unpicked.status_code == 200 and db.session.scalar(select(TicketEvent.id).where(
+        TicketEvent.type == "mediation_step")) is None
     assert client.post(f"/desk/tickets/{forwarded.number}/steps", data=step).status_code == 302
     event = db.session.scalar(select(TicketEvent).where(TicketEvent.type == "mediation_step"))
     assert event.to_value == f"已电话联系商家，案件{forwarded.number}。"
