@@ -13,7 +13,8 @@ from hotline.access import can_reveal_phone, can_see_identity, notice_phone
 from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
-from hotline.models import CaseResult, Role
+from hotline.knowledge import replies
+from hotline.models import CaseResult, ReplyScope, Role
 from hotline.tickets import IllegalTransition
 from hotline.timeutil import now
 from routing import desk
@@ -132,6 +133,14 @@ def return_ticket(number):
 @roles_required(Role.DEPARTMENT)
 def add_step(number):
     found, form = _own_ticket(number), StepForm()
+    # A canned reply picked without JavaScript: "Insert" shows the case again with it filled in
+    # for this case; recording with an empty text records it.
+    picked = replies.picked_text(request.form.get("canned_reply"), found, ReplyScope.DESK)
+    if "insert_reply" in request.form:  # never records, even with nothing picked
+        form.text.data = "\n".join(t for t in ((form.text.data or "").rstrip(), picked) if t)
+        return _ticket_page(found, step_form=form)
+    if picked and not (form.text.data or "").strip():
+        form.text.data = picked
     if not form.validate_on_submit():
         return _ticket_page(found, 400, step_form=form)
     action = lambda: desk.record_step(found, form.kind.data, form.text.data, form.on.data, current_user)  # noqa: E731

@@ -1,6 +1,6 @@
 """Outbox pages in the console: operator replies, failed messages for supervisors."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +13,8 @@ from hotline import outbox, sms_texts
 from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
-from hotline.models import OutboxMessage, OutboxStatus, Role, Ticket
+from hotline.knowledge import replies
+from hotline.models import OutboxMessage, OutboxStatus, ReplyScope, Role, Ticket
 
 bp = Blueprint("outbox", __name__)
 
@@ -69,6 +70,14 @@ def _outbox_helpers():
 def reply(number):
     ticket = db.first_or_404(select(Ticket).where(Ticket.number == number))
     form = ReplyForm()
+    # A canned reply picked without JavaScript: "Insert" shows the form again with it filled in
+    # for this case; sending with an empty text sends it.
+    picked = replies.picked_text(request.form.get("canned_reply"), ticket, ReplyScope.SMS)
+    if "insert_reply" in request.form:  # never sends, even with nothing picked
+        form.body.data = "\n".join(t for t in ((form.body.data or "").rstrip(), picked) if t)
+        return render_template("outbox/reply.html", ticket=ticket, reply_form=form)
+    if picked and not (form.body.data or "").strip():
+        form.body.data = picked
     if ticket.caller is None or not form.validate_on_submit():
         return render_template("outbox/reply.html", ticket=ticket, reply_form=form), 400
     message = outbox.reply_to_caller(ticket, form.body.data, current_user)

@@ -7,3 +7,21 @@ def init_app(app):
     from hotline.knowledge.cli import knowledge_cli
 
     app.cli.add_command(knowledge_cli)
+    # --- canned replies (常用语): pages, pickers' helper, API, defaults ---
+    _init_replies(app)
+
+
+def _init_replies(app):
+    from flask_babel import lazy_gettext as _l
+
+    from hotline import menu, rest, seeds
+    from hotline.extensions import csrf
+    from hotline.knowledge import replies, reply_api, reply_views
+
+    app.register_blueprint(reply_views.bp, url_prefix="/knowledge/replies")
+    app.register_blueprint(reply_api.bp, url_prefix="/api/v1")
+    csrf.exempt(reply_api.bp)  # bearer tokens, no cookies: CSRF does not apply
+    app.add_template_global(replies.choices, "reply_choices")
+    menu.add(app, "manage", "replies.index", _l("Canned replies"), order=65)
+    rest.add_openapi(app, reply_api.PATHS, reply_api.SCHEMAS)
+    seeds.add_seed(app, replies.seed_defaults)

@@ -29,7 +29,9 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  "/intake/tickets/{number}/accept", "/intake/tickets/{number}/reject",
                                  "/tickets/{number}/evidence",
                                  # the routing API (routing/api.py, described by routing/api_doc.py)
-                                 "/tickets/{number}/forward", "/tickets/{number}/refer"}
+                                 "/tickets/{number}/forward", "/tickets/{number}/refer",
+                                 # canned replies (hotline/knowledge/reply_api.py)
+                                 "/replies", "/replies/{reply_id}/render"}
     names = {p["name"] for p in doc["paths"]["/tickets"]["get"]["parameters"]}
     assert names == {"status", "kind", "category", "department", "phone", "created_from", "created_to",
                      "text", "page", "per_page"}
@@ -43,7 +45,7 @@ def test_every_app_route_under_the_api_is_documented(app, api):
     doc = api.get("/api/v1/openapi.json").json
     documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith(("api.", "intake_api.", "routing_api.")):
+        if rule.endpoint.startswith(("api.", "intake_api.", "routing_api.", "replies_api.")):
             path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (path, method) in documented
