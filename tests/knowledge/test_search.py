@@ -43,7 +43,7 @@ def test_two_character_words_find_their_article(app, publish):
 
 
 def test_drafts_retired_and_expired_articles_are_never_found(app, publish, supervisor):
-    live = publish("live", "预付卡退款", keywords="预付卡")
+    publish("live", "预付卡退款", keywords="预付卡")
     expired = publish("expired", "预付卡过期作废条款", keywords="预付卡", valid_until=date.today() - timedelta(days=1))
     retired = publish("retired", "预付卡转让", keywords="预付卡")
     services.retire(retired, supervisor)
