@@ -49,6 +49,7 @@ bench: $(VENV)/.dev translations tools
 	$(BIN)/python -m bench.suggest_accuracy
 	$(BIN)/python -m bench.uploads
 	$(BIN)/python -m bench.journey
+	$(BIN)/python -m bench.knowledge_search
 
 bench-quick:
 	$(MAKE) bench BENCH_ARGS=--quick
