@@ -71,7 +71,7 @@ class KnowledgeReport:
         return header, rows
 
     def gaps_rows(self):
-        header = [_("Consultations"), _("Question (the newest of the group)"), _("Cases")]
+        header = [_("Consultations"), _("Question (the newest of the group)"), _("Case numbers")]
         return header, [[g.count, g.representative.question, " ".join(g.numbers)] for g in self.gaps.groups]
 
     def attention_rows(self):
