@@ -9,6 +9,7 @@ def init_app(app):
     app.cli.add_command(knowledge_cli)
     # --- canned replies (常用语): pages, pickers' helper, API, defaults ---
     _init_replies(app)
+    _init_report(app)
 
 
 def _init_replies(app):
@@ -25,3 +26,11 @@ def _init_replies(app):
     menu.add(app, "manage", "replies.index", _l("Canned replies"), order=65)
     rest.add_openapi(app, reply_api.PATHS, reply_api.SCHEMAS)
     seeds.add_seed(app, replies.seed_defaults)
+
+
+def _init_report(app):
+    """The knowledge report, /reports/knowledge: a report among the others (their URL prefix,
+    endpoint family, roles, tabs and index), so supervisors find it where they read the rest."""
+    from hotline.knowledge import report
+
+    app.add_url_rule("/reports/knowledge", endpoint="reports.knowledge", view_func=report.knowledge)
