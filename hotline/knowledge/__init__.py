@@ -9,6 +9,7 @@ def init_app(app):
     app.cli.add_command(knowledge_cli)
     # --- canned replies (常用语): pages, pickers' helper, API, defaults ---
     _init_replies(app)
+    _init_articles(app)  # --- articles: staff pages, public pages, API ---
 
 
 def _init_replies(app):
@@ -25,3 +26,19 @@ def _init_replies(app):
     menu.add(app, "manage", "replies.index", _l("Canned replies"), order=65)
     rest.add_openapi(app, reply_api.PATHS, reply_api.SCHEMAS)
     seeds.add_seed(app, replies.seed_defaults)
+
+
+def _init_articles(app):
+    from flask_babel import lazy_gettext as _l
+
+    from hotline import menu, rest
+    from hotline.extensions import csrf
+    from hotline.knowledge import api, public, views
+
+    app.register_blueprint(views.bp, url_prefix="/knowledge")
+    app.register_blueprint(public.bp, url_prefix="/kb")
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    csrf.exempt(api.bp)  # bearer tokens, no cookies: CSRF does not apply
+    # Work, not Manage: operators look answers up all day and write drafts.
+    menu.add(app, "work", "knowledge.index", _l("Knowledge base"), order=40)
+    rest.add_openapi(app, api.PATHS, api.SCHEMAS)
