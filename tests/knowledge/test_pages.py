@@ -20,12 +20,12 @@ def _categories(app):
 
 @pytest.fixture
 def supervisor(make_user):
-    return make_user(Role.SUPERVISOR, username="sup")
+    return make_user(Role.SUPERVISOR, username="sup1")
 
 
 @pytest.fixture
 def operator(make_user):
-    return make_user(Role.OPERATOR, username="op")
+    return make_user(Role.OPERATOR, username="op1")
 
 
 def _as(app, user):
