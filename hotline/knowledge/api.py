@@ -330,7 +330,9 @@ PATHS = {
             "summary": "Write a new article: its first draft (operators, supervisors, admins)",
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["slug", "title"],
-                "properties": {"slug": {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 80},
+                "properties": {"slug": {"type": "string", "maxLength": 80,
+                                        "description": "the public address /kb/<slug>: lower-case letters, "
+                                                       "digits and single hyphens (^[a-z0-9]+(-[a-z0-9]+)*$)"},
                                **_CONTENT_PROPS},
             }}}},
             "responses": {
