@@ -13,8 +13,6 @@ own (public_base.html): a signed-in member of staff opening a caller's link sees
 sees, not the console's top bar.
 """
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -24,6 +22,7 @@ from sqlalchemy import select
 from hotline.authz import public
 from hotline.extensions import db, limiter
 from hotline.knowledge import search
+from hotline.knowledge.views import last_reviewed
 from hotline.models import Article, Category
 
 bp = Blueprint("knowledge_public", __name__)
@@ -38,13 +37,6 @@ def _searching():
 
 def _address_key():
     return "kb-search:" + (get_remote_address() or "-")
-
-
-def last_reviewed(article):
-    """The day it was last published or confirmed (services set review_due from that day)."""
-    if article.review_due is None:
-        return None
-    return article.review_due - timedelta(days=round(30.4 * article.review_months))
 
 
 def _names():
