@@ -169,6 +169,8 @@ class Config:
     STATUS_FAILURES_PER_ADDRESS = os.environ.get("STATUS_FAILURES_PER_ADDRESS", "10 per 15 minutes;50 per day")
     STATUS_FAILURES_PER_ADDRESS_AND_CASE = os.environ.get("STATUS_FAILURES_PER_ADDRESS_AND_CASE", "3 per day")
     STATUS_CASE_ALERT = os.environ.get("STATUS_CASE_ALERT", "10 per day")
+    # The callers' knowledge pages (/kb): searches per address (each runs the ranking; reading is free).
+    KB_SEARCH_PER_ADDRESS = os.environ.get("KB_SEARCH_PER_ADDRESS", "30 per minute;600 per day")
     # Outbound webhooks: how long one POST may take; retries follow OUTBOX_MAX_ATTEMPTS/BACKOFF.
     WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
     # Webhooks go to public https hosts only; hosts named here (an internal receiver, 127.0.0.1

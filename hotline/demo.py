@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from hotline import accounts, tickets
 from hotline.extensions import db
+from hotline.knowledge import services as knowledge
 from hotline.models import (
     Category,
     CategoryGroup,
@@ -106,6 +107,9 @@ def seed_demo(n_cases=40):
     if db.session.scalar(select(func.count(Ticket.id))) == 0:
         _seed_cases(n_cases, users, departments)
         _seed_call_traffic([users["operator1"], users["operator2"]], days=7)
+    # The knowledge base's 51 articles, written and published by the demo supervisor, so a new
+    # operator finds answers on the intake form and /knowledge; slugs that exist are skipped.
+    knowledge.load_articles(author=users["supervisor"], reviewer=users["supervisor"])
     db.session.flush()
     return [(u, p, r) for u, p, r, _n, _d in DEMO_USERS]
 

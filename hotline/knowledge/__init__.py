@@ -9,7 +9,8 @@ def init_app(app):
     app.cli.add_command(knowledge_cli)
     # --- canned replies (常用语): pages, pickers' helper, API, defaults ---
     _init_replies(app)
-    _init_report(app)
+    _init_articles(app)  # --- articles: staff pages, public pages, API ---
+    _init_report(app)  # --- the supervisors' knowledge report ---
 
 
 def _init_replies(app):
@@ -34,3 +35,20 @@ def _init_report(app):
     from hotline.knowledge import report
 
     app.add_url_rule("/reports/knowledge", endpoint="reports.knowledge", view_func=report.knowledge)
+
+
+def _init_articles(app):
+    from flask_babel import lazy_gettext as _l
+
+    from hotline import menu, rest
+    from hotline.extensions import csrf
+    from hotline.knowledge import api, public, views
+
+    app.register_blueprint(views.bp, url_prefix="/knowledge")
+    app.register_blueprint(public.bp, url_prefix="/kb")
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    csrf.exempt(api.bp)  # bearer tokens, no cookies: CSRF does not apply
+    # Work, not Manage: operators look answers up all day and write drafts. Not pinned: with the
+    # callers-waiting badge an operator's English bar would no longer fit one row at 1280 px.
+    menu.add(app, "work", "knowledge.index", _l("Knowledge base"), order=45)
+    rest.add_openapi(app, api.PATHS, api.SCHEMAS)

@@ -10,5 +10,5 @@ from flask import current_app
 
 
 def public_url(article):
-    """The article's public page (/kb/<slug>); the page itself lives in hotline.knowledge.views."""
+    """The article's public page (/kb/<slug>); the page itself lives in hotline.knowledge.public."""
     return f"{current_app.config['PUBLIC_BASE_URL']}/kb/{quote(article.slug)}"

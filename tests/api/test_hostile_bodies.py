@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from hotline.api.openapi import document
 from hotline.extensions import db
-from hotline.models import Role, Ticket, TicketKind
+from hotline.knowledge import services as knowledge
+from hotline.models import Article, Role, Ticket, TicketKind
 from hotline.questions import seed_category_questions
 from hotline.seeds import seed_categories
 from tests.hostile import (
@@ -40,6 +41,8 @@ BODY_OPERATIONS = [
     ("post", "/tickets"), ("post", "/intake/tickets"), ("patch", "/intake/tickets/{number}"),
     ("post", "/intake/tickets/{number}/accept"), ("post", "/intake/tickets/{number}/reject"), ("post", "/suggest"),
     ("post", "/tickets/{number}/forward"), ("post", "/tickets/{number}/refer"),
+    # the knowledge base (hotline/knowledge/api.py); an operator's return is a 403
+    ("post", "/knowledge"), ("put", "/knowledge/{article_id}/draft"), ("post", "/knowledge/{article_id}/return"),
 ]
 CREATES = {("post", "/tickets"), ("post", "/intake/tickets")}
 
@@ -160,6 +163,9 @@ def _base(method, path, ticket):
         # Refused for the case's state (a new report is not forwarded) or an unknown target: 4xx.
         ("post", "/tickets/{number}/forward"): {"department": "MS03", "instructions": "请核查"},
         ("post", "/tickets/{number}/refer"): {"referral": "12300", "note": "属通信管理局受理"},
+        ("post", "/knowledge"): {"slug": "fuzz-returns", "title": "网购退货", "short_answer": "七天可退"},
+        ("put", "/knowledge/{article_id}/draft"): {"short_answer": "七天内可以无理由退货"},
+        ("post", "/knowledge/{article_id}/return"): {"note": "请补充运费说明"},
     }[(method, path)]
 
 
@@ -192,6 +198,13 @@ def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, cre
         if "{number}" in path else None
     before = snapshot()
     body = data.draw(bodies(_body_schema(method, path), _base(method, path, ticket)), label="body")
+    if "{article_id}" in path:
+        # A fresh draft per example (examples share the database): its own slug.
+        slug = f"fuzz-{db.session.scalar(db.select(db.func.count(Article.id)))}"
+        article, _version = knowledge.create_article(slug, knowledge.Content(title="预付卡退款"), None)
+        db.session.commit()
+        before = snapshot()
+        path = path.replace("{article_id}", str(article.id))
     response = _send(world, method, path.replace("{number}", ticket.number if ticket else ""), body)
     assert response.status_code < 500
     event(f"status {response.status_code}")

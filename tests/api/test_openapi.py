@@ -31,7 +31,12 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  # the routing API (routing/api.py, described by routing/api_doc.py)
                                  "/tickets/{number}/forward", "/tickets/{number}/refer",
                                  # canned replies (hotline/knowledge/reply_api.py)
-                                 "/replies", "/replies/{reply_id}/render"}
+                                 "/replies", "/replies/{reply_id}/render",
+                                 # knowledge articles (hotline/knowledge/api.py)
+                                 "/knowledge", "/knowledge/{article_id}", "/knowledge/{article_id}/draft",
+                                 "/knowledge/{article_id}/submit", "/knowledge/{article_id}/publish",
+                                 "/knowledge/{article_id}/return", "/knowledge/{article_id}/retire",
+                                 "/knowledge/{article_id}/reviewed"}
     names = {p["name"] for p in doc["paths"]["/tickets"]["get"]["parameters"]}
     assert names == {"status", "kind", "category", "department", "phone", "created_from", "created_to",
                      "text", "page", "per_page"}

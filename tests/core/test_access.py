@@ -32,6 +32,10 @@ PUBLIC_ENDPOINTS = {
     # The complainants' status page: case number + last four digits, rate-limited failures.
     "status.lookup",
     "status.stylesheet",
+    # The knowledge base's published answers, linked from SMS answers: read-only, only what is
+    # published and in force, no staff names; searches rate-limited per address.
+    "knowledge_public.index",
+    "knowledge_public.article",
 }
 TWILIO_PREFIX = "/twilio/"
 API_PREFIX = "/api/"

@@ -201,6 +201,12 @@ def test_public_pages_and_the_desk_fit_a_phone(live_server, browser_page, browse
         assert_fits(page, f"status {code}")
         assert_bar_on_screen(page, f"status {code}")
 
+        # The knowledge base's answers, as an SMS link opens them (hotline/knowledge/public.py).
+        for path in ("/kb", "/kb?q=网上买的衣服不想要了能退吗", "/kb/online-7day-return"):
+            page.goto(live_server.url + path)
+            expect(page.locator(".status-card").first).to_be_visible()
+            assert_fits(page, f"{path} {code}")
+
         assert browser_errors == []
         page.goto(f"{live_server.url}/no-such-page")
         assert_fits(page, f"not found {code}")
