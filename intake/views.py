@@ -289,8 +289,8 @@ def _use_article(ticket, form, article_id):
     reply and the article chosen, as Alt+1..3 does in the browser. Nothing is saved yet."""
     article = answers.offered_article(article_id)
     if article is None:
-        form.article_id.errors.append(
-            _("The chosen knowledge article is no longer offered: choose another or answer in your own words."))
+        form.article_id.errors = [  # not validated yet: the field's errors are still an empty tuple
+            _("The chosen knowledge article is no longer offered: choose another or answer in your own words.")]
         return _form_page(ticket, form), 400
     typed = (form.answer.data or "").strip()
     short = article.short_answer.strip()
