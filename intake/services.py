@@ -37,7 +37,7 @@ SHARED_WITH_REPORT = (
 )
 CLOCKED_KINDS = (TicketKind.COMPLAINT, TicketKind.REPORT)
 # What a draft never keeps: the ID number is stored only hashed, never in clear.
-DRAFT_SKIPS = frozenset({"csrf_token", "id_number", "save", "confirm", "use_article"})
+DRAFT_SKIPS = frozenset({"csrf_token", "id_number", "save", "confirm", "use_article", "find_articles"})
 DRAFT_MAX_KEYS = 100
 DRAFT_MAX_VALUE = 20_000
 

@@ -268,6 +268,9 @@ def _submit(ticket, form):
     """Check, then show a conflict or the edit confirmation, or save."""
     if request.form.get("use_article"):
         return _use_article(ticket, form, request.form["use_article"])
+    if request.form.get("find_articles"):
+        # Without JavaScript: the form comes back with the suggestion and articles for the facts typed.
+        return _form_page(ticket, form)
     partial = (request.form.get("kind") or "") in PARTIAL_KINDS
     if not (form.is_submitted() and form.validate(complete=not partial)):
         return _form_page(ticket, form), 400

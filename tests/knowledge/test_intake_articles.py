@@ -343,3 +343,13 @@ def test_the_chinese_screens_say_everything_in_words(client, operator, kb):
     assert raw_words(visible_text(case_page.replace("http://hotline.test/kb/seven-day-returns", "")), codes) == []
     withheld = _call(operator, phone=None)
     assert raw_words(visible_text(client.get(f"/intake/tickets/{withheld.number}").get_data(as_text=True)), codes) == []
+
+
+def test_without_javascript_the_find_button_shows_the_answers_and_saves_nothing(client, operator, kb):
+    ticket = _call(operator)
+    assert 'id="find-articles"' in client.get(f"/intake/tickets/{ticket.number}").get_data(as_text=True)
+    response = _post(client, ticket, kind="consultation", answer="", find_articles="1")
+    assert response.status_code == 200
+    assert texts(response, "kb-article")[0].startswith("网购七日无理由退货")
+    assert 'data-testid="form-errors"' not in response.get_data(as_text=True)  # not a save: nothing refused
+    assert _fresh(ticket).status == TicketStatus.NEW
