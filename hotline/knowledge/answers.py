@@ -58,7 +58,7 @@ def offered_article(article_id):
         article_id = int(article_id)
     except (TypeError, ValueError):
         return None
-    if not 0 < article_id < 2**63:
+    if not 0 < article_id < 2**31:  # the id column's range: a bigger number is no article on either database
         return None
     return db.session.scalar(select(Article).where(Article.id == article_id, search._live()))
 
