@@ -73,11 +73,12 @@ class Config:
     QUIET_HOURS = os.environ.get("QUIET_HOURS", "21:00-08:00")
     # Sent at once even in quiet hours: answers to what the caller has just done.
     SMS_URGENT_PURPOSES = frozenset(
-        _env_list("SMS_URGENT_PURPOSES", "ack,status,otp,optout,optin,reply,referral,appeal,survey_reply")
+        _env_list("SMS_URGENT_PURPOSES", "ack,status,otp,optout,optin,reply,referral,appeal,survey_reply,kb_answer")
     )
     # Sent even to a number that texted 退订: replies to a request the caller has just made (a status
-    # query, a code they asked for, their appeal, their own opt-in/out), not notices.
-    SMS_REPLY_PURPOSES = frozenset(_env_list("SMS_REPLY_PURPOSES", "status,otp,optout,optin,appeal"))
+    # query, a code they asked for, their appeal, their own opt-in/out, the answer to the question
+    # they called about: kb_answer), not notices.
+    SMS_REPLY_PURPOSES = frozenset(_env_list("SMS_REPLY_PURPOSES", "status,otp,optout,optin,appeal,kb_answer"))
     # Rate limits (Open311 keys, the status page, sign-in) count in one store every worker shares:
     # by default a SQLite file in instance/ (every process of this machine, hotline.ratelimits);
     # several machines need redis://host:6379/0. memory:// counts per process: tests only.

@@ -6,6 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.access import get_ticket
 from hotline.extensions import db
+from hotline.knowledge import answers
 from hotline.models import Role
 from hotline.rest import ValidationFailed, api_roles, error_response, json_object
 from hotline.tickets import IllegalTransition
@@ -31,7 +32,8 @@ def suggest():
         return _invalid(422, "text", "text must be a non-empty string")
     if len(text) > MAX_TEXT:
         return _invalid(422, "text", f"text must be at most {MAX_TEXT} characters")
-    return jsonify(services.suggestion_for(text))
+    # The knowledge base's best articles ride along: the same question, one request (docs/KNOWLEDGE.md).
+    return jsonify({**services.suggestion_for(text), "articles": answers.suggested_json(text)})
 
 
 def _invalid(status, field, message):

@@ -56,6 +56,14 @@ def _input(extra=None, required=()):
         "amount": {"type": ["number", "null"], "minimum": 0, "maximum": float(MAX_AMOUNT),
                    "description": "money at stake, in yuan, rounded to cents"},
         "answers": ANSWERS,
+        "article_id": {"type": ["integer", "null"],
+                       "description": "a consultation only: the published knowledge article the answer came from "
+                                      "(see /suggest's `articles`); the use is recorded once per case and "
+                                      "article. An unknown, retired or expired article: 422"},
+        "text_answer": {**MAYBE_BOOL, "description": "with article_id: text the caller the article's short answer, "
+                                                     "the link to its public page and the case number (sent even "
+                                                     "after the caller texted 退订; not sent when the case has no "
+                                                     "number to text)"},
         **(extra or {}),
     })
     return obj(props, required=list(required))
@@ -124,6 +132,13 @@ def _choice(key, extra=None, key_schema=STRING, alternative_key=MAYBE_STRING):
 
 
 NAMES = {"name_zh": MAYBE_STRING, "name_en": MAYBE_STRING}
+ARTICLE_HIT = obj({
+    "id": {"type": "integer", "description": "send it back as article_id when the answer is given"},
+    "title": STRING,
+    "short_answer": {**STRING, "description": "what the operator says (or texts) to the caller"},
+    "score": {"type": "number", "minimum": 0, "description": "the search's BM25 score: higher is better; "
+                                                          "comparable only within one answer"},
+})
 AGENCY = {"agency_zh": MAYBE_STRING, "agency_en": MAYBE_STRING, "hotline": MAYBE_STRING}
 SUGGESTION = obj({
     "kind": _choice("value", key_schema={"type": "string", "enum": list(api_services.KINDS)}),
@@ -136,6 +151,8 @@ SUGGESTION = obj({
                                 "null referral: in scope"},
     "in_scope": {"type": ["number", "null"], "minimum": 0, "maximum": 1,
                  "description": "the model's confidence that the hotline handles the case"},
+    "articles": {"type": "array", "maxItems": 3, "items": ARTICLE_HIT,
+                 "description": "the published, valid knowledge articles that best answer the text, best first"},
 })
 SUGGEST_ERROR = {
     "type": "object",
@@ -231,7 +248,8 @@ PATHS = {
     }},
     "/suggest": {"post": {
         "operationId": "suggestClassification",
-        "summary": "The suggested kind, category, problem type and referral for a description" + WRITERS,
+        "summary": "The suggested kind, category, problem type and referral for a description, and the "
+                   "knowledge articles that answer it" + WRITERS,
         "requestBody": _body(obj({"text": {"type": "string", "minLength": 1, "maxLength": 10_000}})),
         "responses": {
             "200": json_content(ref("Suggestion"), "the suggestion: each value with its confidence, the words "

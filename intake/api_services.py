@@ -27,10 +27,10 @@ TEXT_FIELDS = {
     "demand": "demand", "answer": "answer", "purchase_date": "purchase_date", "id_number": "id_number",
     "respondent_division": "respondent_district",  # a GB/T 2260 code, spread over the form's three levels
 }
-FLAGS = ("anonymous", "confidential")
+FLAGS = ("anonymous", "confidential", "text_answer")
 KINDS = ("complaint", "report", "consultation")
 CHANNELS = (Channel.API.value, Channel.WEB.value)
-CASE_FIELDS = (*TEXT_FIELDS, *FLAGS, "kind", "amount", "answers")
+CASE_FIELDS = (*TEXT_FIELDS, *FLAGS, "kind", "amount", "answers", "article_id")
 API_NAME = {form: api for api, form in TEXT_FIELDS.items()}
 MAX_ANSWERS = 50
 
@@ -65,6 +65,9 @@ def _type_error(name, value):
         return None if isinstance(value, bool) else "must be true or false"
     if name == "kind":
         return None if value in KINDS else "must be one of " + ", ".join(KINDS)
+    if name == "article_id":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else "must be the id of a published knowledge article"
     if name == "amount":
         return None if _amount(value) is not None else f"must be a number from 0 to {MAX_AMOUNT}"
     if name == "answers":
@@ -144,6 +147,10 @@ def _extra_errors(values, form):
         errors["anonymous"] = "only a report may be anonymous"
     if values.get("confidential") and (values.get("kind") != "report" or values.get("anonymous")):
         errors["confidential"] = "only a named report may be confidential"
+    if values.get("article_id") is not None and values.get("kind") != "consultation":
+        errors["article_id"] = "only a consultation is answered with a knowledge article"
+    if values.get("text_answer") and values.get("article_id") is None:
+        errors["text_answer"] = "texting the answer needs article_id: the article whose answer and link are sent"
     asked = {q["code"] for q in questions.questions_for(form.parsed.get("category"))}
     for code in values.get("answers") or {}:
         if code not in asked:

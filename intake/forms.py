@@ -16,6 +16,7 @@ from wtforms.validators import Length
 
 from hotline import inputs, phones, questions
 from hotline.extensions import db
+from hotline.knowledge import answers
 from hotline.models import Category, CategoryGroup, Ticket
 from hotline.timeutil import local_today
 from intake import identity
@@ -94,6 +95,9 @@ class IntakeForm(FlaskForm):
     purchase_date = _text(_l("Purchase date"), 10)
     report_facts = TextAreaField(_l("What the report is about"), [_length(10_000)])
     answer = TextAreaField(_l("Answer given to the caller"), [_length(10_000)])
+    # The knowledge-base article the answer came from (set by its key or button; a consultation only).
+    article_id = HiddenField()
+    text_answer = BooleanField(_l("Text the caller the answer and the link"))
     save = SubmitField(_l("Save case"))
     confirm = SubmitField(_l("Confirm and save the changes"))
 
@@ -155,6 +159,7 @@ class IntakeForm(FlaskForm):
             "purchase_date": self._parse_date(),
             "id_number": self._parse_id(),
             "respondent_division": self._parse_division(),
+            "article": self._parse_article(kind),
         }
         if complete:
             self._check_required(kind)
@@ -185,6 +190,17 @@ class IntakeForm(FlaskForm):
             if not (field.data or "").strip():
                 field.errors.append(_("Give the shop or the order number.") if name == "seller" else message)
                 self.missing.append(_("Shop or order number") if name == "seller" else field.label.text)
+
+    def _parse_article(self, kind):
+        """The chosen article, for a consultation (other kinds are not answered with one)."""
+        raw = (self.article_id.data or "").strip()
+        if kind != "consultation" or not raw:
+            return None
+        found = answers.offered_article(raw)
+        if found is None:
+            self.article_id.errors.append(
+                _("The chosen knowledge article is no longer offered: choose another or answer in your own words."))
+        return found
 
     def _parse_division(self):
         """The respondent's division picked from the list (most specific level chosen), or None."""
@@ -294,8 +310,10 @@ class IntakeForm(FlaskForm):
             number = self.parsed["id_number"]
             fields["id_number_masked"] = identity.mask(number)
             fields["id_number_hash"] = identity.keyed_hash(number, current_app.config["SECRET_KEY"])
+        article = self.parsed.get("article") if kind == "consultation" else None
         return {"kind": kind, "fields": fields, "report_facts": _blank_none(self.report_facts.data),
-                "division_manual": self.division_manual.data == "1"}
+                "division_manual": self.division_manual.data == "1",
+                "article": article, "text_answer": bool(article and self.text_answer.data)}
 
     def expected_version(self):
         return _int(self.version.data)

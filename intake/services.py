@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from hotline import calls, phones, sms_texts, tickets
 from hotline.deadlines import clocks
 from hotline.extensions import db
+from hotline.knowledge import answers
 from hotline.models import (
     Channel,
     Clock,
@@ -36,7 +37,7 @@ SHARED_WITH_REPORT = (
 )
 CLOCKED_KINDS = (TicketKind.COMPLAINT, TicketKind.REPORT)
 # What a draft never keeps: the ID number is stored only hashed, never in clear.
-DRAFT_SKIPS = frozenset({"csrf_token", "id_number", "save", "confirm"})
+DRAFT_SKIPS = frozenset({"csrf_token", "id_number", "save", "confirm", "use_article", "find_articles"})
 DRAFT_MAX_KEYS = 100
 DRAFT_MAX_VALUE = 20_000
 
@@ -51,6 +52,7 @@ class Saved:
     ticket: object
     changed: list = field(default_factory=list)
     report: object = None  # the report split off a complaint-and-report
+    answered: object = None  # a consultation answered with an article (hotline.knowledge.answers.Answered)
 
 
 def is_submitted(ticket):
@@ -202,9 +204,11 @@ def save_intake(ticket, values, actor):
     changed = tickets.update_fields(ticket, fields, actor)
     ticket.id_number_hash = id_hash
     _remember_caller(ticket)
-    report = None
+    report = answered = None
     if kind == "consultation":
         _answer(ticket, old_kind, actor)
+        if values.get("article") is not None:
+            answered = answers.answer_with(ticket, values["article"], actor, values.get("text_answer", False))
     if kind == "mixed":
         report = split_report(ticket, values["report_facts"], actor)
     for case in filter(None, (ticket, report)):
@@ -213,7 +217,7 @@ def save_intake(ticket, values, actor):
     end_wrapup(ticket, actor)
     discard_draft(ticket, actor)
     db.session.flush()
-    return Saved(ticket=ticket, changed=changed, report=report)
+    return Saved(ticket=ticket, changed=changed, report=report, answered=answered)
 
 
 def refer_with_intake(ticket, values, entry, actor, note=None, control=None):

@@ -22,6 +22,7 @@ from hotline import access, audit
 from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.inputs import WholeNumberField
+from hotline.knowledge import answers
 from hotline.models import Role, SuggestionRule, SuggestionTarget, TicketStatus
 from hotline.telephony.callcontrol import CallControlError, call_control
 from hotline.tickets import IllegalTransition
@@ -182,7 +183,8 @@ def live_suggestion(number):
     ticket = _intake_ticket(number)
     text = (request.form.get("facts") or "").strip()[:MAX_TEXT]
     suggestion = services.suggestion_for(text) if text else None
-    return render_template("intake/_suggestion.html", ticket=ticket, suggestion=suggestion)
+    return render_template("intake/_live_suggestion.html", ticket=ticket, suggestion=suggestion,
+                           articles=answers.suggested(text), chosen_article=None)
 
 
 @bp.route("/tickets/<number>/draft", methods=["POST"])
@@ -264,6 +266,11 @@ PARTIAL_KINDS = ("", "complaint", "report")
 
 def _submit(ticket, form):
     """Check, then show a conflict or the edit confirmation, or save."""
+    if request.form.get("use_article"):
+        return _use_article(ticket, form, request.form["use_article"])
+    if request.form.get("find_articles"):
+        # Without JavaScript: the form comes back with the suggestion and articles for the facts typed.
+        return _form_page(ticket, form)
     partial = (request.form.get("kind") or "") in PARTIAL_KINDS
     if not (form.is_submitted() and form.validate(complete=not partial)):
         return _form_page(ticket, form), 400
@@ -278,6 +285,23 @@ def _submit(ticket, form):
             return redirect(url_for("console.ticket", number=ticket.number))
         return _form_page(ticket, form, pending=pending)
     return _save(ticket, form, values)
+
+
+def _use_article(ticket, form, article_id):
+    """An article's button without JavaScript: the form comes back with its short answer in the
+    reply and the article chosen, as Alt+1..3 does in the browser. Nothing is saved yet."""
+    article = answers.offered_article(article_id)
+    if article is None:
+        form.article_id.errors = [  # not validated yet: the field's errors are still an empty tuple
+            _("The chosen knowledge article is no longer offered: choose another or answer in your own words.")]
+        return _form_page(ticket, form), 400
+    typed = (form.answer.data or "").strip()
+    short = article.short_answer.strip()
+    form.answer.data = short if not typed else typed if short in typed else f"{typed}\n{short}"
+    form.article_id.data = str(article.id)
+    if form.kind.data in ("", None):  # an answer from the knowledge base makes the case a consultation
+        form.kind.data = "consultation"
+    return _form_page(ticket, form, chosen_article=article)
 
 
 def _save(ticket, form, values):
@@ -300,6 +324,9 @@ def _save(ticket, form, values):
                 number=saved.ticket.number, fields=", ".join(map(str, missing))), "warning")
         return redirect(url_for("intake.form", number=ticket.number))
     flash(_saved_message(saved), "success")
+    if saved.answered is not None and saved.answered.no_phone:
+        flash(_("No text was sent: the caller's number is withheld or unknown. Give the answer on the phone."),
+              "warning")
     return redirect(url_for("console.ticket", number=ticket.number))
 
 
@@ -312,6 +339,9 @@ def _saved_message(saved):
     if saved.report is not None:
         return _("Case %(number)s saved as a complaint; the report was opened as case %(report)s and linked.",
                  number=saved.ticket.number, report=saved.report.number)
+    if saved.ticket.kind == "consultation" and saved.answered is not None and saved.answered.message is not None:
+        return _("Consultation %(number)s answered and closed; the answer and its link are texted to the caller.",
+                 number=saved.ticket.number)
     if saved.ticket.kind == "consultation":
         return _("Consultation %(number)s answered and closed.", number=saved.ticket.number)
     return _("Case %(number)s saved.", number=saved.ticket.number)
@@ -319,9 +349,15 @@ def _saved_message(saved):
 
 def _form_page(ticket, form, **extra):
     text = form.facts.data or ticket.facts
+    chosen = extra.pop("chosen_article", None) or (
+        answers.offered_article(form.article_id.data) if form.article_id.data and not form.article_id.errors else None)
+    if form.article_id.errors:
+        form.article_id.data = ""  # refused: the next save goes without it, the typed answer stays
     return render_template(
         "intake/form.html", ticket=ticket, form=form,
         suggestion=services.suggestion_for(text) if text else None,
+        articles=answers.suggested(text), chosen_article=chosen,
+        answer_phone=access.notice_phone(ticket) is not None,
         other_cases=access.other_cases(ticket, current_user),
         submitted=intake_services.is_submitted(ticket),
         may_reveal=ticket.caller is not None and access.can_reveal_phone(current_user, ticket),

@@ -56,6 +56,7 @@ EVENT = {
     "callback_requested": _l("Call back requested"),
     "callback_done": _l("Callback done"),
     "sms_reply": _l("SMS reply"),
+    "kb_answer": _l("Answered with a knowledge article"),
     "split": _l("Split into a complaint and a report"),
     "evidence_added": _l("Evidence added"),
     "otp_sent": _l("Verification code sent"),
@@ -150,6 +151,7 @@ PURPOSE = {
     "survey": _l("Satisfaction survey"),
     "survey_reply": _l("Answer to a survey reply"),
     "clock_overdue": _l("Overdue reminder"),
+    "kb_answer": _l("Answer from the knowledge base"),
 }
 # Twilio's call states and the queue's own outcomes (Contact.status, queue_result, end_reason).
 CALL_STATE = {

@@ -204,6 +204,10 @@
       const response = await fetch(box.dataset.url, { method: "POST", body, credentials: "same-origin" });
       if (!response.ok || facts.value.trim() !== text) return;  // a newer text is on its way
       box.innerHTML = await response.text();
+      const chosen = document.getElementById("article_id");  // the article already chosen stays marked
+      box.querySelectorAll("[data-article-id]").forEach((el) => {
+        el.classList.toggle("chosen", Boolean(chosen && chosen.value) && el.dataset.articleId === chosen.value);
+      });
       const refer = document.getElementById("refer-case");
       const apply = box.querySelector(".suggestion-apply");
       if (refer && apply) {
@@ -258,5 +262,57 @@
     }
     area.addEventListener("input", show);
     show();
+  });
+})();
+
+// Answers from the knowledge base, beside the suggestion: Alt+1..3 (or the article's button) put its
+// short answer into the reply, choose the article (hidden article_id, recorded on save) and make
+// the case a consultation. Without JavaScript the same button posts the form, which comes back
+// filled. Alt+digit collides with none of the form's keys (Alt+S, Alt+A, Alt+R, Ctrl+Enter).
+(function () {
+  const form = document.getElementById("intake-form");
+  const box = document.getElementById("live-suggestion");
+  const answer = document.getElementById("answer");
+  const chosenId = document.getElementById("article_id");
+  if (!form || !box || !answer || !chosenId) return;
+  const note = document.getElementById("kb-chosen-note");
+  const kind = document.getElementById("kind");
+
+  function use(button) {
+    const item = button.closest("[data-article-id]");
+    const short = item.querySelector("[data-short-answer]").textContent.trim();
+    const typed = answer.value.trim();
+    if (!typed) answer.value = short;
+    else if (!typed.includes(short)) answer.value = typed + "\n" + short;
+    chosenId.value = item.dataset.articleId;
+    box.querySelectorAll("[data-article-id]").forEach((el) => el.classList.toggle("chosen", el === item));
+    if (kind && kind.value !== "consultation") {
+      kind.value = "consultation";
+      kind.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    if (note) {
+      const title = item.querySelector(".kb-title strong").textContent.trim();
+      note.textContent = (note.dataset.template || "{title}").replace("{title}", title);
+      note.hidden = false;
+    }
+    answer.dispatchEvent(new Event("input", { bubbles: true }));  // the draft and the counter follow
+    answer.focus();
+    answer.setSelectionRange(answer.value.length, answer.value.length);
+  }
+
+  box.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-use-article]");
+    if (!button) return;
+    event.preventDefault();
+    use(button);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const digit = /^(?:Digit|Numpad)([1-3])$/.exec(event.code);
+    if (!digit) return;
+    const button = box.querySelector(`[data-use-article][data-key="${digit[1]}"]`);
+    if (!button) return;
+    event.preventDefault();
+    use(button);
   });
 })();

@@ -409,7 +409,8 @@ def test_suggest_answers_as_documented(api, make_user, text):
     db.session.commit()
     response = api.post("/api/v1/suggest", json={"text": text})
     assert response.status_code == 200
-    assert set(response.json) == {"kind", "category", "problem_type", "referral", "in_scope"}
+    assert set(response.json) == {"kind", "category", "problem_type", "referral", "in_scope", "articles"}
+    assert response.json["articles"] == []  # no knowledge articles here (tests/knowledge/test_intake_articles.py)
 
 
 def test_suggest_refuses_bad_input_as_documented(api):
