@@ -60,7 +60,7 @@ def offered_article(article_id):
         return None
     if not 0 < article_id < 2**31:  # the id column's range: a bigger number is no article on either database
         return None
-    return db.session.scalar(select(Article).where(Article.id == article_id, search._live()))
+    return db.session.scalar(select(Article).where(Article.id == article_id, search.is_live()))
 
 
 def answer_text(short_answer, url, number, max_segments=MAX_SEGMENTS):

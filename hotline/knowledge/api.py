@@ -90,7 +90,7 @@ def _day(value):
 def _live_article(article_id):
     if not article_id.isdigit() or len(article_id) > 12:
         return None
-    return db.session.scalar(db.select(Article).where(Article.id == int(article_id), search._live()))
+    return db.session.scalar(db.select(Article).where(Article.id == int(article_id), search.is_live()))
 
 
 def _any_article(article_id):

@@ -57,7 +57,7 @@ def index():
     elif q:
         hits = [hit.article for hit in search.search(q, limit=SEARCH_LIMIT)]
     if hits is None:
-        articles = db.session.scalars(select(Article).where(search._live()).order_by(Article.title))
+        articles = db.session.scalars(select(Article).where(search.is_live()).order_by(Article.title))
         by_category = {}
         for article in articles:
             by_category.setdefault(article.category_code, []).append(article)
@@ -74,7 +74,7 @@ def index():
 @bp.route("/<slug>")
 @public
 def article(slug):
-    found = db.session.scalar(select(Article).where(Article.slug == slug, search._live()))
+    found = db.session.scalar(select(Article).where(Article.slug == slug, search.is_live()))
     if found is None:
         abort(404)
     names = _names()

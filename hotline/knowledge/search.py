@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select
 
 from hotline.extensions import db
 from hotline.models import Article, ArticleStatus, ArticleTerm, SearchWord
@@ -115,13 +115,13 @@ def index_article(article):
         article.term_count = 0
         return 0
     weights = article_terms(article)
+    article.term_count = max(1, round(sum(weights.values())))
     if weights:
         db.session.execute(insert(ArticleTerm), [
-            {"article_id": article.id, "term": term, "weight": round(weight, 3)}
+            {"article_id": article.id, "term": term, "weight": round(weight, 3), "length": article.term_count}
             for term, weight in weights.items()
         ])
         _count_words(list(weights), +1)
-    article.term_count = max(1, round(sum(weights.values())))
     return len(weights)
 
 
@@ -169,7 +169,7 @@ def search(question, limit=3, today=None):
     terms = query_terms(question)
     if not terms:
         return []
-    live = _live(today)
+    live = is_live(today)
     total, mean_length = db.session.execute(
         select(func.count(Article.id), func.avg(Article.term_count)).where(live)
     ).one()
@@ -190,30 +190,45 @@ def search(question, limit=3, today=None):
         budget -= count
     if not chosen:
         return []
-    # A word's document frequency is its number of rows among live articles (only those are read).
-    rows = db.session.execute(
-        select(ArticleTerm.article_id, ArticleTerm.term, ArticleTerm.weight, Article.term_count)
-        .join(Article, Article.id == ArticleTerm.article_id)
-        .where(ArticleTerm.term.in_(chosen), live)
+    # BM25 summed by the database from the words' index alone (it holds weight and length): a
+    # question's rows (up to ROW_BUDGET) never cross into Python, only the best articles do. A
+    # word's document frequency is its number of published articles. Only published articles have
+    # rows; those outside their validity (few) are left out by id.
+    articles_with = dict(spread)
+    factor = case({term: terms[term] * _idf(total, articles_with[term]) for term in chosen},
+                  value=ArticleTerm.term, else_=0.0)
+    norm = K1 * (1 - B + B * ArticleTerm.length / mean_length)
+    score = func.sum(factor * ArticleTerm.weight * (K1 + 1) / (ArticleTerm.weight + norm)).label("score")
+    out_of_date = select(Article.id).where(Article.status == ArticleStatus.PUBLISHED, ~is_live(today))
+    best = db.session.execute(
+        select(ArticleTerm.article_id, score)
+        .where(ArticleTerm.term.in_(chosen), ArticleTerm.article_id.not_in(out_of_date))
+        .group_by(ArticleTerm.article_id)
+        .order_by(score.desc(), ArticleTerm.article_id)
+        .limit(limit)
     ).all()
-    df = {}
-    for _article_id, term, _weight, _length in rows:
-        df[term] = df.get(term, 0) + 1
-    scores, matched = {}, {}
-    for article_id, term, weight, length in rows:
-        idf = math.log(1 + (total - df[term] + 0.5) / (df[term] + 0.5))
-        norm = K1 * (1 - B + B * (length or 1) / mean_length)
-        part = terms[term] * idf * weight * (K1 + 1) / (weight + norm)
-        scores[article_id] = scores.get(article_id, 0.0) + part
+    if not best:
+        return []
+    articles = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_([a for a, _ in best])))}
+    matched = {}
+    for article_id, term, weight, length in db.session.execute(
+        select(ArticleTerm.article_id, ArticleTerm.term, ArticleTerm.weight, ArticleTerm.length)
+        .where(ArticleTerm.article_id.in_(list(articles)), ArticleTerm.term.in_(chosen))
+    ):
+        part = terms[term] * _idf(total, articles_with[term]) * weight * (K1 + 1) / (
+            weight + K1 * (1 - B + B * length / mean_length))
         matched.setdefault(article_id, []).append((part, term))
-    best = sorted(scores, key=lambda a: (-scores[a], a))[:limit]
-    articles = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(best)))}
-    return [Hit(articles[a], round(scores[a], 3),
-                tuple(t for _, t in sorted(matched[a], reverse=True)))
-            for a in best if a in articles]
+    return [Hit(articles[a], round(float(points), 3),
+                tuple(t for _, t in sorted(matched.get(a, ()), reverse=True)))
+            for a, points in best if a in articles]
 
 
-def _live(today=None):
+def _idf(total, articles_with):
+    return math.log(1 + (total - articles_with + 0.5) / (articles_with + 0.5))
+
+
+def is_live(today=None):
+    """The condition of an article offered to anyone: published and inside its validity."""
     from hotline.timeutil import now
 
     today = today or now().date()
