@@ -1,5 +1,6 @@
-"""knowledge search reads its indexes only: each word's row carries its article's length, and the
-words' index and an index of the articles' live columns cover what a question reads
+"""knowledge search reads its indexes only (the article's length on each word's row)
+
+The words' index and an index of the articles' live columns cover what a question reads.
 
 Revision ID: 0011
 Revises: 0010

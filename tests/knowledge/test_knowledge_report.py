@@ -146,6 +146,9 @@ def test_the_page_shows_the_figures_in_english(client, login, world):
     assert "Consultations answered without an article: 3<" in page
     assert page.count('data-testid="attention-row"') == 4
     assert "renew it with a new version" in page and 'data-testid="gaps-capped"' not in page
+    # Three lists over the period and no series over time: no "group by" that would change nothing.
+    assert 'id="range-group"' not in page and "by day" not in page
+    assert 'id="range-group"' in client.get("/reports/cases", headers=EN).get_data(as_text=True)
     assert "Knowledge base" in client.get("/reports/", headers=EN).get_data(as_text=True)
 
 
