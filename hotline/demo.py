@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from hotline import accounts, tickets
 from hotline.extensions import db
+from hotline.knowledge import answers, search
 from hotline.knowledge import services as knowledge
 from hotline.models import (
     Category,
@@ -104,12 +105,13 @@ def seed_demo(n_cases=40):
     departments = _seed_departments()
     seed_reference_data()  # again: the default routing rules wait for their departments
     users = _seed_users(departments)
-    if db.session.scalar(select(func.count(Ticket.id))) == 0:
-        _seed_cases(n_cases, users, departments)
-        _seed_call_traffic([users["operator1"], users["operator2"]], days=7)
     # The knowledge base's 51 articles, written and published by the demo supervisor, so a new
     # operator finds answers on the intake form and /knowledge; slugs that exist are skipped.
     knowledge.load_articles(author=users["supervisor"], reviewer=users["supervisor"])
+    db.session.flush()
+    if db.session.scalar(select(func.count(Ticket.id))) == 0:
+        _seed_cases(n_cases, users, departments)
+        _seed_call_traffic([users["operator1"], users["operator2"]], days=7)
     db.session.flush()
     return [(u, p, r) for u, p, r, _n, _d in DEMO_USERS]
 
@@ -168,6 +170,19 @@ def _seed_cases(n_cases, users, departments):
                 ticket.forward_instructions = "请核实经营者资质，依法调解。" if i % 2 else None
             with clock_at(opened + timedelta(hours=6 * step_no)):
                 tickets.change_status(ticket, step, actor=operators[i % 2])
+        if kind == "consultation" and (i // len(CASES)) % 2 == 0:
+            _answer_from_knowledge(ticket, operators[i % 2], opened + timedelta(hours=6))
+
+
+def _answer_from_knowledge(ticket, operator, at):
+    """Half the demo's consultations were answered with an article, as on the intake form, so
+    the knowledge report has answers per article and gaps to show."""
+    hits = search.search(ticket.facts, limit=1)
+    if not hits:
+        return
+    ticket.answer = hits[0].article.short_answer
+    with clock_at(at):
+        answers.answer_with(ticket, hits[0].article, operator)
 
 
 def _add_contact(ticket, caller, channel, operator, rng):
