@@ -2,15 +2,11 @@
 write twins, every answer checked against the OpenAPI document."""
 
 import pytest
-from openapi_core import OpenAPI
 
-from hotline import create_app
-from hotline.api.openapi import document
 from hotline.extensions import db
 from hotline.knowledge import services
 from hotline.models import Article, ArticleStatus, Role
 from tests.api.conftest import CheckedClient
-from tests.conftest import make_config
 from tests.knowledge.kb_helpers import RETURNS, categories, published
 
 OPERATIONS = {
@@ -21,27 +17,10 @@ OPERATIONS = {
 }
 
 
-@pytest.fixture(scope="module")
-def spec():
-    return OpenAPI.from_dict(document(create_app(make_config("sqlite"))))
-
-
 @pytest.fixture
 def api(client, spec):
     categories()
     return CheckedClient(client, spec)
-
-
-@pytest.fixture
-def token_for(app):
-    from hotline import accounts
-
-    def create(user):
-        plain, _token = accounts.create_token(user, "test")
-        db.session.commit()
-        return plain
-
-    return create
 
 
 @pytest.fixture

@@ -8,11 +8,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from openapi_core import OpenAPI
 from sqlalchemy import func, select
 
-from hotline import accounts, create_app, sms_texts, tickets
-from hotline.api.openapi import document
+from hotline import accounts, sms_texts, tickets
 from hotline.extensions import db
 from hotline.knowledge import answers, services
 from hotline.models import (
@@ -31,7 +29,6 @@ from hotline.seeds import seed_categories
 from hotline.timeutil import now
 from intake import services as intake_services
 from tests.api.conftest import CheckedClient
-from tests.conftest import make_config
 from tests.core.test_no_raw_codes import _enum_values, raw_words, visible_text
 from tests.routing.desk_helpers import texts
 
@@ -247,11 +244,6 @@ def test_a_complaint_ignores_a_chosen_article(client, operator, kb):
 
 
 # --- the API --------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def spec():
-    return OpenAPI.from_dict(document(create_app(make_config("sqlite"))))
 
 
 @pytest.fixture

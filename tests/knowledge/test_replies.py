@@ -6,11 +6,9 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from openapi_core import OpenAPI
 from sqlalchemy import select
 
-from hotline import create_app, sms_texts
-from hotline.api.openapi import document
+from hotline import sms_texts
 from hotline.extensions import db
 from hotline.knowledge import replies
 from hotline.models import (
@@ -27,7 +25,7 @@ from hotline.models import (
 )
 from hotline.timeutil import now
 from tests.api.conftest import CheckedClient
-from tests.conftest import PASSWORD, make_config
+from tests.conftest import PASSWORD
 from tests.core.test_no_raw_codes import _enum_values, raw_words, visible_text
 from tests.routing.desk_helpers import add_department, put_on_desk, texts
 
@@ -297,26 +295,9 @@ def test_no_picker_when_no_reply_is_active(client, make_user, forwarded):
 # --- the API ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def spec():
-    return OpenAPI.from_dict(document(create_app(make_config("sqlite"))))
-
-
 @pytest.fixture
 def api(client, spec):
     return CheckedClient(client, spec)
-
-
-@pytest.fixture
-def token_for(app):
-    from hotline import accounts
-
-    def create(user):
-        plain, _token = accounts.create_token(user, "test")
-        db.session.commit()
-        return plain
-
-    return create
 
 
 def test_the_api_lists_a_screens_active_replies(api, make_user, token_for, stock):
