@@ -14,7 +14,7 @@ from flask_babel import force_locale
 
 from hotline.extensions import db
 from hotline.knowledge import links, search, services, views
-from hotline.models import Article, ArticleStatus, Category
+from hotline.models import Article, ArticleStatus, Category, CategoryGroup
 from hotline.rest import (
     AUTH_ERRORS,
     MAYBE_STRING,
@@ -153,10 +153,17 @@ def _content(body, base=None):
             errors[field] = f"at most {TEXT_LIMITS[field]} characters"
         else:
             values[field] = value.strip()
-    for field in ("category_code", "problem_type"):
+    # The same groups as the form's choices: a goods/services code, and a problem-type code.
+    groups = {"category_code": (CategoryGroup.GOODS, CategoryGroup.SERVICES), "problem_type": (CategoryGroup.PROBLEM,)}
+    for field, allowed in groups.items():
         code = values.get(field)
-        if code and field not in errors and db.session.scalar(db.select(Category.id).where(Category.code == code)) is None:
-            errors[field] = "no such category code"
+        if code and field not in errors:
+            group = db.session.scalar(db.select(Category.group).where(Category.code == code))
+            if group is None:
+                errors[field] = "no such category code"
+            elif group not in allowed:
+                errors[field] = ("a problem-type code belongs in problem_type" if field == "category_code"
+                                 else "a goods or services code belongs in category_code")
     if not (values.get("title") or "").strip() and "title" not in errors:
         errors["title"] = "required"
     if values.get("valid_from") and values.get("valid_until") and values["valid_until"] < values["valid_from"]:

@@ -2,6 +2,7 @@
 write twins, every answer checked against the OpenAPI document."""
 
 import pytest
+from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.knowledge import services
@@ -125,6 +126,11 @@ def test_write_refusals_are_clear(api, op, sup, supervisor):
                                                 "category_code": "NOPE", "short_answer": 5})
     assert fields.status_code == 422
     assert set(fields.json["fields"]) == {"title", "law_date", "category_code", "short_answer"}
+    # A problem type given as the category (and the other way round) is named, not stored.
+    swapped = op.post("/api/v1/knowledge", json={"slug": "swapped", "title": "x", "category_code": "P01",
+                                                 "problem_type": "G01"})
+    assert swapped.status_code == 422 and set(swapped.json["fields"]) == {"category_code", "problem_type"}
+    assert db.session.scalar(select(Article).where(Article.slug == "swapped")) is None
     assert op.post("/api/v1/knowledge", data="not json", content_type="application/json").status_code == 400
     assert op.post("/api/v1/knowledge/999999/submit").status_code == 404
     nothing = published("plain", supervisor)
