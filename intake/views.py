@@ -280,10 +280,12 @@ def _submit(ticket, form):
     values = form.values(for_referral=not form.kind.data)
     if intake_services.needs_confirmation(ticket) and not form.confirm.data:
         pending = intake_services.pending_changes(ticket, values)
-        if not pending:
+        if not pending and values.get("article") is None:
             flash(_("Nothing was changed."), "info")
             return redirect(url_for("console.ticket", number=ticket.number))
-        return _form_page(ticket, form, pending=pending)
+        if pending:
+            return _form_page(ticket, form, pending=pending)
+        # Only an article chosen for an answer already given: nothing to confirm, the use to record.
     return _save(ticket, form, values)
 
 

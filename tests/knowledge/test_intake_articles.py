@@ -175,6 +175,18 @@ def test_saving_closes_the_consultation_records_the_use_once_and_writes_the_time
     assert sum(e.type == "kb_answer" for e in _fresh(ticket).events) == 1
 
 
+def test_an_article_chosen_later_for_an_answer_already_given_is_recorded(client, operator, kb):
+    ticket = _call(operator)
+    assert _post(client, ticket, kind="consultation", answer=RETURNS_SHORT).status_code == 302
+    assert _uses(ticket) == 0  # answered in the operator's own words
+    again = _fresh(ticket)
+    # The same answer, now with the article that gives it: not "nothing was changed".
+    response = _post(client, again, kind="consultation", answer=RETURNS_SHORT, article_id=str(kb["returns"].id))
+    assert response.status_code == 302
+    assert "Nothing was changed" not in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert _uses(ticket) == 1 and _fresh(ticket).status == TicketStatus.ANSWERED
+
+
 def test_texting_queues_one_sms_with_the_answer_link_and_case_number_even_after_unsubscribing(client, operator, kb):
     ticket = _call(operator, opted_out=True)
     response = _post(client, ticket, kind="consultation", answer=RETURNS_SHORT, article_id=str(kb["returns"].id),
