@@ -286,6 +286,8 @@
     else if (!typed.includes(short)) answer.value = typed + "\n" + short;
     chosenId.value = item.dataset.articleId;
     box.querySelectorAll("[data-article-id]").forEach((el) => el.classList.toggle("chosen", el === item));
+    // A tag the page was rendered with (a restored draft's article) must not mark a second one.
+    box.querySelectorAll(".kb-chosen").forEach((tag) => { if (!item.contains(tag)) tag.remove(); });
     if (kind && kind.value !== "consultation") {
       kind.value = "consultation";
       kind.dispatchEvent(new Event("change", { bubbles: true }));
