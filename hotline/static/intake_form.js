@@ -282,8 +282,13 @@
     const item = button.closest("[data-article-id]");
     const short = item.querySelector("[data-short-answer]").textContent.trim();
     const typed = answer.value.trim();
+    // Another article chosen instead: its short answer is replaced, not followed by the new one.
+    const previous = answer.dataset.inserted || "";
     if (!typed) answer.value = short;
-    else if (!typed.includes(short)) answer.value = typed + "\n" + short;
+    else if (typed.includes(short)) { /* already there */ }
+    else if (previous && typed.includes(previous)) answer.value = typed.replace(previous, short);
+    else answer.value = typed + "\n" + short;
+    answer.dataset.inserted = short;
     chosenId.value = item.dataset.articleId;
     box.querySelectorAll("[data-article-id]").forEach((el) => el.classList.toggle("chosen", el === item));
     // A tag the page was rendered with (a restored draft's article) must not mark a second one.

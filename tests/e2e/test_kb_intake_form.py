@@ -81,6 +81,10 @@ def test_alt_1_answers_the_consultation_and_texts_the_caller(world, browser_page
     for width in (1440, 1280):
         shot(page, f"form-articles-{locale}", width)
 
+    # The second article first, then the operator changes their mind: its answer is replaced.
+    page.keyboard.press("Alt+2")
+    second_short = articles.nth(1).locator("[data-short-answer]").inner_text().strip()
+    expect(page.locator("#answer")).to_have_value(second_short)
     page.keyboard.press("Alt+1")
     expect(page.locator("#answer")).to_have_value(first_short)
     expect(page.locator("#article_id")).to_have_value(first_id)
