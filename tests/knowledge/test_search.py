@@ -42,9 +42,10 @@ def test_two_character_words_find_their_article(app, publish):
     assert "三包" in hit.matched and hit.score > 0
 
 
-def test_drafts_retired_and_expired_articles_are_never_found(app, publish, supervisor):
+def test_drafts_retired_expired_and_future_articles_are_never_found(app, publish, supervisor):
     publish("live", "预付卡退款", keywords="预付卡")
     expired = publish("expired", "预付卡过期作废条款", keywords="预付卡", valid_until=date.today() - timedelta(days=1))
+    publish("future", "预付卡新规", keywords="预付卡", valid_from=date.today() + timedelta(days=3))
     retired = publish("retired", "预付卡转让", keywords="预付卡")
     services.retire(retired, supervisor)
     services.create_article("draft", services.Content(title="预付卡草稿", keywords="预付卡"), supervisor)
