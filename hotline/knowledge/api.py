@@ -12,6 +12,7 @@ from datetime import date
 from flask import Blueprint, g, jsonify, request
 from flask_babel import force_locale
 
+from hotline import inputs
 from hotline.extensions import db
 from hotline.knowledge import links, search, services, views
 from hotline.models import Article, ArticleStatus, Category, CategoryGroup
@@ -88,15 +89,15 @@ def _day(value):
 
 
 def _live_article(article_id):
-    if not article_id.isdigit() or len(article_id) > 12:
+    found = inputs.parse_int(article_id, 1)  # ASCII digits that fit the id column, else no article
+    if found is None:
         return None
-    return db.session.scalar(db.select(Article).where(Article.id == int(article_id), search.is_live()))
+    return db.session.scalar(db.select(Article).where(Article.id == found, search.is_live()))
 
 
 def _any_article(article_id):
-    if not article_id.isdigit() or len(article_id) > 12:
-        return None
-    return db.session.get(Article, int(article_id))
+    found = inputs.parse_int(article_id, 1)
+    return None if found is None else db.session.get(Article, found)
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -110,10 +111,10 @@ def list_articles():
         raise ValidationFailed({"q": "required: the question, in the caller's words"}, "invalid query parameter: q")
     if len(q) > MAX_QUERY:
         raise ValidationFailed({"q": f"at most {MAX_QUERY} characters"}, "invalid query parameter: q")
-    limit = request.args.get("limit", "5")
-    if not limit.isdigit() or not 1 <= int(limit) <= 20:
+    limit = inputs.parse_int(request.args.get("limit", "5"), 1, 20)  # ASCII digits only: not "²"
+    if limit is None:
         raise ValidationFailed({"limit": "a whole number from 1 to 20"}, "invalid query parameter: limit")
-    hits = search.search(q, limit=int(limit))
+    hits = search.search(q, limit=limit)
     return jsonify(items=[{**summary_json(h.article), "score": h.score} for h in hits])
 
 

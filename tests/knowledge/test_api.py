@@ -65,7 +65,8 @@ def test_search_returns_ranked_published_articles_with_their_public_url(app, api
 
 
 @pytest.mark.parametrize("query", [{"q": "退" * 201}, {}, {"q": "   "}, {"q": "退货", "limit": "0"},
-                                   {"q": "退货", "limit": "abc"}])
+                                   {"q": "退货", "limit": "abc"}, {"q": "退货", "limit": "²"},
+                                   {"q": "退货", "limit": "٣"}])
 def test_bad_queries_are_422(api, op, query):
     response = op.get("/api/v1/knowledge", query_string=query)
     assert response.status_code == 422 and response.json["fields"]
@@ -79,7 +80,7 @@ def test_one_article_in_full_and_404_for_what_is_not_published(api, op, supervis
     assert full.json["problem_type"] == {"code": "P02", "label": "售后服务"} and full.json["version"] == 1
     draft, _v = services.create_article("draft", services.Content(title="草稿"), supervisor)
     db.session.commit()
-    for article_id in (draft.id, 999999, "abc"):
+    for article_id in (draft.id, 999999, "abc", "²", 99999999999, 10**30):  # too big for the column: no article
         assert op.get(f"/api/v1/knowledge/{article_id}").status_code == 404
     services.retire(article, supervisor)
     db.session.commit()
