@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from hotline import access, outbox, sms_texts
+from hotline import access, inputs, outbox, sms_texts
 from hotline.extensions import db
 from hotline.knowledge import links, search
 from hotline.knowledge.services import record_use
@@ -54,13 +54,10 @@ def suggested_json(question, limit=SUGGESTED):
 def offered_article(article_id):
     """The article with this id if callers may be answered with it now (published, in validity),
     else None: a retired, draft or expired article is never sent to a caller."""
-    try:
-        article_id = int(article_id)
-    except (TypeError, ValueError):
+    found = inputs.parse_int(article_id, 1)  # ASCII digits within the id column, else no article
+    if found is None:
         return None
-    if not 0 < article_id < 2**31:  # the id column's range: a bigger number is no article on either database
-        return None
-    return db.session.scalar(select(Article).where(Article.id == article_id, search.is_live()))
+    return db.session.scalar(select(Article).where(Article.id == found, search.is_live()))
 
 
 def answer_text(short_answer, url, number, max_segments=MAX_SEGMENTS):
