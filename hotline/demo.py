@@ -153,7 +153,10 @@ def _seed_cases(n_cases, users, departments):
         caller.name = caller.name or rng.choice(["陈女士", "刘先生", "赵女士", "孙先生", "周女士"])
         channel = rng.choice([Channel.VOICE, Channel.VOICE, Channel.SMS])
         status = rng.choice(STATUSES) if kind != "consultation" else TicketStatus.ANSWERED
-        opened = now() - timedelta(hours=rng.randrange(1, 24 * 20))
+        hours_ago = rng.randrange(1, 24 * 20)
+        if kind == "consultation":  # inside the reports' default week, so the knowledge report shows them
+            hours_ago = 7 + hours_ago % (24 * 6 - 7)  # answered 6 hours after: never in the future
+        opened = now() - timedelta(hours=hours_ago)
         with clock_at(opened):
             ticket = tickets.open_ticket(
                 channel, caller=caller, actor=None, kind=TicketKind(kind),
