@@ -14,7 +14,6 @@ sees, not the console's top bar.
 """
 
 from flask import Blueprint, abort, current_app, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select
@@ -22,8 +21,8 @@ from sqlalchemy import select
 from hotline.authz import public
 from hotline.extensions import db, limiter
 from hotline.knowledge import search
-from hotline.knowledge.views import last_reviewed
-from hotline.models import Article, Category
+from hotline.knowledge.views import category_names, last_reviewed
+from hotline.models import Article
 
 bp = Blueprint("knowledge_public", __name__)
 MAX_QUERY = 200
@@ -39,18 +38,13 @@ def _address_key():
     return "kb-search:" + (get_remote_address() or "-")
 
 
-def _names():
-    locale = str(get_locale() or "zh")
-    return {c.code: c.name(locale) for c in db.session.scalars(select(Category))}
-
-
 @bp.route("")
 @public
 @limiter.limit(lambda: current_app.config["KB_SEARCH_PER_ADDRESS"], key_func=_address_key,
                exempt_when=lambda: not _searching())
 def index():
     q = request.args.get("q", "").strip()
-    names = _names()
+    names = category_names()
     error, hits, groups = None, None, []
     if len(q) > MAX_QUERY:
         error = _("A search may have at most %(max)d characters.", max=MAX_QUERY)
@@ -77,7 +71,7 @@ def article(slug):
     found = db.session.scalar(select(Article).where(Article.slug == slug, search.is_live()))
     if found is None:
         abort(404)
-    names = _names()
+    names = category_names()
     category = names.get(found.category_code, "")
     return render_template("knowledge/public_article.html", article=found, category=category,
                            reviewed=last_reviewed(found)), 200, NO_STORE

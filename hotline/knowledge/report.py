@@ -7,16 +7,13 @@ init_app so the reports module never names a feature.
 """
 
 from flask import current_app, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from hotline.authz import roles_required
 from hotline.dashboard import reporting
-from hotline.extensions import db
 from hotline.knowledge import figures
-from hotline.models import Category
+from hotline.knowledge.views import category_names
 from hotline.timeutil import local_today, to_local
 
 TABLES = ("uses", "gaps", "attention")
@@ -52,9 +49,7 @@ class KnowledgeReport:
     def category(self, code):
         """The category's name in the reader's language (never its code)."""
         if self._categories is None:
-            chinese = str(get_locale() or "").startswith("zh")
-            self._categories = {c.code: (c.name_zh if chinese else c.name_en)
-                                for c in db.session.scalars(select(Category))}
+            self._categories = category_names()
         if not code:
             return _("Not classified")
         return self._categories.get(code) or _("Unknown category")

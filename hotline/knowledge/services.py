@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hotline import audit
 from hotline.extensions import db
@@ -178,18 +178,6 @@ def record_use(article, user, ticket=None, texted=False):
     db.session.add(use)
     db.session.flush()
     return use
-
-
-def uses_by_article(since=None, until=None):
-    """article id -> answers given with it (and how many were texted) in [since, until)."""
-    stmt = select(ArticleUse.article_id, func.count(ArticleUse.id),
-                  func.sum(func.cast(ArticleUse.texted, db.Integer)))
-    if since is not None:
-        stmt = stmt.where(ArticleUse.used_at >= since)
-    if until is not None:
-        stmt = stmt.where(ArticleUse.used_at < until)
-    rows = db.session.execute(stmt.group_by(ArticleUse.article_id)).all()
-    return {article_id: (count, int(texted or 0)) for article_id, count, texted in rows}
 
 
 def load_articles(path=DEMO_ARTICLES, author=None, reviewer=None):
