@@ -202,15 +202,15 @@ def print_report(report, out=sys.stdout):
     print(f"Suggested classification: {report['cases']} labelled cases {report['splits_n']}, "
           f"classifier trained in {report['train_seconds']} s", file=out)
     columns = ("kind", "category", "category_in_scope", "problem_type", "agency", "wrongly_sent", "overall")
-    header = f"{'split':<6}{'method':<35}" + "".join(f"{c[:14]:>15}" for c in columns)
+    header = f"{'split':<11}{'method':<35}" + "".join(f"{c[:14]:>15}" for c in columns)
     print(header, file=out)
     print("-" * len(header), file=out)
     for split, methods in report["splits"].items():
         for method, row in methods.items():
             cells = "".join(f"{'-' if row[c] is None else format(row[c], '.1f') + '%':>15}" for c in columns)
-            print(f"{split:<6}{method:<35}{cells}", file=out)
+            print(f"{split:<11}{method:<35}{cells}", file=out)
         n = methods["classifier"]
-        print(f"{'':<6}({n['n']} rows: {n['n_in_scope']} in scope, {n['n_out_of_scope']} out of scope)", file=out)
+        print(f"{'':<11}({n['n']} rows: {n['n_in_scope']} in scope, {n['n_out_of_scope']} out of scope)", file=out)
     print("targets on the held-out splits (classifier), count and 95 % interval:", file=out)
     for split, named in report["targets"].items():
         for name, t in named.items():
