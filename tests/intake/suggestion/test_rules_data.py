@@ -108,8 +108,8 @@ def test_held_out_rows_are_not_near_duplicates_of_rows_the_model_learns_or_tunes
 
 def test_the_classifier_meets_the_met_targets_on_the_held_out_split():
     # A regression guard computed by the real classifier on the shipped data (bench prints the
-    # figures). The agency target (95 %) is missed today by one text (94.8 %): docs/SUGGESTIONS.md
-    # says so; this floor only stops it getting worse.
+    # figures). The agency target (95 %) is missed: 94.8 % on test, 93.0 % on test and the fresh
+    # batch together (docs/SUGGESTIONS.md); this floor only stops it getting worse.
     model = classifier.get()
     test = [row for row in CASES if row["split"] == "test"]
     found = [suggest(row["text"], [], model) for row in test]
