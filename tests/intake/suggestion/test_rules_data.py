@@ -26,6 +26,9 @@ PROBLEM_CODES = {code for code, _zh, _en in PROBLEMS}
 KINDS = {"complaint", "report", "consultation"}
 AGENCIES = {entry.key for entry in DEFAULT_DIRECTORY if entry.active}
 SPLITS = ("train", "dev", "test")
+# A batch written apart after the test split had been consulted (docs/SUGGESTIONS.md): measured
+# only, never trained or tuned on.
+FRESH = "fresh"
 
 
 def test_default_rules_cover_every_category_problem_type_kind_and_referral():
@@ -54,7 +57,7 @@ def test_labelled_set_is_big_valid_and_split_three_ways():
         assert row["category"] is None or row["category"] in CATEGORY_CODES
         assert row["problem_type"] is None or row["problem_type"] in PROBLEM_CODES
         assert row["referral"] is None or row["referral"] in AGENCIES
-        assert row["split"] in SPLITS
+        assert row["split"] in (*SPLITS, FRESH)
     splits = Counter(row["split"] for row in CASES)
     # The held-out split grows only by a fresh batch written apart (docs/SUGGESTIONS.md), so it is
     # held to its size (813 rows) rather than to a share of a set that train and dev rows enlarge.
@@ -66,7 +69,7 @@ def test_every_category_kind_and_agency_has_examples_in_every_split():
     for row in CASES:
         for field in ("category", "kind", "referral", "problem_type"):
             seen[(field, row["split"])].add(row[field])
-    for split in SPLITS:
+    for split in (*SPLITS, FRESH):
         assert seen[("category", split)] >= CATEGORY_CODES, split
         assert seen[("problem_type", split)] >= PROBLEM_CODES, split
         assert seen[("kind", split)] == KINDS, split
@@ -87,7 +90,8 @@ def _bigram_sets(texts):
     return vectorizer.fit_transform([normalise(t) for t in texts]).astype(np.float32)
 
 
-@pytest.mark.parametrize(("held", "seen"), [("test", "train"), ("test", "dev"), ("dev", "train")])
+@pytest.mark.parametrize(("held", "seen"), [("test", "train"), ("test", "dev"), ("dev", "train"),
+                                            ("fresh", "train"), ("fresh", "dev"), ("fresh", "test")])
 def test_held_out_rows_are_not_near_duplicates_of_rows_the_model_learns_or_tunes_from(held, seen):
     a = [r["text"] for r in CASES if r["split"] == held]
     b = [r["text"] for r in CASES if r["split"] == seen]
@@ -104,8 +108,8 @@ def test_held_out_rows_are_not_near_duplicates_of_rows_the_model_learns_or_tunes
 
 def test_the_classifier_meets_the_met_targets_on_the_held_out_split():
     # A regression guard computed by the real classifier on the shipped data (bench prints the
-    # figures). The agency target (95 %) is missed today by one text (94.8 %): docs/SUGGESTIONS.md
-    # says so; this floor only stops it getting worse.
+    # figures). The agency target (95 %) is missed: 94.8 % on test, 93.0 % on test and the fresh
+    # batch together (docs/SUGGESTIONS.md); this floor only stops it getting worse.
     model = classifier.get()
     test = [row for row in CASES if row["split"] == "test"]
     found = [suggest(row["text"], [], model) for row in test]

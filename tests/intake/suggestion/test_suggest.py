@@ -151,6 +151,21 @@ def test_the_model_learns_from_the_train_split_only():
     assert not train_texts & {c["text"] for c in cases if c["split"] == "test"}
 
 
+def test_the_fresh_held_out_batch_changes_nothing_in_the_model():
+    # The `fresh` split (docs/SUGGESTIONS.md) only measures: the model trained with its rows
+    # present is the very model trained without them (same vocabulary, weights, temperatures).
+    cases = classifier.load_cases()
+    assert sum(c["split"] == "fresh" for c in cases) >= 600
+    shipped = classifier.get()
+    without = classifier.train([c for c in cases if c["split"] != "fresh"])
+    assert shipped.counts == without.counts
+    assert shipped.vocabulary == without.vocabulary and np.array_equal(shipped.idf, without.idf)
+    for target, (classes, coef, intercept, temperature) in shipped.heads.items():
+        other = without.heads[target]
+        assert classes == other[0] and temperature == other[3]
+        assert np.array_equal(coef, other[1]) and np.array_equal(intercept, other[2])
+
+
 def test_training_on_other_data_gives_another_model():
     # The classifier learns what the labelled set says: a tiny set with swapped labels flips it.
     cases = [{"text": t, "kind": "complaint", "category": c, "problem_type": "P01", "referral": None,
