@@ -87,6 +87,7 @@ def _require_secret_key(app):
 
 def _init_extensions(app):
     from hotline import (
+        live,  # noqa: F401  (its commit hooks mark the shared live snapshots stale)
         models,  # noqa: F401  (registers the tables on the metadata)
         ratelimits,  # noqa: F401  (registers the sqlite:// rate-limit storage)
     )

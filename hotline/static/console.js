@@ -5,12 +5,10 @@
   document.documentElement.classList.add("js");
   var POLL_MS = 3000;
 
-  function get(url, accept) {
-    return fetch(url, {
-      credentials: "same-origin",
-      headers: { "Accept": accept, "X-Requested-With": "fetch" },
-      cache: "no-store"
-    });
+  function get(url, accept, etag) {
+    var headers = { "Accept": accept, "X-Requested-With": "fetch" };
+    if (etag) { headers["If-None-Match"] = etag; }
+    return fetch(url, { credentials: "same-origin", headers: headers, cache: "no-store" });
   }
 
   // A signed-out session answers with the sign-in page: reload so the user sees it.
@@ -49,16 +47,27 @@
     }
   }
 
+  // The server answers 304 while the queue is as this panel shows it (its waits are timers that
+  // count on here), so most polls move no HTML and rebuild nothing.
   function pollQueue(panel) {
     var url = panel.getAttribute("data-poll-url");
     var every = parseInt(panel.getAttribute("data-poll-ms"), 10) || POLL_MS;
-    var busy = false;
+    var busy = false, etag = null;
     setInterval(function () {
       if (busy || typingIn(panel)) { return; }
       busy = true;
-      get(url, "text/html")
-        .then(function (r) { return usable(r) ? r.text() : null; })
-        .then(function (html) { if (html !== null) { replaceKeepingFocus(panel, html); } })
+      get(url, "text/html", etag)
+        .then(function (r) {
+          if (r.status === 304) { return null; }
+          if (!usable(r)) { return null; }
+          etag = r.headers.get("ETag");
+          return r.text();
+        })
+        .then(function (html) {
+          if (html === null) { return; }
+          replaceKeepingFocus(panel, html);
+          startTimers(panel);
+        })
         .catch(function () { /* a missed refresh is retried on the next tick */ })
         .then(function () { busy = false; });
     }, every);
