@@ -1,5 +1,6 @@
 """The operator console: queue, my tickets, search, the ticket page, availability."""
 
+import json
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -134,17 +135,26 @@ def queue_panel():
         response = current_app.response_class(html.replace(CSRF_SLOT, generate_csrf()), mimetype="text/html")
     response.set_etag(etag, weak=True)
     response.headers["Cache-Control"] = "no-cache, private"
+    if current_user.role in CALL_ROLES:
+        # The call pop rides on the panel's poll (a 304 included): the queue page makes one
+        # request every few seconds, not two.
+        news = _call_news(snap.value)
+        response.headers["X-Call-News"] = json.dumps(news, separators=(",", ":"), ensure_ascii=True)
     return response
 
 
 @bp.route("/queue/current-call")
 @roles_required()
 def current_call():
-    """What console.js polls on every page: the call to pop, and for call-takers the number of
-    callers waiting (top-bar badge, page title) and their own call's state (the call bar)."""
+    """What console.js polls on every page but the queue (where the panel's X-Call-News header
+    says the same): the call to pop, and for call-takers the number of callers waiting (top-bar
+    badge, page title) and their own call's state (the call bar)."""
     if current_user.role not in CALL_ROLES:
         return {"call": None}
-    snap = services.queue_snapshot()
+    return _call_news(services.queue_snapshot())
+
+
+def _call_news(snap):
     own = snap.own.get(current_user.id)
     return {"call": own.pop if own else None, "waiting": snap.waiting,
             "state": f"{own.state}:{own.id}" if own else ""}

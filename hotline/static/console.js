@@ -58,6 +58,8 @@
       busy = true;
       get(url, "text/html", etag)
         .then(function (r) {
+          var news = r.headers.get("X-Call-News");
+          if (news) { callNews(JSON.parse(news)); }
           if (r.status === 304) { return null; }
           if (!usable(r)) { return null; }
           etag = r.headers.get("ETag");
@@ -82,23 +84,27 @@
       busy = true;
       get(url, "application/json")
         .then(function (r) { return usable(r) ? r.json() : null; })
-        .then(function (data) {
-          if (data) { showWaiting(data.waiting); refreshCallBar(data.state); }
-          var call = data && data.call;
-          if (!call) { return; }
-          // One tab pops per call: the one the operator is looking at (a hidden tab waits, and
-          // pops only if no other tab has). localStorage is shared by the session's tabs.
-          var key = "hotline.popped-call";
-          if (window.localStorage.getItem(key) === String(call.id)) { return; }
-          if (document.visibilityState === "hidden") { return; }
-          window.localStorage.setItem(key, String(call.id));
-          if (window.location.pathname !== call.url) { window.location.assign(call.url); }
-        })
+        .then(function (data) { if (data) { callNews(data); } })
         .catch(function () {})
         .then(function () { busy = false; });
     }
     check();
     setInterval(check, POLL_MS);
+  }
+
+  // What /queue/current-call answers (or, on the queue page, the panel's X-Call-News header).
+  function callNews(data) {
+    showWaiting(data.waiting);
+    refreshCallBar(data.state);
+    var call = data.call;
+    if (!call) { return; }
+    // One tab pops per call: the one the operator is looking at (a hidden tab waits, and
+    // pops only if no other tab has). localStorage is shared by the session's tabs.
+    var key = "hotline.popped-call";
+    if (window.localStorage.getItem(key) === String(call.id)) { return; }
+    if (document.visibilityState === "hidden") { return; }
+    window.localStorage.setItem(key, String(call.id));
+    if (window.location.pathname !== call.url) { window.location.assign(call.url); }
   }
 
   // Callers waiting, on every page: the top bar's badge and a "(n) " prefix on the title, so a
@@ -239,8 +245,8 @@
     autosubmit();
     startTimers(document);
     var panel = document.getElementById("queue-panel");
-    if (panel) { pollQueue(panel); }
     var popUrl = document.body.getAttribute("data-call-pop-url");
-    if (popUrl) { pollCallPop(popUrl); }
+    // On the queue page the panel's poll brings the call pop too (one request, not two).
+    if (panel) { pollQueue(panel); } else if (popUrl) { pollCallPop(popUrl); }
   });
 })();

@@ -1,6 +1,7 @@
 """The live queue is one shared snapshot (hotline/live.py): many pollers, one set of queries;
 a user's own write shows on their very next poll; each sees only what their role may see."""
 
+import json
 import re
 
 import pytest
@@ -131,3 +132,21 @@ def test_the_wall_and_the_queue_count_the_same_callers(shared, reader, make_call
     wall = supervisor.get("/dashboard/wall.json").get_json()
     assert wall["figures"]["queue"]["waiting"] == 3
     assert supervisor.get("/queue/current-call").get_json()["waiting"] == 3
+
+
+def test_the_panel_poll_brings_the_call_pop_so_the_queue_page_polls_once(reader, make_call, create_ticket):
+    mine, operator = reader()
+    theirs, _ = reader()
+    admin, _ = reader(Role.ADMIN)
+    case_ = create_ticket(phone="+8613811112222")
+    call = make_call(phone="+8613811112222", state="answered", operator=operator, ticket=case_)
+    make_call(phone="+8613933334444")
+
+    first = mine.get("/queue/panel")
+    news = json.loads(first.headers["X-Call-News"])
+    assert news == mine.get("/queue/current-call").get_json()
+    assert news["call"]["id"] == call.id and news["waiting"] == 1
+    again = mine.get("/queue/panel", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and json.loads(again.headers["X-Call-News"]) == news
+    assert json.loads(theirs.get("/queue/panel").headers["X-Call-News"])["call"] is None
+    assert "X-Call-News" not in admin.get("/queue/panel").headers  # admins take no calls
