@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 _STATE = "hotline.live"
+_STARTED = "live_request_started"
 WROTE = "live_wrote"
 
 
@@ -39,6 +40,14 @@ class _Store:
         self.lock = threading.RLock()  # a snapshot may read another (the wall reads the queue's)
         self.snapshots = {}
         self.dirty_at = 0.0  # monotonic time of this process's last committed change
+
+
+def init_app(app):
+    app.before_request(_note_start)
+
+
+def _note_start():
+    g.setdefault(_STARTED, time.time())
 
 
 def _store(app):
@@ -59,8 +68,10 @@ def get(key, build):
         snap = store.snapshots.get(key)
         mono = time.monotonic()
         if snap is None or not _fresh(snap, store, max_age, wrote, mono):
-            started, started_mono = time.time(), time.monotonic()
-            snap = Snapshot(build(), started, started_mono)
+            # The request's transaction may have begun (and, on SQLite, fixed what it reads)
+            # before the build: it counts from the request's start.
+            started = g.get(_STARTED, time.time()) if has_request_context() else time.time()
+            snap = Snapshot(build(), started, time.monotonic())
             store.snapshots[key] = snap
         return snap
 
