@@ -120,6 +120,10 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", str(12 * 3600)))
+    # The session cookie is sent again only when the session changes (sign-in, language, every
+    # write: hotline/live.py stamps it), not on each of the console's polls: re-signing it cost
+    # 0.3-0.8 ms of a 2.4-3.2 ms poll (bench/README.md). The lifetime runs from the last change.
+    SESSION_REFRESH_EACH_REQUEST = False
 
     # Sign-in: this many failures in a row from one address lock the account for that address
     # only (others still sign in); an address failing this often over all accounts is throttled.
@@ -138,6 +142,9 @@ class Config:
     EVIDENCE_DIR = os.environ.get("EVIDENCE_DIR")
     EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
     WTF_CSRF_TIME_LIMIT = None  # an operator's form may stay open through a long call
+    # The live queue and wall are one shared snapshot per worker, this many seconds old at most
+    # (hotline/live.py); a user's own write shows on their next poll regardless.
+    LIVE_SNAPSHOT_SECONDS = float(os.environ.get("LIVE_SNAPSHOT_SECONDS", "1"))
     # Development-only pages (call/SMS simulator, sandbox outbox) are mounted only when true.
     DEV_TOOLS = False
     SEED_DEMO = False
@@ -211,6 +218,7 @@ class TestingConfig(Config):
     QUIET_HOURS = ""  # tests that need quiet hours set them; the wall clock must not decide
     RATELIMIT_STORAGE_URI = "memory://"  # each test app counts alone; shared stores are tested apart
     SUGGEST_WARM_UP = False  # tests train the classifier on first use, once per process
+    LIVE_SNAPSHOT_SECONDS = 0  # a fixture's row shows on the next request; snapshot tests set 1
 
 
 class ProductionConfig(Config):

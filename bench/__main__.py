@@ -4,9 +4,9 @@ import argparse
 import sys
 import time
 
-from bench import console, dashboard, ingest, report, scheduler, serve, twomachines
+from bench import console, dashboard, ingest, queue_cost, report, scheduler, serve, twomachines
 
-PARTS = ["console", "dashboard", "scheduler", "ingest", "twomachines"]
+PARTS = ["console", "dashboard", "scheduler", "queue", "ingest", "twomachines"]
 
 
 def parse(argv):
@@ -19,6 +19,9 @@ def parse(argv):
     parser.add_argument("--big", type=int, default=None,
                         help="the large run's tickets for console and dashboard (default 1000000; 0 skips it; "
                              "none with --quick)")
+    parser.add_argument("--before", metavar="GIT_REF", default=None,
+                        help="the queue benchmark also serves the same polls with this commit's code "
+                             "(e.g. the commit before the live snapshot) for a before/after figure")
     parser.add_argument("--no-write", action="store_true", help="print only, write nothing to bench/results/")
     return parser.parse_args(argv)
 
@@ -35,16 +38,19 @@ def main(argv=None):
     def log(*parts, **kwargs):
         print(*parts, **kwargs, file=sys.stderr, flush=True)
 
-    results = {"console": [], "dashboard": [], "scheduler": [], "ingest": [], "two_machines": None}
+    results = {"console": [], "dashboard": [], "scheduler": [], "ingest": [], "two_machines": None, "queue": []}
     load_before = serve.load_average()
     for backend in backends:
         if backend == "postgresql" and not have_pg:
             missing = {"backend": backend, "missing": f"PostgreSQL not reachable at {serve.PG_ADMIN_URL}"}
-            for key in ("console", "dashboard", "scheduler", "ingest"):
+            for key in ("console", "dashboard", "scheduler", "ingest", "queue"):
                 results[key].append(dict(missing))
             continue
         for size in [tickets] + ([big] if big and big != tickets else []):
             results_for_size(backend, size, size == tickets, parts, args.quick, results, log)
+            if "queue" in parts:
+                results["queue"].append(queue_cost.run(backend, size, quick=args.quick, log=log,
+                                                       before_ref=args.before))
         if "ingest" in parts:
             results["ingest"].append(ingest.run(backend, quick=args.quick, log=log,
                                                 profile_dir=None if args.quick else report.RESULTS))
@@ -53,7 +59,8 @@ def main(argv=None):
     doc = report.document({"quick": args.quick, "only": args.only, "db": args.db, "tickets": tickets, "big": big},
                           results["console"], results["ingest"], time.monotonic() - started,
                           dashboard=results["dashboard"], scheduler=results["scheduler"],
-                          two_machines=results["two_machines"], load=[load_before, serve.load_average()])
+                          two_machines=results["two_machines"], load=[load_before, serve.load_average()],
+                          queue=results["queue"])
     print(report.render(doc))
     if not args.no_write:
         print(f"\nwritten: {report.write(doc).relative_to(serve.ROOT)}")

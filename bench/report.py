@@ -50,7 +50,7 @@ def ingest_table(runs):
                   "rows check", "verdict"], rows)
 
 
-def document(args, console, ingest, seconds, dashboard=(), scheduler=(), two_machines=None, load=None):
+def document(args, console, ingest, seconds, dashboard=(), scheduler=(), two_machines=None, load=None, queue=()):
     commit, dirty = serve.git_commit()
     return {
         "commit": commit, "dirty_tree": dirty, "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -60,9 +60,10 @@ def document(args, console, ingest, seconds, dashboard=(), scheduler=(), two_mac
                     "ingest": "req/s >= 70% of the baseline's; p99 < 50 ms at 16 connections; every 200 one ticket",
                     "dashboard": "live wall < 200 ms, 90-day report < 1 s (1M tickets, 3M calls)",
                     "scheduler": "sweep of 100k open clocks < 5 s; dispatch > 200 SMS/s",
-                    "two_machines": "as ingest; no SMS sent twice; no clock fired twice"},
+                    "two_machines": "as ingest; no SMS sent twice; no clock fired twice",
+                    "queue": "200 operators + 3 supervisors polling < 0.1 core at 1M cases"},
         "console": console, "ingest": ingest, "dashboard": list(dashboard), "scheduler": list(scheduler),
-        "two_machines": two_machines,
+        "two_machines": two_machines, "queue": list(queue),
     }
 
 
@@ -152,6 +153,11 @@ def render(doc):
                   "slowest statements' plans)", dashboard_table(doc["dashboard"])]
     if doc.get("scheduler"):
         parts += ["", "Scheduler (in-process; median of runs)", scheduler_table(doc["scheduler"])]
+    if doc.get("queue"):
+        from bench import queue_cost
+
+        parts += ["", "Live queue cost (server CPU seconds per second; /healthz at the same request rate)"]
+        parts += [line for result in doc["queue"] for line in queue_cost.render(result)]
     if doc["ingest"]:
         parts += ["", "Webhook ingest (wrk; median of rounds; ratio to a bare Flask insert on the same settings)",
                   ingest_table(doc["ingest"])]

@@ -178,8 +178,8 @@ _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception): ")
 class Server:
     """A running gunicorn: its base URL, and the errors it logged."""
 
-    def __init__(self, base, log):
-        self.base, self.log = base, log
+    def __init__(self, base, log, pid=None):
+        self.base, self.log, self.pid = base, log, pid
 
     def errors(self):
         """Tracebacks and ERROR lines the app logged so far (a 500 leaves one)."""
@@ -190,8 +190,9 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(target, url, workers=2, threads=1, **extra_env):
-    """`target` (e.g. wsgi:app) under gunicorn on a free loopback port; yields a Server."""
+def gunicorn(target, url, workers=2, threads=1, cwd=ROOT, **extra_env):
+    """`target` (e.g. wsgi:app) under gunicorn on a free loopback port, run in `cwd` (another
+    checkout's files for a before/after comparison); yields a Server."""
     port = free_port()
     cmd = [
         str(Path(sys.executable).parent / "gunicorn"), target,
@@ -199,11 +200,11 @@ def gunicorn(target, url, workers=2, threads=1, **extra_env):
         "--log-level", "warning", "--backlog", "256", "--timeout", "60",
     ]
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(url, port, **extra_env), stdout=log, stderr=log)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=server_env(url, port, **extra_env), stdout=log, stderr=log)
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_up(base, proc, log)
-            yield Server(base, log)
+            yield Server(base, log, proc.pid)
         finally:
             _stop(proc)
 

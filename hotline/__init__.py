@@ -87,11 +87,13 @@ def _require_secret_key(app):
 
 def _init_extensions(app):
     from hotline import (
+        live,  # its commit hooks mark the shared live snapshots stale
         models,  # noqa: F401  (registers the tables on the metadata)
         ratelimits,  # noqa: F401  (registers the sqlite:// rate-limit storage)
     )
 
     db.init_app(app)
+    live.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -370,13 +370,18 @@ def own_call(user, at=None):
     call = db.session.scalar(
         select(Contact).where(Contact.answered_by_id == user.id, Contact.answered_at.is_not(None))
         .order_by(Contact.answered_at.desc(), Contact.id.desc()).limit(1))
-    if call is None:
-        return None, None
-    if call.ended_at is None:
-        return (LIVE, call) if call.answered_at >= at - timedelta(hours=ON_CALL_HOURS) else (None, None)
-    if call.wrapup_reason is None and call.ended_at >= at - timedelta(minutes=WRAPUP_MINUTES):
-        return AFTER_CALL, call
-    return None, None
+    state = call_state(call.answered_at, call.ended_at, call.wrapup_reason, at) if call is not None else None
+    return (state, call) if state else (None, None)
+
+
+def call_state(answered_at, ended_at, wrapup_reason, at):
+    """LIVE, AFTER_CALL or None for an operator's last answered call (own_call's rule; the live
+    queue snapshot applies it to every operator at once)."""
+    if ended_at is None:
+        return LIVE if answered_at >= at - timedelta(hours=ON_CALL_HOURS) else None
+    if wrapup_reason is None and ended_at >= at - timedelta(minutes=WRAPUP_MINUTES):
+        return AFTER_CALL
+    return None
 
 
 def hung_up(contact, user, at=None):
@@ -407,15 +412,6 @@ def finish_wrapup(contact, user, reason, at=None):
     user.availability = Availability.AVAILABLE
     db.session.flush()
     return contact
-
-
-def waiting_count():
-    """How many callers are on the line in the queue now (a call ringing an operator included,
-    as the queue panel lists it)."""
-    return db.session.scalar(
-        select(func.count(Contact.id)).where(
-            Contact.channel == Channel.VOICE, Contact.queued_at.is_not(None), Contact.answered_at.is_(None),
-            Contact.abandoned_at.is_(None), Contact.ended_at.is_(None)))
 
 
 # --- where an answered call opens its case -------------------------------------------------

@@ -1,24 +1,30 @@
 """Console reads: the live queue, the operator's connected call, ticket lists and a
 case's timeline. Services take arguments and return domain objects; they flush, never commit."""
 
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased, selectinload
 
-from hotline import access, tickets
+from hotline import access, live, tickets
+from hotline import calls as hotline_calls
 from hotline.access import visible
 from hotline.extensions import db
 from hotline.models import (
     OPEN_STATUSES,
     Availability,
+    Caller,
     Channel,
     Contact,
+    Role,
     Ticket,
     TicketEvent,
+    User,
 )
 from hotline.search import paginate
+from hotline.timeutil import now
 
 QUEUE_LIMIT = 100
 
@@ -36,52 +42,141 @@ class TimelineEntry:
 SAVE_WINDOW_SECONDS = 2
 
 
-def waiting_calls():
-    """Voice contacts queued now and not yet answered, abandoned or ended, oldest first."""
-    stmt = (
-        select(Contact)
-        .where(
-            Contact.channel == Channel.VOICE,
-            Contact.queued_at.is_not(None),
-            Contact.answered_at.is_(None),
-            Contact.abandoned_at.is_(None),
-            Contact.ended_at.is_(None),
-        )
-        # A call reserved by an operator whose phone is ringing stays listed, shown as ringing.
-        .options(selectinload(Contact.caller), selectinload(Contact.answered_by))
+@dataclass(frozen=True)
+class WaitingCall:
+    id: int
+    phone: str
+    name: str
+    menu_choice: str | None
+    queued_at: datetime
+    ringing: str | None  # the operator whose phone rings for it (reserved), by name
+
+
+@dataclass(frozen=True)
+class NewSms:
+    number: str
+    name: str
+    phone: str | None
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class OwnCall:
+    state: str  # hotline.calls.LIVE or AFTER_CALL
+    id: int
+    pop: dict | None  # {"id", "ticket", "url"}: a live call on a case opens that case
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """The live queue as plain data: what the queue panel, the call pop, the waiting badge and
+    the wall read, built once per LIVE_SNAPSHOT_SECONDS per worker (hotline/live.py)."""
+
+    at: datetime
+    calls: tuple  # WaitingCall, oldest first, at most QUEUE_LIMIT
+    waiting: int  # all callers waiting (the list may be cut at QUEUE_LIMIT)
+    oldest_queued_at: datetime | None
+    sms: tuple  # NewSms, oldest first, at most QUEUE_LIMIT
+    new_sms: int
+    oldest_sms_at: datetime | None
+    own: dict  # {user id: OwnCall} of call-takers on a call or in after-call work
+    signature: str  # changes when anything shown changes (not with the clock): the panel's ETag
+
+
+def queue_snapshot():
+    """The live queue now, as this worker's readers share it (a QueueSnapshot)."""
+    return shared_queue().value
+
+
+def shared_queue():
+    """The live.Snapshot holding the QueueSnapshot, with what readers rendered of it."""
+    return live.get("queue", build_queue_snapshot)
+
+
+def build_queue_snapshot(at=None):
+    at = at or now()
+    calls = _waiting_calls()
+    waiting, oldest = len(calls), calls[0].queued_at if calls else None
+    if waiting >= QUEUE_LIMIT:
+        waiting, oldest = _count_oldest(_waiting_filter(), Contact.id, Contact.queued_at)
+    sms = _new_sms()
+    new_sms, oldest_sms = len(sms), sms[0].created_at if sms else None
+    if new_sms >= QUEUE_LIMIT:
+        new_sms, oldest_sms = _count_oldest(tickets.new_sms_filter(), Ticket.id, Ticket.created_at)
+    own = _own_calls(at)
+    shown = (calls, waiting, oldest, sms, new_sms, oldest_sms, sorted(own.items()))
+    signature = hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
+    return QueueSnapshot(at, calls, waiting, oldest, sms, new_sms, oldest_sms, own, signature)
+
+
+def _waiting_filter():
+    """Voice contacts queued now and not yet answered, abandoned or ended (a call reserved by an
+    operator whose phone is ringing stays listed, shown as ringing)."""
+    return and_(Contact.channel == Channel.VOICE, Contact.queued_at.is_not(None), Contact.answered_at.is_(None),
+                Contact.abandoned_at.is_(None), Contact.ended_at.is_(None))
+
+
+def _count_oldest(condition, id_column, at_column):
+    return tuple(db.session.execute(select(func.count(id_column), func.min(at_column)).where(condition)).one())
+
+
+def _waiting_calls():
+    ringing = aliased(User)
+    rows = db.session.execute(
+        select(Contact.id, Caller.phone, Contact.from_number, Caller.name, Contact.menu_choice, Contact.queued_at,
+               ringing.display_name, Contact.answered_by_id)
+        .outerjoin(Caller, Caller.id == Contact.caller_id)
+        .outerjoin(ringing, ringing.id == Contact.answered_by_id)
+        .where(_waiting_filter())
         .order_by(Contact.queued_at, Contact.id)
-        .limit(QUEUE_LIMIT)
-    )
-    return list(db.session.scalars(stmt))
+        .limit(QUEUE_LIMIT))
+    return tuple(WaitingCall(r.id, r.phone or r.from_number or "", r.name or "", r.menu_choice, r.queued_at,
+                             (r.display_name or "") if r.answered_by_id else None) for r in rows)
 
 
-def new_sms_tickets():
-    """SMS cases nobody has taken up yet, oldest first."""
-    stmt = (
-        select(Ticket)
+def _new_sms():
+    rows = db.session.execute(
+        select(Ticket.number, Caller.name, Caller.phone, Ticket.summary, Ticket.facts, Ticket.created_at)
+        .outerjoin(Caller, Caller.id == Ticket.caller_id)
         .where(tickets.new_sms_filter())
-        .options(selectinload(Ticket.caller))
         .order_by(Ticket.created_at, Ticket.id)
-        .limit(QUEUE_LIMIT)
-    )
-    return list(db.session.scalars(stmt))
+        .limit(QUEUE_LIMIT))
+    return tuple(NewSms(r.number, r.name or "", r.phone, r.summary or (r.facts or "")[:80], r.created_at)
+                 for r in rows)
 
 
-def current_call(user):
-    """The call bridged to `user` right now that belongs to a case, or None."""
-    stmt = (
-        select(Contact)
-        .where(
-            Contact.answered_by_id == user.id,
-            Contact.answered_at.is_not(None),
-            Contact.ended_at.is_(None),
-            Contact.ticket_id.is_not(None),
-        )
-        .options(selectinload(Contact.ticket))
-        .order_by(Contact.answered_at.desc(), Contact.id.desc())
-        .limit(1)
-    )
-    return db.session.scalar(stmt)
+def _own_calls(at):
+    """{user id: OwnCall} for every active call-taker whose last answered call is live or in
+    after-call work, by hotline.calls.own_call's rule, in two statements for all of them (three
+    when a live call has a case to open)."""
+    takers = list(db.session.scalars(select(User.id).where(
+        User.active.is_(True), User.role.in_([Role.OPERATOR, Role.SUPERVISOR]))))
+    if not takers:
+        return {}
+    # A call answered before this window is neither live nor in after-call work (unless it
+    # lasted over ON_CALL_HOURS, which the wall does not count as on a call either).
+    since = at - timedelta(hours=hotline_calls.ON_CALL_HOURS, minutes=hotline_calls.WRAPUP_MINUTES)
+    latest = (select(Contact.answered_by_id, func.max(Contact.answered_at).label("at"))
+              .where(Contact.answered_by_id.in_(takers), Contact.answered_at >= since)
+              .group_by(Contact.answered_by_id).subquery())
+    rows = db.session.execute(
+        select(Contact.id, Contact.answered_by_id, Contact.answered_at, Contact.ended_at, Contact.wrapup_reason,
+               Contact.ticket_id)
+        .join(latest, and_(Contact.answered_by_id == latest.c.answered_by_id, Contact.answered_at == latest.c.at))
+        .order_by(Contact.id))
+    last = {r.answered_by_id: r for r in rows}  # ordered by id: a tie goes to the later row, as own_call
+    states = {uid: (hotline_calls.call_state(r.answered_at, r.ended_at, r.wrapup_reason, at), r)
+              for uid, r in last.items()}
+    states = {uid: (state, r) for uid, (state, r) in states.items() if state}
+    pops = {r.ticket_id for state, r in states.values() if state == hotline_calls.LIVE and r.ticket_id}
+    cases = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(pops)))} if pops else {}
+    own = {}
+    for uid, (state, r) in states.items():
+        case_ = cases.get(r.ticket_id) if state == hotline_calls.LIVE else None
+        pop = {"id": r.id, "ticket": case_.number, "url": hotline_calls.case_url(case_)} if case_ else None
+        own[uid] = OwnCall(state, r.id, pop)
+    return own
 
 
 def search_tickets(flt, user, page=1):

@@ -1,13 +1,15 @@
 """The operator console: queue, my tickets, search, the ticket page, availability."""
 
+import json
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
-from hotline import access, audit, inputs, menu, templating, tickets
+from hotline import access, audit, inputs, live, menu, templating, tickets
 from hotline import calls as hotline_calls
 from hotline.access import can_reveal_phone
 from hotline.authz import roles_required
@@ -24,6 +26,7 @@ bp = Blueprint("console", __name__)
 QUEUE_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 CALL_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 OPEN = "open"
+CSRF_SLOT = "\x00csrf\x00"  # where the shared queue panel takes the reader's own CSRF token
 
 
 @bp.app_context_processor
@@ -34,7 +37,7 @@ def _console_globals():
         "nav_bar": lambda: menu.bar_for(current_app, getattr(current_user, "role", None)),
         # base.html's call bar and waiting badge (call-takers only; called only where shown).
         "own_call": lambda: hotline_calls.own_call(current_user),
-        "waiting_call_count": hotline_calls.waiting_count,
+        "queue_snapshot": services.queue_snapshot,
         "wrapup_form": WrapupForm,
         "call_case_url": hotline_calls.case_url,
         "seconds_since": lambda at: max(int((now() - at).total_seconds()), 0),
@@ -118,27 +121,43 @@ def index():
 @bp.route("/queue/panel")
 @roles_required(*QUEUE_ROLES)
 def queue_panel():
-    return render_template("console/_queue_panel.html", **_queue())
+    """The panel console.js polls: one rendering per snapshot per kind of reader, shared by all
+    of them; 304 when what the reader saw last is still what it would see."""
+    snap = services.shared_queue()
+    reader = (current_user.role.value, current_user.availability.value, str(get_locale()))
+    etag = f"{snap.value.signature}-{'-'.join(reader)}"
+    if request.if_none_match.contains_weak(etag):
+        response = current_app.response_class(status=304)
+    else:
+        html = live.render(snap, reader, lambda: render_template(
+            "console/_queue_panel.html", snap=snap.value, csrf_token=lambda: CSRF_SLOT))
+        # The one per-session part, put in after the shared rendering.
+        response = current_app.response_class(html.replace(CSRF_SLOT, generate_csrf()), mimetype="text/html")
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "no-cache, private"
+    if current_user.role in CALL_ROLES:
+        # The call pop rides on the panel's poll (a 304 included): the queue page makes one
+        # request every few seconds, not two.
+        news = _call_news(snap.value)
+        response.headers["X-Call-News"] = json.dumps(news, separators=(",", ":"), ensure_ascii=True)
+    return response
 
 
 @bp.route("/queue/current-call")
 @roles_required()
 def current_call():
-    """What console.js polls on every page: the call to pop, and for call-takers the number of
-    callers waiting (top-bar badge, page title) and their own call's state (the call bar)."""
+    """What console.js polls on every page but the queue (where the panel's X-Call-News header
+    says the same): the call to pop, and for call-takers the number of callers waiting (top-bar
+    badge, page title) and their own call's state (the call bar)."""
     if current_user.role not in CALL_ROLES:
         return {"call": None}
-    call = services.current_call(current_user)
-    state, own = hotline_calls.own_call(current_user)
-    found = {
-        "call": None,
-        "waiting": hotline_calls.waiting_count(),
-        "state": f"{state}:{own.id}" if state else "",
-    }
-    if call is not None:
-        url = hotline_calls.case_url(call.ticket)
-        found["call"] = {"id": call.id, "ticket": call.ticket.number, "url": url}
-    return found
+    return _call_news(services.queue_snapshot())
+
+
+def _call_news(snap):
+    own = snap.own.get(current_user.id)
+    return {"call": own.pop if own else None, "waiting": snap.waiting,
+            "state": f"{own.state}:{own.id}" if own else ""}
 
 
 @bp.route("/queue/call-bar")
@@ -249,7 +268,7 @@ def _visible_ticket(number):
 
 
 def _queue():
-    return {"calls": services.waiting_calls(), "sms_tickets": services.new_sms_tickets(), "now": now()}
+    return {"snap": services.queue_snapshot()}
 
 
 def _page():

@@ -14,7 +14,8 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, case, func, select
 
-from hotline import tickets
+from hotline import live
+from hotline.console import services
 from hotline.dashboard import call_figures, metrics
 from hotline.extensions import db
 from hotline.models import (
@@ -34,16 +35,6 @@ from hotline.timeutil import local_today, now, to_local
 ON_CALL_HOURS = 4
 ACW_MINUTES = 30
 STATES = ("available", "on_call", "after_call_work", "away", "busy")
-
-
-def waiting_calls(at):
-    """(number waiting, seconds the longest has waited): queued, not answered, abandoned or ended."""
-    count, oldest = db.session.execute(
-        select(func.count(Contact.id), func.min(Contact.queued_at)).where(
-            Contact.channel == Channel.VOICE, Contact.ended_at.is_(None), Contact.queued_at.is_not(None),
-            Contact.answered_at.is_(None), Contact.abandoned_at.is_(None))
-    ).one()
-    return count, (max(int((at - oldest).total_seconds()), 0) if oldest else None)
 
 
 def operator_states(at):
@@ -93,13 +84,6 @@ def sms_waiting_query(day_start):
     return select(Contact).where(_sms_waiting_filter(day_start)).order_by(Contact.created_at, Contact.id)
 
 
-def new_sms_cases(at):
-    """(SMS cases not taken up, seconds the oldest has waited), as the queue lists them."""
-    count, oldest = db.session.execute(
-        select(func.count(Ticket.id), func.min(Ticket.created_at)).where(tickets.new_sms_filter())).one()
-    return count, (max(int((at - oldest).total_seconds()), 0) if oldest else None)
-
-
 def operators_in(state, at):
     """The active operators and supervisors whose wall state is `state`, by name."""
     states = operator_states(at)
@@ -130,17 +114,29 @@ def figures(tally):
     return out
 
 
-def snapshot(at=None):
-    """Everything the wall shows, as plain data (the page renders it, the JSON endpoint returns it)."""
+def snapshot():
+    """Everything the wall shows, as plain data (the page renders it, the JSON endpoint returns
+    it), shared by the wall's readers like the queue's (hotline/live.py)."""
+    return live.get("wall", build).value
+
+
+def _since(at, earlier):
+    return max(int((at - earlier).total_seconds()), 0) if earlier else None
+
+
+def build(at=None):
+    """The wall's figures now. The queue's figures are the queue panel's own snapshot, so the wall
+    and the console never disagree on how many callers wait."""
     at = at or now()
+    queue = services.queue_snapshot()
     tz = current_app.config["HOTLINE_TIMEZONE"]
     today = local_today(tz, at)
     start, end = call_figures.day_bounds(today)
     yesterday = call_figures.days_figures(today - timedelta(days=1), today - timedelta(days=1), today)
-    waiting, longest = waiting_calls(at)
+    waiting, longest = queue.waiting, _since(at, queue.oldest_queued_at)
     states = operator_states(at)
     sms_count, sms_oldest = sms_waiting(start, at)
-    new_sms, new_sms_oldest = new_sms_cases(at)
+    new_sms, new_sms_oldest = queue.new_sms, _since(at, queue.oldest_sms_at)
     return {
         "at": at.isoformat(timespec="seconds"),
         "at_local": to_local(at, tz).strftime("%H:%M:%S"),

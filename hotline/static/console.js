@@ -5,12 +5,10 @@
   document.documentElement.classList.add("js");
   var POLL_MS = 3000;
 
-  function get(url, accept) {
-    return fetch(url, {
-      credentials: "same-origin",
-      headers: { "Accept": accept, "X-Requested-With": "fetch" },
-      cache: "no-store"
-    });
+  function get(url, accept, etag) {
+    var headers = { "Accept": accept, "X-Requested-With": "fetch" };
+    if (etag) { headers["If-None-Match"] = etag; }
+    return fetch(url, { credentials: "same-origin", headers: headers, cache: "no-store" });
   }
 
   // A signed-out session answers with the sign-in page: reload so the user sees it.
@@ -49,16 +47,29 @@
     }
   }
 
+  // The server answers 304 while the queue is as this panel shows it (its waits are timers that
+  // count on here), so most polls move no HTML and rebuild nothing.
   function pollQueue(panel) {
     var url = panel.getAttribute("data-poll-url");
     var every = parseInt(panel.getAttribute("data-poll-ms"), 10) || POLL_MS;
-    var busy = false;
+    var busy = false, etag = null;
     setInterval(function () {
       if (busy || typingIn(panel)) { return; }
       busy = true;
-      get(url, "text/html")
-        .then(function (r) { return usable(r) ? r.text() : null; })
-        .then(function (html) { if (html !== null) { replaceKeepingFocus(panel, html); } })
+      get(url, "text/html", etag)
+        .then(function (r) {
+          var news = r.headers.get("X-Call-News");
+          if (news) { callNews(JSON.parse(news)); }
+          if (r.status === 304) { return null; }
+          if (!usable(r)) { return null; }
+          etag = r.headers.get("ETag");
+          return r.text();
+        })
+        .then(function (html) {
+          if (html === null) { return; }
+          replaceKeepingFocus(panel, html);
+          startTimers(panel);
+        })
         .catch(function () { /* a missed refresh is retried on the next tick */ })
         .then(function () { busy = false; });
     }, every);
@@ -73,23 +84,27 @@
       busy = true;
       get(url, "application/json")
         .then(function (r) { return usable(r) ? r.json() : null; })
-        .then(function (data) {
-          if (data) { showWaiting(data.waiting); refreshCallBar(data.state); }
-          var call = data && data.call;
-          if (!call) { return; }
-          // One tab pops per call: the one the operator is looking at (a hidden tab waits, and
-          // pops only if no other tab has). localStorage is shared by the session's tabs.
-          var key = "hotline.popped-call";
-          if (window.localStorage.getItem(key) === String(call.id)) { return; }
-          if (document.visibilityState === "hidden") { return; }
-          window.localStorage.setItem(key, String(call.id));
-          if (window.location.pathname !== call.url) { window.location.assign(call.url); }
-        })
+        .then(function (data) { if (data) { callNews(data); } })
         .catch(function () {})
         .then(function () { busy = false; });
     }
     check();
     setInterval(check, POLL_MS);
+  }
+
+  // What /queue/current-call answers (or, on the queue page, the panel's X-Call-News header).
+  function callNews(data) {
+    showWaiting(data.waiting);
+    refreshCallBar(data.state);
+    var call = data.call;
+    if (!call) { return; }
+    // One tab pops per call: the one the operator is looking at (a hidden tab waits, and
+    // pops only if no other tab has). localStorage is shared by the session's tabs.
+    var key = "hotline.popped-call";
+    if (window.localStorage.getItem(key) === String(call.id)) { return; }
+    if (document.visibilityState === "hidden") { return; }
+    window.localStorage.setItem(key, String(call.id));
+    if (window.location.pathname !== call.url) { window.location.assign(call.url); }
   }
 
   // Callers waiting, on every page: the top bar's badge and a "(n) " prefix on the title, so a
@@ -230,8 +245,8 @@
     autosubmit();
     startTimers(document);
     var panel = document.getElementById("queue-panel");
-    if (panel) { pollQueue(panel); }
     var popUrl = document.body.getAttribute("data-call-pop-url");
-    if (popUrl) { pollCallPop(popUrl); }
+    // On the queue page the panel's poll brings the call pop too (one request, not two).
+    if (panel) { pollQueue(panel); } else if (popUrl) { pollCallPop(popUrl); }
   });
 })();

@@ -127,3 +127,18 @@ def test_upload_bench_refuses_every_hostile_file_and_names_its_baseline():
     # Only the small self-looping directory is read (harmlessly) to the end; everything else is refused.
     assert [r["file"] for r in hostile if r not in refused] == ["self-looping directory .doc"]
     assert all(r["ms"] >= 0 for r in rows)
+
+
+def test_queue_cost_runs_the_baseline_and_the_polls_at_tiny_size(tmp_path, monkeypatch):
+    from bench import queue_cost, serve
+
+    monkeypatch.setattr(serve, "CACHE_DIR", tmp_path / "cache")
+    result = queue_cost.run("sqlite", 60, quick=True, log=lambda *a, **k: None, operators=3, supervisors=1, seconds=2)
+    runs = {r["run"]: r for r in result["runs"]}
+    assert set(runs) == {"healthz", "after"}
+    assert runs["healthz"]["verdict"] == "baseline" and runs["after"]["verdict"] in ("PASS", "MISS")
+    for r in runs.values():
+        assert r["errors"] == 0 and r["req_per_s"] > 0 and r["cores"] >= 0
+        assert set(r["statuses"]) <= {"200", "304"}  # every poll answered, signed in
+    assert runs["after"]["not_modified"] > 0  # the unchanged panel is not sent again
+    assert "queue cost, sqlite" in queue_cost.render(result)[0]
