@@ -19,6 +19,8 @@ def parse(argv):
     parser.add_argument("--big", type=int, default=None,
                         help="the large run's tickets for console and dashboard (default 1000000; 0 skips it; "
                              "none with --quick)")
+    parser.add_argument("--soak", action="store_true",
+                        help="after the ingest rounds, 64 senders for 60 s with the scheduler running")
     parser.add_argument("--no-write", action="store_true", help="print only, write nothing to bench/results/")
     return parser.parse_args(argv)
 
@@ -46,7 +48,7 @@ def main(argv=None):
         for size in [tickets] + ([big] if big and big != tickets else []):
             results_for_size(backend, size, size == tickets, parts, args.quick, results, log)
         if "ingest" in parts:
-            results["ingest"].append(ingest.run(backend, quick=args.quick, log=log,
+            results["ingest"].append(ingest.run(backend, quick=args.quick, log=log, soak=args.soak,
                                                 profile_dir=None if args.quick else report.RESULTS))
     if "twomachines" in parts and "postgresql" in backends:
         results["two_machines"] = twomachines.run(quick=args.quick, log=log)
