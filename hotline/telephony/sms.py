@@ -105,8 +105,10 @@ def first_text(sid, caller, to_number, text, media):
     a recent case to join, an opt-out, a block), so it is not asked and sms_received is not
     offered. None (everything rolled back) when the MessageSid is already recorded."""
     ticket = open_ticket(Channel.SMS, caller=caller, summary=_summary(text))
+    moment = timeutil.now()  # the text and its reply, the same instant: first reply in 0 s
     contact = _insert_contact(
-        sid, caller, to_number, text, media, ticket_id=ticket.id, first_reply_at=timeutil.now(),
+        sid, caller, to_number, text, media, ticket_id=ticket.id, first_reply_at=moment, created_at=moment,
+        updated_at=moment,
     )
     if contact is None:  # only a MessageSid re-sent from another number can get here
         db.session.rollback()
