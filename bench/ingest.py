@@ -237,12 +237,27 @@ def _segment(url, full_url, path, kind, connections, seconds, count, bodies, tmp
     prefix = bodies.write(_body_kind(kind), path, count, out)
     before = count_rows(url, kind, prefix)
     figures = run_wrk(full_url, path, connections, seconds, out)
-    time.sleep(1.0)  # let requests in flight when wrk stopped finish before counting
-    after = count_rows(url, kind, prefix)
+    after = _settled_rows(url, kind, prefix)
     figures["rows"] = after[0] - before[0]
     figures["tickets"] = None if after[1] is None else after[1]
     figures["tickets_delta"] = None if after[2] is None else after[2] - before[2]
     return figures
+
+
+def _settled_rows(url, kind, prefix, limit_s=15.0):
+    """The counts once requests still in flight when wrk stopped have finished (two reads 0.5 s
+    apart agree; at most `limit_s`): a straggler's case counted in the next segment's window
+    would look like a doubled one. A fixed 1 s sleep was shorter than a loaded machine's p99."""
+    time.sleep(0.5)
+    last = count_rows(url, kind, prefix)
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now_ = count_rows(url, kind, prefix)
+        if now_ == last:
+            break
+        last = now_
+    return last
 
 
 def _summarise(segments, status):
