@@ -71,7 +71,11 @@ def open_ticket(channel, caller=None, actor=None, kind=TicketKind.UNKNOWN, **fie
     """Open a new case with a fresh number and a 'created' event: one INSERT ... RETURNING for the
     case (a persistent Ticket, no unit-of-work flush) and one plain INSERT for the event.
     `fields` are Ticket attributes; a relationship (category=...) is stored by its id."""
-    db.session.flush()  # pending objects a field may name get their ids; nothing to do usually
+    relationships = Ticket.__mapper__.relationships
+    for key, value in fields.items():  # an object a field names that is not saved yet is saved
+        if key in relationships and value is not None and value not in db.session:
+            db.session.add(value)  # as the relationship's cascade would have done
+    db.session.flush()  # so every object a field names has its id; nothing to do usually
     moment = now()
     values = {
         "number": next_case_number(), "channel": channel, "caller_id": getattr(caller, "id", None),
