@@ -22,6 +22,8 @@ def parse(argv):
     parser.add_argument("--before", metavar="GIT_REF", default=None,
                         help="the queue benchmark also serves the same polls with this commit's code "
                              "(e.g. the commit before the live snapshot) for a before/after figure")
+    parser.add_argument("--soak", action="store_true",
+                        help="after the ingest rounds, 64 senders for 60 s with the scheduler running")
     parser.add_argument("--no-write", action="store_true", help="print only, write nothing to bench/results/")
     return parser.parse_args(argv)
 
@@ -52,7 +54,7 @@ def main(argv=None):
                 results["queue"].append(queue_cost.run(backend, size, quick=args.quick, log=log,
                                                        before_ref=args.before))
         if "ingest" in parts:
-            results["ingest"].append(ingest.run(backend, quick=args.quick, log=log,
+            results["ingest"].append(ingest.run(backend, quick=args.quick, log=log, soak=args.soak,
                                                 profile_dir=None if args.quick else report.RESULTS))
     if "twomachines" in parts and "postgresql" in backends:
         results["two_machines"] = twomachines.run(quick=args.quick, log=log)

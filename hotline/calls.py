@@ -12,7 +12,6 @@ from datetime import timedelta
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from hotline import audit, opening_hours, phones, tickets
 from hotline.extensions import db
@@ -49,41 +48,40 @@ def find_call(sid):
 
 def receive_call(sid, from_raw, to):
     """The Contact of an incoming call with its new Ticket, created once per CallSid
-    (a blocked caller gets a Contact and no ticket)."""
-    found = find_call(sid)
-    if found:
-        return found
-    caller = _caller_or_anonymous(from_raw)
-    try:
-        with db.session.begin_nested():
-            contact = _new_contact(sid, caller, from_raw, to)
-    except IntegrityError:  # the same webhook, retried while the first was still running
+    (a blocked caller gets a Contact and no ticket).
+
+    The caller row comes first (inserted, or read and locked): a retry of the same CallSid
+    queues behind the first and then finds its Contact. A number never seen cannot have a
+    Contact yet, so that look-up is skipped for it."""
+    caller, new = _caller_or_anonymous(from_raw)
+    if not new:
+        found = find_call(sid)
+        if found:
+            return found
+    blocked = caller is not None and caller.blocked_at is not None
+    values = dict(
+        sid=sid, channel=Channel.VOICE, direction=Direction.INBOUND, caller_id=getattr(caller, "id", None),
+        from_number=caller.phone if caller else from_raw[:32], to_number=to[:32], status="ringing", blocked=blocked,
+    )
+    if blocked:
+        values.update(ended_at=now(), end_reason="blocked")
+    else:
+        values["ticket_id"] = tickets.open_ticket(Channel.VOICE, caller=caller).id
+    stmt = tickets.dialect_insert(Contact).values(values).on_conflict_do_nothing(index_elements=["sid"])
+    contact = db.session.scalar(stmt.returning(Contact))
+    if contact is None:  # an anonymous call's retry, which no caller row lock queued: undo the case
+        db.session.rollback()
         return find_call(sid)
     return contact
 
 
 def _caller_or_anonymous(from_raw):
+    """(caller, new) as tickets.claim_caller; (None, False) for a number that is not one."""
     try:
-        return tickets.find_or_create_caller(from_raw)
+        return tickets.claim_caller(from_raw)
     except phones.InvalidPhone:
         log.info("voice call from unusable number %r: taken as anonymous", from_raw[:40])
-        return None
-
-
-def _new_contact(sid, caller, from_raw, to):
-    blocked = caller is not None and caller.blocked_at is not None
-    contact = Contact(
-        sid=sid, channel=Channel.VOICE, direction=Direction.INBOUND, caller=caller,
-        from_number=caller.phone if caller else from_raw[:32], to_number=to[:32],
-        status="ringing", blocked=blocked,
-    )
-    if blocked:
-        contact.ended_at, contact.end_reason = now(), "blocked"
-    else:
-        contact.ticket = tickets.open_ticket(Channel.VOICE, caller=caller)
-    db.session.add(contact)
-    db.session.flush()
-    return contact
+        return None, False
 
 
 def is_open_now(at=None):

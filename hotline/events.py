@@ -18,7 +18,7 @@ raises aborts the change.
 The signals:
 
 ticket_created(app, ticket, actor)
-    A case was opened (hotline.tickets.open_ticket), flushed, with its number and its "created"
+    A case was opened (hotline.tickets.open_ticket), inserted, with its number and its "created"
     event. Inside the transaction. Receivers: outbound webhooks (case.created).
 
 status_changed(app, ticket, from_status, to_status, actor)
@@ -34,7 +34,9 @@ sms_received(app, contact)
     are not asked. When nobody takes it, the text joins or opens an SMS case. Inside the
     transaction. Receivers, in order: followup's surveys (a score answering an open survey; a
     survey answer is offered before the appeal word, so "不满意" to a survey is a score) and
-    routing's appeals (an appeal word reopens a recently resolved case).
+    routing's appeals (an appeal word reopens a recently resolved case). Not offered for the first
+    text of a number never seen (its Caller row was just inserted): no survey, case or appeal
+    can belong to it, and that text takes the lean path (hotline.telephony.sms.first_text).
 
 survey_answered(app, survey)
     A satisfaction survey got its score (followup.surveys.record_answer), by SMS, voice or an

@@ -325,6 +325,15 @@ def _string_limits(mapper):
     return found
 
 
+def check_lengths(model, values):
+    """The flush-time check below for a plain INSERT's values ({attribute: value}), which no
+    flush sees."""
+    for key, column, limit in _string_limits(model.__mapper__):
+        value = values.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            raise TooLong(model.__tablename__, column, limit)
+
+
 def _check_lengths(session, _context, _instances):
     """Refuse, on every database, a text longer than its column before it is written: the forms
     and APIs check their own fields with a message each, and this catches any path they miss,

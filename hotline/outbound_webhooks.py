@@ -169,7 +169,10 @@ def on_survey_answered(_app, survey):
 
 def _subscribers(event):
     # JSON lists cannot be searched the same way on SQLite and PostgreSQL; endpoints are few.
-    active = db.session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True)))
+    # Rows (id, url, events), not ORM objects: every new case asks, and usually there are none.
+    active = db.session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.events).where(WebhookEndpoint.active.is_(True))
+    )
     return [endpoint for endpoint in active if event in (endpoint.events or ())]
 
 

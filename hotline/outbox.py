@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from hotline import audit, phones, sms_texts, timeutil
 from hotline.extensions import db
@@ -35,10 +35,11 @@ class NoRecipient(ValueError):
     """The case has no caller number to text."""
 
 
-def queue_sms(to, body, purpose, ticket=None, legal=False, actor=None, urgent=None):
+def queue_sms(to, body, purpose, ticket=None, legal=False, actor=None, urgent=None, opted_out=None):
     """Write one SMS to the outbox (flushed, not committed); SUPPRESSED when the number
     opted out and the message is neither legally required nor a reply to the caller's own
-    request (SMS_REPLY_PURPOSES: a status query is answered even after 退订).
+    request (SMS_REPLY_PURPOSES: a status query is answered even after 退订). `opted_out`: what
+    the caller already read from the number's Caller row, saving the look-up.
 
     A notice that is not urgent waits for the end of quiet hours (QUIET_HOURS): urgent by
     default are the purposes in SMS_URGENT_PURPOSES, the answers to what the caller has
@@ -47,10 +48,8 @@ def queue_sms(to, body, purpose, ticket=None, legal=False, actor=None, urgent=No
     config = current_app.config
     phone = phones.normalise(to, config["DEFAULT_PHONE_REGION"])
     reply = purpose in config.get("SMS_REPLY_PURPOSES", ())
-    suppressed = not legal and not reply and is_opted_out(phone)
+    suppressed = not legal and not reply and (is_opted_out(phone) if opted_out is None else opted_out)
     moment = timeutil.now()
-    if urgent is None:
-        urgent = purpose in config["SMS_URGENT_PURPOSES"]
     message = OutboxMessage(
         channel=OutboxChannel.SMS,
         to=phone,
@@ -60,7 +59,7 @@ def queue_sms(to, body, purpose, ticket=None, legal=False, actor=None, urgent=No
         legal=legal,
         status=OutboxStatus.SUPPRESSED if suppressed else OutboxStatus.PENDING,
         attempts=0,
-        next_attempt_at=moment if urgent else not_before(moment),
+        next_attempt_at=_due(purpose, urgent, moment),
         created_by_id=getattr(actor, "id", None),
     )
     db.session.add(message)
@@ -68,6 +67,23 @@ def queue_sms(to, body, purpose, ticket=None, legal=False, actor=None, urgent=No
         _mark_first_reply(ticket, moment)
     db.session.flush()
     return message
+
+
+def add_sms(phone, body, purpose, ticket_id=None, urgent=None):
+    """One PENDING SMS in a plain INSERT, for a hot path that has already settled what queue_sms
+    checks: `phone` normalised, not opted out, the first reply recorded if it is one."""
+    moment = timeutil.now()
+    db.session.execute(insert(OutboxMessage).values(
+        channel=OutboxChannel.SMS, to=phone, body=body, purpose=purpose, ticket_id=ticket_id, legal=False,
+        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=_due(purpose, urgent, moment),
+        created_at=moment, updated_at=moment,
+    ))
+
+
+def _due(purpose, urgent, moment):
+    if urgent is None:
+        urgent = purpose in current_app.config["SMS_URGENT_PURPOSES"]
+    return moment if urgent else not_before(moment)
 
 
 # What counts as the first reply to a caller's text (docs/DOMAIN.md, "Call-centre figures").

@@ -5,11 +5,10 @@ or job that called them commits once.
 """
 
 from flask import current_app
-from sqlalchemy import and_, select
+from sqlalchemy import and_, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
-from hotline import events, phones
+from hotline import events, inputs, phones
 from hotline.extensions import db
 from hotline.models import (
     TRANSITIONS,
@@ -43,15 +42,21 @@ def next_case_number(day=None):
     """Hand out the next number for a local day, e.g. 20261124-00042, atomically on both databases."""
     day = day or local_today(current_app.config["HOTLINE_TIMEZONE"])
     key = day.strftime("%Y%m%d")
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = (
-        dialect.insert(CaseCounter)
+        dialect_insert(CaseCounter)
         .values(day=key, last=1)
         .on_conflict_do_update(index_elements=["day"], set_={"last": CaseCounter.last + 1})
         .returning(CaseCounter.last)
     )
     seq = db.session.execute(stmt).scalar_one()
     return f"{key}-{seq:05d}"
+
+
+def dialect_insert(model):
+    """INSERT for this database's dialect: the one with on_conflict_do_nothing/_update (both
+    SQLite >= 3.35 and PostgreSQL also take RETURNING with it)."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
 
 
 def record_event(ticket, type_, actor=None, **values):
@@ -63,20 +68,38 @@ def record_event(ticket, type_, actor=None, **values):
 
 
 def open_ticket(channel, caller=None, actor=None, kind=TicketKind.UNKNOWN, **fields):
-    """Open a new case with a fresh number and a 'created' event."""
-    ticket = Ticket(
-        number=next_case_number(),
-        channel=channel,
-        caller=caller,
-        kind=kind,
-        status=TicketStatus.NEW,
-        **fields,
-    )
-    db.session.add(ticket)
-    record_event(ticket, "created", actor, to_value=str(channel))
-    db.session.flush()
+    """Open a new case with a fresh number and a 'created' event: one INSERT ... RETURNING for the
+    case (a persistent Ticket, no unit-of-work flush) and one plain INSERT for the event.
+    `fields` are Ticket attributes; a relationship (category=...) is stored by its id."""
+    relationships = Ticket.__mapper__.relationships
+    for key, value in fields.items():  # an object a field names that is not saved yet is saved
+        if key in relationships and value is not None and value not in db.session:
+            db.session.add(value)  # as the relationship's cascade would have done
+    db.session.flush()  # so every object a field names has its id; nothing to do usually
+    moment = now()
+    values = {
+        "number": next_case_number(), "channel": channel, "caller_id": getattr(caller, "id", None),
+        "kind": kind, "status": TicketStatus.NEW, "created_at": moment, "updated_at": moment,
+        **_column_values(fields),
+    }
+    inputs.check_lengths(Ticket, values)  # what the flush-time check would have refused
+    ticket = db.session.scalar(insert(Ticket).values(values).returning(Ticket))
+    db.session.execute(insert(TicketEvent).values(
+        ticket_id=ticket.id, type="created", actor_id=getattr(actor, "id", None), to_value=str(channel), at=moment,
+    ))
     events.send(events.ticket_created, ticket=ticket, actor=actor)
     return ticket
+
+
+def _column_values(fields):
+    relationships = Ticket.__mapper__.relationships
+    values = {}
+    for key, value in fields.items():
+        if key in relationships:
+            (column,) = relationships[key].local_columns
+            key, value = column.key, getattr(value, "id", None)
+        values[key] = value
+    return values
 
 
 def change_status(ticket, to, actor=None, reason=None):
@@ -114,17 +137,23 @@ def add_note(ticket, text, actor):
 
 def find_or_create_caller(raw_phone):
     """The Caller for a number, created once even when two webhooks race for it."""
+    return claim_caller(raw_phone, lock=False)[0]
+
+
+def claim_caller(raw_phone, lock=True):
+    """(caller, new): the Caller for a number, inserted if never seen (new=True), else read.
+
+    One INSERT ... ON CONFLICT DO NOTHING RETURNING for a new number; a known one is then read,
+    with its row lock on PostgreSQL (`lock`): texts and calls from one number are handled one
+    after another, and no foreign-key share lock taken first can deadlock the upgrade. A number
+    inserted by a transaction still running makes the INSERT wait for it, then read its row."""
     phone = phones.normalise(raw_phone, current_app.config["DEFAULT_PHONE_REGION"])
-    caller = db.session.scalar(select(Caller).where(Caller.phone == phone))
-    if caller:
-        return caller
-    try:
-        with db.session.begin_nested():
-            caller = Caller(phone=phone)
-            db.session.add(caller)
-    except IntegrityError:
-        caller = db.session.scalar(select(Caller).where(Caller.phone == phone))
-    return caller
+    stmt = dialect_insert(Caller).values(phone=phone).on_conflict_do_nothing(index_elements=["phone"])
+    caller = db.session.scalar(stmt.returning(Caller))
+    if caller is not None:
+        return caller, True
+    query = select(Caller).where(Caller.phone == phone)
+    return db.session.scalar(query.with_for_update() if lock else query), False
 
 
 def _same(old, new):

@@ -11,15 +11,14 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, request
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline import events, outbox, sms_texts, timeutil
 from hotline.extensions import db
-from hotline.models import Caller, Channel, Contact, Direction, Ticket, TicketStatus
+from hotline.models import Channel, Contact, Direction, Ticket, TicketStatus
 from hotline.phones import InvalidPhone
 from hotline.telephony.signature import twilio_webhook, twiml
-from hotline.tickets import find_or_create_caller, open_ticket
+from hotline.tickets import claim_caller, dialect_insert, open_ticket
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger("hotline.sms")
@@ -80,38 +79,67 @@ def media_from(form):
 
 
 def receive_sms(sid, from_number, to_number, body, media):
-    """Record an inbound text and act on it, once per MessageSid; None for a repeat."""
-    if db.session.scalar(select(Contact.id).where(Contact.sid == sid)) is not None:
-        return None
-    caller = find_or_create_caller(from_number)
-    lock_caller(caller)
-    contact = record_contact(sid, caller, to_number, body, media)
+    """Record an inbound text and act on it, once per MessageSid; None for a repeat.
+
+    The caller row comes first (inserted, or read and locked): a repeat of a MessageSid then
+    queues behind the first and finds its Contact. A number never seen before that texts a
+    message (the usual case) takes the short path; commands and known callers the full one."""
+    caller, new = claim_caller(from_number)
+    text = _clean_body(sid, body)
+    command = sms_texts.parse_command(text)
+    if new and command.kind == "message":
+        return first_text(sid, caller, to_number, text, media)
+    contact = record_contact(sid, caller, to_number, text, media)
     if contact is None:
         return None
-    command = sms_texts.parse_command(contact.body)
     if contact.blocked and command.kind in ("query", "message"):
         return contact
     _HANDLERS[command.kind](contact, command)
     return contact
 
 
-def record_contact(sid, caller, to_number, body, media):
-    """The inbound SMS Contact; None when a concurrent retry of the same MessageSid won."""
+def first_text(sid, caller, to_number, text, media):
+    """A message from a number never seen: a new SMS case, its Contact written already linked and
+    answered, and the acknowledgement in the outbox, in four INSERTs after the caller's. Nothing
+    the full path asks can be true of a new number (an open survey, a resolved case to appeal,
+    a recent case to join, an opt-out, a block), so it is not asked and sms_received is not
+    offered. None (everything rolled back) when the MessageSid is already recorded."""
+    ticket = open_ticket(Channel.SMS, caller=caller, summary=_summary(text))
+    moment = timeutil.now()  # the text and its reply, the same instant: first reply in 0 s
+    contact = _insert_contact(
+        sid, caller, to_number, text, media, ticket_id=ticket.id, first_reply_at=moment, created_at=moment,
+        updated_at=moment,
+    )
+    if contact is None:  # only a MessageSid re-sent from another number can get here
+        db.session.rollback()
+        return None
+    # Not outbox.queue_sms: a new number has not opted out, and first_reply_at is set above.
+    outbox.add_sms(caller.phone, sms_texts.ACK_NEW.format(number=ticket.number), "ack", ticket_id=ticket.id)
+    return contact
+
+
+def _clean_body(sid, body):
     text, cut_from = sms_texts.clean_body(body)
     if cut_from:
         log.warning("sms %s: body of %s characters truncated to %s", sid, cut_from, len(text))
         text += f"\n[已截断：原文 {cut_from} 字]"
-    contact = Contact(
-        sid=sid, channel=Channel.SMS, direction=Direction.INBOUND, caller=caller,
+    return text
+
+
+def record_contact(sid, caller, to_number, text, media):
+    """The inbound SMS Contact; None when this MessageSid is already recorded."""
+    return _insert_contact(sid, caller, to_number, text, media, blocked=caller.blocked_at is not None)
+
+
+def _insert_contact(sid, caller, to_number, text, media, **values):
+    """INSERT ... ON CONFLICT (sid) DO NOTHING RETURNING the Contact: a repeat writes nothing."""
+    values = dict(
+        sid=sid, channel=Channel.SMS, direction=Direction.INBOUND, caller_id=caller.id,
         from_number=caller.phone, to_number=to_number[:32] or None, status="received",
-        body=text, media=media or None, blocked=caller.blocked_at is not None,
+        body=text, media=media or None, **values,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(contact)
-    except IntegrityError:
-        return None
-    return contact
+    stmt = dialect_insert(Contact).values(values).on_conflict_do_nothing(index_elements=["sid"])
+    return db.session.scalar(stmt.returning(Contact))
 
 
 def handle_opt_out(contact, command):
@@ -157,7 +185,8 @@ def handle_message(contact, command):
         ticket = open_ticket(Channel.SMS, caller=contact.caller, summary=_summary(contact.body))
         template = sms_texts.ACK_NEW
     link_to_ticket(contact, ticket)
-    outbox.queue_sms(contact.caller.phone, template.format(number=ticket.number), "ack", ticket=ticket)
+    outbox.queue_sms(contact.caller.phone, template.format(number=ticket.number), "ack", ticket=ticket,
+                     opted_out=contact.caller.opted_out_at is not None)
 
 
 def own_ticket(caller, number):
@@ -171,13 +200,6 @@ def own_ticket(caller, number):
             Ticket.number == number, or_(Ticket.caller_id == caller.id, Ticket.complainant_phone == caller.phone)
         )
     )
-
-
-def lock_caller(caller):
-    """Take the caller's row lock (PostgreSQL) before writing anything that refers to it:
-    texts from one number are then handled one after another, so two arriving together
-    join one case, and no foreign-key share lock taken first can deadlock the upgrade."""
-    db.session.execute(select(Caller.id).where(Caller.id == caller.id).with_for_update())
 
 
 def recent_sms_ticket(caller):

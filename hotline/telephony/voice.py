@@ -71,9 +71,9 @@ def incoming():
     sid, from_, to = form.get("CallSid", ""), form.get("From", ""), form.get("To", "")
     if not _CALL_SID.match(sid) or not from_ or len(from_) > _MAX_NUMBER or len(to) > _MAX_NUMBER:
         return _apology("incoming call with malformed CallSid/From/To")
-    contact = calls.receive_call(sid, from_, to)
-    db.session.commit()
-    if contact.blocked:
+    blocked = calls.receive_call(sid, from_, to).blocked
+    db.session.commit()  # nothing of the contact is read after: no second transaction
+    if blocked:
         return _say_then_hangup("blocked")
     if not calls.is_open_now():
         hours = current_app.config.get("OPENING_HOURS", "08:00-20:00")

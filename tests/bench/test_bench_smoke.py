@@ -142,3 +142,44 @@ def test_queue_cost_runs_the_baseline_and_the_polls_at_tiny_size(tmp_path, monke
         assert set(r["statuses"]) <= {"200", "304"}  # every poll answered, signed in
     assert runs["after"]["not_modified"] > 0  # the unchanged panel is not sent again
     assert "queue cost, sqlite" in queue_cost.render(result)[0]
+
+
+def test_statement_counter_counts_each_webhook_kind(tmp_path):
+    from bench import statements
+
+    counted = statements.count(f"sqlite:///{tmp_path / 's.sqlite'}")
+    assert set(counted) == set(statements.CASES)
+    for case, seen in counted.items():
+        assert any(s.startswith("INSERT INTO contacts") for s in seen), case
+    # A new number's text and a new call open their case with INSERT ... RETURNING, no savepoint.
+    assert not any("SAVEPOINT" in s for s in counted["new-number text"] + counted["new call"])
+
+
+def test_the_sql_floor_writes_the_same_rows_once_per_sid(tmp_path):
+    from sqlalchemy import create_engine, text
+
+    from bench import baseline_sql_app
+
+    url = f"sqlite:///{tmp_path / 'floor.sqlite'}"
+    ingest.prepare(url)
+    client = baseline_sql_app.create_app(url).test_client()
+    text_form = {"MessageSid": "SM" + "1" * 32, "From": "+8613800000001", "To": "+8610012315", "Body": "手机坏了"}
+    call_form = {"CallSid": "CA" + "2" * 32, "From": "+8613800000001", "To": "+8610012315"}
+    for _ in range(2):  # the second of each is a repeat: nothing more written
+        assert client.post("/twilio/sms", data=text_form).status_code == 200
+        assert client.post("/twilio/voice", data=call_form).status_code == 200
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        counts = [conn.scalar(text(f"SELECT count(*) FROM {t}"))  # noqa: S608 (fixed table names)
+                  for t in ("callers", "tickets", "ticket_events", "contacts", "outbox_messages")]
+        numbers = conn.scalars(text("SELECT number FROM tickets")).all()
+    engine.dispose()
+    assert counts == [1, 2, 2, 2, 1]
+    assert all(NUMBER.match(n) for n in numbers)
+
+
+def test_ingest_soak_needs_every_count_at_zero():
+    ok = {"requests": 100, "duration_us": 1_000_000, "p50_us": 5000, "p99_us": 9000, "ok200": 100, "non200": 0,
+          "wrapped": 0, "errors": {"connect": 0}, "rows": 100, "tickets": 100, "tickets_delta": 100}
+    assert ingest._integrity("sms", 64, [ok])["exact"]
+    assert not ingest._integrity("sms", 64, [{**ok, "tickets_delta": 101}])["exact"]  # a doubled case

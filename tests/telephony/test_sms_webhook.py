@@ -69,6 +69,9 @@ def test_first_text_opens_an_sms_case_and_queues_an_ack_with_its_number(inbound_
     assert sms_texts.segments(ack.body) == 1
     # The SMS first-reply clock runs from the text to its reply: both are stamped.
     assert ack.created_at >= contact.created_at
+    assert contact.first_reply_at is not None and contact.first_reply_at >= contact.created_at
+    (created,) = ticket.events
+    assert created.type == "created" and created.at == ticket.created_at
 
 
 def test_a_second_text_within_a_day_joins_the_same_case(inbound_sms, outbox_rows):
@@ -241,12 +244,21 @@ def test_a_retried_webhook_changes_nothing_and_answers_the_same(inbound_sms, out
     assert (count(Ticket), count(Contact), len(outbox_rows())) == (1, 1, 1)
 
 
+def test_a_message_sid_seen_before_from_a_new_number_writes_nothing(inbound_sms, outbox_rows):
+    # A new number's text takes the short path, which writes the case before the Contact:
+    # a MessageSid already recorded undoes all of it, the new caller row too.
+    sid = message_sid()
+    inbound_sms("手机坏了", sid=sid)
+    assert_empty_twiml(inbound_sms("手机坏了", sid=sid, from_="+8613900139000"))
+    assert (count(Contact), count(Ticket), count(Caller), len(outbox_rows())) == (1, 1, 1, 1)
+
+
 def test_a_concurrent_duplicate_loses_cleanly_on_the_unique_sid(app):
     sid = message_sid()
     caller = tickets.find_or_create_caller(CALLER)
     assert sms.record_contact(sid, caller, "+8610012315", "一", []) is not None
-    # The same MessageSid written again (as by a retry racing the first): the savepoint
-    # absorbs the IntegrityError and the rest of the transaction goes on.
+    # The same MessageSid written again (as by a retry racing the first): ON CONFLICT DO NOTHING
+    # writes nothing, and the rest of the transaction goes on.
     assert sms.record_contact(sid, caller, "+8610012315", "一", []) is None
     db.session.commit()
     assert count(Contact) == 1

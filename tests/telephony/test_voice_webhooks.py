@@ -124,6 +124,42 @@ def test_a_retried_incoming_webhook_creates_nothing_and_answers_the_same(phone, 
     assert (count(Contact), count(Ticket), count(Caller)) == (1, 1, 1)
 
 
+def test_a_retried_call_from_an_unusable_number_is_still_one_call_and_one_case(phone, call_clock):
+    # No caller row to queue a retry behind: the CallSid's unique index decides, and the
+    # retry's own case is undone with it.
+    caller = phone(number="anonymous")
+    first = caller.send("/twilio/voice")
+    again = caller.send("/twilio/voice")
+    assert first.data == again.data
+    assert (count(Contact), count(Ticket), count(TicketEvent)) == (1, 1, 1)
+
+
+@pytest.mark.backend("postgresql")  # "needs concurrent connections: the SQLite test database is one shared connection"
+@pytest.mark.parametrize("number", ["+8613700137001", "anonymous"])
+def test_the_same_call_delivered_three_times_at_once_is_one_call_and_one_case(app, backend, call_clock, number):
+    import threading
+    from urllib.parse import urlencode
+
+    form = {"CallSid": call_sid(), "From": number, "To": HOTLINE, "CallStatus": "ringing"}
+    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+        app.config["PUBLIC_BASE_URL"] + "/twilio/voice", form)
+    barrier, statuses = threading.Barrier(3), []
+
+    def post():
+        client = app.test_client()
+        barrier.wait(timeout=10)
+        statuses.append(client.post("/twilio/voice", data=urlencode(form), headers={"X-Twilio-Signature": signature},
+                                    content_type="application/x-www-form-urlencoded").status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [200] * 3
+    assert (count(Contact), count(Ticket), count(TicketEvent)) == (1, 1, 1)
+
+
 def test_a_retried_menu_key_keeps_the_first_queue_time(phone, call_clock):
     caller = phone()
     caller.call()
