@@ -38,8 +38,12 @@ class Answered:
     use: ArticleUse
     counted: bool  # a new use (False: this case was already answered with this article)
     message: object = None  # the OutboxMessage texted, if any
-    no_phone: bool = False  # texting was asked, but the case has no number to text
     text_result: str | None = None  # when texting was asked: one of TEXT_RESULTS
+
+    @property
+    def no_phone(self):
+        """Texting was asked, but the case has no number to text."""
+        return self.text_result == "no_phone"
 
 
 def suggested(question, limit=SUGGESTED):
@@ -103,7 +107,7 @@ def answer_with(ticket, article, user, text_caller=False):
         return result
     phone = access.notice_phone(ticket)
     if phone is None:
-        result.no_phone, result.text_result = True, "no_phone"
+        result.text_result = "no_phone"
         db.session.flush()
         return result
     body = answer_text(article.short_answer, links.public_url(article), ticket.number)
