@@ -59,5 +59,5 @@ clean:
 
 # After adding user-facing strings: refresh the catalogue, then translate the new zh entries.
 messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output --project hotline hotline intake routing followup templates
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o translations/messages.pot --no-location --sort-output --project hotline hotline intake routing followup templates
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete

@@ -8,6 +8,7 @@ def init_app(app):
 
     from followup import callback_visit_views, callback_visits, cli, escalation, survey_views, surveys, views
     from hotline import events, menu, slots, templating
+    from hotline.deadlines import clocks
     from hotline.jobs.scheduler import register_job
     from hotline.models import Role
 
@@ -25,6 +26,7 @@ def init_app(app):
     app.cli.add_command(cli.followup_cli)
     for helper in (
         views.case_clocks,
+        clocks.acceptance_due,  # the clock panel's deadline for a case still undecided
         views.clock_notices,
         views.clock_kind_label,
         views.clock_state_label,

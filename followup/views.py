@@ -6,6 +6,7 @@ from datetime import date
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -46,7 +47,7 @@ STATE_LABELS = {
 
 class DayForm(FlaskForm):
     working = StringField(_l("Working day"), validators=[AnyOf(["0", "1"])])
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
+    name = StringField(lazy_pgettext("thing", "Name"), validators=[Optional(), Length(max=100)])
 
 
 class PauseForm(FlaskForm):

@@ -57,6 +57,8 @@ DEPARTMENTS = [
     ("MS16", "延庆市场监管所", "延庆区"),
     ("XR01", "跨地区转办组（外省市经营者）", None),
 ]
+DEPARTMENT_PHONE = "010-655501{number:02d}"  # made-up numbers for the demo
+DEPARTMENT_HOURS = "09:00-17:00"
 CASES = [
     # kind, category, problem, respondent, its address and division, facts, demand
     ("complaint", "G01", "P01", "美的电器专卖店", ("北京市朝阳区建国路87号", "110105"),
@@ -118,11 +120,14 @@ def seed_demo(n_cases=40):
 
 def _seed_departments():
     found = {}
-    for code, name, region in DEPARTMENTS:
+    for number, (code, name, region) in enumerate(DEPARTMENTS, start=1):
         dept = db.session.scalar(select(Department).where(Department.code == code))
         if dept is None:
             dept = Department(code=code, name=name, region=region)
             db.session.add(dept)
+        # The forwarding SMS and the department notice give the caller these: never blanks.
+        dept.contact_phone = dept.contact_phone or DEPARTMENT_PHONE.format(number=number)
+        dept.working_hours = dept.working_hours or DEPARTMENT_HOURS
         found[code] = dept
     db.session.flush()
     return found

@@ -70,17 +70,22 @@ def _ticket(number):
     return get_ticket(number, g.api_user) or abort(404, NOT_FOUND)
 
 
-def _shown(ticket, status=200, headers=None):
+def _shown(ticket, status=200, headers=None, saved=None):
     db.session.commit()
     tz = current_app.config["HOTLINE_TIMEZONE"]
-    return jsonify(api_services.ticket_json(ticket, g.api_user, tz)), status, headers or {}
+    shown = api_services.ticket_json(ticket, g.api_user, tz)
+    texted = api_services.text_answer_result(saved) if saved is not None else None
+    if texted is not None:  # only when text_answer was asked
+        shown["text_answer_result"] = texted
+    return jsonify(shown), status, headers or {}
 
 
 @bp.post("/intake/tickets")
 @api_roles(*WRITE_ROLES)
 def create_intake_ticket():
-    ticket = api_services.create_ticket(json_object(), g.api_user)
-    return _shown(ticket, 201, {"Location": url_for(".intake_ticket", number=ticket.number, _external=True)})
+    saved = api_services.create_ticket(json_object(), g.api_user)
+    ticket = saved.ticket
+    return _shown(ticket, 201, {"Location": url_for(".intake_ticket", number=ticket.number, _external=True)}, saved)
 
 
 @bp.get("/intake/tickets/<number>")
@@ -93,8 +98,8 @@ def intake_ticket(number):
 @api_roles(*WRITE_ROLES)
 def update_intake_ticket(number):
     ticket = _ticket(number)
-    api_services.update_ticket(ticket, json_object(), g.api_user)
-    return _shown(ticket)
+    saved = api_services.update_ticket(ticket, json_object(), g.api_user)
+    return _shown(ticket, saved=saved)
 
 
 @bp.post("/intake/tickets/<number>/accept")

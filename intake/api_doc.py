@@ -1,6 +1,7 @@
 """The intake API's part of the OpenAPI document served at /api/v1/openapi.json
 (intake.init_app adds it with hotline.rest.add_openapi), built from the same names and enums the API checks."""
 
+from hotline.knowledge import answers
 from hotline.models import Channel, IdentityLevel, RejectGround, TicketKind, TicketStatus
 from hotline.rest import (
     AUTH_ERRORS,
@@ -63,7 +64,7 @@ def _input(extra=None, required=()):
         "text_answer": {**MAYBE_BOOL, "description": "with article_id: text the caller the article's short answer, "
                                                      "the link to its public page and the case number (sent even "
                                                      "after the caller texted 退订; not sent when the case has no "
-                                                     "number to text)"},
+                                                     "number to text); the answer's text_answer_result says what came of it"},
         **(extra or {}),
     })
     return obj(props, required=list(required))
@@ -75,7 +76,7 @@ COMPLAINANT = obj({
     "address": MAYBE_STRING,
     "id_number_masked": {**MAYBE_STRING, "examples": ["110105********002X"]},
 })
-CASE = obj({
+CASE_FIELDS = {
     "number": STRING,
     "version": {"type": "integer", "description": "send it back with PATCH, accept or reject"},
     "status": {"type": "string", "enum": [s.value for s in TicketStatus]},
@@ -101,7 +102,15 @@ CASE = obj({
     "accepted_at": MAYBE_MOMENT,
     "created_at": MOMENT,
     "updated_at": MAYBE_MOMENT,
-})
+}
+TEXT_ANSWER_RESULT = {
+    "type": "string", "enum": list(answers.TEXT_RESULTS),
+    "description": "only in the answer to a create or change that asked for text_answer: queued (the SMS is "
+                   "in the outbox), no_phone (the case has no number to text: give the answer on the phone), "
+                   "already_sent (the caller was texted this article's answer on this case before: nothing "
+                   "more is sent)",
+}
+CASE = obj({**CASE_FIELDS, "text_answer_result": TEXT_ANSWER_RESULT}, required=list(CASE_FIELDS))
 CONFLICT = {
     "type": "object",
     "properties": {"error": {"const": "Conflict"}, "message": STRING,

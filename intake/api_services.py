@@ -178,15 +178,20 @@ def checked(values, errors=None, chosen_division=False):
 # ---- cases --------------------------------------------------------------------------------
 
 def create_ticket(body, actor):
-    """Open a case from another channel and save its intake in one step (no calling number: identity level none)."""
+    """Open a case from another channel and save its intake in one step (no calling number:
+    identity level none). Returns what save_intake saved (the case is its `ticket`)."""
     values, errors = parse_body(body, (*CASE_FIELDS, "channel"))
     channel = values.pop("channel", None) or Channel.API.value
     if channel not in CHANNELS:
         errors["channel"] = "must be one of " + ", ".join(CHANNELS)
     form_values = checked(values, errors, chosen_division="respondent_division" in values)
     ticket = tickets.open_ticket(Channel(channel), actor=actor)
-    save_intake(ticket, form_values, actor)
-    return ticket
+    return save_intake(ticket, form_values, actor)
+
+
+def text_answer_result(saved):
+    """What came of texting the answer (queued, no_phone, already_sent); None when not asked."""
+    return saved.answered.text_result if saved.answered is not None else None
 
 
 def current_values(ticket):
@@ -206,7 +211,8 @@ def current_values(ticket):
 
 
 def update_ticket(ticket, body, actor):
-    """Apply a partial update at the version the client read; each changed field becomes an event."""
+    """Apply a partial update at the version the client read; each changed field becomes an event.
+    Returns what save_intake saved."""
     changes, errors = parse_body(body, (*CASE_FIELDS, "version"))
     version = expected_version(changes, required=True)
     if version != ticket.version:
@@ -215,7 +221,7 @@ def update_ticket(ticket, body, actor):
     form_values = checked({**current_values(ticket), **changes}, errors,
                           chosen_division="respondent_division" in changes)
     try:
-        return save_intake(ticket, form_values, actor).changed
+        return save_intake(ticket, form_values, actor)
     except IntakeRefused as exc:
         raise Conflict(str(exc), ticket.version) from exc
 

@@ -20,6 +20,7 @@ from hotline.models import (
     IdentityLevel,
     IntakeDraft,
     OtpChallenge,
+    Role,
     TicketEvent,
     TicketKind,
     TicketStatus,
@@ -36,6 +37,8 @@ SHARED_WITH_REPORT = (
     "assigned_to_id",
 )
 CLOCKED_KINDS = (TicketKind.COMPLAINT, TicketKind.REPORT)
+# Who takes an unowned case by saving its intake form.
+OWNER_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 # What a draft never keeps: the ID number is stored only hashed, never in clear.
 DRAFT_SKIPS = frozenset({"csrf_token", "id_number", "save", "confirm", "use_article", "find_articles"})
 DRAFT_MAX_KEYS = 100
@@ -193,14 +196,17 @@ def pending_changes(ticket, values):
             if name != "id_number_hash" and _text(getattr(ticket, name)) != _text(new)]
 
 
-def save_intake(ticket, values, actor):
+def save_intake(ticket, values, actor, claim=False):
     """Apply the checked form to the case: every change recorded, a consultation answered and
-    closed, a complaint-and-report split, the accept clock started, after-call work ended."""
+    closed, a complaint-and-report split, the accept clock started, after-call work ended.
+    `claim` (the intake form): an unowned case becomes the saving operator's or supervisor's."""
     kind = values["kind"]
     _refuse_if_impossible(ticket, kind)
     old_kind = ticket.kind
     fields = planned_changes(ticket, values)
     id_hash = fields.pop("id_number_hash", ticket.id_number_hash)
+    if claim:
+        fields.update(_first_owner(ticket, actor))
     changed = tickets.update_fields(ticket, fields, actor)
     ticket.id_number_hash = id_hash
     _remember_caller(ticket)
@@ -236,6 +242,15 @@ def refer_with_intake(ticket, values, entry, actor, note=None, control=None):
     discard_draft(ticket, actor)
     db.session.flush()
     return ticket
+
+
+def _first_owner(ticket, actor):
+    """A case nobody answered (an SMS) belongs to the first operator or supervisor who saves
+    its intake form: the case page then names who took it. An owner stays; old cases are not
+    backfilled. Not for API saves: an integration's token would own every case it files."""
+    if ticket.assigned_to_id is None and getattr(actor, "role", None) in OWNER_ROLES:
+        return {"assigned_to_id": actor.id}
+    return {}
 
 
 def _refuse_if_impossible(ticket, kind):

@@ -309,7 +309,7 @@ def _use_article(ticket, form, article_id):
 def _save(ticket, form, values):
     seen = form.seen_event_id()
     try:
-        saved = intake_services.save_intake(ticket, values, current_user)
+        saved = intake_services.save_intake(ticket, values, current_user, claim=True)
         db.session.commit()
     except intake_services.IntakeRefused as exc:
         db.session.rollback()

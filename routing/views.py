@@ -7,6 +7,7 @@ Department staff reach nothing here: they get their cases at /desk.
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -45,7 +46,7 @@ CONDITIONS = {
 }
 LEVELS = {"province": _l("Province"), "city": _l("City"), "district": _l("District")}
 FIELD_NAMES = {
-    "name": _l("Name"), "position": _l("Position"), "active": _l("Active"), "kind": _l("Kind"),
+    "name": lazy_pgettext("thing", "Name"), "position": _l("Position"), "active": _l("Active"), "kind": _l("Kind"),
     "category_id": _l("Category"), "problem_type_id": _l("Problem type"), "region": _l("Respondent's region"),
     "division": _l("Respondent's division"), "keywords": _l("Keywords"), "respondent": _l("Respondent"), "department_id": _l("Department"),
     "action": _l("Action"),
@@ -99,7 +100,7 @@ class TesterForm(FlaskForm):
 class RuleForm(TesterForm):
     """A routing rule as supervisors edit it, with the tester beside it."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=KINDS, default="")
     category_id = SelectField(_l("Category"), coerce=_optional_int)
     problem_type_id = SelectField(_l("Problem type"), coerce=_optional_int)
@@ -151,7 +152,7 @@ class QuickForm(FlaskForm):
 
 class DepartmentForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), Regexp(r"^[0-9A-Za-z_-]+$")])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=200)])
     region = StringField(_l("Region"), validators=[Length(max=100)])
     categories = SelectMultipleField(_l("Categories handled"), coerce=int)
     contact_phone = StringField(_l("Contact phone"), validators=[Length(max=32)])

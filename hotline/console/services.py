@@ -209,8 +209,15 @@ def timeline(ticket):
     )
     entries = [TimelineEntry(e.at, "event", e) for e in events]
     entries += [TimelineEntry(c.created_at, "contact", c) for c in contacts]
-    # Events before contacts at the same instant: the case opens before its first call shows.
-    return group_saves(sorted(entries, key=lambda e: (e.at, e.kind != "event", e.item.id)))
+    return group_saves(sorted(entries, key=_timeline_order))
+
+
+def _timeline_order(entry):
+    """Time to the second, the case's "created" first within it, then the exact time, events
+    before contacts, id. A text or call is recorded a moment before the case it opens, and
+    seconds are what the page shows: the case must open first in its own second."""
+    created = entry.kind == "event" and entry.item.type == "created"
+    return (entry.at.replace(microsecond=0), not created, entry.at, entry.kind != "event", entry.item.id)
 
 
 def group_saves(entries):

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from hotline.deadlines.calendar import add_calendar_days, add_working_days, working_days_between
 from hotline.deadlines.calendar_data import CalendarLookup
 from hotline.extensions import db
-from hotline.models import Clock, ClockKind, ClockPause, ClockState
+from hotline.models import Clock, ClockKind, ClockPause, ClockState, TicketKind, TicketStatus
 from hotline.tickets import record_event
 from hotline.timeutil import local_to_utc, local_today, now
 
@@ -83,6 +83,20 @@ def open_clock(ticket, kind):
             Clock.ticket_id == ticket.id, Clock.kind == ClockKind(kind), Clock.state.in_(OPEN_STATES)
         ).order_by(Clock.id.desc()).limit(1)
     )
+
+
+def acceptance_due(ticket):
+    """(due moment, estimated) of the decision to accept or not, for a case still undecided
+    whose accept clock has not started (a text, a call not yet saved as a complaint or report):
+    the ACCEPT rule counted from receipt, as the clock will be when it starts. None for a
+    decided case, a consultation (never accepted or not) or a case whose clock runs already."""
+    if ticket.status != TicketStatus.NEW or ticket.kind == TicketKind.CONSULTATION:
+        return None
+    if ticket.id is not None and db.session.scalar(
+            select(Clock.id).where(Clock.ticket_id == ticket.id, Clock.kind == ClockKind.ACCEPT).limit(1)):
+        return None
+    rule = rule_for(ClockKind.ACCEPT)
+    return due_after(_default_start(ticket, rule), rule["days"], rule["unit"])
 
 
 def _event(clock, type_, actor=None, reason=None, **data):

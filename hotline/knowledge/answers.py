@@ -25,6 +25,8 @@ from hotline.tickets import record_event
 
 PURPOSE = "kb_answer"
 EVENT = "kb_answer"
+# What came of asking to text the answer: sent to the outbox, no number to text, texted before.
+TEXT_RESULTS = ("queued", "no_phone", "already_sent")
 MAX_SEGMENTS = 4  # a longer text costs the hotline more than the answer is worth: the link has the rest
 LINK = "详见：{url}"
 ELLIPSIS = "…"
@@ -36,7 +38,12 @@ class Answered:
     use: ArticleUse
     counted: bool  # a new use (False: this case was already answered with this article)
     message: object = None  # the OutboxMessage texted, if any
-    no_phone: bool = False  # texting was asked, but the case has no number to text
+    text_result: str | None = None  # when texting was asked: one of TEXT_RESULTS
+
+    @property
+    def no_phone(self):
+        """Texting was asked, but the case has no number to text."""
+        return self.text_result == "no_phone"
 
 
 def suggested(question, limit=SUGGESTED):
@@ -91,16 +98,21 @@ def answer_with(ticket, article, user, text_caller=False):
         record_event(ticket, EVENT, user, to_value=article.title,
                      data={"article_id": article.id, "version": article.published_version})
     result = Answered(use=use, counted=counted)
-    if not text_caller or use.texted:  # texted once already: a second press sends nothing more
+    if not text_caller:
+        db.session.flush()
+        return result
+    if use.texted:  # texted once already: a second press sends nothing more
+        result.text_result = "already_sent"
         db.session.flush()
         return result
     phone = access.notice_phone(ticket)
     if phone is None:
-        result.no_phone = True
+        result.text_result = "no_phone"
         db.session.flush()
         return result
     body = answer_text(article.short_answer, links.public_url(article), ticket.number)
     result.message = outbox.queue_sms(phone, body, PURPOSE, ticket=ticket, actor=user)
+    result.text_result = "queued"
     use.texted = True
     record_event(ticket, "notice", user, to_value=body,
                  data={"purpose": PURPOSE, "outbox_id": result.message.id,

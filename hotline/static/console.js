@@ -240,7 +240,19 @@
 
   document.addEventListener("keydown", answerNextKey);
 
+  // A control's shortcut (Alt+N, Alt+S...) works only with this script, so the page gives it as
+  // data-shortcut-title and the tooltip is added here; panels refreshed later (the queue, the live
+  // suggestion, the articles) get theirs as they arrive.
+  function shortcutTitles(root) {
+    root.querySelectorAll("[data-shortcut-title]").forEach(function (el) {
+      if (el.title !== el.getAttribute("data-shortcut-title")) { el.title = el.getAttribute("data-shortcut-title"); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    shortcutTitles(document);
+    new MutationObserver(function () { shortcutTitles(document); })
+      .observe(document.body, { childList: true, subtree: true });
     topbarMenus();
     autosubmit();
     startTimers(document);

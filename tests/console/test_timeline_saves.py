@@ -1,15 +1,15 @@
 """One save is one timeline entry: the fields it changed listed, the changes behind a toggle, people
 by name (issue 16.3)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
 from hotline import tickets
 from hotline.console.services import group_saves, timeline
 from hotline.extensions import db
-from hotline.models import Role
-from hotline.timeutil import now
+from hotline.models import Channel, Contact, Direction, Role
+from hotline.timeutil import clock_at, now
 
 
 def test_one_save_of_many_fields_is_one_entry_naming_the_people(client, signed_in, create_ticket, make_user):
@@ -50,3 +50,18 @@ def test_a_lone_change_and_changes_of_other_moments_or_people_stay_apart(app, cr
     kinds = [(e.kind, len(e.changes or [])) for e in timeline(ticket) if e.kind != "contact"][-3:]
     assert kinds == [("event", 0), ("event", 0), ("save", 2)]
     assert group_saves([]) == []
+
+
+def test_the_case_opens_its_timeline_even_when_its_text_came_a_moment_before(app, create_ticket):
+    # A text is recorded, then the case it opens, within the same second: the page shows seconds,
+    # so "created" must come first; a call from a second before really came first and stays so.
+    second = datetime(2026, 3, 2, 1, 0, 0)
+    with clock_at(second + timedelta(microseconds=700_000)):
+        ticket = create_ticket(channel=Channel.SMS)
+    for at, body in ((second + timedelta(microseconds=200_000), "冰箱坏了"),
+                     (second - timedelta(seconds=1), "在吗")):
+        db.session.add(Contact(channel=Channel.SMS, direction=Direction.INBOUND, caller=ticket.caller,
+                               ticket=ticket, from_number=ticket.caller.phone, body=body, created_at=at))
+    db.session.commit()
+    order = [e.item.type if e.kind == "event" else e.item.body for e in timeline(ticket)]
+    assert order == ["在吗", "created", "冰箱坏了"]

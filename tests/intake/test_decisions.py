@@ -266,6 +266,18 @@ def test_the_decision_panel_offers_accept_and_the_grounds(app, make_user, compla
     assert 'id="decision"' not in render_partial(app, make_user(Role.DEPARTMENT), complaint)
 
 
+def test_a_consultation_has_no_acceptance_panel_and_an_unclassified_case_says_what_comes_first(
+        app, make_user, create_ticket):
+    user = make_user(Role.OPERATOR)
+    user.locale = "en"
+    consultation = create_ticket(phone=CALLING, kind=TicketKind.CONSULTATION, facts="七天无理由退货怎么算？")
+    assert 'id="decision"' not in render_partial(app, user, consultation)
+    unclassified = create_ticket(phone=CALLING, kind=TicketKind.UNKNOWN, facts="冰箱坏了")
+    page = render_partial(app, user, unclassified)
+    assert 'id="decision-unclassified"' in page and "as a complaint or a report on the intake form first" in page
+    assert 'id="accept-form"' not in page and 'id="reject-form"' not in page and "<option" not in page
+
+
 def test_the_panel_reminds_of_the_telecom_rule_for_telecom_cases_only(app, make_user, complaint):
     seed_categories()
     user = make_user(Role.OPERATOR)

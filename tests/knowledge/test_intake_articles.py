@@ -294,6 +294,25 @@ def test_the_api_answers_a_consultation_with_an_article_and_texts_it(api_as, kb,
     assert "详见：http://hotline.test/kb/seven-day-returns" in message.body and caller_case.number in message.body
 
 
+def test_the_api_says_what_came_of_texting_the_answer(api_as, kb, make_user):
+    api = api_as()
+    case = _call(make_user(Role.OPERATOR, username="op03"))
+    url = f"/api/v1/intake/tickets/{case.number}"
+    body = {"kind": "consultation", "facts": QUESTION, "answer": RETURNS_SHORT, "article_id": kb["returns"].id}
+    first = api.open("PATCH", url, json={**body, "version": case.version, "text_answer": True})
+    assert first.status_code == 200 and first.json["text_answer_result"] == "queued"
+    again = api.open("PATCH", url, json={**body, "version": first.json["version"], "text_answer": True})
+    assert again.status_code == 200 and again.json["text_answer_result"] == "already_sent"
+    assert len(_messages(case)) == 1
+    # Not asked: not said; nor on a read.
+    quiet = api.open("PATCH", url, json={**body, "version": again.json["version"], "demand": "想了解退货"})
+    assert quiet.status_code == 200 and "text_answer_result" not in quiet.json
+    assert "text_answer_result" not in api.get(url).json
+    # A case from another channel has no number to text.
+    created = api.post("/api/v1/intake/tickets", json={**body, "text_answer": True})
+    assert created.status_code == 201 and created.json["text_answer_result"] == "no_phone"
+
+
 @pytest.mark.parametrize("change", [
     {"article_id": 999999999},
     {"article_id": "1"},
@@ -321,6 +340,9 @@ def test_the_openapi_document_describes_articles_and_article_id(api_as):
         "id", "title", "short_answer", "score"}
     for name in ("IntakeNewCase", "IntakeCaseChanges"):
         assert {"article_id", "text_answer"} <= set(schemas[name]["properties"])
+    result = schemas["IntakeCase"]["properties"]["text_answer_result"]
+    assert result["enum"] == ["queued", "no_phone", "already_sent"]
+    assert "text_answer_result" not in schemas["IntakeCase"]["required"]
 
 
 # --- words on the Chinese screen ------------------------------------------------------------------

@@ -14,6 +14,7 @@ from hotline.knowledge import replies
 from hotline.models import (
     AuditLog,
     CannedReply,
+    Channel,
     Clock,
     ClockKind,
     ClockState,
@@ -21,9 +22,11 @@ from hotline.models import (
     ReplyScope,
     Role,
     TicketEvent,
+    TicketKind,
     TicketStatus,
 )
 from hotline.timeutil import now
+from intake.services import start_accept_clock
 from tests.api.conftest import CheckedClient
 from tests.conftest import PASSWORD
 from tests.core.test_no_raw_codes import _enum_values, raw_words, visible_text
@@ -189,7 +192,8 @@ def test_render_fills_number_department_due_date_and_hotline_for_a_forwarded_cas
 
 
 def test_a_variable_without_a_value_reads_none_and_stray_braces_stay(app, create_ticket):
-    ticket = create_ticket(phone=CALLER)  # new: no department, no running clock
+    # A consultation: no department, and no deadline (never accepted or not, no clock).
+    ticket = create_ticket(phone=CALLER, kind=TicketKind.CONSULTATION)
     assert replies.render("{department}/{due_date}/{unknown}/{", ticket) == "（暂无）/（暂无）/{unknown}/{"
     assert replies.render("{department}", ticket, "en") == "(none)"
 
@@ -201,6 +205,28 @@ def test_the_nearest_running_clock_is_the_due_date(app, forwarded):
                          started_at=now(), due_at=DUE - timedelta(days=2)))
     db.session.commit()
     assert replies.render("{due_date}", forwarded) == "2026-02-27"
+
+
+def test_an_undecided_case_s_due_date_is_its_acceptance_deadline_as_the_case_page_shows(
+        client, make_user, calendar_2025, ticket_at, local):
+    # Received Friday 26 September 2025: 7 working days on the calendar (Sunday 28 September and
+    # Saturday 11 October worked, the National Day week off) end on Monday 13 October.
+    texted = ticket_at(local(2025, 9, 26, 10, 0), phone=CALLER, channel=Channel.SMS, kind=TicketKind.UNKNOWN)
+    assert replies.render("{due_date}", texted) == "2025-10-13"
+    user = make_user(role=Role.OPERATOR)
+    user.locale = "en"
+    db.session.commit()
+    assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 302
+    panel = client.get(f"/tickets/{texted.number}").get_data(as_text=True)
+    panel = panel[panel.index('id="case-clocks"'):]
+    assert 'data-state="pending"' in panel and "2025-10-13" in panel and "No time limit runs" not in panel
+    # Once the case is saved as a complaint its accept clock runs, due the same day: one date everywhere.
+    start_accept_clock(texted, user)
+    db.session.commit()
+    assert replies.render("{due_date}", texted) == "2025-10-13"
+    panel = client.get(f"/tickets/{texted.number}").get_data(as_text=True)
+    panel = panel[panel.index('id="case-clocks"'):]
+    assert 'data-state="pending"' not in panel and 'data-state="running"' in panel and "2025-10-13" in panel
 
 
 def test_defaults_are_seeded_once_and_only_into_an_empty_list(app):

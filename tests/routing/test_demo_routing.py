@@ -7,7 +7,7 @@ from sqlalchemy import select
 from hotline import tickets
 from hotline.demo import seed_demo
 from hotline.extensions import db
-from hotline.models import Department, RuleAction, TicketKind, TicketStatus
+from hotline.models import Department, OutboxMessage, RuleAction, TicketKind, TicketStatus
 from intake.decisions import accept_ticket
 from routing import divisions, services
 
@@ -56,3 +56,14 @@ def test_a_typical_accepted_complaint_forwards_itself(demo, make_user):
         db.session.commit()
         assert ticket.status == TicketStatus.FORWARDED, fields
         assert ticket.department.code == office and ticket.routed_by_rule is not None, fields
+
+
+def test_the_forwarding_sms_gives_the_demo_office_s_phone_and_hours(demo, make_user):
+    ticket = complaint(respondent_address="北京市朝阳区三里屯路19号")
+    accept_ticket(ticket, make_user(username="op-demo-sms"))
+    db.session.commit()
+    [body] = db.session.scalars(select(OutboxMessage.body).where(
+        OutboxMessage.ticket_id == ticket.id, OutboxMessage.purpose == "forwarded")).all()
+    assert "转交朝阳市场监管所办理，联系电话 010-65550104（工作时间 09:00-17:00）" in body
+    offices = db.session.scalars(select(Department)).all()
+    assert all(d.contact_phone and d.working_hours == "09:00-17:00" for d in offices)

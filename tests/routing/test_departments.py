@@ -109,3 +109,14 @@ def test_operators_and_department_staff_cannot(world, client, login, make_user, 
 def test_unknown_department_is_404(world, client, login):
     login(world["supervisor"])
     assert client.get("/routing/departments/99999").status_code == 404
+
+
+def test_a_department_has_a_name_not_a_person_s_name(world, client, login):
+    # "Name" is a person's (姓名) on most screens; a department's or a rule's is 名称.
+    login(world["supervisor"])
+    client.post("/lang/zh")
+    for path in ("/routing/departments", "/routing/departments/new", "/routing/rules/new"):
+        page = client.get(path).text
+        assert "名称" in page and "姓名" not in page, path
+    client.post("/lang/en")
+    assert "<th>Name</th>" in client.get("/routing/departments").text

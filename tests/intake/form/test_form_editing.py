@@ -123,11 +123,11 @@ def test_a_save_racing_another_is_refused_whole(client, operator, call_ticket, m
     ticket = call_ticket(operator)
     real_save = intake_services.save_intake
 
-    def racing_save(case, values, actor):
+    def racing_save(case, values, actor, **options):
         # Another worker commits between our version check and our write.
         db.session.execute(update(Ticket).where(Ticket.id == case.id).values(version=Ticket.version + 1)
                            .execution_options(synchronize_session=False))
-        return real_save(case, values, actor)
+        return real_save(case, values, actor, **options)
 
     monkeypatch.setattr(intake_services, "save_intake", racing_save)
     response = post_form(client, ticket, **COMPLAINT)
