@@ -19,6 +19,7 @@ def register_template_helpers(app):
 
     app.add_template_filter(duration, "duration")
     app.add_template_filter(percent, "percent")
+    app.add_template_global(days_pattern)
 
     @app.template_filter("localtime")
     def _localtime(moment, fmt="%Y-%m-%d %H:%M"):
@@ -28,6 +29,12 @@ def register_template_helpers(app):
     @app.context_processor
     def _globals():
         return {"current_locale": str(get_locale() or "zh"), "dev_tools": app.config["DEV_TOOLS"]}
+
+
+def days_pattern():
+    """`duration`'s from-a-day-on pattern, translated but not filled in: the browser's timers
+    (console.js) fill it in, so a wait that passes a day reads as the server writes it."""
+    return _("%(days)d d %(hours)d h")
 
 
 def duration(seconds):

@@ -150,7 +150,14 @@
 
   // Running timers (talk time, after-call work): the server says how many seconds had passed
   // when it rendered them; the browser counts on from there (its own clock may be off).
+  // The same format as the server's `duration` filter: m:ss, h:mm:ss, and from a day on days and
+  // hours in the page's language (the body carries the translated pattern).
   function format(seconds) {
+    var days = document.body.getAttribute("data-days-format");
+    if (seconds >= 86400 && days) {
+      return days.replace("%(days)d", Math.floor(seconds / 86400))
+        .replace("%(hours)d", Math.floor(seconds % 86400 / 3600));
+    }
     var h = Math.floor(seconds / 3600), m = Math.floor(seconds % 3600 / 60), s = seconds % 60;
     var pad = function (n) { return (n < 10 ? "0" : "") + n; };
     return h ? h + ":" + pad(m) + ":" + pad(s) : m + ":" + pad(s);

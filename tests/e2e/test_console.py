@@ -96,3 +96,19 @@ def test_the_case_opens_when_a_call_connects_to_the_operator(live_server, browse
     page.wait_for_timeout(3_500)
     assert page.url.endswith("/")
     assert browser_errors == []
+
+
+def test_a_wait_over_a_day_keeps_the_servers_format_as_it_counts(live_server, browser_page, browser_errors, sign_in):
+    """The queue's waits tick in the browser; past a day they read "9 天 16 小时" as the server wrote
+    them, not "232:01:59" a second later."""
+    live_server.seed_demo()
+    page = browser_page
+    sign_in(page, "operator1", "oper1-demo-pass")
+    waits = page.locator('[data-testid="sms-ticket"] td[data-timer-base]')
+    expect(waits.first).to_be_visible()
+    old = [i for i in range(waits.count()) if int(waits.nth(i).get_attribute("data-timer-base")) >= 86400]
+    assert old, "the demo has an SMS case waiting over a day"
+    page.wait_for_timeout(1500)  # the timers have ticked, the panel's first refresh (3 s) not yet come
+    shown = [waits.nth(i).inner_text() for i in old]  # read once: expect() would wait for the refresh
+    assert all(re.fullmatch(r"\d+ 天 \d+ 小时", text) for text in shown), shown
+    assert browser_errors == []
