@@ -31,9 +31,8 @@ from pathlib import Path
 
 import requests
 
-from bench import serve
-from bench.console import CSRF
-from bench.generate import BENCH_PASSWORD, app_engine_dispose, bench_app
+from bench import console, serve
+from bench.generate import app_engine_dispose, bench_app
 
 TARGET_CORES = 0.1
 PANEL_S, POP_S, WALL_S = 3.0, 3.0, 4.0  # console.js POLL_MS, wall.js PERIOD_MS
@@ -68,15 +67,9 @@ def prepare(url, n_operators, n_supervisors):
 
 
 def sign_in(base, username):
+    """A signed-in requests session (the console bench's sign-in: form, CSRF token, cookie)."""
     http = requests.Session()
-    form = http.get(base + "/login", timeout=30)
-    match = CSRF.search(form.text)
-    data = {"username": username, "password": BENCH_PASSWORD}
-    if match:
-        data["csrf_token"] = match.group(1) or match.group(2)
-    done = http.post(base + "/login", data=data, allow_redirects=False, timeout=30)
-    if done.status_code != 302:
-        raise RuntimeError(f"sign-in of {username} failed: {done.status_code}")
+    console.sign_in(http, base, username)
     return http
 
 
