@@ -108,7 +108,7 @@ def test_api_never_gives_a_confidential_reporters_identity(filed, api_as):
     for role in (Role.OPERATOR, Role.SUPERVISOR, Role.DEPARTMENT):
         response = api_as(role, ticket)
         body = response.get_data(as_text=True)
-        assert NAME not in body and ADDRESS not in body and "9000" not in body, role
+        assert NAME not in body and ADDRESS not in body and "9000" not in body, (role, body)
         assert response.json["phone_masked"] is None and response.json["caller"]["phone_masked"] is None
         identity_events = [e for e in response.json["events"] if e["field"] == "complainant_name"]
         assert identity_events and all(e["to"] is None for e in identity_events)
