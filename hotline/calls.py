@@ -68,7 +68,7 @@ def receive_call(sid, from_raw, to):
     else:
         values["ticket_id"] = tickets.open_ticket(Channel.VOICE, caller=caller).id
     stmt = tickets.dialect_insert(Contact).values(values).on_conflict_do_nothing(index_elements=["sid"])
-    contact = db.session.scalar(stmt.returning(Contact))
+    contact = db.session.scalar(stmt.returning(Contact), execution_options=tickets.FRESH)
     if contact is None:  # an anonymous call's retry, which no caller row lock queued: undo the case
         db.session.rollback()
         return find_call(sid)

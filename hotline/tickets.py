@@ -22,6 +22,11 @@ from hotline.models import (
 )
 from hotline.timeutil import local_today, now
 
+# For an INSERT ... RETURNING <entity>: a row's object already in the session's identity map (an id
+# used again after a delete, as tests' emptied tables do) is refreshed from the row, not returned
+# with the old row's attributes.
+FRESH = {"populate_existing": True}
+
 
 class IllegalTransition(ValueError):
     """A status change the case's lifecycle does not allow; nothing was changed."""
@@ -83,7 +88,7 @@ def open_ticket(channel, caller=None, actor=None, kind=TicketKind.UNKNOWN, **fie
         **_column_values(fields),
     }
     inputs.check_lengths(Ticket, values)  # what the flush-time check would have refused
-    ticket = db.session.scalar(insert(Ticket).values(values).returning(Ticket))
+    ticket = db.session.scalar(insert(Ticket).values(values).returning(Ticket), execution_options=FRESH)
     db.session.execute(insert(TicketEvent).values(
         ticket_id=ticket.id, type="created", actor_id=getattr(actor, "id", None), to_value=str(channel), at=moment,
     ))
@@ -149,7 +154,7 @@ def claim_caller(raw_phone, lock=True):
     inserted by a transaction still running makes the INSERT wait for it, then read its row."""
     phone = phones.normalise(raw_phone, current_app.config["DEFAULT_PHONE_REGION"])
     stmt = dialect_insert(Caller).values(phone=phone).on_conflict_do_nothing(index_elements=["phone"])
-    caller = db.session.scalar(stmt.returning(Caller))
+    caller = db.session.scalar(stmt.returning(Caller), execution_options=FRESH)
     if caller is not None:
         return caller, True
     query = select(Caller).where(Caller.phone == phone)

@@ -18,7 +18,7 @@ from hotline.extensions import db
 from hotline.models import Channel, Contact, Direction, Ticket, TicketStatus
 from hotline.phones import InvalidPhone
 from hotline.telephony.signature import twilio_webhook, twiml
-from hotline.tickets import claim_caller, dialect_insert, open_ticket
+from hotline.tickets import FRESH, claim_caller, dialect_insert, open_ticket
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger("hotline.sms")
@@ -139,7 +139,7 @@ def _insert_contact(sid, caller, to_number, text, media, **values):
         body=text, media=media or None, **values,
     )
     stmt = dialect_insert(Contact).values(values).on_conflict_do_nothing(index_elements=["sid"])
-    return db.session.scalar(stmt.returning(Contact))
+    return db.session.scalar(stmt.returning(Contact), execution_options=FRESH)
 
 
 def handle_opt_out(contact, command):
