@@ -232,7 +232,8 @@ def refer(number):
     try:
         intake_services.refer_with_intake(ticket, form.values(for_referral=True), entry, current_user,
                                           note=(choice.note.data or "").strip() or None,
-                                          control=call_control(current_app.config) if transfer else None)
+                                          control=call_control(current_app.config) if transfer else None,
+                                          claim=True)
     except (IllegalTransition, ReferralError, CallControlError) as exc:
         db.session.rollback()
         flash(referral_views.transfer_error(exc), "error")
