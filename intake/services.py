@@ -40,7 +40,8 @@ CLOCKED_KINDS = (TicketKind.COMPLAINT, TicketKind.REPORT)
 # Who takes an unowned case by saving its intake form.
 OWNER_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 # What a draft never keeps: the ID number is stored only hashed, never in clear.
-DRAFT_SKIPS = frozenset({"csrf_token", "id_number", "save", "confirm", "use_article", "find_articles"})
+DRAFT_SKIPS = frozenset({"csrf_token", "id_number", "save", "confirm", "use_article", "find_articles",
+                         "apply_suggestion"})
 DRAFT_MAX_KEYS = 100
 DRAFT_MAX_VALUE = 20_000
 
