@@ -40,7 +40,8 @@ CLOCKED_KINDS = (TicketKind.COMPLAINT, TicketKind.REPORT)
 # Who takes an unowned case by saving its intake form.
 OWNER_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 # What a draft never keeps: the ID number is stored only hashed, never in clear.
-DRAFT_SKIPS = frozenset({"csrf_token", "id_number", "save", "confirm", "use_article", "find_articles"})
+DRAFT_SKIPS = frozenset({"csrf_token", "id_number", "save", "confirm", "use_article", "find_articles",
+                         "apply_suggestion"})
 DRAFT_MAX_KEYS = 100
 DRAFT_MAX_VALUE = 20_000
 
@@ -226,13 +227,19 @@ def save_intake(ticket, values, actor, claim=False):
     return Saved(ticket=ticket, changed=changed, report=report, answered=answered)
 
 
-def refer_with_intake(ticket, values, entry, actor, note=None, control=None):
+def refer_with_intake(ticket, values, entry, actor, note=None, control=None, claim=False):
     """Refer an out-of-scope case keeping what the intake form held (IntakeForm.values(for_referral=True),
     checked for format only: a referral needs no complete complaint). The values are written
     through routing's referral, in the same transaction and history, then the operator's draft is
     dropped and after-call work ends as a save would end it. With `control` (a live call), the
-    caller is transferred to the agency too."""
+    caller is transferred to the agency too. `claim` (the intake form): an unowned case becomes
+    the referring operator's or supervisor's, as a save of the form makes it (the case page
+    then names who told the caller where to go)."""
     fields = planned_changes(ticket, values)
+    owner = _first_owner(ticket, actor) if claim else {}
+    if owner:
+        # Routing's referral writes only what the caller said (INTAKE_FIELDS); the owner is ours.
+        tickets.update_fields(ticket, owner, actor)
     if control is None:
         referrals.refer(ticket, entry, actor, note=note, intake_values=fields)
     else:
@@ -246,7 +253,7 @@ def refer_with_intake(ticket, values, entry, actor, note=None, control=None):
 
 def _first_owner(ticket, actor):
     """A case nobody answered (an SMS) belongs to the first operator or supervisor who saves
-    its intake form: the case page then names who took it. An owner stays; old cases are not
+    its intake form or refers it from there: the case page then names who took it. An owner stays; old cases are not
     backfilled. Not for API saves: an integration's token would own every case it files."""
     if ticket.assigned_to_id is None and getattr(actor, "role", None) in OWNER_ROLES:
         return {"assigned_to_id": actor.id}

@@ -30,7 +30,7 @@ from hotline.timeutil import to_local
 from intake import services as intake_services
 from intake import suggestion_rules as services
 from intake.api import MAX_TEXT
-from intake.forms import IntakeForm
+from intake.forms import KINDS, IntakeForm
 from routing import divisions, referral_views
 from routing.referrals import ReferralError
 
@@ -232,7 +232,8 @@ def refer(number):
     try:
         intake_services.refer_with_intake(ticket, form.values(for_referral=True), entry, current_user,
                                           note=(choice.note.data or "").strip() or None,
-                                          control=call_control(current_app.config) if transfer else None)
+                                          control=call_control(current_app.config) if transfer else None,
+                                          claim=True)
     except (IllegalTransition, ReferralError, CallControlError) as exc:
         db.session.rollback()
         flash(referral_views.transfer_error(exc), "error")
@@ -268,6 +269,8 @@ def _submit(ticket, form):
     """Check, then show a conflict or the edit confirmation, or save."""
     if request.form.get("use_article"):
         return _use_article(ticket, form, request.form["use_article"])
+    if "apply_suggestion" in request.form:
+        return _apply_suggestion(ticket, form, request.form["apply_suggestion"])
     if request.form.get("find_articles"):
         # Without JavaScript: the form comes back with the suggestion and articles for the facts typed.
         return _form_page(ticket, form)
@@ -304,6 +307,30 @@ def _use_article(ticket, form, article_id):
     if form.kind.data in ("", None):  # an answer from the knowledge base makes the case a consultation
         form.kind.data = "consultation"
     return _form_page(ticket, form, chosen_article=article)
+
+
+def _apply_suggestion(ticket, form, posted):
+    """The suggestion's button without JavaScript: the form comes back with the suggested kind,
+    category and problem type chosen and everything else as typed, as Alt+A does in the browser.
+    The button carries what its panel showed ("kind|category|problem type", a part empty when
+    nothing was suggested for it), so the operator gets what they read even if the facts changed
+    since. An empty part leaves the field as it was. Nothing is saved yet."""
+    parts = posted.split("|")
+    kind, category, problem = parts if len(parts) == 3 else ("?", "", "")
+    group = form.category_group_of(category)
+    if (kind and kind not in KINDS) or (category and not group) or (
+            problem and problem not in {c.code for c in form.classes["problem"]}):
+        # A tampered value, or a category switched off since the panel was drawn.
+        form.kind.errors = [  # not validated yet: the field's errors are still an empty tuple
+            _("The suggestion can no longer be applied: choose the kind and classification yourself.")]
+        return _form_page(ticket, form), 400
+    if kind:
+        form.kind.data = kind
+    if category:
+        form.category.data, form.category_group.data = category, group
+    if problem:
+        form.problem_type.data = problem
+    return _form_page(ticket, form)
 
 
 def _save(ticket, form, values):

@@ -116,7 +116,9 @@ FIELD = {
     "category_id": _l("Category"),
     "problem_type_id": _l("Problem type"),
     "department_id": _l("Department"),
-    "assigned_to_id": _l("Assigned to"),
+    # The case's owner is the hotline's operator (接线员), as the case details call it; 承办 is the
+    # department's word (承办部门), a different role (docs/DECISIONS.md).
+    "assigned_to_id": _l("Operator"),
     "identity_level": _l("Identity check"),
     "complainant_name": _l("Complainant name"),
     "complainant_phone": _l("Complainant phone"),

@@ -8,7 +8,7 @@ the department desk's step form; both include templates/knowledge/_reply_picker.
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
+from flask_babel import lazy_pgettext, pgettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
@@ -25,13 +25,12 @@ bp = Blueprint("replies", __name__)
 MANAGERS = (Role.SUPERVISOR, Role.ADMIN)
 
 
-def scope_labels():
-    """The scopes in words (called per request: pgettext has no lazy form babel extracts)."""
-    return {
-        ReplyScope.SMS: pgettext("reply scope", "SMS"),
-        ReplyScope.DESK: pgettext("reply scope", "Department desk"),
-        ReplyScope.ANY: pgettext("reply scope", "Both"),
-    }
+# The scopes in words. Lazy, as every label here: `make messages` extracts lazy_pgettext too.
+SCOPE_LABELS = {
+    ReplyScope.SMS: lazy_pgettext("reply scope", "SMS"),
+    ReplyScope.DESK: lazy_pgettext("reply scope", "Department desk"),
+    ReplyScope.ANY: lazy_pgettext("reply scope", "Both"),
+}
 
 
 VARIABLE_LABELS = {
@@ -55,7 +54,7 @@ class ReplyForm(FlaskForm):
         DataRequired(message=_l("Give the reply a title.")),
         Length(max=replies.MAX_TITLE, message=_l("At most %(max)d characters.")),
     ])
-    scope = SelectField(_l("Used on"), choices=lambda: [SelectChoice(s.value, label) for s, label in scope_labels().items()])
+    scope = SelectField(_l("Used on"), choices=[SelectChoice(s.value, label) for s, label in SCOPE_LABELS.items()])
     body = TextAreaField(_l("Text"), validators=[
         DataRequired(message=_l("Write the text of the reply.")),
         Length(max=replies.MAX_BODY, message=_l("At most %(max)d characters.")),
@@ -89,7 +88,7 @@ def _ip():
 
 @bp.context_processor
 def _labels():
-    return {"reply_scope_labels": scope_labels(), "reply_variables": VARIABLE_LABELS,
+    return {"reply_scope_labels": SCOPE_LABELS, "reply_variables": VARIABLE_LABELS,
             "sms_segments": sms_texts.segments, "reply_max_body": replies.MAX_BODY}
 
 

@@ -1,9 +1,11 @@
 // Apply a suggested classification to the intake form: the form marks its fields with
 // data-suggest-field="kind|category|problem_type|referral"; a <select> may carry the code in
 // each option's data-code when its values are ids.
+// The button also posts the form for browsers without JavaScript: here it fills in place instead.
 document.addEventListener("click", (event) => {
   const button = event.target.closest(".suggestion-apply");
   if (!button) return;
+  event.preventDefault();
   const values = {
     kind: button.dataset.kind,
     category: button.dataset.category,

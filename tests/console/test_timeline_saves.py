@@ -30,7 +30,9 @@ def test_one_save_of_many_fields_is_one_entry_naming_the_people(client, signed_i
     client.post("/lang/zh")
     html = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     assert 'data-changes="4"' in html
-    assert "修改了 4 项信息" in html and "摘要、诉求、涉及金额、承办人" in html
+    # The owner has the case details' word (接线员), not the departments' (承办).
+    assert "修改了 4 项信息" in html and "摘要、诉求、涉及金额、接线员" in html
+    assert "<dt>接线员</dt>" in html and "承办人" not in html
     # The assignee by name, never by id.
     assert "张接线员" in html and f"→ {colleague.id}<" not in html
 

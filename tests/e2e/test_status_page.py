@@ -1,6 +1,12 @@
-"""A complainant checks a case on a phone-sized screen, then someone guesses until refused."""
+"""A complainant checks a case on a phone-sized screen, then someone guesses until refused.
 
+Screenshots of an undecided case's page (Chinese and English; 375, 1280 and 1440 px) and of its
+case page go to STATUS_SCREENSHOTS (default: <tmp>/shots-status) to look at by eye."""
+
+import os
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,6 +20,7 @@ pytestmark = pytest.mark.e2e
 
 PHONE = "+8613812345678"
 PHONE_SIZE = {"width": 375, "height": 740}
+SHOTS = Path(os.environ.get("STATUS_SCREENSHOTS") or Path(tempfile.gettempdir()) / "shots-status")
 
 
 def _seed_case(app):
@@ -82,3 +89,38 @@ def test_status_page_on_a_phone_with_the_rate_limit(live_server, browser_page, b
     assert _fits_the_screen(page)
     # The browser logs the 429 itself as a failed load; anything else (a CSP violation) is a bug.
     assert [e for e in browser_errors if "429" not in e] == []
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_an_undecided_text_shows_when_acceptance_is_due_as_the_case_page_does(live_server, _chromium, sign_in,
+                                                                              locale):
+    """A texted case nobody has taken yet (no clock runs): the caller sees the day the hotline must
+    decide by, the case page's 决定是否受理 day, and nothing more than before about the case."""
+    with live_server.app.app_context():
+        caller = tickets.find_or_create_caller(PHONE)
+        ticket = tickets.open_ticket(Channel.SMS, caller=caller, kind=TicketKind.UNKNOWN, facts="冰箱不制冷")
+        db.session.commit()
+        number = ticket.number
+    live_server.create_user("operator", "statusop")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = _chromium.new_context(viewport=PHONE_SIZE, locale=locale)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/status/")
+        _look_up(page, number, "5678")
+        due = page.locator("#status-due").inner_text().strip()
+        assert len(due) == 10 and due[:2] == "20"  # a date, where "—" used to be
+        expect(page.locator("#case-status")).not_to_contain_text("冰箱")
+        assert _fits_the_screen(page)
+        for width in (375, 1280, 1440):
+            page.set_viewport_size({"width": width, "height": 740})
+            page.screenshot(path=str(SHOTS / f"status-undecided-{locale}-{width}.png"), full_page=True)
+        staff = context.new_page()
+        sign_in(staff, "statusop")
+        staff.set_viewport_size({"width": 1440, "height": 900})
+        staff.goto(f"{live_server.url}/tickets/{number}")
+        pending = staff.locator('[data-testid="clock"][data-kind="accept"][data-state="pending"]')
+        expect(pending).to_contain_text(due)  # the same day on both pages
+        staff.screenshot(path=str(SHOTS / f"case-undecided-{locale}-1440.png"), full_page=True)
+    finally:
+        context.close()

@@ -379,6 +379,8 @@ def test_the_chinese_pages_say_everything_in_words(client, make_user, stock, for
         assert raw_words(visible_text(response.get_data(as_text=True)), codes) == [], url
     listing = client.get("/knowledge/replies")
     assert set(texts(listing, "reply-scope")) == {"短信", "部门工作台", "通用"}
+    # The form's choices are the same lazy labels, read in the asker's language at each request.
+    assert ">部门工作台</option>" in client.get("/knowledge/replies/new").get_data(as_text=True)
     assert 'href="/knowledge/replies"' in client.get("/my", follow_redirects=True).get_data(as_text=True)
     # An error names the variables (typed as is) in a Chinese sentence.
     refused = client.post("/knowledge/replies/new", data={"title": "错", "scope": "any", "body": "{foo}"})

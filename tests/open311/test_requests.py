@@ -114,6 +114,22 @@ def test_fields_are_filled_from_the_case(o311, case, app):
     assert data["description"] is None  # a phone case's facts are the operator's notes
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_undecided_request_expects_the_acceptance_deadline_of_the_case_page(o311, seeded, calendar_2025, local, fmt):
+    """No clock runs before the request is taken as a complaint or report: the expected moment is
+    when acceptance is due (clocks.acceptance_due, the case page's 决定是否受理), 7 working days
+    from receipt, the National Day break skipped. A consultation is never accepted: nothing."""
+    with clock_at(local(2025, 9, 30, 10, 0)):
+        undecided = tickets.open_ticket(Channel.OPEN311, category_id=_category("G01").id)
+        consultation = tickets.open_ticket(Channel.OPEN311, kind=TicketKind.CONSULTATION,
+                                           category_id=_category("G01").id)
+    db.session.commit()
+    due = o311.get("requests", fmt, service_request_id=f"{undecided.number},{consultation.number}")[1]
+    expected = {r["service_request_id"]: r["expected_datetime"] for r in due}
+    assert expected[undecided.number] == "2025-10-16T23:59:59+08:00"
+    assert expected[consultation.number] in (None, "")
+
+
 def test_an_out_of_scope_case_names_the_referral_agency(o311, case):
     entry = ReferralEntry(key="12378", agency_zh="金融监管总局", agency_en="Financial regulator (NFRA)",
                           hotline="12378", caller_script="Please call 12378 about banking and insurance.")

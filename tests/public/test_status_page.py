@@ -8,8 +8,19 @@ import pytest
 from freezegun import freeze_time
 
 from hotline import outbox, tickets
+from hotline.deadlines import clocks
 from hotline.extensions import db
-from hotline.models import Clock, ClockKind, ClockState, Department, OutboxStatus, ReferralEntry, TicketKind
+from hotline.models import (
+    Channel,
+    Clock,
+    ClockKind,
+    ClockState,
+    Department,
+    OutboxStatus,
+    ReferralEntry,
+    Role,
+    TicketKind,
+)
 from hotline.timeutil import now
 
 PHONE = "+8613812345678"
@@ -72,6 +83,31 @@ def test_the_right_combination_shows_status_department_due_date_and_notices(clie
     for personal in ("张三", "冰箱不制冷", PHONE, "13812345678"):
         assert personal not in page
     assert response.headers["Cache-Control"] == "no-store"
+
+
+STATUS_DUE = re.compile(r'id="status-due">([^<]*)<')
+PENDING_ACCEPT = re.compile(r'data-kind="accept" data-state="pending">\s*<td>[^<]*</td>\s*<td[^>]*>(\d{4}-\d\d-\d\d)')
+
+
+def test_an_undecided_case_shows_when_acceptance_is_due_as_the_case_page_does(
+        client, ticket_at, local, calendar_2025, make_user, login, monkeypatch):
+    """A text not yet taken (no accept clock yet): the caller sees the day the hotline must decide
+    by, the day the case page's time limits give (7 working days; the National Day break skipped)."""
+    ticket = ticket_at(local(2025, 9, 30, 10, 0), phone=PHONE, channel=Channel.SMS, kind=TicketKind.UNKNOWN,
+                       facts="冰箱不制冷", complainant_name="张三")
+    shown = lookup(client, ticket.number, RIGHT).get_data(as_text=True)
+    assert STATUS_DUE.search(shown).group(1) == "2025-10-16"
+    # Nothing else is new on the page: without the date it is the same page, to the byte.
+    monkeypatch.setattr(clocks, "acceptance_due", lambda _ticket: None)
+    without = lookup(client, ticket.number, RIGHT).get_data(as_text=True)
+    assert STATUS_DUE.search(without).group(1) == "—"
+    assert CSRF.sub(b"", STATUS_DUE.sub("", shown).encode()) == CSRF.sub(b"", STATUS_DUE.sub("", without).encode())
+    for personal in ("张三", "冰箱不制冷", "13812345678"):
+        assert personal not in shown
+    monkeypatch.undo()
+    login(make_user(Role.OPERATOR))
+    case_page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert PENDING_ACCEPT.search(case_page).group(1) == "2025-10-16"
 
 
 def test_contact_details_written_into_a_notice_are_not_shown(client, case):

@@ -177,6 +177,8 @@ def test_the_api_refers_an_out_of_scope_case(world, create_ticket, api_as):
     response = api.post(f"/api/v1/tickets/{ticket.number}/refer", json={"referral": "12300", "note": "先找运营商"})
     assert response.status_code == 200
     assert response.json["status"] == "referred" and response.json["referral"]["hotline"] == "12300"
+    db.session.refresh(ticket)
+    assert ticket.assigned_to_id is None  # an integration's token owns no case (the form's referral claims)
     assert api.post(f"/api/v1/tickets/{ticket.number}/refer", json={"referral": "12300"}).status_code == 409
     other = create_ticket()
     assert api.post(f"/api/v1/tickets/{other.number}/refer", json={"referral": "nope"}).status_code == 422
