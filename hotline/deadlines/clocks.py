@@ -13,7 +13,7 @@ Services flush; the caller commits.
 from datetime import datetime, time
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from hotline.deadlines.calendar import add_calendar_days, add_working_days, working_days_between
@@ -97,6 +97,21 @@ def acceptance_due(ticket):
         return None
     rule = rule_for(ClockKind.ACCEPT)
     return due_after(_default_start(ticket, rule), rule["days"], rule["unit"])
+
+
+def acceptance_due_at(ticket):
+    """acceptance_due's moment alone (None when it has none), for pages that show only a date."""
+    pending = acceptance_due(ticket)
+    return pending[0] if pending else None
+
+
+def next_due_at(ticket):
+    """The moment the case must next move: its nearest running clock, or for an undecided case
+    whose accept clock has not started, acceptance_due's. The one rule the caller's status page
+    and the {due_date} of canned replies share."""
+    due = db.session.scalar(
+        select(func.min(Clock.due_at)).where(Clock.ticket_id == ticket.id, Clock.state == ClockState.RUNNING))
+    return due if due is not None else acceptance_due_at(ticket)
 
 
 def _event(clock, type_, actor=None, reason=None, **data):

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from hotline import audit, inputs, sms_texts
 from hotline.deadlines import clocks
 from hotline.extensions import db
-from hotline.models import CannedReply, Clock, ClockState, ReplyScope
+from hotline.models import CannedReply, ReplyScope
 from hotline.timeutil import to_local
 
 VARIABLES = ("case_number", "due_date", "department", "hotline")
@@ -97,11 +97,7 @@ def due_date(ticket):
     """The case's nearest running legal deadline (法定期限), or for a case not yet decided whose
     clock has not started the acceptance deadline, as a local date: what the case page's time
     limits panel shows."""
-    due = db.session.scalar(
-        select(func.min(Clock.due_at)).where(Clock.ticket_id == ticket.id, Clock.state == ClockState.RUNNING)
-    )
-    if due is None:
-        due = (clocks.acceptance_due(ticket) or (None,))[0]
+    due = clocks.next_due_at(ticket)
     return to_local(due, current_app.config["HOTLINE_TIMEZONE"]).date() if due else None
 
 

@@ -440,13 +440,6 @@ def _due_dates(ticket_ids):
     return due
 
 
-def _acceptance_due(ticket):
-    """When a request not yet decided (no accept clock yet) will be accepted or not: the same
-    moment as the case page's time limits (hotline.deadlines.clocks.acceptance_due). None for
-    any other case, at no cost: only an undecided one asks the database."""
-    return (clocks.acceptance_due(ticket) or (None,))[0]
-
-
 def _filed(ticket_ids):
     rows = db.session.scalars(select(Open311Request).where(Open311Request.ticket_id.in_(ticket_ids))).all()
     return {row.ticket_id: row for row in rows}
@@ -478,7 +471,7 @@ def requests_json(found, locale, tz_name, notice):
             "service_notice": referral_notice or notice,
             "requested_datetime": when(ticket.created_at),
             "updated_datetime": when(ticket.updated_at),
-            "expected_datetime": when(due.get(ticket.id) or _acceptance_due(ticket)),
+            "expected_datetime": when(due.get(ticket.id) or clocks.acceptance_due_at(ticket)),
             # The business's address (not personal data); the filer's own location is never echoed.
             "address": ticket.respondent_address if open_to_read else None,
             "address_id": None,

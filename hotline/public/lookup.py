@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from hotline import sms_texts
 from hotline.deadlines import clocks
 from hotline.extensions import db
-from hotline.models import Clock, ClockState, OutboxChannel, OutboxMessage, OutboxStatus, Ticket
+from hotline.models import OutboxChannel, OutboxMessage, OutboxStatus, Ticket
 from hotline.scrub import scrub
 from hotline.timeutil import to_local
 
@@ -91,11 +91,7 @@ def _next_due(ticket, tz):
     """The nearest running clock's day; for a case not yet decided whose accept clock has not
     started (a text, a call not yet saved as a complaint or report), the day acceptance is due,
     as the case page's time limits show it. Only a date: nothing else about the case."""
-    due = db.session.scalar(
-        select(func.min(Clock.due_at)).where(Clock.ticket_id == ticket.id, Clock.state == ClockState.RUNNING)
-    )
-    if due is None:
-        due = (clocks.acceptance_due(ticket) or (None,))[0]
+    due = clocks.next_due_at(ticket)
     return to_local(due, tz).date() if due else None
 
 
