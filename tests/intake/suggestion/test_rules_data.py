@@ -27,8 +27,9 @@ KINDS = {"complaint", "report", "consultation"}
 AGENCIES = {entry.key for entry in DEFAULT_DIRECTORY if entry.active}
 SPLITS = ("train", "dev", "test")
 # Batches written apart after the test split had been consulted (docs/SUGGESTIONS.md): measured
-# only, never trained or tuned on. fresh2 was written by someone who had seen neither the rows nor fresh.
-FRESH = ("fresh", "fresh2")
+# only, never trained or tuned on. fresh2 was written by someone who had seen neither the rows nor fresh;
+# fresh3 by yet another writer who had seen none of the rows of any split.
+FRESH = ("fresh", "fresh2", "fresh3")
 
 
 def test_default_rules_cover_every_category_problem_type_kind_and_referral():
@@ -61,7 +62,9 @@ def test_labelled_set_is_big_valid_and_split_three_ways():
     splits = Counter(row["split"] for row in CASES)
     # The held-out split grows only by a fresh batch written apart (docs/SUGGESTIONS.md), so it is
     # held to its size (813 rows) rather than to a share of a set that train and dev rows enlarge.
-    assert splits["test"] >= 800 and splits["dev"] >= len(CASES) // 10
+    # dev is held to a tenth of the rows outside the batches written apart: those batches only
+    # measure, and fresh3's 622 rows had pushed a tenth of the whole set past dev's 759.
+    assert splits["test"] >= 800 and splits["dev"] >= (len(CASES) - sum(splits[s] for s in FRESH)) // 10
 
 
 def test_every_category_kind_and_agency_has_examples_in_every_split():
@@ -93,7 +96,8 @@ def _bigram_sets(texts):
 @pytest.mark.parametrize(("held", "seen"), [("test", "train"), ("test", "dev"), ("dev", "train"),
                                             ("fresh", "train"), ("fresh", "dev"), ("fresh", "test"),
                                             ("fresh2", "train"), ("fresh2", "dev"), ("fresh2", "test"),
-                                            ("fresh2", "fresh")])
+                                            ("fresh2", "fresh"), ("fresh3", "train"), ("fresh3", "dev"),
+                                            ("fresh3", "test"), ("fresh3", "fresh"), ("fresh3", "fresh2")])
 def test_held_out_rows_are_not_near_duplicates_of_rows_the_model_learns_or_tunes_from(held, seen):
     a = [r["text"] for r in CASES if r["split"] == held]
     b = [r["text"] for r in CASES if r["split"] == seen]
