@@ -145,6 +145,9 @@ class Config:
     # The live queue and wall are one shared snapshot per worker, this many seconds old at most
     # (hotline/live.py); a user's own write shows on their next poll regardless.
     LIVE_SNAPSHOT_SECONDS = float(os.environ.get("LIVE_SNAPSHOT_SECONDS", "1"))
+    # The queue panel's 304s answered in front of Flask (hotline/console/fastpoll.py); off, every
+    # poll goes through Flask as any page does.
+    QUEUE_FAST_POLL = _env_bool("QUEUE_FAST_POLL", True)
     # Development-only pages (call/SMS simulator, sandbox outbox) are mounted only when true.
     DEV_TOOLS = False
     SEED_DEMO = False

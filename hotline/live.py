@@ -57,13 +57,14 @@ def _store(app):
     return store
 
 
-def get(key, build):
+def get(key, build, wrote=None):
     """The shared snapshot `key` (a Snapshot; `.value` is what `build()` returned), rebuilt when
-    too old, dirty, or older than the reader's own last write."""
+    too old, dirty, or older than the reader's own last write (`wrote`, by default read from the
+    request's session)."""
     app = current_app._get_current_object()
     store = _store(app)
     max_age = app.config.get("LIVE_SNAPSHOT_SECONDS", 1)
-    wrote = _reader_wrote()
+    wrote = _reader_wrote() if wrote is None else wrote
     with store.lock:  # one build per process at a time; the others wait and share it
         snap = store.snapshots.get(key)
         mono = time.monotonic()
@@ -74,6 +75,26 @@ def get(key, build):
             snap = Snapshot(build(), started, time.monotonic())
             store.snapshots[key] = snap
         return snap
+
+
+def peek(app, key, wrote):
+    """The snapshot `get` would serve as it is to a reader whose last write was at `wrote`, or
+    None where it would build one. Needs no context: for callers in front of Flask."""
+    store = _store(app)
+    max_age = app.config.get("LIVE_SNAPSHOT_SECONDS", 1)
+    with store.lock:
+        snap = store.snapshots.get(key)
+        if snap is not None and _fresh(snap, store, max_age, wrote, time.monotonic()):
+            return snap
+    return None
+
+
+def drop(key):
+    """Forget this process's snapshot `key`: its next reader builds it."""
+    if has_app_context():
+        store = _store(current_app._get_current_object())
+        with store.lock:
+            store.snapshots.pop(key, None)
 
 
 def _fresh(snap, store, max_age, wrote, mono):

@@ -94,6 +94,19 @@ def shared_queue():
     return live.get("queue", build_queue_snapshot)
 
 
+def panel_etag(snap, role, availability, locale):
+    """The queue panel's ETag for a kind of reader: the view and the poll's fast path
+    (hotline/console/fastpoll.py) must agree on it to the character."""
+    return f"{snap.signature}-{role}-{availability}-{locale}"
+
+
+def call_news(snap, user_id):
+    """What console.js pops and badges for `user_id` (/queue/current-call, the panel's X-Call-News)."""
+    own = snap.own.get(user_id)
+    return {"call": own.pop if own else None, "waiting": snap.waiting,
+            "state": f"{own.state}:{own.id}" if own else ""}
+
+
 def build_queue_snapshot(at=None):
     at = at or now()
     calls = _waiting_calls()

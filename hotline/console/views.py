@@ -125,7 +125,7 @@ def queue_panel():
     of them; 304 when what the reader saw last is still what it would see."""
     snap = services.shared_queue()
     reader = (current_user.role.value, current_user.availability.value, str(get_locale()))
-    etag = f"{snap.value.signature}-{'-'.join(reader)}"
+    etag = services.panel_etag(snap.value, *reader)
     if request.if_none_match.contains_weak(etag):
         response = current_app.response_class(status=304)
     else:
@@ -155,9 +155,7 @@ def current_call():
 
 
 def _call_news(snap):
-    own = snap.own.get(current_user.id)
-    return {"call": own.pop if own else None, "waiting": snap.waiting,
-            "state": f"{own.state}:{own.id}" if own else ""}
+    return services.call_news(snap, current_user.id)
 
 
 @bp.route("/queue/call-bar")
