@@ -114,7 +114,8 @@ def _before(ref, args):
     from bench.queue_cost import exported
 
     with exported(ref) as tmp:
-        shutil.copyfile(Path(__file__), tmp / "bench" / "ingest_cpu.py")
+        for name in ("ingest_cpu.py", "baseline_sql_app.py"):  # this run's script and floor, the ref's app
+            shutil.copyfile(Path(__file__).with_name(name), tmp / "bench" / name)
         proc = subprocess.run([sys.executable, "-m", "bench.ingest_cpu", "--db", args.db, "-n", str(args.n)],
                               cwd=tmp, capture_output=True, text=True, timeout=1800)
     for line in proc.stdout.splitlines():
