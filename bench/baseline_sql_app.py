@@ -42,6 +42,7 @@ LOCAL = timedelta(hours=8)  # the hotline's case numbers count local (Asia/Shang
 def create_app(url):
     app = Flask(__name__)
     engine = make_engine(url)
+    app.extensions["engine"] = engine  # for an in-process user to dispose (bench/ingest_cpu.py)
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     callers, counters = Caller.__table__, CaseCounter.__table__
     tickets, events, contacts, outbox = Ticket.__table__, TicketEvent.__table__, Contact.__table__, OutboxMessage.__table__

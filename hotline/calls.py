@@ -48,7 +48,9 @@ def find_call(sid):
 
 def receive_call(sid, from_raw, to):
     """The Contact of an incoming call with its new Ticket, created once per CallSid
-    (a blocked caller gets a Contact and no ticket).
+    (a blocked caller gets a Contact and no ticket). A new call's Contact comes back as its
+    inserted row (the columns as attributes, e.g. .id, .blocked, .ticket_id), a repeat's as the
+    Contact found.
 
     The caller row comes first (inserted, or read and locked): a retry of the same CallSid
     queues behind the first and then finds its Contact. A number never seen cannot have a
@@ -67,8 +69,9 @@ def receive_call(sid, from_raw, to):
         values.update(ended_at=now(), end_reason="blocked")
     else:
         values["ticket_id"] = tickets.open_ticket(Channel.VOICE, caller=caller).id
-    stmt = tickets.dialect_insert(Contact).values(values).on_conflict_do_nothing(index_elements=["sid"])
-    contact = db.session.scalar(stmt.returning(Contact), execution_options=tickets.FRESH)
+    # The statement built once per dialect; the row is returned as it is (voice.incoming reads
+    # only .blocked), no Contact object made for it.
+    contact = db.session.execute(tickets.dialect_statements()["contact"], values).one_or_none()
     if contact is None:  # an anonymous call's retry, which no caller row lock queued: undo the case
         db.session.rollback()
         return find_call(sid)

@@ -73,11 +73,15 @@ def add_sms(phone, body, purpose, ticket_id=None, urgent=None):
     """One PENDING SMS in a plain INSERT, for a hot path that has already settled what queue_sms
     checks: `phone` normalised, not opted out, the first reply recorded if it is one."""
     moment = timeutil.now()
-    db.session.execute(insert(OutboxMessage).values(
-        channel=OutboxChannel.SMS, to=phone, body=body, purpose=purpose, ticket_id=ticket_id, legal=False,
-        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=_due(purpose, urgent, moment),
-        created_at=moment, updated_at=moment,
-    ))
+    db.session.execute(_INSERT_SMS, {
+        "channel": OutboxChannel.SMS, "to": phone, "body": body, "purpose": purpose, "ticket_id": ticket_id,
+        "legal": False, "status": OutboxStatus.PENDING, "attempts": 0,
+        "next_attempt_at": _due(purpose, urgent, moment), "created_at": moment, "updated_at": moment,
+    })
+
+
+# Built once: a Core INSERT executed with a parameter dict (no per-request values() building).
+_INSERT_SMS = insert(OutboxMessage.__table__)
 
 
 def _due(purpose, urgent, moment):

@@ -5,8 +5,9 @@ or job that called them commits once.
 """
 
 from flask import current_app
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 
 from hotline import events, inputs, phones
 from hotline.extensions import db
@@ -15,6 +16,7 @@ from hotline.models import (
     Caller,
     CaseCounter,
     Channel,
+    Contact,
     Ticket,
     TicketEvent,
     TicketKind,
@@ -26,6 +28,49 @@ from hotline.timeutil import local_today, now
 # used again after a delete, as tests' emptied tables do) is refreshed from the row, not returned
 # with the old row's attributes.
 FRESH = {"populate_existing": True}
+
+# The hot path's statements, built once: Core INSERTs on the tables, executed with a parameter
+# dict (SQLAlchemy compiles one per set of keys and caches it), so no ORM-enabled INSERT has its
+# values rebuilt per request. Plain RETURNING <columns>; `adopt` turns the row into the entity.
+_INSERT_TICKET = insert(Ticket.__table__).returning(*Ticket.__table__.c)
+_INSERT_EVENT = insert(TicketEvent.__table__)
+_BY_DIALECT = {}  # dialect name -> {statement name: statement}, the upserts each dialect spells
+
+
+def dialect_statements():
+    """The current bind's dialect-specific statements, built on first use and kept."""
+    name = db.session.get_bind().dialect.name
+    built = _BY_DIALECT.get(name)
+    if built is None:
+        dialect = postgresql if name == "postgresql" else sqlite
+        counters = CaseCounter.__table__
+        built = _BY_DIALECT[name] = {
+            "case_counter": dialect.insert(counters)
+            .values(day=bindparam("day"), last=1)
+            .on_conflict_do_update(index_elements=["day"], set_={"last": counters.c.last + 1})
+            .returning(counters.c.last),
+            "contact": _contact_insert(dialect),
+        }
+    return built
+
+
+def _contact_insert(dialect):
+    contacts = Contact.__table__
+    return dialect.insert(contacts).on_conflict_do_nothing(index_elements=["sid"]).returning(*contacts.c)
+
+
+def adopt(row, model=Ticket):
+    """The persistent `model` object for a row an INSERT ... RETURNING <all its columns> gave back,
+    put in the session without a SELECT: its attributes are the row's, loaded and unchanged
+    (relationships load lazily as usual)."""
+    obj = model(**row._mapping)
+    make_transient_to_detached(obj)
+    stale = db.session.identity_map.get(obj._sa_instance_state.key)
+    if stale is not None:
+        # An id used again after a delete (tests empty tables): the old row's object goes.
+        db.session.expunge(stale)
+    db.session.add(obj)
+    return obj
 
 
 class IllegalTransition(ValueError):
@@ -47,13 +92,7 @@ def next_case_number(day=None):
     """Hand out the next number for a local day, e.g. 20261124-00042, atomically on both databases."""
     day = day or local_today(current_app.config["HOTLINE_TIMEZONE"])
     key = day.strftime("%Y%m%d")
-    stmt = (
-        dialect_insert(CaseCounter)
-        .values(day=key, last=1)
-        .on_conflict_do_update(index_elements=["day"], set_={"last": CaseCounter.last + 1})
-        .returning(CaseCounter.last)
-    )
-    seq = db.session.execute(stmt).scalar_one()
+    seq = db.session.execute(dialect_statements()["case_counter"], {"day": key}).scalar_one()
     return f"{key}-{seq:05d}"
 
 
@@ -74,7 +113,8 @@ def record_event(ticket, type_, actor=None, **values):
 
 def open_ticket(channel, caller=None, actor=None, kind=TicketKind.UNKNOWN, **fields):
     """Open a new case with a fresh number and a 'created' event: one INSERT ... RETURNING for the
-    case (a persistent Ticket, no unit-of-work flush) and one plain INSERT for the event.
+    case (adopted as a persistent Ticket, no unit-of-work flush, no SELECT) and one plain INSERT
+    for the event, both statements built once.
     `fields` are Ticket attributes; a relationship (category=...) is stored by its id."""
     relationships = Ticket.__mapper__.relationships
     for key, value in fields.items():  # an object a field names that is not saved yet is saved
@@ -88,10 +128,11 @@ def open_ticket(channel, caller=None, actor=None, kind=TicketKind.UNKNOWN, **fie
         **_column_values(fields),
     }
     inputs.check_lengths(Ticket, values)  # what the flush-time check would have refused
-    ticket = db.session.scalar(insert(Ticket).values(values).returning(Ticket), execution_options=FRESH)
-    db.session.execute(insert(TicketEvent).values(
-        ticket_id=ticket.id, type="created", actor_id=getattr(actor, "id", None), to_value=str(channel), at=moment,
-    ))
+    ticket = adopt(db.session.execute(_INSERT_TICKET, values).one())
+    db.session.execute(_INSERT_EVENT, {
+        "ticket_id": ticket.id, "type": "created", "actor_id": getattr(actor, "id", None),
+        "to_value": str(channel), "at": moment,
+    })
     events.send(events.ticket_created, ticket=ticket, actor=actor)
     return ticket
 

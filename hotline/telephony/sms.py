@@ -13,12 +13,12 @@ from flask import Blueprint, abort, current_app, request
 from sqlalchemy import or_, select
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline import events, outbox, sms_texts, timeutil
+from hotline import events, inputs, outbox, sms_texts, timeutil
 from hotline.extensions import db
 from hotline.models import Channel, Contact, Direction, Ticket, TicketStatus
 from hotline.phones import InvalidPhone
 from hotline.telephony.signature import twilio_webhook, twiml
-from hotline.tickets import FRESH, claim_caller, dialect_insert, open_ticket
+from hotline.tickets import adopt, claim_caller, dialect_statements, open_ticket
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger("hotline.sms")
@@ -103,13 +103,14 @@ def first_text(sid, caller, to_number, text, media):
     answered, and the acknowledgement in the outbox, in four INSERTs after the caller's. Nothing
     the full path asks can be true of a new number (an open survey, a resolved case to appeal,
     a recent case to join, an opt-out, a block), so it is not asked and sms_received is not
-    offered. None (everything rolled back) when the MessageSid is already recorded."""
+    offered. Returns the Contact's row (its columns as attributes, not a Contact object); None
+    (everything rolled back) when the MessageSid is already recorded."""
     ticket = open_ticket(Channel.SMS, caller=caller, summary=_summary(text))
     moment = timeutil.now()  # the text and its reply, the same instant: first reply in 0 s
     contact = _insert_contact(
         sid, caller, to_number, text, media, ticket_id=ticket.id, first_reply_at=moment, created_at=moment,
         updated_at=moment,
-    )
+    )  # the row only: the webhook needs nothing of it, so no Contact object is made
     if contact is None:  # only a MessageSid re-sent from another number can get here
         db.session.rollback()
         return None
@@ -128,18 +129,20 @@ def _clean_body(sid, body):
 
 def record_contact(sid, caller, to_number, text, media):
     """The inbound SMS Contact; None when this MessageSid is already recorded."""
-    return _insert_contact(sid, caller, to_number, text, media, blocked=caller.blocked_at is not None)
+    row = _insert_contact(sid, caller, to_number, text, media, blocked=caller.blocked_at is not None)
+    return None if row is None else adopt(row, Contact)
 
 
 def _insert_contact(sid, caller, to_number, text, media, **values):
-    """INSERT ... ON CONFLICT (sid) DO NOTHING RETURNING the Contact: a repeat writes nothing."""
+    """INSERT ... ON CONFLICT (sid) DO NOTHING RETURNING the Contact's columns (a row): a repeat
+    writes nothing and gives None. The statement is built once per dialect."""
     values = dict(
         sid=sid, channel=Channel.SMS, direction=Direction.INBOUND, caller_id=caller.id,
         from_number=caller.phone, to_number=to_number[:32] or None, status="received",
         body=text, media=media or None, **values,
     )
-    stmt = dialect_insert(Contact).values(values).on_conflict_do_nothing(index_elements=["sid"])
-    return db.session.scalar(stmt.returning(Contact), execution_options=FRESH)
+    inputs.check_lengths(Contact, values)  # what the flush-time check would have refused
+    return db.session.execute(dialect_statements()["contact"], values).one_or_none()
 
 
 def handle_opt_out(contact, command):

@@ -183,3 +183,13 @@ def test_ingest_soak_needs_every_count_at_zero():
           "wrapped": 0, "errors": {"connect": 0}, "rows": 100, "tickets": 100, "tickets_delta": 100}
     assert ingest._integrity("sms", 64, [ok])["exact"]
     assert not ingest._integrity("sms", 64, [{**ok, "tickets_delta": 101}])["exact"]  # a doubled case
+
+
+def test_ingest_cpu_measures_both_webhooks_beside_the_sql_floor(tmp_path):
+    from bench import ingest_cpu
+
+    out = ingest_cpu.measure(f"sqlite:///{tmp_path / 'cpu.sqlite'}", n=3, rounds=1, warmup=1)
+    assert set(out) == set(ingest_cpu.TARGETS)
+    assert all(out[t]["requests"] == 3 and out[t]["cpu_ms"] >= 0 for t in ingest_cpu.TARGETS)
+    assert {"voice", "sms"} <= {k for k in out if "x_floor_cpu" in out[k]}
+    assert "/twilio/voice" in ingest_cpu.render("after", {"sqlite": out})
