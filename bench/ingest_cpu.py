@@ -22,11 +22,10 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from bench import baseline_sql_app, serve
-from bench.generate import HOTLINE_NUMBER, app_engine_dispose, bench_app
-from hotline.extensions import db
+from bench import baseline_sql_app, serve, statements
+from bench.generate import HOTLINE_NUMBER, app_engine_dispose
 
-BASE = "http://bench.invalid"
+BASE = statements.BASE
 SMS_TEXT = "你好，我在网店买的空调用了两周就不制冷，商家拒绝退换，请帮忙处理。"
 TARGETS = ("floor_voice", "voice", "floor_sms", "sms")
 ROUNDS, WARMUP = 3, 20
@@ -63,14 +62,7 @@ def _run(client, kind, numbers):
 
 def measure(url, n=300, rounds=ROUNDS, warmup=WARMUP):
     """{target: {"cpu_ms": per request, "wall_ms": per request}} on the empty hotline at `url`."""
-    from hotline.seeds import seed_categories
-
-    app = bench_app(url, PUBLIC_BASE_URL=BASE, TWILIO_AUTH_TOKEN=serve.TWILIO_TOKEN,
-                    OPENING_HOURS="00:00-24:00", OPEN_ON_HOLIDAYS=True)
-    with app.app_context():
-        db.create_all()
-        seed_categories()
-        db.session.commit()
+    app = statements.webhook_app(url)
     floor = baseline_sql_app.create_app(url)
     clients = {"voice": app.test_client(), "sms": app.test_client(),
                "floor_voice": floor.test_client(), "floor_sms": floor.test_client()}
@@ -114,7 +106,8 @@ def _before(ref, args):
     from bench.queue_cost import exported
 
     with exported(ref) as tmp:
-        for name in ("ingest_cpu.py", "baseline_sql_app.py"):  # this run's script and floor, the ref's app
+        # This run's script, floor and set-up (statements.webhook_app); the ref's app.
+        for name in ("ingest_cpu.py", "baseline_sql_app.py", "statements.py"):
             shutil.copyfile(Path(__file__).with_name(name), tmp / "bench" / name)
         proc = subprocess.run([sys.executable, "-m", "bench.ingest_cpu", "--db", args.db, "-n", str(args.n)],
                               cwd=tmp, capture_output=True, text=True, timeout=1800)

@@ -58,8 +58,8 @@ def _call(n, phone):
             "Direction": "inbound", "AccountSid": "AC" + "0" * 32}
 
 
-def count(url):
-    """{case: [statement, ...]} for one request of each kind on a fresh hotline at `url`."""
+def webhook_app(url):
+    """The real app on an empty hotline at `url`, open around the clock, signing as the bench does."""
     from hotline.seeds import seed_categories
 
     app = bench_app(url, PUBLIC_BASE_URL=BASE, TWILIO_AUTH_TOKEN=serve.TWILIO_TOKEN,
@@ -68,6 +68,13 @@ def count(url):
         db.create_all()
         seed_categories()
         db.session.commit()
+    return app
+
+
+def count(url):
+    """{case: [statement, ...]} for one request of each kind on a fresh hotline at `url`."""
+    app = webhook_app(url)
+    with app.app_context():
         engine = db.engine
     client = app.test_client()
     # Warm-up: one of each, so first-use work (metadata, caches) is not counted.
