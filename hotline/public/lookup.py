@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from hotline import sms_texts
+from hotline.console import labels
 from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.models import OutboxChannel, OutboxMessage, OutboxStatus, Ticket
@@ -65,24 +66,28 @@ def _last_fours(ticket):
     return [digits[-4:] for digits in (re.sub(r"\D", "", n) for n in _phones(ticket)) if len(digits) >= 4]
 
 
-def case_status(ticket, tz):
-    """The page's facts about `ticket`, dates in the hotline's time zone."""
+def case_status(ticket, tz, locale="zh"):
+    """The page's facts about `ticket`, dates in the hotline's time zone, words in `locale`'s
+    language: in Chinese the status reads as the SMS notices word it, in English as the console's
+    label; an agency by its name in that language (departments have one name only)."""
     return CaseStatus(
         number=ticket.number,
         status=str(ticket.status),
-        status_label=sms_texts.status_label(ticket.status),
+        status_label=labels.label(labels.STATUS, ticket.status) if locale.startswith("en") else sms_texts.status_label(ticket.status),
         received=to_local(ticket.created_at, tz).date(),
-        handled_by=_handled_by(ticket),
+        handled_by=_handled_by(ticket, locale),
         next_due=_next_due(ticket, tz),
         notices=_notices(ticket, tz),
     )
 
 
-def _handled_by(ticket):
+def _handled_by(ticket, locale):
     if ticket.department is not None:
         return ticket.department.name
     if ticket.referral is not None:
         entry = ticket.referral
+        if locale.startswith("en"):
+            return f"{entry.agency_en} ({entry.hotline})" if entry.hotline else entry.agency_en
         return f"{entry.agency_zh}（{entry.hotline}）" if entry.hotline else entry.agency_zh
     return None
 

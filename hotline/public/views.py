@@ -20,6 +20,7 @@ import unicodedata
 from pathlib import Path
 
 from flask import Blueprint, current_app, g, render_template, request, send_file
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
@@ -101,7 +102,7 @@ def lookup():
         g.status_lookup_failed = True
         ratelimits.hit(current_app, current_app.config["STATUS_CASE_ALERT"], "status-case", _ticket())
         return _lookup_page(LookupForm(formdata=None), failed=True)
-    case = service.case_status(ticket, current_app.config["HOTLINE_TIMEZONE"])
+    case = service.case_status(ticket, current_app.config["HOTLINE_TIMEZONE"], str(get_locale() or "zh"))
     return render_template("public/status.html", case=case), 200, NO_STORE
 
 

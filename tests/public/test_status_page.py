@@ -62,9 +62,9 @@ def limits(app, **config):
     app.config.update(config)
 
 
-def lookup(client, number, digits, address="10.0.0.1"):
+def lookup(client, number, digits, address="10.0.0.1", headers=None):
     return client.post("/status/", data={"number": number, "digits": digits},
-                       environ_base={"REMOTE_ADDR": address})
+                       environ_base={"REMOTE_ADDR": address}, headers=headers)
 
 
 def test_the_right_combination_shows_status_department_due_date_and_notices(client, case):
@@ -133,6 +133,18 @@ def test_a_referred_case_shows_the_agency(client, create_ticket):
     page = lookup(client, ticket.number, RIGHT).get_data(as_text=True)
     assert "国家金融监督管理总局（12378）" in page
     assert "已告知转其他部门办理" in page
+
+
+def test_the_english_page_names_the_status_and_the_agency_in_english(client, create_ticket):
+    entry = ReferralEntry(key="12378", agency_zh="国家金融监督管理总局", agency_en="NFRA", hotline="12378")
+    ticket = create_ticket(phone=PHONE, kind=TicketKind.CONSULTATION, referral=entry)
+    tickets.change_status(ticket, "referred")
+    db.session.commit()
+    page = lookup(client, ticket.number, RIGHT, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'lang="en' in page
+    assert re.search(r'id="status-label">\s*Referred\s*<', page)
+    assert re.search(r'id="status-handler">\s*NFRA \(12378\)\s*<', page)
+    assert "已告知" not in page and "国家金融" not in page
 
 
 def test_wrong_digits_and_an_unknown_case_give_the_same_answer(app, client, create_ticket):
