@@ -1,5 +1,6 @@
 """The Hotline application factory."""
 
+import contextlib
 import logging
 
 from flask import Flask, has_request_context, request, session
@@ -173,6 +174,20 @@ def _enable_sqlite_pragmas(app):
 
 
 READS_ONLY = "hotline_reads_only"  # on `g`: work outside a request that only reads (begins DEFERRED)
+
+
+@contextlib.contextmanager
+def reading_only():
+    """Transactions begun inside begin DEFERRED, as a GET's do (in an app context): for work
+    outside a request that reads a lot and writes nothing, like a scheduler job's counting."""
+    from flask import g
+
+    was = g.get(READS_ONLY, False)
+    setattr(g, READS_ONLY, True)
+    try:
+        yield
+    finally:
+        setattr(g, READS_ONLY, was)
 
 
 def _reads_only():

@@ -25,13 +25,13 @@ import hashlib
 import json
 import threading
 
-from flask import current_app, g, has_app_context
+from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie, parse_etags
 
-from hotline import READS_ONLY, live
+from hotline import live, reading_only
 from hotline.console import services
 from hotline.extensions import db
 from hotline.models import Role, User
@@ -98,13 +98,8 @@ class FastPoll:
         SQLite its transaction begins DEFERRED and never waits for the write lock."""
         pushed = has_app_context() and current_app._get_current_object() is self.app
         context = contextlib.nullcontext() if pushed else self.app.app_context()
-        with context:
-            was = g.get(READS_ONLY, False)
-            setattr(g, READS_ONLY, True)
-            try:
-                return live.get(ACCOUNTS, _accounts, wrote=wrote)
-            finally:
-                setattr(g, READS_ONLY, was)
+        with context, reading_only():
+            return live.get(ACCOUNTS, _accounts, wrote=wrote)
 
     def _session(self, environ):
         """The session's data as Flask would open it, or None (no cookie, bad signature, too old)."""

@@ -1,8 +1,10 @@
 """Daily roll-ups (DailyFigure rows) kept current by the scheduler's daily-figures job.
 
 Each figure family registers a function `compute(day) -> iterable of (figure, key, n, total)`
-for one local day; `refresh_day` replaces that day's rows of the family in one transaction, so
-re-running is harmless and a report over months reads a few hundred rows.
+for one local day; `write_day` replaces that day's rows of the family, so re-running is
+harmless and a report over months reads a few hundred rows. Computing reads much and writes
+nothing, so the scheduler's job does it first, in a transaction that only reads (on SQLite it
+never holds the write lock a webhook waits for), and `write_day` after, briefly.
 """
 
 from sqlalchemy import delete
@@ -26,13 +28,23 @@ def rollup(prefix):
 
 def refresh_day(day):
     """Recompute every registered family for one local day (flushed, not committed)."""
+    return write_day(day, compute_day(day))
+
+
+def compute_day(day):
+    """Every registered family's figures for one local day: [(prefix, rows)]; reads only."""
     _load_families()
+    return [(prefix, list(compute(day))) for prefix, compute in ROLLUPS]
+
+
+def write_day(day, computed):
+    """Replace the day's rows of each family in `computed` (flushed, not committed)."""
     written = 0
-    for prefix, compute in ROLLUPS:
+    for prefix, rows in computed:
         db.session.execute(
             delete(DailyFigure).where(DailyFigure.day == day, DailyFigure.figure.like(f"{prefix}.%"))
         )
-        for figure, key, n, total in compute(day):
+        for figure, key, n, total in rows:
             db.session.add(DailyFigure(day=day, figure=figure, key=key or "", n=n, total=total or 0.0))
             written += 1
     db.session.flush()

@@ -45,14 +45,15 @@ def busy_app(app_factory, backend, tmp_path):
 class Lock:
     """Another connection holding the write lock until released."""
 
-    def __init__(self, app, backend):
+    def __init__(self, app, backend, wait_ms=5000):
         self.backend = backend
         if backend == "sqlite":
             path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-            self.conn = sqlite3.connect(path, isolation_level=None, timeout=5)
+            self.conn = sqlite3.connect(path, isolation_level=None, timeout=wait_ms / 1000)
             self.conn.execute("BEGIN IMMEDIATE")
         else:
             self.conn = psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"))
+            self.conn.execute(f"SET lock_timeout = {wait_ms}")
             # Writes to cases wait; reads of them do not (EXCLUSIVE lets SELECT through).
             self.conn.execute("LOCK TABLE tickets IN EXCLUSIVE MODE")
 
@@ -147,3 +148,31 @@ def test_a_call_that_cannot_get_the_lock_is_a_503_and_is_one_call_when_twilio_re
         assert _signed(app, client, "/twilio/voice", CALL).status_code == 200
         assert _signed(app, client, "/twilio/voice", CALL).status_code == 200
         assert _stored(CALL["CallSid"], Channel.VOICE) == (1, before + 1)
+
+
+def test_the_daily_figures_job_counts_without_holding_the_write_lock(busy_app, backend):
+    """The roll-up's counting reads for seconds at scale: meanwhile another connection can still
+    write (a webhook is not kept waiting), and the figures are written after."""
+    from hotline.dashboard import rollups
+    from hotline.dashboard.jobs import refresh_daily_figures
+    from hotline.jobs.scheduler import run_job
+    from hotline.models import DailyFigure
+
+    app, _number, _token = busy_app
+    got_lock = []
+
+    def probe(_day):
+        lock = Lock(app, backend, wait_ms=100)  # fails fast if the job held the write lock
+        got_lock.append(True)
+        lock.release()
+        return [("probe.seen", "", 1, 0)]
+
+    rollups.ROLLUPS.append(("probe", probe))
+    try:
+        assert run_job(app, "daily-figures", refresh_daily_figures) is not None
+    finally:
+        rollups.ROLLUPS.remove(("probe", probe))
+    assert got_lock and all(got_lock)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(DailyFigure)
+                                 .where(DailyFigure.figure == "probe.seen")) == len(got_lock)
