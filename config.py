@@ -148,6 +148,11 @@ class Config:
     # The queue panel's 304s answered in front of Flask (hotline/console/fastpoll.py); off, every
     # poll goes through Flask as any page does.
     QUEUE_FAST_POLL = _env_bool("QUEUE_FAST_POLL", True)
+    # A panel poll asking for it (`Prefer: wait=N`) is held until the queue changes, at most this
+    # long; a threaded worker holds at most QUEUE_HOLDS at once (gunicorn.conf.py sets it from
+    # the worker's threads; 0, as under sync workers, answers every poll at once).
+    QUEUE_HOLD_SECONDS = float(os.environ.get("QUEUE_HOLD_SECONDS", "25"))
+    QUEUE_HOLDS = int(os.environ.get("QUEUE_HOLDS", "0"))
     # Development-only pages (call/SMS simulator, sandbox outbox) are mounted only when true.
     DEV_TOOLS = False
     SEED_DEMO = False

@@ -5,9 +5,10 @@
   document.documentElement.classList.add("js");
   var POLL_MS = 3000;
 
-  function get(url, accept, etag) {
+  function get(url, accept, etag, wait) {
     var headers = { "Accept": accept, "X-Requested-With": "fetch" };
     if (etag) { headers["If-None-Match"] = etag; }
+    if (wait) { headers["Prefer"] = "wait=" + wait; }
     return fetch(url, { credentials: "same-origin", headers: headers, cache: "no-store" });
   }
 
@@ -48,15 +49,19 @@
   }
 
   // The server answers 304 while the queue is as this panel shows it (its waits are timers that
-  // count on here), so most polls move no HTML and rebuild nothing.
+  // count on here), so most polls move no HTML and rebuild nothing. A server that can hold a
+  // poll (data-poll-wait) keeps it open until the queue changes: the next poll starts `every` ms
+  // after the last one started, or at once when the server held it that long, so a change shows
+  // at once and polls never come more often than before.
   function pollQueue(panel) {
     var url = panel.getAttribute("data-poll-url");
     var every = parseInt(panel.getAttribute("data-poll-ms"), 10) || POLL_MS;
-    var busy = false, etag = null;
-    setInterval(function () {
-      if (busy || typingIn(panel)) { return; }
-      busy = true;
-      get(url, "text/html", etag)
+    var wait = parseInt(panel.getAttribute("data-poll-wait"), 10) || 0;
+    var etag = null;
+    function tick() {
+      if (typingIn(panel)) { setTimeout(tick, every); return; }
+      var started = Date.now();
+      get(url, "text/html", etag, etag ? wait : 0)
         .then(function (r) {
           var news = r.headers.get("X-Call-News");
           if (news) { callNews(JSON.parse(news)); }
@@ -71,8 +76,9 @@
           startTimers(panel);
         })
         .catch(function () { /* a missed refresh is retried on the next tick */ })
-        .then(function () { busy = false; });
-    }, every);
+        .then(function () { setTimeout(tick, Math.max(0, every - (Date.now() - started))); });
+    }
+    setTimeout(tick, every);
   }
 
   // "The ticket opens on the operator's screen the moment the call connects": once per call,
