@@ -7,9 +7,10 @@ seen the training rows, after the test split had been consulted; docs/SUGGESTION
 split (a second batch written apart, by another writer who had seen neither the rows nor the first
 batch), the fresh3 split (a third batch written apart, 2026-12-05), on test and fresh together, on
 test+fresh+fresh2 (the figure before fresh3) and on all five held-out splits together
-("test+fresh+fresh2+fresh3+fresh4", the best estimate: the most held-out rows; fresh4 was
-written apart on 2026-12-06 and measured once after the sixth training batch), beside methods measured in
-the same run:
+"test+fresh+fresh2+fresh3+fresh4"; fresh4 was written apart on 2026-12-06 and measured once after
+the sixth training batch), on fresh5 (written apart, 2026-12-06, measured once after the seventh
+training batch) and on all held-out splits together ("test+fresh+fresh2+fresh3+fresh4+fresh5", the
+best estimate: the most held-out rows), beside methods measured in the same run:
   - classifier: intake.suggest.suggest() with no supervisors' rules (what the app does);
   - keyword rules: the first method, the shipped default rules alone;
   - classifier + default rules as overrides: what a database still holding the seeded default
@@ -42,11 +43,13 @@ from intake.suggest import keyword_suggest, suggest
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "bench" / "results" / "suggest-accuracy.json"
 FIELDS = ("kind", "category", "problem_type", "referral")
-SPLITS = ("dev", "test", "fresh", "fresh2", "fresh3", "fresh4")
+SPLITS = ("dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5")
 # Where the targets are judged: each held-out split, test+fresh (the figure reported before fresh2
 # existed) and test+fresh+fresh2 (before fresh3), kept to compare with, and all held-out rows together.
-COMBINED = ("test+fresh", "test+fresh+fresh2", "test+fresh+fresh2+fresh3", "test+fresh+fresh2+fresh3+fresh4")
-HELD_OUT = ("test", "fresh", "fresh2", "fresh3", "fresh4", *COMBINED)
+COMBINED = ("test+fresh", "test+fresh+fresh2", "test+fresh+fresh2+fresh3", "test+fresh+fresh2+fresh3+fresh4",
+            "test+fresh+fresh2+fresh3+fresh4+fresh5")
+HELD_OUT = ("test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", *COMBINED)
+SPLIT_W = max(map(len, (*SPLITS, *COMBINED))) + 2  # the report's split column
 TARGETS = {"category": (">=", 90.0), "agency": (">=", 95.0), "wrongly_sent": ("<=", 2.0)}
 METHODS = ("classifier", "keyword_rules", "classifier_with_default_overrides", "classifier_without_word_lists",
            "majority_baseline")
@@ -210,20 +213,20 @@ def print_report(report, out=sys.stdout):
     print(f"Suggested classification: {report['cases']} labelled cases {report['splits_n']}, "
           f"classifier trained in {report['train_seconds']} s", file=out)
     columns = ("kind", "category", "category_in_scope", "problem_type", "agency", "wrongly_sent", "overall")
-    header = f"{'split':<32}{'method':<35}" + "".join(f"{c[:14]:>15}" for c in columns)
+    header = f"{'split':<{SPLIT_W}}{'method':<35}" + "".join(f"{c[:14]:>15}" for c in columns)
     print(header, file=out)
     print("-" * len(header), file=out)
     for split, methods in report["splits"].items():
         for method, row in methods.items():
             cells = "".join(f"{'-' if row[c] is None else format(row[c], '.1f') + '%':>15}" for c in columns)
-            print(f"{split:<32}{method:<35}{cells}", file=out)
+            print(f"{split:<{SPLIT_W}}{method:<35}{cells}", file=out)
         n = methods["classifier"]
-        print(f"{'':<32}({n['n']} rows: {n['n_in_scope']} in scope, {n['n_out_of_scope']} out of scope)", file=out)
+        print(f"{'':<{SPLIT_W}}({n['n']} rows: {n['n_in_scope']} in scope, {n['n_out_of_scope']} out of scope)", file=out)
     print("targets on the held-out splits (classifier), count and 95 % interval:", file=out)
     for split, named in report["targets"].items():
         for name, t in named.items():
             low, high = t["ci95"] or (None, None)
-            print(f"  {split:<32}{name:<13} {t['value']}%  target {t['target']}%  "
+            print(f"  {split:<{SPLIT_W}}{name:<13} {t['value']}%  target {t['target']}%  "
                   f"{'met' if t['met'] else 'MISSED'}  ({t['hits']} of {t['n']}; {low}-{high} %)", file=out)
     print("baseline guesses (train majority): "
           + ", ".join(f"{k}={v}" for k, v in report["baseline_guess"].items()), file=out)

@@ -56,5 +56,5 @@ def test_the_report_prints_every_method_and_target():
     for method in bench.METHODS:
         assert method in text
     for split in bench.HELD_OUT:
-        assert f"{split:<32}agency        50.0%  target >= 95.0%  MISSED  (1 of 2; 9.5-90.5 %)" in text
+        assert f"{split:<{bench.SPLIT_W}}agency        50.0%  target >= 95.0%  MISSED  (1 of 2; 9.5-90.5 %)" in text
     assert "latency model_only: p50 1.0 ms" in text

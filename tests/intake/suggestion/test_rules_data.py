@@ -28,8 +28,8 @@ AGENCIES = {entry.key for entry in DEFAULT_DIRECTORY if entry.active}
 SPLITS = ("train", "dev", "test")
 # Batches written apart after the test split had been consulted (docs/SUGGESTIONS.md): measured
 # only, never trained or tuned on. fresh2 was written by someone who had seen neither the rows nor fresh;
-# fresh3 and fresh4 by yet other writers who had seen none of the rows of any split.
-FRESH = ("fresh", "fresh2", "fresh3", "fresh4")
+# fresh3, fresh4 and fresh5 by yet other writers who had seen none of the rows of any split.
+FRESH = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5")
 
 
 def test_default_rules_cover_every_category_problem_type_kind_and_referral():
@@ -99,7 +99,10 @@ def _bigram_sets(texts):
                                             ("fresh2", "fresh"), ("fresh3", "train"), ("fresh3", "dev"),
                                             ("fresh3", "test"), ("fresh3", "fresh"), ("fresh3", "fresh2"),
                                             ("fresh4", "train"), ("fresh4", "dev"), ("fresh4", "test"),
-                                            ("fresh4", "fresh"), ("fresh4", "fresh2"), ("fresh4", "fresh3")])
+                                            ("fresh4", "fresh"), ("fresh4", "fresh2"), ("fresh4", "fresh3"),
+                                            ("fresh5", "train"), ("fresh5", "dev"), ("fresh5", "test"),
+                                            ("fresh5", "fresh"), ("fresh5", "fresh2"), ("fresh5", "fresh3"),
+                                            ("fresh5", "fresh4")])
 def test_held_out_rows_are_not_near_duplicates_of_rows_the_model_learns_or_tunes_from(held, seen):
     a = [r["text"] for r in CASES if r["split"] == held]
     b = [r["text"] for r in CASES if r["split"] == seen]
@@ -116,11 +119,11 @@ def test_held_out_rows_are_not_near_duplicates_of_rows_the_model_learns_or_tunes
 
 def test_the_classifier_meets_the_met_targets_on_the_held_out_split():
     # A regression guard computed by the real classifier on the shipped data (bench prints the
-    # figures), over the held-out splits already consulted (test, fresh, fresh2, fresh3: 2,715
-    # rows; one split alone moves a point on two texts). The agency target (95 %) is at the line
-    # there and missed on single batches (docs/SUGGESTIONS.md); this floor stops it getting worse.
+    # figures), over the held-out splits already consulted (test, fresh to fresh4: 3,241 rows;
+    # one split alone moves a point on two texts). The agency target (95 %) is at the line there
+    # and missed on single batches (docs/SUGGESTIONS.md); this floor stops it getting worse.
     model = classifier.get()
-    test = [row for row in CASES if row["split"] in ("test", "fresh", "fresh2", "fresh3")]
+    test = [row for row in CASES if row["split"] in ("test", "fresh", "fresh2", "fresh3", "fresh4")]
     found = [suggest(row["text"], [], model) for row in test]
     category = np.mean([(f.category and f.category.value) == r["category"] for f, r in zip(found, test, strict=True)])
     inside = [(f, r) for f, r in zip(found, test, strict=True) if r["referral"] is None]
