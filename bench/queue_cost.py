@@ -11,6 +11,10 @@ Runs on the same data, one after the other (the sessions signed in once):
   floor of Flask, the session cookie and one SELECT 1 per request;
 - "after": this checkout, polled as its console.js polls (the queue page's panel poll brings the
   call pop: one request per operator every 3 s);
+- "held": this checkout on threaded workers (enough threads that gunicorn.conf.py lets every
+  operator's poll be held), the panel polls asking to be held as console.js asks (`Prefer:
+  wait=25`), and "held-ops" the same for the 200 operators alone (the target is theirs; the
+  supervisors' wall and call pops go through Flask at any thread count);
 - "healthz-2" and "before" (when asked, `before_ref`): the same for an older commit's code
   (exported with `git archive` to a temporary directory; same virtualenv, same database), polled
   as the console.js before the live snapshot did (panel and current-call: two requests).
@@ -37,6 +41,7 @@ from bench.generate import app_engine_dispose, bench_app
 TARGET_CORES = 0.1
 PANEL_S, POP_S, WALL_S = 3.0, 3.0, 4.0  # console.js POLL_MS, wall.js PERIOD_MS
 WAITING_CALLS = 6
+HOLD_S = 25  # what console.js asks for (config QUEUE_HOLD_SECONDS)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -45,6 +50,7 @@ def prepare(url, n_operators, n_supervisors):
     from sqlalchemy import select
 
     from hotline import tickets
+    from hotline.dashboard.jobs import refresh_daily_figures
     from hotline.extensions import db
     from hotline.models import Availability, Channel, Contact, Direction, Role, User
     from hotline.timeutil import now
@@ -62,8 +68,19 @@ def prepare(url, n_operators, n_supervisors):
                                    from_number=caller.phone, to_number="+8610012315",
                                    queued_at=now() - timedelta(seconds=10 * i)))
         db.session.commit()
+        # The scheduler's daily-figures job has rolled up yesterday on any running hotline; the
+        # wall reads yesterday from it (computed live, at 1M cases, it was most of a wall build).
+        refresh_daily_figures()
+        db.session.commit()  # as the scheduler's job runner does
     app_engine_dispose(app)
     return ([f"qop{i:03d}" for i in range(n_operators)], [f"qsup{i:03d}" for i in range(n_supervisors)])
+
+
+def held_threads(operators, workers=2):
+    """Threads per worker for the held run: every operator's poll held (gunicorn.conf.py holds
+    all but max(2, threads // 4)), even if the workers share them unevenly by a tenth."""
+    holds = -(-operators * 11 // (10 * workers))
+    return max(4, -(-holds * 4 // 3) + 1)
 
 
 def sign_in(base, username):
@@ -111,10 +128,15 @@ def _children(pid):
     return found
 
 
-def drive(base, sessions, polls, warmup, seconds, threads=64):
+def drive(base, sessions, polls, warmup, seconds, threads=64, hold=0):
     """Send every poll on its schedule for warmup + seconds; CPU and counts over the last part.
     Like the browser's setInterval with console.js's busy flag, a tick missed while a poll was
-    still out is skipped, not sent late in a burst (counted as "missed")."""
+    still out is skipped, not sent late in a burst (counted as "missed").
+    `hold` > 0: the panel polls ask to be held (`Prefer: wait=hold`) as console.js does when the
+    page offers it, each on its own thread, the next one due `period` after the last one started
+    or at once if it was held longer (console.js's schedule: a held poll is not a missed tick)."""
+    if hold:
+        threads = len(polls)
     lock = threading.Lock()
     counts = {"sent": 0, "status": {}, "missed": 0, "not_modified": 0}
     etags = {}
@@ -135,6 +157,8 @@ def drive(base, sessions, polls, warmup, seconds, threads=64):
             headers = {"X-Requested-With": "fetch"}
             if conditional and etags.get((who, path)):
                 headers["If-None-Match"] = etags[(who, path)]
+                if hold:
+                    headers["Prefer"] = f"wait={hold}"
             try:
                 resp = sessions[who].get(base + path, headers=headers, allow_redirects=False, timeout=30)
                 code = resp.status_code
@@ -149,6 +173,8 @@ def drive(base, sessions, polls, warmup, seconds, threads=64):
                     counts["status"][code] = counts["status"].get(code, 0) + 1
                     counts["not_modified"] += code == 304
             nxt = at + period
+            if hold and conditional:
+                nxt = max(nxt, time.monotonic() + 0.001)
             while nxt < time.monotonic():
                 nxt += period
                 if counted:
@@ -163,8 +189,8 @@ def drive(base, sessions, polls, warmup, seconds, threads=64):
     return runners, counts, start + warmup, stop
 
 
-def measure(server, proc_pid, sessions, polls, warmup, seconds):
-    runners, counts, begin, stop = drive(server.base, sessions, polls, warmup, seconds)
+def measure(server, proc_pid, sessions, polls, warmup, seconds, hold=0):
+    runners, counts, begin, stop = drive(server.base, sessions, polls, warmup, seconds, hold=hold)
     time.sleep(max(begin - time.monotonic(), 0))
     cpu0, t0 = server_cpu_seconds(proc_pid), time.monotonic()
     time.sleep(max(stop - time.monotonic(), 0))
@@ -197,7 +223,8 @@ def exported(ref):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(backend, n_tickets, quick=False, log=print, before_ref=None, operators=200, supervisors=3, seconds=None):
+def run(backend, n_tickets, quick=False, log=print, before_ref=None, operators=200, supervisors=3, seconds=None,
+        hold=HOLD_S):
     """The runs ("healthz", "after"[, "before"]) on `n_tickets` cases; rows for the report."""
     warmup, seconds = (3, seconds or 8) if quick else (10, seconds or 40)
     if quick:
@@ -208,26 +235,35 @@ def run(backend, n_tickets, quick=False, log=print, before_ref=None, operators=2
         ops, sups = prepare(url, operators, supervisors)
         sessions = None
         # /healthz at the rate of each kind of poller: the floor each run is compared with.
-        runs = [("healthz", None, True), ("after", None, True)]
+        # "held-ops": the held run's operators alone (the target's 200), without the supervisors'
+        # wall and call pops, which go through Flask at any thread count.
+        runs = [("healthz", None, True), ("after", None, True), ("held", None, True), ("held-ops", None, True)]
         if before_ref:
             runs += [("healthz-2", None, False), ("before", before_ref, False)]
         for name, ref, folded in runs:
+            # "held": the same code on threaded workers that hold unchanged polls (gunicorn.conf.py
+            # holds all but a quarter of a worker's threads): enough threads for every operator.
+            held = name.startswith("held")
+            threads = held_threads(len(ops)) if held else 1
             with contextlib.ExitStack() as stack:
                 root = stack.enter_context(exported(ref)) if ref else serve.ROOT
-                server = stack.enter_context(serve.gunicorn("wsgi:app", url, workers=2, cwd=root,
+                server = stack.enter_context(serve.gunicorn("wsgi:app", url, workers=2, threads=threads, cwd=root,
                                                             PYTHONPATH=str(root)))
                 if sessions is None:  # once: the cookies hold for every run (same key, same database)
                     log(f"[{label}] signing in {len(ops) + len(sups)} sessions")
                     with ThreadPoolExecutor(4) as pool:
                         sessions = list(pool.map(lambda u, base=server.base: sign_in(base, u), ops + sups))
                 polls = plan(ops, sups, healthz=name.startswith("healthz"), folded=folded)
+                if name == "held-ops":
+                    polls = [p for p in polls if p[3] == "/queue/panel"]
                 log(f"[{label}] {name}: {len(polls)} polls, {warmup} s warm-up + {seconds} s measured")
-                row = measure(server, server.pid, sessions, polls, warmup, seconds)
+                row = measure(server, server.pid, sessions, polls, warmup, seconds,
+                              hold=hold if held else 0)
                 row.update(run=name, ref=ref or "this checkout", errors=len(server.errors()))
                 rows.append(row)
                 log(f"[{label}] {name}: {row['cores']} core at {row['req_per_s']} req/s "
                     f"(offered {row['offered_req_per_s']}), {row['not_modified']} × 304, missed {row['missed']}")
-    floors = {"after": "healthz", "before": "healthz-2"}
+    floors = {"after": "healthz", "held": "healthz", "held-ops": "healthz", "before": "healthz-2"}
     for row in rows:
         floor = next((r["cores"] for r in rows if r["run"] == floors.get(row["run"], row["run"])), None)
         row["ratio_to_healthz"] = round(row["cores"] / floor, 2) if floor else None

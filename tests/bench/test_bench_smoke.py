@@ -133,14 +133,17 @@ def test_queue_cost_runs_the_baseline_and_the_polls_at_tiny_size(tmp_path, monke
     from bench import queue_cost, serve
 
     monkeypatch.setattr(serve, "CACHE_DIR", tmp_path / "cache")
-    result = queue_cost.run("sqlite", 60, quick=True, log=lambda *a, **k: None, operators=3, supervisors=1, seconds=2)
+    result = queue_cost.run("sqlite", 60, quick=True, log=lambda *a, **k: None, operators=3, supervisors=1, seconds=4,
+                            hold=1)
     runs = {r["run"]: r for r in result["runs"]}
-    assert set(runs) == {"healthz", "after"}
+    assert set(runs) == {"healthz", "after", "held", "held-ops"}
     assert runs["healthz"]["verdict"] == "baseline" and runs["after"]["verdict"] in ("PASS", "MISS")
     for r in runs.values():
         assert r["errors"] == 0 and r["req_per_s"] > 0 and r["cores"] >= 0
         assert set(r["statuses"]) <= {"200", "304"}  # every poll answered, signed in
     assert runs["after"]["not_modified"] > 0  # the unchanged panel is not sent again
+    # Asked to hold 1 s: held, then answered 304 as an unchanged panel, and no tick missed.
+    assert 0 < runs["held-ops"]["not_modified"] and runs["held-ops"]["missed"] == 0
     assert "queue cost, sqlite" in queue_cost.render(result)[0]
 
 
