@@ -24,6 +24,7 @@ def test_a_quiet_queue_keeps_one_poll_open_and_a_new_call_shows_at_once(live_ser
     page.goto(f"{live_server.url}/")
     panel = page.locator("#queue-panel")
     expect(panel).to_have_attribute("data-poll-wait", "25")
+    expect(page.locator("#queue-refresh-note")).to_have_text("排队有变化即刷新")  # not "every 3 s"
 
     page.wait_for_timeout(10_000)  # (lets Playwright deliver the events) unheld, the page would have polled three times by now (every 3 s)
     assert len(started) == 2, "the first poll (no ETag yet) is answered at once; the second is held"
