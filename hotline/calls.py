@@ -375,6 +375,15 @@ def own_call(user, at=None):
     return (state, call) if state else (None, None)
 
 
+def latest_answered(user_ids, since):
+    """A subquery of (answered_by_id, at): each of `user_ids`' latest call answered since `since`,
+    chosen in SQL (the window may hold thousands of calls at a million): the queue snapshot's own
+    calls and the wall's operator states join it back to the call."""
+    return (select(Contact.answered_by_id, func.max(Contact.answered_at).label("at"))
+            .where(Contact.answered_by_id.in_(user_ids), Contact.answered_at >= since)
+            .group_by(Contact.answered_by_id).subquery())
+
+
 def call_state(answered_at, ended_at, wrapup_reason, at):
     """LIVE, AFTER_CALL or None for an operator's last answered call (own_call's rule; the live
     queue snapshot applies it to every operator at once)."""

@@ -170,9 +170,7 @@ def _own_calls(at):
     # A call answered before this window is neither live nor in after-call work (unless it
     # lasted over ON_CALL_HOURS, which the wall does not count as on a call either).
     since = at - timedelta(hours=hotline_calls.ON_CALL_HOURS, minutes=hotline_calls.WRAPUP_MINUTES)
-    latest = (select(Contact.answered_by_id, func.max(Contact.answered_at).label("at"))
-              .where(Contact.answered_by_id.in_(takers), Contact.answered_at >= since)
-              .group_by(Contact.answered_by_id).subquery())
+    latest = hotline_calls.latest_answered(takers, since)
     rows = db.session.execute(
         select(Contact.id, Contact.answered_by_id, Contact.answered_at, Contact.ended_at, Contact.wrapup_reason,
                Contact.ticket_id)

@@ -14,6 +14,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, case, func, select
 
+from hotline import calls as hotline_calls
 from hotline import live
 from hotline.console import services
 from hotline.dashboard import call_figures, metrics
@@ -42,13 +43,11 @@ def operator_states(at):
     users = db.session.execute(select(User.id, User.availability).where(
         User.active.is_(True), User.role.in_([Role.OPERATOR, Role.SUPERVISOR]))).all()
     since = at - timedelta(hours=ON_CALL_HOURS, minutes=ACW_MINUTES)
-    # Each one's latest call only, chosen in SQL: at a million calls the window holds thousands
-    # of rows, and loading them all to keep one per operator cost the wall 0.1 s a build.
-    # No channel condition: with it SQLite walks every voice call instead of ix_contacts_answered_by.
-    # Only calls are answered; an outbound call an operator is on counts as being on a call.
-    latest = (select(Contact.answered_by_id, func.max(Contact.answered_at).label("at"))
-              .where(Contact.answered_by_id.in_([u.id for u in users]), Contact.answered_at >= since)
-              .group_by(Contact.answered_by_id).subquery())
+    # Each one's latest call only (loading the window's rows to keep one per operator cost the
+    # wall 0.1 s a build at a million calls). No channel condition: with it SQLite walks every
+    # voice call instead of ix_contacts_answered_by. Only calls are answered; an outbound call an
+    # operator is on counts as being on a call.
+    latest = hotline_calls.latest_answered([u.id for u in users], since)
     calls = db.session.execute(
         select(Contact.answered_by_id, Contact.answered_at, Contact.ended_at, Contact.wrapup_ended_at)
         .join(latest, and_(Contact.answered_by_id == latest.c.answered_by_id, Contact.answered_at == latest.c.at))
