@@ -143,7 +143,7 @@ def test_queue_cost_runs_the_baseline_and_the_polls_at_tiny_size(tmp_path, monke
         assert set(r["statuses"]) <= {"200", "304"}  # every poll answered, signed in
     assert runs["after"]["not_modified"] > 0  # the unchanged panel is not sent again
     # Asked to hold 1 s: held, then answered 304 as an unchanged panel, and no tick missed.
-    assert 0 < runs["held-ops"]["not_modified"] and runs["held-ops"]["missed"] == 0
+    assert runs["held-ops"]["not_modified"] > 0 and runs["held-ops"]["missed"] == 0
     assert "queue cost, sqlite" in queue_cost.render(result)[0]
 
 
