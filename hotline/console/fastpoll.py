@@ -173,7 +173,7 @@ class Holds:
         self.waiting = 0
         self.version = 0
         self.watcher = None
-        self.shown = None  # what the last snapshot showed, to tell a change from a rebuild
+        self.shown = None  # the last snapshot's signature, to tell a change from a rebuild
         self.root = ("http", "")  # (scheme, script root) the pops' URLs are built under, as a poll's are
 
     def hold(self, environ, headers, seconds, recheck):
@@ -230,15 +230,16 @@ class Holds:
                     self.watcher = None
                     return
             try:
-                snap = self.queue(None, 0.0).value
-                shown = (snap.signature, snap.waiting, repr(sorted(snap.own.items())))
+                # The signature covers what panels and call pops show (calls, counts, own calls).
+                shown = self.queue(None, 0.0).value.signature
                 with self.changed:
                     if shown != self.shown:
                         self.shown = shown
                         self.version += 1
                         self.changed.notify_all()
-            except Exception:  # a database hiccup: held polls end at their deadline
-                log.exception("queue watcher")
+            except Exception as error:  # a database hiccup: held polls end at their deadline
+                # The class only: a database error's text can carry a statement's parameters.
+                log.warning("queue watcher: %s", type(error).__name__)
             time.sleep(period)
 
 
