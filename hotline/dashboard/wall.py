@@ -1,11 +1,13 @@
 """The live wall's figures: the queue, the operators, today's and yesterday's calls, SMS waiting,
 and cases due today or overdue per department. Each reads a small, indexed slice of the rows.
 
-Operator states (User.availability says only available / busy / away, so calls decide):
+Operator states (User.availability says only available / busy / away, so calls decide), by the
+rule each operator's own call bar follows (hotline.calls.call_state), so the wall never says
+"available" of someone whose console still shows after-call work:
 - on a call: a call they answered has not ended (answered in the last ON_CALL_HOURS, so a call
   whose final callback never came does not pin them there for ever);
-- after-call work: not on a call, and the last call they answered ended within ACW_MINUTES with
-  the intake form not saved since (Contact.wrapup_ended_at empty);
+- after-call work: not on a call, and the last call they answered ended within WRAPUP_MINUTES
+  with no wrap-up reason picked yet (a form saved meanwhile ends the AHT clock, not the state);
 - otherwise their availability: available, away, or busy (set busy but not on a call).
 """
 
@@ -33,8 +35,6 @@ from hotline.models import (
 from hotline.templating import duration, percent
 from hotline.timeutil import local_today, now, to_local
 
-ON_CALL_HOURS = 4
-ACW_MINUTES = 30
 STATES = ("available", "on_call", "after_call_work", "away", "busy")
 
 
@@ -42,14 +42,14 @@ def operator_states(at):
     """{user id: state} for every active operator and supervisor."""
     users = db.session.execute(select(User.id, User.availability).where(
         User.active.is_(True), User.role.in_([Role.OPERATOR, Role.SUPERVISOR]))).all()
-    since = at - timedelta(hours=ON_CALL_HOURS, minutes=ACW_MINUTES)
+    since = at - timedelta(hours=hotline_calls.ON_CALL_HOURS, minutes=hotline_calls.WRAPUP_MINUTES)
     # Each one's latest call only (loading the window's rows to keep one per operator cost the
     # wall 0.1 s a build at a million calls). No channel condition: with it SQLite walks every
     # voice call instead of ix_contacts_answered_by. Only calls are answered; an outbound call an
     # operator is on counts as being on a call.
     latest = hotline_calls.latest_answered([u.id for u in users], since)
     calls = db.session.execute(
-        select(Contact.answered_by_id, Contact.answered_at, Contact.ended_at, Contact.wrapup_ended_at)
+        select(Contact.answered_by_id, Contact.answered_at, Contact.ended_at, Contact.wrapup_reason)
         .join(latest, and_(Contact.answered_by_id == latest.c.answered_by_id, Contact.answered_at == latest.c.at))
         .order_by(Contact.id)
     ).all()
@@ -57,13 +57,12 @@ def operator_states(at):
     return {u.id: _state(u.availability.value, last.get(u.id), at) for u in users}
 
 
+_WALL_STATE = {hotline_calls.LIVE: "on_call", hotline_calls.AFTER_CALL: "after_call_work"}
+
+
 def _state(availability, call, at):
-    if call is not None and call.ended_at is None and call.answered_at >= at - timedelta(hours=ON_CALL_HOURS):
-        return "on_call"
-    if (call is not None and call.ended_at is not None and call.wrapup_ended_at is None
-            and call.ended_at >= at - timedelta(minutes=ACW_MINUTES)):
-        return "after_call_work"
-    return availability
+    state = call and hotline_calls.call_state(call.answered_at, call.ended_at, call.wrapup_reason, at)
+    return _WALL_STATE.get(state, availability)
 
 
 def _sms_waiting_filter(day_start):

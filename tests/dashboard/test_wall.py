@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
+from hotline import calls as hotline_calls
 from hotline.extensions import db
 from hotline.models import (
     Availability,
@@ -92,11 +93,28 @@ def test_operator_states_come_from_their_calls(client, supervisor, make_user):
     _call(created_at=t, queued_at=t, answered_at=t, answered_by_id=on_call.id)
     _call(created_at=t, queued_at=t, answered_at=t, ended_at=NOW - timedelta(minutes=2), answered_by_id=wrapping.id)
     _call(created_at=t, queued_at=t, answered_at=t, ended_at=NOW - timedelta(minutes=2),
-          wrapup_ended_at=NOW - timedelta(minutes=1), answered_by_id=done.id)
+          wrapup_ended_at=NOW - timedelta(minutes=1), wrapup_reason="handled", answered_by_id=done.id)
     db.session.commit()
     ops = _wall(client)["figures"]["operators"]
     # The supervisor signed in counts too (away by default): supervisors take calls.
     assert ops == {"available": 2, "on_call": 1, "after_call_work": 1, "away": 2, "busy": 0}
+
+
+def test_the_wall_and_the_operators_own_call_bar_agree_on_after_call_work(client, supervisor, make_user):
+    """A form saved (during the call, or after it) ends the handling-time clock, but the operator
+    is in after-call work until they pick a wrap-up reason, as their own call bar shows."""
+    saved_during, saved_after = make_user(Role.OPERATOR), make_user(Role.OPERATOR)
+    t = NOW - timedelta(minutes=10)
+    _call(created_at=t, queued_at=t, answered_at=t, ended_at=NOW - timedelta(minutes=2),
+          wrapup_ended_at=NOW - timedelta(minutes=4), answered_by_id=saved_during.id)
+    _call(created_at=t, queued_at=t, answered_at=t, ended_at=NOW - timedelta(minutes=2),
+          wrapup_ended_at=NOW - timedelta(minutes=1), answered_by_id=saved_after.id)
+    db.session.commit()
+    for user in (saved_during, saved_after):
+        assert hotline_calls.own_call(user, NOW)[0] == hotline_calls.AFTER_CALL
+    assert _wall(client)["figures"]["operators"]["after_call_work"] == 2
+    page = client.get("/dashboard/operators?state=after_call_work", headers=EN).get_data(as_text=True)
+    assert saved_during.display_name in page and saved_after.display_name in page
 
 
 def test_sms_waiting_for_a_first_reply(client, supervisor):
