@@ -13,7 +13,7 @@ Services flush; the caller commits.
 from datetime import datetime, time
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hotline.deadlines.calendar import add_calendar_days, add_working_days, working_days_between
@@ -105,13 +105,20 @@ def acceptance_due_at(ticket):
     return pending[0] if pending else None
 
 
+def next_due(ticket):
+    """(moment, estimated) the case must next move: its nearest running clock, or for an
+    undecided case whose accept clock has not started, acceptance_due's; None when neither.
+    The one rule the caller's status page and the {due_date} of canned replies share."""
+    row = db.session.execute(
+        select(Clock.due_at, Clock.estimated).where(Clock.ticket_id == ticket.id, Clock.state == ClockState.RUNNING)
+        .order_by(Clock.due_at, Clock.id).limit(1)).first()
+    return (row.due_at, bool(row.estimated)) if row is not None else acceptance_due(ticket)
+
+
 def next_due_at(ticket):
-    """The moment the case must next move: its nearest running clock, or for an undecided case
-    whose accept clock has not started, acceptance_due's. The one rule the caller's status page
-    and the {due_date} of canned replies share."""
-    due = db.session.scalar(
-        select(func.min(Clock.due_at)).where(Clock.ticket_id == ticket.id, Clock.state == ClockState.RUNNING))
-    return due if due is not None else acceptance_due_at(ticket)
+    """next_due's moment alone (None when it has none)."""
+    due = next_due(ticket)
+    return due[0] if due else None
 
 
 def _event(clock, type_, actor=None, reason=None, **data):

@@ -40,6 +40,7 @@ class CaseStatus:
     received: date
     handled_by: str | None
     next_due: date | None
+    next_due_estimated: bool = False
     notices: list[Notice] = field(default_factory=list)
 
 
@@ -76,7 +77,7 @@ def case_status(ticket, tz, locale="zh"):
         status_label=labels.label(labels.STATUS, ticket.status) if locale.startswith("en") else sms_texts.status_label(ticket.status),
         received=to_local(ticket.created_at, tz).date(),
         handled_by=_handled_by(ticket, locale),
-        next_due=_next_due(ticket, tz),
+        **_next_due(ticket, tz),
         notices=_notices(ticket, tz),
     )
 
@@ -95,9 +96,10 @@ def _handled_by(ticket, locale):
 def _next_due(ticket, tz):
     """The nearest running clock's day; for a case not yet decided whose accept clock has not
     started (a text, a call not yet saved as a complaint or report), the day acceptance is due,
-    as the case page's time limits show it. Only a date: nothing else about the case."""
-    due = clocks.next_due_at(ticket)
-    return to_local(due, tz).date() if due else None
+    as the case page's time limits show it, and whether the calendar had to guess (the case
+    page's `*`). Only a date: nothing else about the case."""
+    due = clocks.next_due(ticket)
+    return {"next_due": to_local(due[0], tz).date() if due else None, "next_due_estimated": bool(due and due[1])}
 
 
 def _notices(ticket, tz):

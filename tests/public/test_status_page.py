@@ -289,3 +289,20 @@ def test_the_form_renders_in_chinese_by_default(client):
     assert response.status_code == 200
     assert 'lang="zh' in response.get_data(as_text=True)
     assert client.get("/status/status.css").mimetype == "text/css"
+
+
+def test_a_due_date_the_calendar_had_to_guess_is_marked_as_the_case_page_marks_it(client, case):
+    """The case page marks a clock counted past the official holiday data with `*`; the caller's
+    page says so too, in words, rather than promise a day that may move."""
+    response = lookup(client, case.number, RIGHT)
+    assert b"status-due-estimated" not in response.data
+    soonest = db.session.scalars(db.select(Clock).where(Clock.ticket_id == case.id, Clock.kind == ClockKind.FORWARD)).one()
+    soonest.estimated = True
+    db.session.commit()
+    page = lookup(client, case.number, RIGHT).get_data(as_text=True)
+    assert re.search(r'id="status-due">[\d-]+ <span class="warn" aria-hidden="true">\*</span>', page)
+    assert "尚未公布" in page  # the reason, in the page's own language
+    later = db.session.scalars(db.select(Clock).where(Clock.ticket_id == case.id, Clock.kind == ClockKind.MEDIATION)).one()
+    soonest.estimated, later.estimated = False, True  # only the date shown counts
+    db.session.commit()
+    assert b"status-due-estimated" not in lookup(client, case.number, RIGHT).data
