@@ -210,6 +210,7 @@ def _add_contact(ticket, caller, channel, operator, rng):
         contact.answered_by = operator
         contact.status, contact.queue_result, contact.end_reason = "completed", "bridged", "completed"
         contact.wrapup_ended_at = contact.ended_at + timedelta(seconds=rng.randrange(20, 240))
+        contact.wrapup_reason = "handled"  # finished calls: no demo operator starts in after-call work
     db.session.add(contact)
 
 
@@ -234,6 +235,7 @@ def _seed_call_traffic(operators, days, per_day=30):
                 contact.answered_at = started + timedelta(seconds=wait)
                 contact.ended_at = contact.answered_at + timedelta(seconds=talk)
                 contact.wrapup_ended_at = contact.ended_at + timedelta(seconds=rng.randrange(15, 200))
+                contact.wrapup_reason = "handled"
                 contact.queue_seconds, contact.talk_seconds = wait, talk
                 contact.answered_by = rng.choice(operators)
                 contact.status, contact.queue_result, contact.end_reason = "completed", "bridged", "completed"
