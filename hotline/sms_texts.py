@@ -16,7 +16,9 @@ MAX_REPLY = 1000  # what an operator may type into one reply
 
 OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "退订", "TD"})
 OPT_IN_WORDS = frozenset({"START", "UNSTOP", "订阅"})
-_QUERY = re.compile(r"^(?:CX|查询)\s*([0-9\s-]+)$")
+# 查询 / CX, optionally 工单(号) / 进度 / 状态 and a colon, then the case number or nothing (the
+# caller's latest case): "CX20261124-00042", "查询 2026112400042", "查询工单号：…", "查询进度".
+_QUERY = re.compile(r"^(?:CX|查询)(?:工单号?|进度|状态)?[:\s]*([0-9\s-]*)[。.!?？！]*$")
 # A text starting with one of these appeals a result (routing opens the appeal; the rest of the
 # text is its reason): an instruction to the hotline, like the commands above.
 APPEAL_PREFIXES = ("申诉", "复议", "重新处理")
@@ -60,10 +62,11 @@ CASE_SUFFIX = "（工单号 {number}）"
 @dataclass(frozen=True)
 class Command:
     """What an inbound text asks for: optout, optin, query (with case_number, None if
-    unreadable) or message (anything else)."""
+    unreadable; `latest` when no number was given at all) or message (anything else)."""
 
     kind: str
     case_number: str | None = None
+    latest: bool = False
 
 
 def _fold(body):
@@ -80,7 +83,8 @@ def parse_command(body):
         return Command("optin")
     query = _QUERY.match(text)
     if query:
-        return Command("query", parse_case_number(query.group(1)))
+        digits = query.group(1).strip(" -")
+        return Command("query", parse_case_number(digits), latest=not digits)
     return Command("message")
 
 

@@ -158,8 +158,9 @@ def handle_opt_in(contact, command):
 
 
 def handle_query(contact, command):
-    """CX / 查询 <case>: the status, only for a case this number filed."""
-    ticket = own_ticket(contact.caller, command.case_number)
+    """CX / 查询 <case>: the status, only for a case this number filed; a bare 查询 / CX, the
+    status of the latest case it filed (what a caller who lost the number means)."""
+    ticket = latest_own_ticket(contact.caller) if command.latest else own_ticket(contact.caller, command.case_number)
     if ticket is None:
         template = sms_texts.NO_SUCH_CASE if command.case_number else sms_texts.NO_SUCH_CASE_UNREADABLE
         outbox.queue_sms(contact.caller.phone, template.format(number=command.case_number), "status")
@@ -203,6 +204,13 @@ def own_ticket(caller, number):
             Ticket.number == number, or_(Ticket.caller_id == caller.id, Ticket.complainant_phone == caller.phone)
         )
     )
+
+
+def latest_own_ticket(caller):
+    """The latest case `caller` filed or is the complainant's phone of; None when there is none."""
+    return db.session.scalar(
+        select(Ticket).where(or_(Ticket.caller_id == caller.id, Ticket.complainant_phone == caller.phone))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(1))
 
 
 def recent_sms_ticket(caller):

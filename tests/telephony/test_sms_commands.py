@@ -61,3 +61,23 @@ def test_opting_out_and_in_leaves_the_facts_alone(inbound_sms, client, make_user
     inbound_sms("STOP")
     ticket = the_case()
     assert facts_on_the_form(client, make_user, login, ticket) == FIRST
+
+
+def test_a_bare_query_answers_with_the_callers_latest_case_and_stays_out_of_the_facts(
+        inbound_sms, client, make_user, login, outbox_rows):
+    """A caller who lost the number texts 查询 or CX alone: the status of the latest case this
+    phone filed, never the word appended to the facts ("查询工单<number>" is a query too)."""
+    inbound_sms(FIRST)
+    ticket = the_case()
+    for text in ("查询", "CX", "查询进度", f"查询工单{ticket.number}"):
+        inbound_sms(text)
+    assert facts_on_the_form(client, make_user, login, ticket) == FIRST
+    replies = [m for m in outbox_rows() if m.purpose == "status"]
+    assert len(replies) == 4 and all(ticket.number in m.body and "当前状态" in m.body for m in replies)
+
+
+def test_a_bare_query_from_a_phone_with_no_case_gets_the_format_explained(inbound_sms, outbox_rows):
+    inbound_sms("查询")
+    (reply,) = outbox_rows()
+    assert reply.purpose == "status" and "CX" in reply.body and "当前状态" not in reply.body
+    assert db.session.scalar(select(Ticket.id)) is None

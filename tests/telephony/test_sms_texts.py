@@ -20,6 +20,7 @@ def test_opt_in_words(text):
 @pytest.mark.parametrize("text", [
     "CX 20261124-00042", "cx20261124-00042", "CX 2026112400042", "查询20261124-00042",
     "查询 2026112400042", "ＣＸ　２０２６１１２４－０００４２", " cx  20261124-00042 ",
+    "查询工单20261124-00042", "查询工单号：20261124-00042", "CX:20261124-00042。",
 ])
 def test_case_queries_with_or_without_space_dash_or_full_width(text):
     assert parse_command(text) == Command("query", "20261124-00042")
@@ -27,6 +28,11 @@ def test_case_queries_with_or_without_space_dash_or_full_width(text):
 
 def test_a_query_with_an_unreadable_number_is_still_a_query():
     assert parse_command("CX 12345") == Command("query", None)
+
+
+@pytest.mark.parametrize("text", ["查询", "CX", " cx ", "查询进度", "查询工单", "ＣＸ", "查询？"])
+def test_a_bare_query_asks_for_the_latest_case(text):
+    assert parse_command(text) == Command("query", None, latest=True)
 
 
 @pytest.mark.parametrize("text", ["please stop calling me", "STOP it", "查询一下我的投诉", "", "CXK", "我要投诉 CX"])
