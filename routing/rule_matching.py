@@ -132,12 +132,15 @@ def effective_region(case, platforms):
         return Region(divisions.full_name(code) or case.respondent_region or code, "respondent", code=code)
     if (case.respondent_region or "").strip():
         return Region(case.respondent_region.strip(), "respondent")
-    haystacks = [normalise(case.platform), normalise(case.respondent_name), normalise(case.seller)]
-    for name, value in platforms.items():
-        key = normalise(name)
-        if key and any(key in hay for hay in haystacks):
-            code = platform_division(value)
-            return Region(divisions.full_name(code) or value, "platform", name, code)
+    # The platform field first: a shop named 京东便利店 that sells on 美团 is 美团's. Within a
+    # field the longest name first, so a platform whose name holds another's wins.
+    names = sorted(platforms, key=lambda name: -len(normalise(name)))
+    for hay in (normalise(case.platform), normalise(case.respondent_name), normalise(case.seller)):
+        for name in names:
+            key = normalise(name)
+            if key and hay and key in hay:
+                code = platform_division(platforms[name])
+                return Region(divisions.full_name(code) or platforms[name], "platform", name, code)
     return Region(None, None)
 
 

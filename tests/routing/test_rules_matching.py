@@ -159,3 +159,15 @@ def test_an_old_text_rule_still_matches_a_case_placed_by_division():
 
 def test_a_rule_with_only_a_division_is_no_catch_all():
     assert not is_catch_all(rule(1, division="110000"))
+
+
+def test_the_platform_field_beats_a_shop_name_that_holds_another_platforms_name():
+    """A 京东便利店 that sells on 美团 is placed where 美团 is, not where 京东 is: the operator
+    named the platform, the shop's name only happens to contain another."""
+    shipped = load_platform_regions()
+    case = Case(platform="美团", respondent_name="京东便利店望京店", seller="京东便利店望京店")
+    region = effective_region(case, shipped)
+    assert (region.source, region.platform, region.code) == ("platform", "美团", shipped["美团"])
+    # With no platform named, the names are read, the longest platform name first.
+    named = effective_region(Case(respondent_name="天猫超市旗舰店"), {"天猫": "330110", "天猫超市": "110105"})
+    assert named.platform == "天猫超市"
