@@ -14,6 +14,7 @@ order or invoice number.
 """
 
 import re
+import unicodedata
 
 REMOVED = "[removed]"
 MIN_DIGITS = 11  # a mainland mobile number, and a landline with its area code, have 11 or 12
@@ -39,15 +40,22 @@ _AMOUNT = re.compile(r"\d+[.．]\d{1,2}")
 _DIGIT = re.compile(_D)
 
 
-def scrub(text):
-    """`text` with e-mail addresses, phone and ID numbers and long digit runs replaced by [removed]."""
+def scrub(text, keep=(), marker=REMOVED):
+    """`text` with e-mail addresses, phone and ID numbers and long digit runs replaced by `marker`.
+    `keep`: public numbers (a department's contact phone, which a notice tells the caller to
+    ring) left as written, however they are written."""
     if not text:
         return text
-    return _SPACED_MOBILE.sub(REMOVED, _NUMBER.sub(_number, _EMAIL.sub(REMOVED, text)))
+    kept = frozenset(filter(None, map(_digits, keep)))
+
+    def number(match):
+        found = match.group()
+        if _CASE_NUMBER.fullmatch(found) or _AMOUNT.fullmatch(found) or _digits(found) in kept:
+            return found
+        return marker if len(_DIGIT.findall(found)) >= MIN_DIGITS else found
+
+    return _SPACED_MOBILE.sub(marker, _NUMBER.sub(number, _EMAIL.sub(marker, text)))
 
 
-def _number(match):
-    found = match.group()
-    if _CASE_NUMBER.fullmatch(found) or _AMOUNT.fullmatch(found):
-        return found
-    return REMOVED if len(_DIGIT.findall(found)) >= MIN_DIGITS else found
+def _digits(text):
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if ch.isascii() and ch.isdigit())

@@ -108,9 +108,12 @@ def acceptance_due_at(ticket):
 def next_due(ticket):
     """(moment, estimated) the case must next move: its nearest running clock, or for an
     undecided case whose accept clock has not started, acceptance_due's; None when neither.
-    The one rule the caller's status page and the {due_date} of canned replies share."""
+    The one rule the caller's status page and the {due_date} of canned replies share. The
+    callback visit is the hotline's own follow-up of a handled case, not a date the caller waits
+    for: a resolved case's page would otherwise promise "next due" on a case that is done."""
     row = db.session.execute(
-        select(Clock.due_at, Clock.estimated).where(Clock.ticket_id == ticket.id, Clock.state == ClockState.RUNNING)
+        select(Clock.due_at, Clock.estimated).where(Clock.ticket_id == ticket.id, Clock.state == ClockState.RUNNING,
+                                                    Clock.kind != ClockKind.CALLBACK)
         .order_by(Clock.due_at, Clock.id).limit(1)).first()
     return (row.due_at, bool(row.estimated)) if row is not None else acceptance_due(ticket)
 

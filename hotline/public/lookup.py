@@ -14,7 +14,7 @@ from hotline import sms_texts
 from hotline.console import labels
 from hotline.deadlines import clocks
 from hotline.extensions import db
-from hotline.models import OutboxChannel, OutboxMessage, OutboxStatus, Ticket
+from hotline.models import Department, OutboxChannel, OutboxMessage, OutboxStatus, Ticket
 from hotline.scrub import scrub
 from hotline.timeutil import to_local
 
@@ -22,6 +22,7 @@ SHOWN_STATES = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT, O
 # A one-time code must not be readable by someone who only knows four digits, and an
 # operator's free-text reply may quote what the caller told them.
 HIDDEN_PURPOSES = ("otp", "reply")
+MASK = "***"
 _NO_DIGITS = "\0\0\0\0"  # never matches: a case without a phone still costs one comparison
 
 
@@ -115,11 +116,14 @@ def _notices(ticket, tz):
         )
         .order_by(OutboxMessage.id)
     ).all()
+    # Departments' contact phones are public (the forwarding notice tells the caller to ring one).
+    public = db.session.scalars(select(Department.contact_phone).where(Department.contact_phone.is_not(None))).all()
     return [
         Notice(
             at=to_local(m.sent_at or m.created_at, tz),
             # Staff write some of it (a result's details): no phone, e-mail or ID number goes public.
-            text=scrub(m.body or ""),
+            # Masked as a phone's digits are masked, in no language (the page may be either).
+            text=scrub(m.body or "", keep=public, marker=MASK),
             pending=m.status in (OutboxStatus.PENDING, OutboxStatus.SENDING),
         )
         for m in messages

@@ -106,3 +106,9 @@ def test_several_in_one_text():
 
 def test_none_stays_none():
     assert scrub(None) is None
+
+
+def test_numbers_asked_to_be_kept_stay_however_written_and_others_still_go():
+    text = "请致电 010-65550101 或 (010) 6555 0101，勿打 010-65550102"
+    assert scrub(text, keep=["01065550101"]) == "请致电 010-65550101 或 (010) 6555 0101，勿打 [removed]"
+    assert scrub("手机 13912345678", keep=[None, ""], marker="***") == "手机 ***"

@@ -116,7 +116,7 @@ def test_contact_details_written_into_a_notice_are_not_shown(client, case):
                             "或 wang@shop.example.cn", "result_notice", ticket=case)
     db.session.commit()
     page = lookup(client, case.number, RIGHT).get_data(as_text=True)
-    assert f"处理结果（工单号 {case.number}）：商家同意退款 1,299.00 元，请联系王经理 [removed] 或 [removed]" in page
+    assert f"处理结果（工单号 {case.number}）：商家同意退款 1,299.00 元，请联系王经理 *** 或 ***" in page
     assert "1234" not in page and "wang@" not in page
 
 
@@ -306,3 +306,29 @@ def test_a_due_date_the_calendar_had_to_guess_is_marked_as_the_case_page_marks_i
     soonest.estimated, later.estimated = False, True  # only the date shown counts
     db.session.commit()
     assert b"status-due-estimated" not in lookup(client, case.number, RIGHT).data
+
+
+def test_the_departments_public_phone_in_the_forwarding_notice_is_shown(client, case):
+    """The forwarding notice tells the caller which number to ring: a department's contact phone
+    is public, so it stays; a person's number in the same notice is still masked."""
+    dept = case.department
+    dept.contact_phone = "010-65550101"
+    outbox.queue_sms(PHONE, f"您的投诉（工单号 {case.number}）已转{dept.name}办理，联系电话 010-65550101"
+                            "（工作时间 09:00-17:00）。经办人手机 13912345678", "forwarded", ticket=case)
+    db.session.commit()
+    page = lookup(client, case.number, RIGHT).get_data(as_text=True)
+    assert "联系电话 010-65550101（工作时间 09:00-17:00）" in page and "经办人手机 ***" in page
+    assert "[removed]" not in page and "13912345678" not in page
+
+
+def test_a_handled_case_promises_no_due_date_for_the_hotlines_own_callback_visit(client, case):
+    for clock in db.session.scalars(db.select(Clock).where(Clock.ticket_id == case.id)):
+        clock.state = ClockState.MET
+    for status in ("forwarded", "in_progress", "resolved"):
+        tickets.change_status(case, status)
+    start = now()
+    db.session.add(Clock(ticket=case, kind=ClockKind.CALLBACK, state=ClockState.RUNNING, started_at=start,
+                         due_at=start + timedelta(days=3)))
+    db.session.commit()
+    page = lookup(client, case.number, RIGHT).get_data(as_text=True)
+    assert "已办结" in page and 'id="status-due">—<' in page
