@@ -245,14 +245,21 @@ def refer(number):
 
 
 def _referral_page(ticket, form, choice):
-    """The referral page, posting back here with the intake form's fields carried along."""
+    """The referral page, posting back here with the intake form's fields carried along. What
+    was typed is kept as the operator's draft too (as the form's autosave keeps it), so going
+    back to the form instead of referring loses nothing, typed a second before Alt+R or not."""
     carry = [(name, value) for name, value in request.form.items(multi=True)
              if name not in ("csrf_token", "entry", "note", "save", "confirm")]
     kept = [(form[name].label.text, form[name].data.strip()) for name in REFERRAL_SUMMARY
             if (form[name].data or "").strip()]
+    data = intake_services.draft_data(request.form)
+    if data is not None:
+        intake_services.save_draft(ticket, current_user, data)
+        db.session.commit()
     return referral_views.refer_page(
         ticket, choice, url_for("intake.refer", number=ticket.number),
-        url_for("intake.refer", number=ticket.number, transfer="1"), carry=carry, kept=kept)
+        url_for("intake.refer", number=ticket.number, transfer="1"), carry=carry, kept=kept,
+        back=url_for("intake.form", number=ticket.number))
 
 
 # What the referral page lists as kept with the referral (the phone stays off: it is on the case).

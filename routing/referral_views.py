@@ -142,12 +142,13 @@ def _refer_page(ticket, form):
                       unsaved_draft=db.session.get(IntakeDraft, (ticket.id, current_user.id)) is not None)
 
 
-def refer_page(ticket, form, action, transfer_action, carry=(), kept=(), unsaved_draft=False):
+def refer_page(ticket, form, action, transfer_action, carry=(), kept=(), unsaved_draft=False, back=None):
     """The referral page: the directory, the suggested entry first, and what each tells the caller.
 
     `action` / `transfer_action`: where the choice is posted. The intake form's referral posts
     it to intake, with what the operator typed carried along as `carry` ((name, value) pairs
-    sent back untouched) and summed up as `kept` ((label, value) pairs shown to the operator).
+    sent back untouched) and summed up as `kept` ((label, value) pairs shown to the operator);
+    `back` is then the form, which the page's back link returns to (else the case page).
     """
     key = referrals.suggested_key(ticket, request.args.get("suggested"))
     entries = referrals.suggested_first(referrals.directory(), key)
@@ -155,7 +156,7 @@ def refer_page(ticket, form, action, transfer_action, carry=(), kept=(), unsaved
                            suggested=key, live_call=referrals.live_call(ticket),
                            may_refer=ticket.status in referrals.REFERABLE, sms_for=texts.sms_for,
                            action=action, transfer_action=transfer_action, carry=carry, kept=kept,
-                           unsaved_draft=unsaved_draft)
+                           unsaved_draft=unsaved_draft, back=back)
 
 
 @twilio_webhook

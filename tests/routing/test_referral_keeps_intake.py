@@ -180,3 +180,22 @@ def test_the_service_refuses_fields_that_are_no_intake(call_case):
         referrals.refer(call_case, referrals.entry_by_key("12300"), None, intake_values={"status": "closed"})
     assert db.session.scalar(select(TicketEvent.id).where(TicketEvent.ticket_id == call_case.id,
                                                           TicketEvent.type == "referred")) is None
+
+
+def test_going_back_from_the_referral_page_finds_everything_typed_on_the_form(client, call_case, operator):
+    """Alt+R a second after typing (before the autosave): the referral page keeps the typing as
+    the operator's draft, and its back link returns to the form, which shows it all."""
+    ticket = call_case
+    page = client.post(f"/intake/tickets/{ticket.number}/refer", data=form_data(ticket, **TYPED))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'href="/intake/tickets/{ticket.number}" id="back-to-form"' in html
+    form = client.get(f"/intake/tickets/{ticket.number}").get_data(as_text=True)
+    assert TYPED["facts"] in form and TYPED["respondent_name"] in form and TYPED["complainant_name"] in form
+    db.session.refresh(ticket)
+    assert ticket.status == TicketStatus.NEW and not ticket.facts  # nothing saved to the case itself
+    # Referring after all uses the draft up, as a referral from the form always did.
+    done = client.post(f"/intake/tickets/{ticket.number}/refer",
+                       data=form_data(ticket, entry="12300", **TYPED))
+    assert done.status_code == 302
+    assert db.session.get(IntakeDraft, (ticket.id, operator.id)) is None
