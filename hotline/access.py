@@ -52,7 +52,8 @@ def matching(flt, user):
     the API's list). A search by phone number, or its last digits, finds only the cases whose
     filer `user` may know: a department never learns that a confidential or anonymous report,
     or any report, exists for a number."""
-    stmt = visible(filter_tickets(flt), user)
+    # The summary holds an SMS caller's own words: only searched where the reader may know the filer.
+    stmt = visible(filter_tickets(flt, summary_where=identity_known(user)), user)
     return stmt.where(identity_known(user)) if flt.phone else stmt
 
 
@@ -118,6 +119,27 @@ def can_see_identity(user, ticket):
         return False
     # A complainant's identity reaches the department mediating their case, no other.
     return ticket.department_id is not None and ticket.department_id == department_scope(user)
+
+
+def shown_summary(user, ticket):
+    """The case's one-line summary as `user` may read it. An SMS case's summary is the caller's
+    first text in their own words ("我是王五，电话…"), so a reader who may not know who filed the
+    case gets the start of the facts instead: what the operator wrote for the department."""
+    return summary_for(ticket, can_see_identity(user, ticket))
+
+
+def summary_for(ticket, may_know_filer):
+    """shown_summary for a reader who may (or may not) know who filed the case (the API's
+    stricter api_shows_identity decides there)."""
+    if ticket.summary and may_know_filer:
+        return ticket.summary
+    return (ticket.facts or "")[:60] or None
+
+
+def shows_callers_words(user, ticket):
+    """Whether `user` may read the texts the caller sent on `ticket` (its SMS contacts' bodies):
+    the same rule as who filed it, for the same reason as shown_summary."""
+    return can_see_identity(user, ticket)
 
 
 def identity_known(user):

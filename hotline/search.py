@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from hotline.extensions import db
@@ -53,8 +53,9 @@ def _phone_condition(phone):
     return Caller.phone.like("%" + digits)
 
 
-def filter_tickets(f):
-    """A SELECT of tickets matching `f`, newest first."""
+def filter_tickets(f, summary_where=None):
+    """A SELECT of tickets matching `f`, newest first. `summary_where`: a condition on Ticket
+    under which the summary may be searched too (hotline.access decides; default: always)."""
     stmt = select(Ticket)
     if f.number:
         stmt = stmt.where(Ticket.number == f.number)
@@ -79,7 +80,8 @@ def filter_tickets(f):
         stmt = stmt.where(
             or_(
                 Ticket.facts.ilike(pattern, escape="\\"),
-                Ticket.summary.ilike(pattern, escape="\\"),
+                and_(true() if summary_where is None else summary_where,
+                     Ticket.summary.ilike(pattern, escape="\\")),
                 Ticket.respondent_name.ilike(pattern, escape="\\"),
             )
         )

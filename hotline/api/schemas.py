@@ -192,7 +192,7 @@ def ticket_summary(ticket, tz_name, show_identity=True):
         "category": _code(ticket.category),
         "problem_type": _code(ticket.problem_type),
         "department": ticket.department.code if ticket.department else None,
-        "summary": ticket.summary,
+        "summary": access.summary_for(ticket, show_identity),
         "respondent_name": ticket.respondent_name,
         "phone_masked": phones.mask(ticket.caller.phone) if ticket.caller and show_identity else None,
         "created_at": _time(ticket.created_at, tz_name),
@@ -215,7 +215,7 @@ def event_json(event, tz_name, show_identity=True, show_links=True):
     }
 
 
-def contact_json(contact, tz_name):
+def contact_json(contact, tz_name, show_words=True):
     times = ("created_at", "queued_at", "answered_at", "abandoned_at", "ended_at")
     return {
         "channel": contact.channel.value,
@@ -225,7 +225,8 @@ def contact_json(contact, tz_name):
         "queue_seconds": contact.queue_seconds,
         "talk_seconds": contact.talk_seconds,
         "queue_result": contact.queue_result,
-        "body": contact.body if contact.channel == Channel.SMS else None,
+        # A caller's own texts may say who they are: only to readers who may know (hotline.access).
+        "body": contact.body if contact.channel == Channel.SMS and show_words else None,
     }
 
 
@@ -245,5 +246,5 @@ def ticket_detail(ticket, events, contacts, tz_name, show_identity=True, show_li
             "address": caller.address if show_identity else None,
         } if caller else None,
         "events": [event_json(e, tz_name, show_identity, show_links) for e in events],
-        "contacts": [contact_json(c, tz_name) for c in contacts],
+        "contacts": [contact_json(c, tz_name, show_identity) for c in contacts],
     }

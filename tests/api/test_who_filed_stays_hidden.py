@@ -116,3 +116,53 @@ def test_the_intake_form_masks_the_calling_number_until_an_audited_reveal(client
     assert "13912345678" in revealed.get_data(as_text=True) or PHONE in revealed.get_data(as_text=True)
     entry = db.session.query(AuditLog).filter_by(action="reveal_phone", target_id=ticket.number).one()
     assert entry.user_id is not None
+
+
+# A confidential reporter texts the hotline and says who they are; the operator rewrites the
+# facts for the department. The text stays the case's summary and its SMS contact.
+OWN_WORDS = "举报东城区海鲜酒楼卖病死猪肉。我是王五，身份证110105199001011234，电话13911112222，请保密。"
+WHO = ("王五", "110105199001011234", "13911112222", "1234")
+
+
+@pytest.fixture
+def texted_report(create_ticket, make_department):
+    from hotline.models import Contact, Direction
+
+    dept = make_department(code="MS01", name="东城市场监管所")
+    report = create_ticket(phone="+8613911112222", channel=Channel.SMS, kind=TicketKind.REPORT, confidential=True,
+                           summary=OWN_WORDS[:60], facts="海鲜酒楼卖病死猪肉。", respondent_name="海鲜酒楼",
+                           department=dept)
+    report.status = TicketStatus.FORWARDED
+    db.session.add(Contact(channel=Channel.SMS, direction=Direction.INBOUND, ticket=report, caller=report.caller,
+                           from_number="+8613911112222", body=OWN_WORDS, status="received"))
+    db.session.commit()
+    return report, dept
+
+
+def test_a_department_never_reads_a_confidential_reporters_own_texts(client, make_user, texted_report, as_role):
+    """Walked from outside (issue 13's attack, by SMS): the reporter's own words, kept as the
+    summary and the SMS contact, named them; lists, search, the case page and the API showed it."""
+    report, dept = texted_report
+    _console(client, make_user, Role.DEPARTMENT, dept)
+    pages = [client.get(path).get_data(as_text=True) for path in ("/", "/desk", f"/tickets/{report.number}")]
+    assert report.number in pages[0] and report.number in pages[1] and "海鲜酒楼卖病死猪肉" in pages[0]
+    assert "短信原文不予显示" in pages[2] or "Text withheld" in pages[2]
+    for page in pages:
+        assert not any(word in page for word in WHO[:3])
+    for query in WHO[:3]:
+        assert report.number not in _found(client, query), query
+    assert report.number in _found(client, "病死猪肉")  # the department still finds it by the facts
+    api = as_role(Role.DEPARTMENT, department=dept)
+    detail = api.get(f"/api/v1/tickets/{report.number}")
+    assert detail.status_code == 200 and not any(word in detail.get_data(as_text=True) for word in WHO[:3])
+    for query in WHO[:3]:
+        listed = api.get("/api/v1/tickets", query_string={"text": query}).json
+        assert report.number not in [t["number"] for t in listed["items"]], query
+
+
+def test_the_hotline_still_reads_the_reporters_texts_on_the_case_page(client, make_user, texted_report):
+    report, _dept = texted_report
+    _console(client, make_user, Role.OPERATOR)
+    page = client.get(f"/tickets/{report.number}").get_data(as_text=True)
+    assert "我是王五" in page
+    assert report.number in _found(client, "王五")

@@ -1,5 +1,7 @@
 """My tickets, search, the ticket page, revealing a number, notes, department confinement."""
 
+import re
+
 import pytest
 from sqlalchemy import event, func, select
 
@@ -193,3 +195,23 @@ def test_the_timeline_names_categories_and_kinds_rather_than_codes(client, make_
     changes = " ".join(re.findall(r'<li class="ev ev-(?:field|save)".*?</div>', page, re.S))
     assert "Phones and electronics" in changes and "Complaint" in changes
     assert f"→ {phones.id}" not in changes and "complaint" not in changes
+
+
+def test_an_answered_call_reads_in_the_call_until_it_ends_whatever_twilio_last_said(
+        client, signed_in, create_ticket):
+    """Twilio's last status of the caller's leg stayed "ringing" for the whole talk, so the
+    timeline said 振铃中 beside 接听 while the call bar said 通话中."""
+    from hotline.timeutil import now
+
+    operator = signed_in(Role.OPERATOR)
+    ticket = create_ticket(phone="+8613812345678")
+    call = Contact(channel=Channel.VOICE, direction=Direction.INBOUND, ticket=ticket, caller=ticket.caller,
+                   queued_at=now(), answered_at=now(), answered_by=operator, status="ringing",
+                   queue_result="bridged")
+    db.session.add(call)
+    db.session.commit()
+    state = re.compile(r'data-testid="call-state">([^<]*)<')
+    assert state.search(client.get(f"/tickets/{ticket.number}").get_data(as_text=True)).group(1) == "已接通接线员 · 通话中"
+    call.ended_at, call.status = now(), "completed"
+    db.session.commit()
+    assert state.search(client.get(f"/tickets/{ticket.number}").get_data(as_text=True)).group(1) == "已接通接线员 · 通话已结束"
