@@ -121,6 +121,12 @@ def set_password(user, password):
     if problem:
         raise WeakPassword(str(problem))
     user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+
+
+def end_sessions(user):
+    """Every session signed in to the account stops counting (see session_is_current): after a
+    password change, and at sign-out, so a session cookie copied before it is worth nothing."""
     user.session_generation = (user.session_generation or 0) + 1
 
 

@@ -92,6 +92,10 @@ def change_password():
 @bp.route("/logout", methods=["POST"])
 @roles_required()
 def logout():
+    # Signed cookies live on the client: clearing ours would leave a copy of it valid for its
+    # whole life. Signing out ends the account's sessions on the server (every browser's).
+    accounts.end_sessions(current_user)
+    db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

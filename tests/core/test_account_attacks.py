@@ -142,6 +142,18 @@ def test_ones_own_change_keeps_this_session_and_ends_the_others(app, client, mak
     assert not _signed_in(other_device)
 
 
+def test_signing_out_makes_a_copy_of_the_session_cookie_worthless(app, client, make_user):
+    """Found from outside: after 退出, a copied cookie stayed signed in for its 12-hour life."""
+    make_user(username="op")
+    thief = app.test_client()
+    _sign_in(client, "op")
+    thief.set_cookie("session", client.get_cookie("session").value)
+    assert _signed_in(thief)
+    assert client.post("/logout").status_code == 302
+    assert not _signed_in(thief) and not _signed_in(client)
+    assert _sign_in(client, "op").status_code == 302 and _signed_in(client)  # signing in again works
+
+
 def test_own_change_needs_the_current_password(client, make_user):
     make_user(username="op")
     _sign_in(client, "op")
