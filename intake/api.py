@@ -3,6 +3,7 @@ other channels created, updated, accepted and rejected (/intake/tickets), with b
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import BadRequest
 
 from hotline.access import get_ticket
 from hotline.extensions import db
@@ -24,7 +25,10 @@ API_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 @bp.route("/suggest", methods=["POST"])
 @api_roles(*API_ROLES)
 def suggest():
-    payload = request.get_json(silent=True)
+    try:  # rest.json_object: any bytes at all (a 5,000-deep array raised RecursionError: a 500) are a 400
+        payload = json_object()
+    except BadRequest:
+        payload = None
     if not isinstance(payload, dict):
         return _invalid(400, "body", "send a JSON object with Content-Type: application/json")
     text = payload.get("text")

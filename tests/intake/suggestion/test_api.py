@@ -75,6 +75,9 @@ def test_the_view_declares_its_roles(app):
         ({"json": {"text": 12315}}, 422, "text"),
         ({"json": {"text": None}}, 422, "text"),
         ({"json": {"text": "空" * 10_001}}, 422, "text"),
+        # Nested deeper than the parser recurses: was a 500 (RecursionError), found from outside.
+        ({"data": "[" * 5_000 + "]" * 5_000, "content_type": "application/json"}, 400, "body"),
+        ({"data": '{"text":' + "[" * 100_000, "content_type": "application/json"}, 400, "body"),
     ],
 )
 def test_bad_input_is_a_clear_4xx_naming_the_field(client, bearer, kwargs, status, field):
