@@ -35,5 +35,7 @@ def mask(e164):
     digits = national_digits(e164)
     if len(digits) <= 4:
         return "*" * len(digits)
+    if len(digits) < 9:  # a short number (12315, 123456): the head and last four would be all of it
+        return "*" * (len(digits) - 2) + digits[-2:]
     head = digits[:3] if len(digits) >= 11 else digits[:2]
     return head + "*" * (len(digits) - len(head) - 4) + digits[-4:]

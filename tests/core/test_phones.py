@@ -21,3 +21,10 @@ def test_mask_shows_head_and_last_four():
     assert mask("+8613812341234") == "138****1234"
     assert mask("+861012345678") == "10****5678"
     assert mask(None) == ""
+
+
+@pytest.mark.parametrize(("number", "masked"), [("+8612315", "***15"), ("+86123456", "****56"),
+                                                ("+861234567", "*****67")])
+def test_a_short_number_is_never_shown_whole_by_its_mask(number, masked):
+    """The head-and-last-four mask of a 5- or 6-digit number was every digit (12315 read 122315)."""
+    assert mask(number) == masked
