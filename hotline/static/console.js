@@ -245,9 +245,23 @@
     document.querySelectorAll("form.js-autosubmit select").forEach(function (select) {
       // requestSubmit, not submit(): it fires "submit", which other scripts on the page may need
       // first (the intake form saves its draft before the page goes).
-      select.addEventListener("change", function () {
+      function send() {
+        if (select.value === select.getAttribute("data-sent")) { return; }
+        select.setAttribute("data-sent", select.value);
         if (select.form.requestSubmit) { select.form.requestSubmit(); } else { select.form.submit(); }
+      }
+      select.setAttribute("data-sent", select.value);
+      // A pick with the mouse goes at once. Arrow keys on a closed select change its value one
+      // step at a time: going from 离开 to 空闲 must not post 忙碌 on the way, so a keyboard
+      // choice goes with Enter, or when focus leaves the select.
+      var keyed = false;
+      select.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") { event.preventDefault(); keyed = false; send(); return; }
+        if (event.key !== "Tab") { keyed = true; }
       });
+      select.addEventListener("pointerdown", function () { keyed = false; });
+      select.addEventListener("change", function () { if (!keyed) { send(); } });
+      select.addEventListener("blur", function () { if (keyed) { keyed = false; send(); } });
     });
   }
 

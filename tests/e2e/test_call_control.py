@@ -147,3 +147,28 @@ def test_the_simulated_caller_hears_the_operator_hang_up(live_server, browser_pa
     finally:
         context.close()
     assert browser_errors == [] and simulator_errors == []
+
+
+def test_stepping_through_the_availability_list_by_keyboard_posts_only_the_choice(
+        live_server, browser_page, browser_errors, sign_in):
+    """Found walking the console by keyboard: ↑ from 离开 posted 忙碌 at once and reloaded the page,
+    so 空闲 took a second trip. Arrow keys now only move; Enter (or leaving the list) posts."""
+    live_server.create_user("operator", "op-arrows")
+    page = browser_page
+    sign_in(page, "op-arrows")
+    page.goto(f"{live_server.url}/my")
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "availability" in r.url else None)
+    chooser = page.locator("#availability")
+    expect(chooser).to_have_value("away")
+    chooser.focus()
+    page.keyboard.press("Home")
+    page.wait_for_timeout(500)
+    assert posts == [] and page.url.endswith("/my")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert len(posts) == 1
+    expect(page.locator("#availability")).to_have_value("available")
+    with live_server.app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "op-arrows")).availability \
+            == Availability.AVAILABLE
