@@ -93,6 +93,21 @@ class TriageRow:
     suggestion: Suggestion | None
     due_at: object | None  # the FORWARD clock's due time (naive UTC), None without a clock
     overdue: bool
+    returned: TicketEvent | None = None  # the department's 退单, when that is why the case is back here
+
+    @property
+    def returned_by(self):
+        """The id of the department that sent the case back, or None."""
+        value = self.returned.from_value if self.returned is not None else None
+        return int(value) if value and value.isdigit() else None
+
+    @property
+    def preselected(self):
+        """The department the list chooses for one-click forwarding: the suggestion, unless it is
+        the department that just sent the case back (one click would send it straight back)."""
+        if self.suggestion is None or self.suggestion.department.id == self.returned_by:
+            return None
+        return self.suggestion.department
 
 
 # --- matching against the stored rules --------------------------------------------------
@@ -323,6 +338,10 @@ def triage_cases(limit=TRIAGE_LIMIT, at=None):
         .order_by(TicketEvent.id)
     )
     latest = {event.ticket_id: event for event in events}
+    # Back from a department (退单): the latest return, unless the case was forwarded again since.
+    returned = {event.ticket_id: event for event in db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id.in_(ids), TicketEvent.type == "returned")
+        .order_by(TicketEvent.id))}
     due = dict(db.session.execute(
         select(Clock.ticket_id, Clock.due_at)
         .where(Clock.ticket_id.in_(ids), Clock.kind == ClockKind.FORWARD, Clock.state == ClockState.RUNNING)
@@ -332,8 +351,17 @@ def triage_cases(limit=TRIAGE_LIMIT, at=None):
     for ticket in cases:
         suggestion = _suggestion_from(latest.get(ticket.id)) or current_suggestion(ticket, rules)
         due_at = due.get(ticket.id)
-        rows.append(TriageRow(ticket, suggestion, due_at, due_at is not None and due_at < moment))
+        back = returned.get(ticket.id)
+        if back is not None and latest.get(ticket.id) is not None and latest[ticket.id].id > back.id \
+                and latest[ticket.id].type == "forwarded":
+            back = None
+        rows.append(TriageRow(ticket, suggestion, due_at, due_at is not None and due_at < moment, back))
     return rows
+
+
+def department_names():
+    """{id: name} of every department, inactive ones too (a case may name one that has closed)."""
+    return dict(db.session.execute(select(Department.id, Department.name)).all())
 
 
 def active_departments():

@@ -182,3 +182,29 @@ def test_the_api_refers_an_out_of_scope_case(world, create_ticket, api_as):
     assert api.post(f"/api/v1/tickets/{ticket.number}/refer", json={"referral": "12300"}).status_code == 409
     other = create_ticket()
     assert api.post(f"/api/v1/tickets/{other.number}/refer", json={"referral": "nope"}).status_code == 422
+
+
+def test_a_case_a_department_sent_back_says_so_and_is_not_preselected_for_it_again(
+        world, rules, create_ticket, client, login, make_user):
+    """Walked as a supervisor: after 退单 the row gave no sign and preselected the office that had
+    just returned it, so one click sent it straight back."""
+    from routing import desk
+
+    haidian = world["departments"]["MS03"]
+    ticket = waiting(create_ticket, respondent_name="某电器行", respondent_division="110108",
+                     respondent_region="北京市海淀区")
+    services.forward(ticket, haidian, world["operator"])
+    desk.return_to_triage(ticket, "wrong_department", "经营者实际在朝阳区", make_user(Role.DEPARTMENT, department=haidian))
+    world["operator"].locale = "en"
+    db.session.commit()
+    login(world["operator"])
+    row = row_of(client.get("/routing/triage").get_data(as_text=True), ticket.number)
+    assert 'data-testid="returned"' in row
+    assert "Sent back by 海淀市场监管所: Wrong department" in row and "经营者实际在朝阳区" in row
+    assert "海淀市场监管所" in row.split('data-testid="suggested"')[1]  # still shown, as the rules say
+    assert " selected>" not in row  # but the operator chooses
+
+    # Forwarded elsewhere: it leaves the list.
+    services.forward(ticket, world["departments"]["MS01"], world["operator"])
+    db.session.commit()
+    assert ticket.number not in client.get("/routing/triage").get_data(as_text=True)
