@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from hotline import accounts, tickets
+from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.knowledge import answers, search
 from hotline.knowledge import services as knowledge
@@ -16,6 +17,7 @@ from hotline.models import (
     Category,
     CategoryGroup,
     Channel,
+    ClockKind,
     Contact,
     Department,
     Direction,
@@ -172,14 +174,37 @@ def _seed_cases(n_cases, users, departments):
             )
             _add_contact(ticket, caller, channel, operators[i % 2], rng)
         path = [TicketStatus.ANSWERED] if status == TicketStatus.ANSWERED else PATHS[status]
+        # Steps 6 hours apart, closer for a recent case: never after now.
+        gap = min(timedelta(hours=6), (now() - opened) / (len(path) + 1))
+        if kind in ("complaint", "report"):
+            with clock_at(opened):
+                clocks.start_clock(ticket, ClockKind.ACCEPT, start=opened)
         for step_no, step in enumerate(path, start=1):
             if step == TicketStatus.FORWARDED:
                 ticket.department = departments[DISTRICT_OFFICES.get(division, "MS03")]
                 ticket.forward_instructions = "请核实经营者资质，依法调解。" if i % 2 else None
-            with clock_at(opened + timedelta(hours=6 * step_no)):
+            with clock_at(opened + gap * step_no):
                 tickets.change_status(ticket, step, actor=operators[i % 2])
+                _move_clocks(ticket, step, opened + gap * step_no)
         if kind == "consultation" and (i // len(CASES)) % 2 == 0:
             _answer_from_knowledge(ticket, operators[i % 2], opened + timedelta(hours=6))
+
+
+def _move_clocks(ticket, step, at):
+    """The legal clocks as the services move them at each step (intake's decision, routing's
+    forward, the desk's result), so the demo's deadlines, overdue flags and late lists are real."""
+    if step == TicketStatus.ACCEPTED:
+        clocks.stop_clock(ticket, ClockKind.ACCEPT, at=at)
+        clocks.start_clock(ticket, ClockKind.FORWARD, start=at)
+        if ticket.kind == TicketKind.COMPLAINT:
+            clocks.start_clock(ticket, ClockKind.MEDIATION, start=at)
+    elif step == TicketStatus.FORWARDED:
+        clocks.stop_clock(ticket, ClockKind.FORWARD, at=at)
+    elif step == TicketStatus.RESOLVED:
+        clocks.stop_clock(ticket, ClockKind.MEDIATION, at=at)
+        clocks.start_clock(ticket, ClockKind.CALLBACK, start=at)
+    elif step == TicketStatus.CLOSED:
+        clocks.stop_clock(ticket, ClockKind.CALLBACK, at=at)
 
 
 def _answer_from_knowledge(ticket, operator, at):
