@@ -73,8 +73,9 @@ def _range_args(first, last, **extra):
 
 
 def _csv(report):
-    header = [_("Period"), _("Offered"), pgettext("calls", "Answered"), _("Answer rate"), _("Abandoned"),
-              _("Short abandons (under 5 s)"), _("Answered within 15 s"), _("Service level (15 s)"),
+    header = [_("Period"), _("Offered"), pgettext("calls", "Answered"), _("Answer rate"),
+              _("Abandoned (5 s or more)"), _("Short abandons (under 5 s)"), _("Abandoned in all"),
+              _("Answered within 15 s"), _("Service level (15 s)"),
               _("Average speed of answer (s)"), _("Average handling time (s)")]
     rows = [_csv_row(b.label, report.by_bucket[b.key]) for b in report.buckets]
     rows.append(_csv_row(_("Total"), report.total))
@@ -94,8 +95,8 @@ def _round(value):
 
 
 def _csv_row(label, t):
-    return [label, t.offered, t.answered, _round(t.answer_rate and t.answer_rate * 100), t.abandoned,
-            t.short_abandoned, t.within_sl, _round(t.service_level and t.service_level * 100),
+    return [label, t.offered, t.answered, _round(t.answer_rate and t.answer_rate * 100), t.long_abandoned,
+            t.short_abandoned, t.abandoned, t.within_sl, _round(t.service_level and t.service_level * 100),
             _round(t.asa), _round(t.aht)]
 
 

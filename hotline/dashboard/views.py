@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from hotline import inputs
 from hotline.authz import roles_required
-from hotline.dashboard import call_figures, wall
+from hotline.dashboard import call_figures, metrics, wall
 from hotline.deadlines.calendar_data import calendar_warnings
 from hotline.extensions import db
 from hotline.models import Contact, Department, Role
@@ -25,7 +25,8 @@ def index():
     snap = wall.snapshot()
     text, alarms = wall.display(snap)
     warnings = calendar_warnings(local_today(current_app.config["HOTLINE_TIMEZONE"]))
-    return render_template("dashboard/wall.html", snap=snap, text=text, alarms=alarms, warnings=warnings)
+    return render_template("dashboard/wall.html", snap=snap, text=text, alarms=alarms, warnings=warnings,
+                           answer_rate_target=metrics.ANSWER_RATE_TARGET)
 
 
 @bp.route("/wall.json")

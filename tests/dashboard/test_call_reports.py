@@ -49,7 +49,7 @@ def test_every_number_lists_as_many_calls(client, calls_world):
     links = DRILL.findall(page)
     assert len(links) > 40
     kinds = {re.search(r"figure=(\w+)", html.unescape(u)).group(1) for u, _n in links}
-    assert kinds == {"offered", "answered", "abandoned", "short_abandoned", "within_sl"}
+    assert kinds == {"offered", "answered", "long_abandoned", "short_abandoned", "abandoned", "within_sl"}
     assert any("operator=" in u for u, _n in links) and any("weekday=" in u for u, _n in links)
     for url, number in links:
         listed = client.get(html.unescape(url), headers=EN).get_data(as_text=True)
@@ -59,8 +59,9 @@ def test_every_number_lists_as_many_calls(client, calls_world):
 def test_csv_export_has_the_figures(client, calls_world):
     response = client.get("/reports/calls?start=2025-06-10&end=2025-06-10&format=csv", headers=EN)
     text = response.data.decode("utf-8")
-    assert text.startswith("\ufeffPeriod,Offered,Answered,Answer rate")
-    assert "2025-06-10,10,7,70.0,2,1,4,40.0,14.3,200.0" in text
+    assert text.startswith("\ufeffPeriod,Offered,Answered,Answer rate,Abandoned (5 s or more),"
+                           "Short abandons (under 5 s),Abandoned in all,")
+    assert "2025-06-10,10,7,70.0,1,1,2,4,40.0,14.3,200.0" in text
 
 
 def test_a_bad_drill_down_is_refused(client, calls_world):
