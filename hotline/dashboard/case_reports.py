@@ -234,16 +234,19 @@ def _add_rolled(totals, family, rolled, group, bucket_of):
     whole = select(DailyFigure.day, DailyFigure.figure, DailyFigure.n, DailyFigure.total).where(
         *window, DailyFigure.key == "", DailyFigure.figure.like(f"{family}.%"),
         DailyFigure.figure != f"{family}.{COMPUTED}")
+    # A case figure's `total` counts the rows that succeeded (on time, done, satisfied): a count,
+    # though the roll-up column is a float (the call figures keep sums of seconds in it), so it is
+    # read back as an integer and never shows as "0.0".
     for day, figure, n, total in db.session.execute(whole):
         if figure.count(".") == 1:
-            totals.add(figure, "", bucket_of(day, group), n, total)
+            totals.add(figure, "", bucket_of(day, group), int(n or 0), int(total or 0))
     sliced = (
         select(DailyFigure.figure, DailyFigure.key, func.sum(DailyFigure.n), func.sum(DailyFigure.total))
         .where(*window, DailyFigure.figure.like(f"{family}.%.%"))
         .group_by(DailyFigure.figure, DailyFigure.key)
     )
     for figure, key, n, total in db.session.execute(sliced):
-        totals.add(figure, key, None, int(n or 0), float(total or 0))
+        totals.add(figure, key, None, int(n or 0), int(total or 0))
 
 
 # --- drill-down ---------------------------------------------------------------------------
