@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
-from hotline import inputs
+from hotline import access, inputs
 from hotline.authz import roles_required
 from hotline.dashboard import call_reports, case_metrics, case_reports, reporting
 from hotline.dashboard.reporting import REPORT_ROLES
@@ -204,7 +205,8 @@ def _list_csv(query):
     items, _more = case_reports.page_of(query, 1, size=LIST_CSV_ROWS)
     rows = [[t.number, to_local(t.created_at, tz).strftime("%Y-%m-%d %H:%M"), labels.label(labels.KIND, t.kind),
              labels.label(labels.CHANNEL, t.channel), labels.label(labels.STATUS, t.status),
-             t.department.name if t.department else "", t.respondent_name or "", t.summary or ""] for t in items]
+             t.department.name if t.department else "", t.respondent_name or "",
+             access.shown_summary(current_user, t) or ""] for t in items]
     return header, rows
 
 
