@@ -20,9 +20,15 @@ def init_app(app):
     # A survey answer is offered before routing's appeal word: "不满意" to an open survey is a
     # score, not an appeal. create_app calls followup.init_app before routing.init_app for this.
     events.sms_received.connect(surveys.on_sms_received, sender=app)
-    register_job("callback-visits", callback_visits.callback_visits_job, 300)
-    register_job("surveys", surveys.surveys_due, 60)
-    register_job("clock-sweep", escalation.sweep, 60)
+    # Each count a run returns, as the jobs page reads it (hotline.jobs.results).
+    register_job("callback-visits", callback_visits.callback_visits_job, 300, words={
+        "due": _l("%(n)s visits due"), "unreachable": _l("%(n)s closed as unreachable"),
+        "cancelled": _l("%(n)s cancelled (case reopened)")})
+    register_job("surveys", surveys.surveys_due, 60, words={
+        "sent": _l("%(n)s surveys sent"), "closed": _l("%(n)s closed unanswered")})
+    register_job("clock-sweep", escalation.sweep, 60, words={
+        "warned": _l("%(n)s time limits due within a working day"), "overdue": _l("%(n)s newly overdue"),
+        "sms": _l("%(n)s SMS to department leads")})
     app.cli.add_command(cli.followup_cli)
     for helper in (
         views.case_clocks,

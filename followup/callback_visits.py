@@ -251,7 +251,7 @@ def callback_visits_job():
     comes. Works only from rows in a state to act on, so a rerun or restart does nothing twice."""
     closed, cancelled = close_exhausted(), settle_stale()
     due = len(due_visits(now()))
-    return f"{due} due, {closed} unreachable, {cancelled} cancelled"
+    return {"due": due, "unreachable": closed, "cancelled": cancelled}
 
 
 def last_call(visit):

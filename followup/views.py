@@ -20,6 +20,7 @@ from hotline.deadlines import clocks as clock_services
 from hotline.deadlines.calendar_data import calendar_warnings, month_days, set_day
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
+from hotline.jobs import results
 from hotline.jobs.scheduler import JOBS
 from hotline.models import Clock, ClockKind, ClockState, JobRun, Role
 from hotline.timeutil import local_today, now
@@ -116,7 +117,9 @@ def calendar_day(day):
 @roles_required(Role.SUPERVISOR, Role.ADMIN)
 def jobs():
     runs = {run.job_id: run for run in db.session.scalars(select(JobRun))}
-    return render_template("followup/jobs.html", jobs=[(jid, seconds, runs.get(jid)) for jid, _f, seconds in JOBS])
+    jobs = [(jid, seconds, runs.get(jid), results.describe(jid, runs[jid].last_result) if jid in runs else "")
+            for jid, _f, seconds in JOBS]
+    return render_template("followup/jobs.html", jobs=jobs)
 
 
 @bp.route("/clocks/<int:clock_id>/pause", methods=["POST"])

@@ -34,4 +34,4 @@ def refresh_daily_figures():
         db.session.rollback()  # end the reading transaction; the writes below begin their own
     for day, figures in computed:
         rollups.write_day(day, figures)
-    return f"{len(days)} days: {', '.join(d.isoformat() for d in days)}"
+    return {"days": len(days)}

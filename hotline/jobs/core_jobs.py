@@ -3,6 +3,7 @@ daily roll-ups. Each calls services; none touches a view. Features register thei
 their init_app."""
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from hotline import outbound_webhooks, outbox
 from hotline.dashboard.jobs import refresh_daily_figures
@@ -11,9 +12,15 @@ from hotline.telephony.senders import sender_for
 
 
 def init_app(app):
-    register_job("outbox-dispatch", dispatch_outbox, 5)
-    register_job("webhook-dispatch", dispatch_webhooks, 5)
-    register_job("daily-figures", refresh_daily_figures, 300)
+    # Each count a run returns, as the jobs page reads it (hotline.jobs.results).
+    released = _l("%(n)s claimed too long ago put back in the queue")
+    register_job("outbox-dispatch", dispatch_outbox, 5, words={
+        "sent": _l("%(n)s SMS sent"), "retry": _l("%(n)s to try again"), "failed": _l("%(n)s failed"),
+        "released": released})
+    register_job("webhook-dispatch", dispatch_webhooks, 5, words={
+        "delivered": _l("%(n)s delivered"), "retry": _l("%(n)s to try again"), "failed": _l("%(n)s failed"),
+        "refused": _l("%(n)s refused (address not allowed)"), "released": released})
+    register_job("daily-figures", refresh_daily_figures, 300, words={"days": _l("%(n)s days of figures recounted")})
 
 
 def dispatch_outbox():

@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
 from hotline.extensions import db
+from hotline.jobs import results
 from hotline.jobs.leader import DEFAULT_LOCK_KEY, job_guard, leader_for
 from hotline.models import JobRun
 from hotline.timeutil import now
@@ -31,9 +32,11 @@ JOBS: list[tuple[str, object, int]] = []
 RESULT_CHARS = 2000
 
 
-def register_job(job_id, func, seconds):
+def register_job(job_id, func, seconds, words=None):
     """Run `func` every `seconds` under the fixed id `job_id`; registering an id again (every
-    app create_app builds registers the same jobs) replaces it in place."""
+    app create_app builds registers the same jobs) replaces it in place. `words` says how each
+    count of the {what: how many} the job returns reads on the jobs page (hotline.jobs.results)."""
+    results.WORDS[job_id] = words or {}
     entry = (job_id, func, seconds)
     for index, (known, _func, _seconds) in enumerate(JOBS):
         if known == job_id:
@@ -89,7 +92,7 @@ def _record(job_id, started=None, seconds=None, result=None, error=None):
                 run.last_error = error
             else:
                 run.last_ok_at = run.last_finished_at
-                run.last_result = None if result is None else str(result)[:RESULT_CHARS]
+                run.last_result = None if result is None else results.stored(result)[:RESULT_CHARS]
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -173,9 +173,9 @@ def test_the_job_closes_exhausted_visits_once(app, handled):
     )
     db.session.commit()
     db.session.expire_all()
-    assert callback_visits.callback_visits_job() == "0 due, 1 unreachable, 1 cancelled"
+    assert callback_visits.callback_visits_job() == {"due": 0, "unreachable": 1, "cancelled": 1}
     db.session.commit()
-    assert callback_visits.callback_visits_job() == "0 due, 0 unreachable, 0 cancelled"
+    assert callback_visits.callback_visits_job() == {"due": 0, "unreachable": 0, "cancelled": 0}
     assert visits_of(ticket)[0].status == FollowUpStatus.UNREACHABLE
     assert visits_of(other)[0].status == FollowUpStatus.CANCELLED
 

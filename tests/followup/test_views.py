@@ -1,5 +1,6 @@
 """Pages: the calendar (supervisors), job status (supervisors, admins), the case clock panel."""
 
+import re
 from datetime import date
 from html.parser import HTMLParser
 
@@ -104,6 +105,27 @@ def test_jobs_page_shows_last_run_and_error(app, client, login, make_user):
     assert set(jobs) >= {"outbox-dispatch", "clock-sweep"}
     assert jobs["clock-sweep"].get("data-failed") == "1" and "data-failed" not in jobs["outbox-dispatch"]
     assert "database on fire" in page
+
+
+def test_jobs_page_reads_each_result_in_words(app, client, login, make_user):
+    from hotline.jobs.scheduler import JOBS
+
+    for job_id, func, seconds in JOBS:  # each job once, as the scheduler runs it under `make run`
+        assert run_job(app, job_id, func, seconds) is not None, job_id
+    db.session.get(JobRun, "outbox-dispatch").last_result = "{'sent': 3}"  # an older run's text
+    db.session.commit()
+    login(make_user(Role.SUPERVISOR))
+    for lang, surveys in (("zh", "已发送 0 条，未答复已关闭 0 件"), ("en", "0 surveys sent, 0 closed unanswered")):
+        page = client.get("/followup/jobs", headers={"Accept-Language": lang}).get_data(as_text=True)
+        shown = dict(re.findall(r'data-job="([\w-]+)".*?data-testid="job-result">([^<]*)<', page, re.S))
+        assert set(shown) == {job_id for job_id, _f, _s in JOBS}
+        assert shown["surveys"] == surveys
+        assert shown["outbox-dispatch"] == ""  # not a Python dict
+        assert not any(c in text for text in shown.values() for c in "{}'_:"), shown
+        if lang == "zh":
+            assert not any(re.search(r"[A-Za-z]", text) for text in shown.values()), shown
+            assert shown["clock-sweep"] == "一个工作日内到期提醒 0 个，新超期 0 个，已短信通知部门负责人 0 条"
+            assert re.fullmatch(r"已重新统计 \d+ 天的数据", shown["daily-figures"])
 
 
 def test_pause_and_resume_from_the_case(client, login, make_user, create_ticket, calendar_2025):
