@@ -215,3 +215,12 @@ def test_an_answered_call_reads_in_the_call_until_it_ends_whatever_twilio_last_s
     call.ended_at, call.status = now(), "completed"
     db.session.commit()
     assert state.search(client.get(f"/tickets/{ticket.number}").get_data(as_text=True)).group(1) == "已接通接线员 · 通话已结束"
+
+
+@pytest.mark.parametrize(("kind", "word"), [(TicketKind.REPORT, "举报人"), (TicketKind.CONSULTATION, "来电人"),
+                                            (TicketKind.COMPLAINT, "投诉人")])
+def test_the_case_page_names_who_filed_it_by_the_kind_of_case(client, signed_in, create_ticket, kind, word):
+    signed_in(Role.OPERATOR)
+    ticket = create_ticket(kind=kind)
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert re.search(rf"<dt>{word}</dt>\s*<dd id=\"ticket-complainant\">", page)
