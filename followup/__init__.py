@@ -37,6 +37,7 @@ def init_app(app):
         views.clock_kind_label,
         views.clock_state_label,
         views.clock_is_late,
+        views.may_change_clock,  # the panel's pause and resume buttons
         callback_visit_views.case_callback_visit,
         callback_visit_views.callback_visit_label,
         survey_views.case_survey,

@@ -78,6 +78,21 @@ def clock_state_label(state):
     return STATE_LABELS.get(state, state)
 
 
+def may_change_clock(user, clock):
+    """Whether `user` may pause or resume `clock`: operators and supervisors any; department
+    staff only their own case's department clocks, never the hotline's accept, forward or
+    callback clocks. The panel's buttons and the pause and resume requests both ask this."""
+    if user.role not in CLOCK_EDITORS:
+        return False
+    if user.role != Role.DEPARTMENT:
+        return True
+    return _own_case(user, clock) and clock.kind in clock_services.DEPARTMENT_CLOCKS
+
+
+def _own_case(user, clock):
+    return user.department_id is not None and clock.ticket.department_id == user.department_id
+
+
 def clock_is_late(clock):
     """Late: met after its due moment, or still open past it."""
     if clock.state == ClockState.MET:
@@ -155,9 +170,10 @@ def _apply(service, clock, *args):
 
 def _editable_clock(clock_id):
     clock = db.session.get(Clock, clock_id) or abort(404)
-    own = current_user.department_id is not None and clock.ticket.department_id == current_user.department_id
-    if current_user.role == Role.DEPARTMENT and not own:
+    if current_user.role == Role.DEPARTMENT and not _own_case(current_user, clock):
         abort(404)  # another department's case is not shown at all
+    if not may_change_clock(current_user, clock):
+        abort(403)
     return clock
 
 

@@ -36,8 +36,7 @@ PAGE_SIZE = 50
 TABS = ("new", "in_progress", "due_soon", "overdue")
 TAB_STATUS = {"new": TicketStatus.FORWARDED, "in_progress": TicketStatus.IN_PROGRESS}
 DESK_STATUSES = (TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS)
-# Accepting, forwarding and the callback visit are the hotline's own duties, not the department's.
-DEPARTMENT_CLOCKS = (ClockKind.MEDIATION, ClockKind.NOTIFY_END, ClockKind.REPORTER_NOTICE, ClockKind.APPEAL)
+DEPARTMENT_CLOCKS = clocks.DEPARTMENT_CLOCKS  # the department's own duties, not the hotline's
 RETURN_REASONS = ("wrong_department", "missing_information", "other")
 STEP_KINDS = ("business_contact", "mediation")
 RESULTS = {

@@ -33,6 +33,9 @@ DEFAULT_CLOCK_RULES = {
     ClockKind.APPEAL: {"days": 7, "unit": "working", "start": "now"},
 }
 OPEN_STATES = (ClockState.RUNNING, ClockState.PAUSED)
+# The department's own duties, the deadlines its desk shows and the only clocks it may pause or
+# resume. Accepting, forwarding and the callback visit are the hotline's own (docs/DOMAIN.md).
+DEPARTMENT_CLOCKS = (ClockKind.MEDIATION, ClockKind.NOTIFY_END, ClockKind.REPORTER_NOTICE, ClockKind.APPEAL)
 END_OF_DAY = time(23, 59, 59)
 
 

@@ -133,7 +133,7 @@ def test_pause_and_resume_from_the_case(client, login, make_user, create_ticket,
     db.session.add(department)
     db.session.commit()
     ticket = create_ticket(department=department)
-    clock = start_clock(ticket, ClockKind.FORWARD)
+    clock = start_clock(ticket, ClockKind.MEDIATION)  # the department's own duty
     db.session.commit()
     login(make_user(Role.DEPARTMENT, department=department))
     assert client.post(f"/followup/clocks/{clock.id}/pause", data={"reason": ""}).status_code == 302
@@ -159,6 +159,34 @@ def test_other_departments_and_admins_cannot_pause(client, login, make_user, cre
     assert client.post(f"/followup/clocks/{clock.id}/pause", data={"reason": "x"}).status_code == 404
     login(make_user(Role.ADMIN))
     assert client.post(f"/followup/clocks/{clock.id}/pause", data={"reason": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("kind", [ClockKind.ACCEPT, ClockKind.FORWARD, ClockKind.CALLBACK])
+def test_a_department_may_not_pause_or_resume_the_hotlines_clocks(client, login, make_user, create_ticket, kind):
+    department = Department(code="D1", name="District 1")
+    db.session.add(department)
+    db.session.commit()
+    ticket = create_ticket(department=department)
+    theirs, own = start_clock(ticket, kind), start_clock(ticket, ClockKind.MEDIATION)
+    db.session.commit()
+    login(make_user(Role.DEPARTMENT, department=department))
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert f"/followup/clocks/{theirs.id}/pause" not in page  # no button for the hotline's clock
+    assert f"/followup/clocks/{own.id}/pause" in page  # the department's own clock keeps its button
+    assert client.post(f"/followup/clocks/{theirs.id}/pause", data={"reason": "x"}).status_code == 403
+    db.session.refresh(theirs)
+    assert theirs.state == ClockState.RUNNING
+    # Paused by the hotline, the department may not resume it either.
+    login(make_user(Role.OPERATOR))
+    assert client.post(f"/followup/clocks/{theirs.id}/pause", data={"reason": "鉴定中"}).status_code == 302
+    db.session.refresh(theirs)
+    assert theirs.state == ClockState.PAUSED
+    login(make_user(Role.DEPARTMENT, department=department))
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert f"/followup/clocks/{theirs.id}/resume" not in page
+    assert client.post(f"/followup/clocks/{theirs.id}/resume").status_code == 403
+    db.session.refresh(theirs)
+    assert theirs.state == ClockState.PAUSED
 
 
 def test_clock_panel_lists_clocks_late_ones_marked(app, make_user, ticket_at, local, calendar_2025):
