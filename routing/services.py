@@ -246,10 +246,16 @@ def _why(decision):
 
 def forward(ticket, department, actor, rule=None, rule_version=None, instructions=None):
     """Send an accepted case to `department`: FORWARDED, the FORWARD clock stopped, the
-    complainant told by SMS; the rule (and version) that routed it recorded, and the
+    complainant told by SMS (unless it is the department they were told of last); the rule (and version) that routed it recorded, and the
     instructions the department reads first: on the case while it holds it, and on
     this forward's event for the history."""
     instructions = (instructions or "").strip() or None
+    # The department the complainant was last told of (a returned case no longer names it):
+    # a re-forward there tells them nothing new, so no second, identical notice.
+    told = db.session.scalar(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.type == "forwarded")
+        .order_by(TicketEvent.id.desc()).limit(1))
+    changed = told is None or (told.data or {}).get("department_id") != department.id
     change_status(ticket, TicketStatus.FORWARDED, actor, reason=department.name)
     ticket.department = department
     ticket.forwarded_at = now()
@@ -261,7 +267,8 @@ def forward(ticket, department, actor, rule=None, rule_version=None, instruction
                  data={"department_id": department.id, "rule_id": ticket.routed_by_rule_id,
                        "rule_version": ticket.routed_rule_version, "instructions": instructions})
     clocks.stop_clock(ticket, ClockKind.FORWARD, actor=actor)
-    notify_forwarded(ticket, department, actor)
+    if changed:
+        notify_forwarded(ticket, department, actor)
     db.session.flush()
     return ticket
 

@@ -249,3 +249,20 @@ def test_accepting_a_case_at_intake_routes_it_end_to_end(world, rules, create_ti
     forward_clocks = [c for c in ticket_clocks(ticket) if c.kind == ClockKind.FORWARD]
     assert [c.state for c in forward_clocks] == [ClockState.MET]
     assert any("海淀市场监管所" in m.body for m in sms_of(ticket))
+
+
+def test_a_reforward_to_the_same_department_texts_the_complainant_once(world, rules, create_ticket):
+    ticket = accepted(create_ticket, phone="+8613800138001")
+    services.forward(ticket, world["departments"]["MS01"], world["operator"])
+    tickets.change_status(ticket, TicketStatus.ACCEPTED, reason="missing information")  # returned
+    ticket.department_id = None
+    services.forward(ticket, world["departments"]["MS01"], world["operator"], instructions="已补充购买凭证")
+    db.session.commit()
+    assert [m.purpose for m in sms_of(ticket)] == ["forwarded"]
+    assert len(events_of(ticket, "forwarded")) == 2
+    # A re-forward to another department names the new one.
+    tickets.change_status(ticket, TicketStatus.ACCEPTED, reason="wrong department")
+    services.forward(ticket, world["departments"]["MS03"], world["operator"])
+    db.session.commit()
+    texts = [m.body for m in sms_of(ticket)]
+    assert len(texts) == 2 and "海淀市场监管所" in texts[1]
