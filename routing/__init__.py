@@ -24,6 +24,7 @@ def init_app(app):
     templating.add_field_reader(app, "respondent_division", divisions.full_name)
     templating.add_labels(app, "result", desk_views.RESULT_LABELS)
     templating.add_labels(app, "appeal_target", referral_views.APPEAL_TARGET_LABELS)
+    templating.add_labels(app, "return_reason", desk_views.RETURN_REASONS)
     menu.add(app, "work", "desk.index", _l("Department desk"), order=10)
     menu.add(app, "work", "routing.triage", _l("Triage"), order=20)
     menu.add(app, "manage", "routing.rules", _l("Routing rules"), order=10)

@@ -206,7 +206,7 @@ EVENT_VALUE = {
     "callback_attempt": "callback", "callback_done": "callback", "callback_unreachable": "callback",
     "callback_cancelled": "callback", "result": "result", "appeal_opened": "appeal_target",
     "survey_created": "survey", "survey_sent": "survey", "survey_suppressed": "survey",
-    "survey_unanswered": "survey", "survey_clarified": "survey",
+    "survey_unanswered": "survey", "survey_clarified": "survey", "returned": "return_reason",
 }
 # Events whose to_value is an identifier (a Twilio Call SID): behind a <details> toggle.
 IDENTIFIER_EVENTS = frozenset({"callback_call"})

@@ -1,0 +1,56 @@
+"""Defects a tester found on the desk and the case history: the department's case page shows its
+deadlines, a return's reason and a forward's instructions read in words on the history, and a
+report's desk speaks of checking, not mediating."""
+
+
+import pytest
+
+from hotline.extensions import db
+from hotline.models import Role, TicketStatus
+from tests.routing.desk_helpers import put_on_desk, texts
+
+
+@pytest.fixture
+def staff(make_user, login, dept):
+    """A signed-in department user of `dept`."""
+    user = make_user(role=Role.DEPARTMENT, department=dept)
+    login(user)
+    return user
+
+
+@pytest.fixture
+def case(create_ticket, dept):
+    def make(status=TicketStatus.FORWARDED, **fields):
+        fields.setdefault("facts", "冰箱买回三天不制冷")
+        return put_on_desk(create_ticket(**fields), dept, status)
+
+    return make
+
+
+def history(client, ticket):
+    """The entries of the full case page's history, as read."""
+    return texts(client.get(f"/tickets/{ticket.number}"), "timeline-entry")
+
+
+def entry(client, ticket, label):
+    (found,) = [text for text in history(client, ticket) if label in text]
+    return found
+
+
+
+@pytest.mark.parametrize(("locale", "label", "reason", "code"), [
+    ("zh", "已退回热线", "信息不全", "missing_information"),
+    ("en", "Returned to the hotline", "Information missing", "missing_information"),
+])
+def test_a_returns_reason_reads_in_words_on_the_history(client, staff, case, locale, label, reason, code):
+    ticket = case()
+    staff.locale = locale
+    db.session.commit()
+    client.post(f"/desk/tickets/{ticket.number}/return", data={"reason": code, "text": "缺少购买凭证"})
+    # The department no longer holds the case: a supervisor reads the history.
+    supervisor = staff
+    supervisor.role, supervisor.department_id = Role.SUPERVISOR, None
+    db.session.commit()
+    returned = entry(client, ticket, label)
+    assert reason in returned and code not in returned
+    assert "缺少购买凭证" in returned
