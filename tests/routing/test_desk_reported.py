@@ -7,6 +7,7 @@ import pytest
 
 from hotline.extensions import db
 from hotline.models import Role, TicketStatus
+from routing import services
 from tests.routing.desk_helpers import put_on_desk, texts
 
 
@@ -54,3 +55,19 @@ def test_a_returns_reason_reads_in_words_on_the_history(client, staff, case, loc
     returned = entry(client, ticket, label)
     assert reason in returned and code not in returned
     assert "缺少购买凭证" in returned
+
+
+def test_every_forwards_instructions_stay_on_the_history(client, make_user, login, create_ticket, dept,
+                                                         make_department):
+    other = make_department("D02", "西城区市场监管所")
+    supervisor = make_user(Role.SUPERVISOR)
+    ticket = put_on_desk(create_ticket(), dept, TicketStatus.ACCEPTED)
+    services.forward(ticket, dept, supervisor, instructions="请三日内联系商家")
+    ticket.status = TicketStatus.ACCEPTED  # returned by the department
+    services.forward(ticket, other, supervisor, instructions="请核实经营地址")
+    db.session.commit()
+    login(supervisor)
+    forwards = [text for text in history(client, ticket) if "已转办承办部门" in text]
+    assert len(forwards) == 2
+    assert "请三日内联系商家" in forwards[0] and "请核实经营地址" in forwards[1]
+    assert "转办意见" in forwards[0]
