@@ -132,6 +132,16 @@ def next_deadlines(rows):
     return {clock.ticket_id: clock for clock in running}  # the earliest comes last and wins
 
 
+def deadlines(ticket):
+    """The case's open department clocks (running or paused), soonest first: the time limits
+    its case page shows, of the same kinds as the desk list's next deadline."""
+    return db.session.scalars(
+        select(Clock)
+        .where(Clock.ticket_id == ticket.id, Clock.state.in_(clocks.OPEN_STATES), Clock.kind.in_(DEPARTMENT_CLOCKS))
+        .order_by(Clock.due_at, Clock.id)
+    ).all()
+
+
 def get_ticket(number, user):
     """The case with this number if `user` may see it on the desk, else None (so it stays hidden)."""
     stmt = select(Ticket).where(Ticket.number == number).options(*ROW_OPTIONS, selectinload(Ticket.caller))

@@ -194,7 +194,7 @@ def _ticket_page(found, status=200, return_form=None, step_form=None, result_for
         "routing/desk_ticket.html", ticket=found, may_act=desk.may_act(current_user, found),
         shows_identity=identity, notice_phone=notice_phone(found) if identity else None,
         may_reveal=identity and found.caller is not None and can_reveal_phone(current_user, found),
-        steps=desk.steps(found), confirm_form=ConfirmForm(),
+        steps=desk.steps(found), deadlines=desk.deadlines(found), confirm_form=ConfirmForm(),
         return_form=return_form or ReturnForm(formdata=None), step_form=step_form or StepForm(formdata=None),
         result_forms=result_forms,
     ), status

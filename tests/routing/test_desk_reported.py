@@ -5,8 +5,9 @@ report's desk speaks of checking, not mediating."""
 
 import pytest
 
+from hotline.deadlines.clocks import start_clock
 from hotline.extensions import db
-from hotline.models import Role, TicketStatus
+from hotline.models import ClockKind, Role, TicketStatus
 from routing import services
 from tests.routing.desk_helpers import put_on_desk, texts
 
@@ -71,3 +72,17 @@ def test_every_forwards_instructions_stay_on_the_history(client, make_user, logi
     assert len(forwards) == 2
     assert "请三日内联系商家" in forwards[0] and "请核实经营地址" in forwards[1]
     assert "转办意见" in forwards[0]
+
+
+def test_the_departments_case_page_shows_its_deadline(client, staff, case, app):
+    ticket = case(TicketStatus.IN_PROGRESS)
+    mediation = start_clock(ticket, ClockKind.MEDIATION)
+    start_clock(ticket, ClockKind.CALLBACK)  # the hotline's own: not the department's to see here
+    mediation.estimated = True
+    db.session.commit()
+    desk_list = texts(client.get("/desk?tab=in_progress"), "desk-row")[0]
+    page = client.get(f"/desk/tickets/{ticket.number}")
+    (deadline,) = texts(page, "desk-deadline")
+    due = deadline.split("调解", 1)[1].replace("*", "").strip()
+    assert deadline.startswith("调解") and due in desk_list
+    assert deadline.endswith("*")  # the date is estimated, as the case page's clock panel marks it
