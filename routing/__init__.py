@@ -25,6 +25,9 @@ def init_app(app):
     templating.add_labels(app, "result", desk_views.RESULT_LABELS)
     templating.add_labels(app, "appeal_target", referral_views.APPEAL_TARGET_LABELS)
     templating.add_labels(app, "return_reason", desk_views.RETURN_REASONS)
+    # A department's steps by their kind, in the words of the case's kind (the case history).
+    templating.add_labels(app, "desk_step", desk_views.STEP_KINDS)
+    templating.add_labels(app, "desk_step_report", desk_views.REPORT_STEP_KINDS)
     menu.add(app, "work", "desk.index", _l("Department desk"), order=10)
     menu.add(app, "work", "routing.triage", _l("Triage"), order=20)
     menu.add(app, "manage", "routing.rules", _l("Routing rules"), order=10)

@@ -14,7 +14,7 @@ from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
 from hotline.knowledge import replies
-from hotline.models import CaseResult, ReplyScope, Role
+from hotline.models import CaseResult, ReplyScope, Role, TicketKind
 from hotline.tickets import IllegalTransition
 from hotline.timeutil import now
 from routing import desk
@@ -29,6 +29,8 @@ RETURN_REASONS = {
     "wrong_department": _l("Wrong department"), "missing_information": _l("Information missing"), "other": _l("Other"),
 }
 STEP_KINDS = {"business_contact": _l("Contact with the business"), "mediation": _l("Mediation step")}
+# A report is checked, not mediated: the same step codes in a report's words.
+REPORT_STEP_KINDS = {**STEP_KINDS, "mediation": _l("Handling step")}
 RESULT_LABELS = {
     CaseResult.MEDIATED: _l("Mediated"),
     CaseResult.MEDIATION_FAILED: _l("Mediation failed"),
@@ -51,6 +53,11 @@ CLOCK_LABELS = {
     "mediation": _l("Mediation"), "notify_end": _l("Notify end of mediation"),
     "reporter_notice": _l("Notify reporter"), "appeal": _l("Appeal"),
 }
+
+
+def step_kinds(kind):
+    """The names of a case's steps: a report's words for a report, mediation's otherwise."""
+    return REPORT_STEP_KINDS if kind == TicketKind.REPORT else STEP_KINDS
 
 
 def _choices(table):
@@ -190,11 +197,13 @@ def _ticket_page(found, status=200, return_form=None, step_form=None, result_for
     if result_form is not None and result_form.result.data in result_forms:
         result_forms[result_form.result.data] = result_form
     identity = can_see_identity(current_user, found)
+    step_form = step_form or StepForm(formdata=None)
+    step_form.kind.choices = _choices(step_kinds(found.kind))
     return render_template(
         "routing/desk_ticket.html", ticket=found, may_act=desk.may_act(current_user, found),
         shows_identity=identity, notice_phone=notice_phone(found) if identity else None,
         may_reveal=identity and found.caller is not None and can_reveal_phone(current_user, found),
-        steps=desk.steps(found), deadlines=desk.deadlines(found), confirm_form=ConfirmForm(),
-        return_form=return_form or ReturnForm(formdata=None), step_form=step_form or StepForm(formdata=None),
+        steps=desk.steps(found), step_labels=step_kinds(found.kind), deadlines=desk.deadlines(found),
+        confirm_form=ConfirmForm(), return_form=return_form or ReturnForm(formdata=None), step_form=step_form,
         result_forms=result_forms,
     ), status

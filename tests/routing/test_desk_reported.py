@@ -2,12 +2,13 @@
 deadlines, a return's reason and a forward's instructions read in words on the history, and a
 report's desk speaks of checking, not mediating."""
 
+from datetime import date, timedelta
 
 import pytest
 
 from hotline.deadlines.clocks import start_clock
 from hotline.extensions import db
-from hotline.models import ClockKind, Role, TicketStatus
+from hotline.models import ClockKind, Role, TicketKind, TicketStatus
 from routing import services
 from tests.routing.desk_helpers import put_on_desk, texts
 
@@ -37,7 +38,6 @@ def history(client, ticket):
 def entry(client, ticket, label):
     (found,) = [text for text in history(client, ticket) if label in text]
     return found
-
 
 
 @pytest.mark.parametrize(("locale", "label", "reason", "code"), [
@@ -86,3 +86,33 @@ def test_the_departments_case_page_shows_its_deadline(client, staff, case, app):
     due = deadline.split("调解", 1)[1].replace("*", "").strip()
     assert deadline.startswith("调解") and due in desk_list
     assert deadline.endswith("*")  # the date is estimated, as the case page's clock panel marks it
+
+
+def test_a_reports_desk_speaks_of_checking_not_mediation(client, staff, case):
+    ticket = case(TicketStatus.IN_PROGRESS, kind=TicketKind.REPORT, facts="无证经营")
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    client.post(f"/desk/tickets/{ticket.number}/steps",
+                data={"kind": "business_contact", "on": yesterday, "text": "电话联系经营者"})
+    client.post(f"/desk/tickets/{ticket.number}/steps",
+                data={"kind": "mediation", "on": yesterday, "text": "现场核查"})
+    page = client.get(f"/desk/tickets/{ticket.number}")
+    body = page.get_data(as_text=True)
+    assert "调解" not in body
+    assert "核查记录" in body
+    assert [step.split(" ")[1] for step in texts(page, "desk-step")] == ["与经营者联系", "处理步骤"]
+    steps = [text for text in history(client, ticket) if "电话联系经营者" in text or "现场核查" in text]
+    assert "与经营者联系" in steps[0] and "处理步骤" in steps[1]
+    assert not any("调解" in text for text in steps)
+
+
+def test_a_complaints_steps_keep_their_words(client, staff, case):
+    ticket = case(TicketStatus.IN_PROGRESS)
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    client.post(f"/desk/tickets/{ticket.number}/steps",
+                data={"kind": "business_contact", "on": yesterday, "text": "电话联系商家"})
+    client.post(f"/desk/tickets/{ticket.number}/steps",
+                data={"kind": "mediation", "on": yesterday, "text": "组织双方调解"})
+    assert "调解记录" in client.get(f"/desk/tickets/{ticket.number}").get_data(as_text=True)
+    steps = [text for text in history(client, ticket) if "电话联系商家" in text or "组织双方调解" in text]
+    assert "与经营者联系" in steps[0] and "调解步骤" not in steps[0]
+    assert "调解步骤" in steps[1]
