@@ -15,14 +15,6 @@ from tests.routing.desk_helpers import add_department, put_on_desk, texts
 
 
 @pytest.fixture
-def staff(make_user, login, dept):
-    """A signed-in department user of `dept`."""
-    user = make_user(role=Role.DEPARTMENT, department=dept)
-    login(user)
-    return user
-
-
-@pytest.fixture
 def case(create_ticket, dept):
     def make(status=TicketStatus.FORWARDED, department=None, **fields):
         fields.setdefault("facts", "冰箱买回三天不制冷")

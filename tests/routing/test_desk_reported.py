@@ -14,14 +14,6 @@ from tests.routing.desk_helpers import put_on_desk, texts
 
 
 @pytest.fixture
-def staff(make_user, login, dept):
-    """A signed-in department user of `dept`."""
-    user = make_user(role=Role.DEPARTMENT, department=dept)
-    login(user)
-    return user
-
-
-@pytest.fixture
 def case(create_ticket, dept):
     def make(status=TicketStatus.FORWARDED, **fields):
         fields.setdefault("facts", "冰箱买回三天不制冷")

@@ -15,7 +15,6 @@ from hotline.models import (
     ClockState,
     OutboxMessage,
     OutboxStatus,
-    Role,
     TicketEvent,
     TicketKind,
     TicketStatus,
@@ -25,13 +24,6 @@ from routing import desk
 from tests.routing.desk_helpers import put_on_desk
 
 PHONE = "+8613912345678"
-
-
-@pytest.fixture
-def staff(make_user, login, dept):
-    user = make_user(role=Role.DEPARTMENT, department=dept)
-    login(user)
-    return user
 
 
 @pytest.fixture
