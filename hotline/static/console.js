@@ -236,9 +236,23 @@
   function answerNextKey(event) {
     if (!event.altKey || event.ctrlKey || event.metaKey || event.code !== "KeyN") { return; }
     var button = document.querySelector('[data-testid="answer-next"]');
-    if (!button || button.disabled) { return; }
+    if (button) {
+      if (button.disabled) { return; }
+      event.preventDefault();
+      button.click();
+      return;
+    }
+    // Any other console page: the top bar's badge says a call waits. Not while this operator's
+    // own call is live or in after-call work (the call bar shows it), nor when away.
+    var badge = document.getElementById("waiting-badge");
+    var form = document.getElementById("answer-next-anywhere");
+    var bar = document.querySelector('[data-testid="call-bar"]');
+    var availability = document.getElementById("availability");
+    if (!badge || badge.hidden || !form) { return; }
+    if (bar && !bar.hidden && bar.getAttribute("data-state")) { return; }
+    if (availability && availability.value === "away") { return; }
     event.preventDefault();
-    button.click();
+    form.submit();
   }
 
   function autosubmit() {

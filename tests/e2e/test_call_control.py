@@ -172,3 +172,26 @@ def test_stepping_through_the_availability_list_by_keyboard_posts_only_the_choic
     with live_server.app.app_context():
         assert db.session.scalar(select(User).where(User.username == "op-arrows")).availability \
             == Availability.AVAILABLE
+
+
+def test_alt_n_answers_the_waiting_call_from_any_console_page(live_server, browser_page, browser_errors, sign_in):
+    """Walked by keyboard: after wrap-up the operator stays on the case, where Alt+N did nothing;
+    the top bar's badge said a call waited. Alt+N now answers from any page, unless away."""
+    live_server.app.config.update(OPENING_HOURS="00:00-24:00", OPEN_ON_HOLIDAYS=True)
+    live_server.create_user("operator", "op-anywhere", phone="+8613911112222")
+    page = browser_page
+    sign_in(page, "op-anywhere")
+    page.goto(f"{live_server.url}/my")
+    contact_id = queue_a_call(live_server)
+    expect(page.locator('[data-testid="waiting-badge-count"]')).to_have_text("1", timeout=8_000)
+    page.keyboard.press("Alt+N")  # away: nothing happens
+    page.wait_for_timeout(500)
+    assert page.url.endswith("/my")
+    with page.expect_navigation():
+        page.select_option('[data-testid="availability"]', "available")
+    expect(page.locator('[data-testid="waiting-badge-count"]')).to_have_text("1", timeout=8_000)
+    with page.expect_navigation():
+        page.keyboard.press("Alt+N")
+    expect(page).to_have_url(re.compile(r"/(intake/)?tickets/\d{8}-\d{5}$"))
+    expect(page.locator('[data-testid="call-bar"]')).to_have_attribute("data-state", f"live:{contact_id}")
+    assert browser_errors == []
