@@ -159,6 +159,8 @@ def test_draft_saved_as_typed_and_restored_on_reopen(client, operator, call_tick
     reopened = page(client.get(f"/intake/tickets/{ticket.number}"))
     assert 'data-testid="draft-restored"' in reopened and "冰箱坏了，商家不理，要退货" in reopened
     assert reload(ticket).facts is None  # a draft is not the case
+    # The ID number typed is not back, and the notice says why rather than let it look lost.
+    assert GOOD_ID not in reopened and 'data-testid="draft-no-id"' in reopened
 
 
 def test_draft_is_per_operator_and_gone_after_saving(client, operator, call_ticket, make_user, login):
