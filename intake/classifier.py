@@ -235,12 +235,25 @@ def _reasons(norm, heat, found, own, limit):
             if i - start >= 2:
                 best = max(range(start, i - 1), key=lambda a: heat[a:a + 2].sum())  # centre on the hottest pair
                 lo, hi = max(start, best - 1), min(i, best + 3)
-                word = norm[lo:hi]
-                if not word.isdigit():
+                word = _readable(norm[lo:hi])
+                if word:
                     candidates[word] = max(candidates.get(word, 0.0), float(heat[lo:hi].sum()))
             start = None
     ranked = sorted(candidates.items(), key=lambda item: -item[1])
     return tuple(word for word, _weight in ranked[:limit])
+
+
+# Characters that carry no meaning alone at the edge of a hot run ("次了" is 次, "我10" is noise).
+_EDGE_WORDS = "了的我你他她它们是在就都也还又吗呢吧啊着过地得和与"
+
+
+def _readable(run):
+    """A hot run as an operator reads a reason: one script (Chinese, or Latin letters and digits),
+    function characters trimmed from its edges, at least two characters left; else None."""
+    word = run.strip(_EDGE_WORDS)
+    cjk = all("\u4e00" <= ch <= "\u9fff" for ch in word)
+    latin = word.isascii() and word.isalnum() and not word.isdigit()
+    return word if len(word) >= 2 and (cjk or latin) else None
 
 
 def _softmax(z):

@@ -1,6 +1,9 @@
 """The suggestion: the trained classifier on hand-picked descriptions, supervisors' rules winning
 over it, readable reasons, and the shape callers rely on. Pure (no app, no database)."""
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -98,6 +101,25 @@ def test_reasons_are_words_of_the_text():
     assert found.category.reason.startswith("model ") and "空调" in found.category.reason
     carrier = suggest(CARRIER_BILLING, [])
     assert {"话费", "增值业务"} <= set(carrier.referral.matched)
+
+
+KEYWORDS = {word for rule in json.loads((Path(classifier.__file__).parent / "data" / "default_rules.json")
+                                          .read_text(encoding="utf-8"))["rules"] for word in rule["keywords"]}
+
+
+def test_reasons_read_as_words_not_fragments():
+    """Walked on the form: reasons read "我10" and "次了". A reason is one script (no digits glued to
+    Chinese), with no particle or pronoun at its edge, two characters at least."""
+    texts = ["毛衣洗了一次缩了两个码，按照洗标上说的冷水手洗的，商家说我洗的方法不对",
+             "外卖的事情太气人了 一家民宿 少送了两个菜 要求给个说法", "来电人反映 新买的加湿器漏水 问客服就是让等 已经三天了",
+             "我10号在商场买的冰箱，修了三次了还是不制冷，要求退货",
+             "中国移动这个月多扣了我20元话费，我没开通过增值业务", CARRIER_BILLING]
+    for text in texts:
+        found = suggest(text, [])
+        for choice in (found.kind, found.category, found.problem, found.referral):
+            for word in (choice.matched if choice else ()):
+                # A supervisor's keyword ("修了") is theirs to word; a run of hot characters is ours.
+                assert word in KEYWORDS or classifier._readable(word) == word, (text, word)
 
 
 def test_the_suggestion_keeps_its_shape():
