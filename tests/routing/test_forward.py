@@ -266,3 +266,18 @@ def test_a_reforward_to_the_same_department_texts_the_complainant_once(world, ru
     db.session.commit()
     texts = [m.body for m in sms_of(ticket)]
     assert len(texts) == 2 and "海淀市场监管所" in texts[1]
+
+
+def test_an_online_seller_routed_by_its_platform_says_so_on_the_case(world, create_ticket, app):
+    """Walked: a JD shop with no address read "按规则 被投诉方在大兴区", as if the shop were there."""
+    shipped = services.platform_regions()
+    add_rule(world["supervisor"], name="北京市的经营者", division="110000", department=world["departments"]["MS01"])
+    ticket = accepted(create_ticket, facts="京东买的冰箱坏了", platform="京东", seller="某京东店铺",
+                      respondent_name="某京东店铺")
+    services.route_accepted(ticket, world["operator"])
+    db.session.commit()
+    assert ticket.status == TicketStatus.FORWARDED and shipped["京东"].startswith("11")
+    with app.test_request_context(f"/tickets/{ticket.number}"):
+        login_user(world["operator"])
+        html = render_template("routing/_forward.html", ticket=ticket)
+    assert "按规则 北京市的经营者（版本 1）转办" in html and "（经营者无地址：按平台京东所在地）" in html
