@@ -104,8 +104,11 @@ def expected_version(body, required):
     version = body.get("version")
     if version is None and not required:
         return None
-    if isinstance(version, bool) or not isinstance(version, int):
+    if version is None:
         _refuse({"version": "required: the version of the case you last read"})
+    # A version is a positive whole number (JSON, not a string); anything else is malformed, not stale.
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= 2**31 - 1:
+        _refuse({"version": "must be the case's version as read: a positive whole number, e.g. 3"})
     return version
 
 

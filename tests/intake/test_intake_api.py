@@ -293,16 +293,21 @@ def test_a_stale_version_is_a_409_with_the_current_version(api):
 @pytest.mark.parametrize(("body", "fields"), [
     ({"demand": "换货"}, {"version"}),
     ({"version": "1", "demand": "换货"}, {"version"}),
+    ({"version": -1, "demand": "换货"}, {"version"}),  # malformed, not stale: was a 409
+    ({"version": 10**23, "demand": "换货"}, {"version"}),
     ({"phone": "12", "purchase_date": "01/02/2026", "amount": "12"}, {"phone", "purchase_date", "amount"}),
     ({"name": None}, {"name"}),
     ({"number": "20260101-00001", "status": "closed"}, {"number", "status"}),
-], ids=["no-version", "string-version", "bad-values", "required-emptied", "read-only"])
+], ids=["no-version", "string-version", "negative-version", "huge-version", "bad-values", "required-emptied",
+        "read-only"])
 def test_a_bad_patch_names_the_fields_and_changes_nothing(api, body, fields):
     case = created(api, COMPLAINT)
     body = body if "version" in fields else {"version": case["version"], **body}
     response = api.patch(f"{URL}/{case['number']}", json=body)
     assert response.status_code == 422
     assert set(response.json["fields"]) == fields
+    if "version" in body and body["version"] != case["version"]:
+        assert "required" not in response.get_data(as_text=True)  # it was given: say what is wrong with it
     assert api.get(f"{URL}/{case['number']}").json == case
 
 
