@@ -246,9 +246,9 @@ def _why(decision):
 
 def forward(ticket, department, actor, rule=None, rule_version=None, instructions=None):
     """Send an accepted case to `department`: FORWARDED, the FORWARD clock stopped, the
-    complainant told by SMS (unless it is the department they were told of last); the rule (and version) that routed it recorded, and the
-    instructions the department reads first: on the case while it holds it, and on
-    this forward's event for the history."""
+    complainant told by SMS (unless it is the department they were told of last); the rule
+    (and version) that routed it recorded, and the instructions the department reads first: on
+    the case while it holds it, and on this forward's event for the history."""
     instructions = (instructions or "").strip() or None
     # The department the complainant was last told of (a returned case no longer names it):
     # a re-forward there tells them nothing new, so no second, identical notice.
