@@ -26,6 +26,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TIMEOUT_MS = 10_000
 NAVIGATION_TIMEOUT_MS = 15_000
+# What the console's polls bring (a waiting call, the screen pop, the call bar) arrives on the next
+# 3-s poll plus a request and maybe a page load: about 3.5 s on a quiet machine, past 8 s once
+# under the full suite in CI. A longer wait only slows a test that fails anyway.
+POLL_TIMEOUT_MS = 20_000
 
 
 @dataclass

@@ -13,6 +13,7 @@ from hotline import tickets
 from hotline.extensions import db
 from hotline.models import Availability, Channel, Contact, Direction, User
 from hotline.timeutil import now
+from tests.e2e.conftest import POLL_TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +40,7 @@ def test_away_badge_answer_hang_up_and_wrap_up(live_server, browser_page, browse
 
     # b. a call joins the queue: the badge and the title say so on this page, without a reload.
     contact_id = queue_a_call(live_server)
-    expect(page.locator('[data-testid="waiting-badge-count"]')).to_have_text("1", timeout=8_000)
+    expect(page.locator('[data-testid="waiting-badge-count"]')).to_have_text("1", timeout=POLL_TIMEOUT_MS)
     expect(page.locator('[data-testid="waiting-badge"]')).to_be_visible()
     expect(page).to_have_title(re.compile(r"^\(1\) "))
 
@@ -58,7 +59,7 @@ def test_away_badge_answer_hang_up_and_wrap_up(live_server, browser_page, browse
     case_url = page.url
     bar = page.locator('[data-testid="call-bar"]')
     expect(bar).to_have_attribute("data-state", f"live:{contact_id}")
-    expect(page.locator('[data-testid="waiting-badge"]')).to_be_hidden(timeout=8_000)
+    expect(page.locator('[data-testid="waiting-badge"]')).to_be_hidden(timeout=POLL_TIMEOUT_MS)
     expect(page).not_to_have_title(re.compile(r"^\(\d+\) "))
     with page.expect_navigation():
         page.click('[data-testid="hang-up"]')
@@ -98,7 +99,7 @@ def test_the_call_bar_follows_a_call_that_ends_by_itself(live_server, browser_pa
         contact.answered_at, contact.answered_by = now(), op
         db.session.commit()
     # The connected call pops its case on the page the operator is on.
-    expect(page).to_have_url(re.compile(r"/(intake/)?tickets/\d{8}-\d{5}$"), timeout=8_000)
+    expect(page).to_have_url(re.compile(r"/(intake/)?tickets/\d{8}-\d{5}$"), timeout=POLL_TIMEOUT_MS)
     path = "/" + page.url.split("/", 3)[3]
     bar = page.locator('[data-testid="call-bar"]')
     expect(bar).to_have_attribute("data-state", f"live:{contact_id}")
@@ -106,7 +107,7 @@ def test_the_call_bar_follows_a_call_that_ends_by_itself(live_server, browser_pa
         db.session.get(Contact, contact_id).ended_at = now()
         db.session.commit()
     expect(page.locator('[data-testid="call-bar"]')).to_have_attribute(
-        "data-state", f"after_call:{contact_id}", timeout=8_000)
+        "data-state", f"after_call:{contact_id}", timeout=POLL_TIMEOUT_MS)
     expect(page.locator('[data-testid="acw-timer"]')).to_be_visible()
     # Its form returns to this page, not to the bar's own URL.
     expect(page.locator('#call-bar input[name="next"]')).to_have_value(path)
@@ -135,14 +136,14 @@ def test_the_simulated_caller_hears_the_operator_hang_up(live_server, browser_pa
         sim.click('[data-testid="sim-dial"]')
         sim.click('[data-testid="sim-key-1"]')
         waiting = operator.locator('[data-testid="waiting-call"]')
-        expect(waiting).to_be_visible(timeout=8_000)
+        expect(waiting).to_be_visible(timeout=POLL_TIMEOUT_MS)
         with operator.expect_navigation():
             waiting.locator('[data-testid="answer-call"]').click()
         expect(sim.locator("#sim-hangup")).to_be_enabled()
         with operator.expect_navigation():
             operator.click('[data-testid="hang-up"]')
         expect(operator.locator('[data-testid="call-bar"]')).to_have_attribute("data-state", re.compile("^after_call:"))
-        expect(sim.locator('[data-testid="sim-dial"]')).to_be_enabled(timeout=8_000)  # the line went dead
+        expect(sim.locator('[data-testid="sim-dial"]')).to_be_enabled(timeout=POLL_TIMEOUT_MS)  # the line went dead
         expect(sim.locator("#sim-hangup")).to_be_disabled()
     finally:
         context.close()
@@ -183,13 +184,13 @@ def test_alt_n_answers_the_waiting_call_from_any_console_page(live_server, brows
     sign_in(page, "op-anywhere")
     page.goto(f"{live_server.url}/my")
     contact_id = queue_a_call(live_server)
-    expect(page.locator('[data-testid="waiting-badge-count"]')).to_have_text("1", timeout=8_000)
+    expect(page.locator('[data-testid="waiting-badge-count"]')).to_have_text("1", timeout=POLL_TIMEOUT_MS)
     page.keyboard.press("Alt+N")  # away: nothing happens
     page.wait_for_timeout(500)
     assert page.url.endswith("/my")
     with page.expect_navigation():
         page.select_option('[data-testid="availability"]', "available")
-    expect(page.locator('[data-testid="waiting-badge-count"]')).to_have_text("1", timeout=8_000)
+    expect(page.locator('[data-testid="waiting-badge-count"]')).to_have_text("1", timeout=POLL_TIMEOUT_MS)
     with page.expect_navigation():
         page.keyboard.press("Alt+N")
     expect(page).to_have_url(re.compile(r"/(intake/)?tickets/\d{8}-\d{5}$"))

@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import POLL_TIMEOUT_MS
+
 pytestmark = pytest.mark.e2e
 
 
@@ -57,7 +59,7 @@ def test_queue_refreshes_without_reload(live_server, browser_page, browser_error
                                from_number=caller.phone, queued_at=now()))
         db.session.commit()
 
-    expect(page.locator('[data-testid="waiting-call"]')).to_contain_text("138****2222", timeout=8_000)
+    expect(page.locator('[data-testid="waiting-call"]')).to_contain_text("138****2222", timeout=POLL_TIMEOUT_MS)
     assert page.evaluate("window.__stillHere") is True  # swapped in place, not reloaded
 
     with page.expect_navigation():
@@ -89,7 +91,7 @@ def test_the_case_opens_when_a_call_connects_to_the_operator(live_server, browse
         number = ticket.number
 
     # A new case: the call opens its intake form (issue 15.1).
-    page.wait_for_url(re.compile(f"/intake/tickets/{number}$"), timeout=8_000)
+    page.wait_for_url(re.compile(f"/intake/tickets/{number}$"), timeout=POLL_TIMEOUT_MS)
     expect(page.locator('#caller [data-testid="caller-phone"]')).to_have_text("138****2222")
     # Once per call: going back to the queue during the call does not drag the operator back.
     page.click("#nav-queue")

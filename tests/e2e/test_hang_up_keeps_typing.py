@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import POLL_TIMEOUT_MS
 from tests.e2e.test_call_control import queue_a_call
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +25,7 @@ def test_words_typed_just_before_hanging_up_are_still_there(live_server, browser
         page.select_option('[data-testid="availability"]', "available")
     contact_id = queue_a_call(live_server)
     answer = page.locator('[data-testid="answer-call"]')
-    expect(answer).to_be_enabled(timeout=8_000)
+    expect(answer).to_be_enabled(timeout=POLL_TIMEOUT_MS)
     with page.expect_navigation():
         answer.click()
     expect(page).to_have_url(re.compile(r"/intake/tickets/\d{8}-\d{5}$"))

@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import POLL_TIMEOUT_MS
+
 pytestmark = pytest.mark.e2e
 
 
@@ -83,7 +85,7 @@ def test_operator_files_a_complaint_by_keyboard(live_server, browser_page, brows
     expect(page.locator("#facts")).to_have_value("在某某电器商行买的冰箱，用了三天就不制冷。\n商家拒绝退货。")
 
     # A dropped browser loses nothing: the draft is saved as the operator types.
-    expect(page.locator("#draft-status")).not_to_be_empty(timeout=8_000)
+    expect(page.locator("#draft-status")).not_to_be_empty(timeout=POLL_TIMEOUT_MS)
     page.reload()
     expect(page.locator('[data-testid="draft-restored"]')).to_be_visible()
     expect(page.locator("#facts")).to_have_value(re.compile("商家拒绝退货"))

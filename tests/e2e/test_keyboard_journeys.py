@@ -25,6 +25,7 @@ from twilio.request_validator import RequestValidator
 
 from hotline.extensions import db
 from hotline.models import ArticleUse, Contact, OutboxMessage, Survey, Ticket
+from tests.e2e.conftest import POLL_TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
 
@@ -145,7 +146,7 @@ def stays_focused_through_a_refresh(keys, selector):
     """The queue refreshes every 3 s while the operator looks: the cursor is still where they put it."""
     page = keys.page
     for _ in range(2):  # two polls: each answered 304 while the queue is unchanged, or rebuilt in place
-        with page.expect_response(lambda r: "/queue/panel" in r.url, timeout=8_000):
+        with page.expect_response(lambda r: "/queue/panel" in r.url, timeout=POLL_TIMEOUT_MS):
             pass
     expect(page.locator(selector)).to_be_focused()
 
@@ -154,7 +155,7 @@ def answer_next(keys, shot_name, by_tab=False):
     """The waiting call shows in the queue; Alt+N (as the queue says), or Tab to "Answer next"
     and Enter: the case pops."""
     page = keys.page
-    expect(page.locator('[data-testid="waiting-call"]')).to_have_count(1, timeout=8_000)
+    expect(page.locator('[data-testid="waiting-call"]')).to_have_count(1, timeout=POLL_TIMEOUT_MS)
     shot(page, shot_name)
     if by_tab:
         keys.tab_to('[data-testid="answer-next"]')
@@ -442,7 +443,7 @@ def test_a_texted_complaint_is_completed_and_accepted_by_keyboard(
 
     # The text is in the queue's new SMS cases: Tab to it, Enter opens the case.
     link = page.locator('[data-testid="sms-ticket"] a', has_text=number)
-    expect(link).to_be_visible(timeout=8_000)
+    expect(link).to_be_visible(timeout=POLL_TIMEOUT_MS)
     shot(page, "sms-0-queue")
     keys.tab_to(f'[data-testid="sms-ticket"] a[href$="{number}"]')
     stays_focused_through_a_refresh(keys, f'[data-testid="sms-ticket"] a[href$="{number}"]')

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import Contact, TicketKind
-from tests.e2e.conftest import TIMEOUT_MS, sign_in_through_form
+from tests.e2e.conftest import POLL_TIMEOUT_MS, TIMEOUT_MS, sign_in_through_form
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +44,7 @@ def test_a_simulated_call_is_answered_from_the_queue(live_server, browser_page, 
         expect(transcript).to_contain_text("正在为您转接人工服务")
 
         waiting = operator.locator('[data-testid="waiting-call"]')
-        expect(waiting).to_contain_text("138****8000", timeout=8_000)
+        expect(waiting).to_contain_text("138****8000", timeout=POLL_TIMEOUT_MS)
         with operator.expect_navigation():
             waiting.locator('[data-testid="answer-call"]').click()
 
@@ -58,7 +58,7 @@ def test_a_simulated_call_is_answered_from_the_queue(live_server, browser_page, 
         expect(operator.locator("#kind")).to_have_value("complaint")
         expect(operator.locator('#caller [data-testid="caller-phone"]')).to_have_text("138****8000")
         expect(sim).to_have_url(re.compile(r"/dev/simulator$"))  # the caller's tab is never taken over
-        expect(sim.locator("#sim-case")).to_contain_text(number, timeout=8_000)
+        expect(sim.locator("#sim-case")).to_contain_text(number, timeout=POLL_TIMEOUT_MS)
 
         sim.click("#sim-hangup")
         expect(sim.locator('[data-testid="sim-dial"]')).to_be_enabled()
