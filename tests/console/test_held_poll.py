@@ -103,13 +103,13 @@ def test_an_account_deactivated_while_held_is_refused_at_the_end(reader):
 def test_a_sync_worker_or_a_full_worker_answers_at_once(app, reader):
     http, _, etag = reader()
     response, took = held(http, etag, HOLD, threaded=False)  # one thread: holding would block it
-    assert response.status_code == 304 and took < 1
+    assert response.status_code == 304 and took < HOLD / 2  # not held: a held one takes HOLD
 
     others = [reader() for _ in range(2)]  # QUEUE_HOLDS = 2: two polls held, the third answered
     waits = [in_background(lambda h=h, e=e: held(h, e, 2)) for h, _, e in others]
     time.sleep(0.5)
     response, took = held(http, etag, HOLD)
-    assert response.status_code == 304 and took < 1
+    assert response.status_code == 304 and took < HOLD / 2  # not held: a held one takes HOLD
     assert all(wait()[0].status_code == 304 for wait in waits)
 
 
@@ -117,4 +117,4 @@ def test_a_poll_that_does_not_ask_is_never_held(reader):
     http, _, etag = reader()
     started = time.monotonic()
     response = http.get("/queue/panel", headers={**BROWSER, "If-None-Match": etag}, environ_overrides=THREADED)
-    assert response.status_code == 304 and time.monotonic() - started < 1
+    assert response.status_code == 304 and time.monotonic() - started < HOLD / 2

@@ -1,6 +1,5 @@
 """Repeat detection, linking a duplicate, and hot respondents for supervisors."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -147,7 +146,7 @@ def test_hot_respondents_page_is_for_supervisors_only(client, user, case_at):
     assert page.count('data-testid="hot-respondent"') == 1 and '<td class="count">6</td>' in page
 
 
-def test_hot_respondents_stay_fast_over_many_cases(app, backend):
+def test_hot_respondents_read_the_creation_index_over_many_cases(app, backend):
     """20k cases over a year (100k measured by hand: 30-70 ms on both databases): the 7-day
     count reads the created_at index, not the whole table."""
     start = now() - timedelta(days=365)
@@ -164,12 +163,10 @@ def test_hot_respondents_stay_fast_over_many_cases(app, backend):
         statements.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", capture)
-    began = time.perf_counter()
     try:
         hot = repeats.hot_respondents(threshold=2)
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
-    assert time.perf_counter() - began < 1.0
     assert hot and all(row.count >= 2 and row.tickets for row in hot)
     if backend == "sqlite":
         counting, parameters = next(pair for pair in statements if "GROUP BY" in pair[0])
