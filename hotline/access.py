@@ -128,6 +128,12 @@ def shown_summary(user, ticket):
     return summary_for(ticket, can_see_identity(user, ticket))
 
 
+def knows_new_callers(user):
+    """can_see_identity for the cases and calls the hotline has not forwarded yet (the live
+    queue's waiting calls and new SMS cases): the panel is rendered once per role, not per case."""
+    return user.role in CONFIDENTIAL_ROLES
+
+
 def summary_for(ticket, may_know_filer):
     """shown_summary for a reader who may (or may not) know who filed the case (the API's
     stricter api_shows_identity decides there)."""

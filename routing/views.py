@@ -31,7 +31,6 @@ from hotline.models import Category, CategoryGroup, Department, Role, RoutingRul
 from hotline.tickets import IllegalTransition
 from routing import divisions, services
 from routing import rule_matching as matching
-from routing.desk_views import RETURN_REASONS
 
 bp = Blueprint("routing", __name__)
 
@@ -336,7 +335,6 @@ def triage():
     return render_template("routing/triage.html", rows=services.triage_cases(),
                            departments=services.active_departments(),
                            departments_by_id=services.department_names(),
-                           return_reason=lambda code: str(RETURN_REASONS.get(code, code)),
                            max_instructions=services.MAX_INSTRUCTIONS)
 
 

@@ -155,7 +155,7 @@ def _new_sms():
         .where(tickets.new_sms_filter())
         .order_by(Ticket.created_at, Ticket.id)
         .limit(QUEUE_LIMIT))
-    return tuple(NewSms(r.number, r.name or "", r.phone, r.summary or (r.facts or "")[:80], r.created_at)
+    return tuple(NewSms(r.number, r.name or "", r.phone, access.summary_for(r, True), r.created_at)
                  for r in rows)
 
 
