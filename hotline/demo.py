@@ -65,7 +65,7 @@ CASES = [
     # kind, category, problem, respondent, its address and division, facts, demand
     ("complaint", "G01", "P01", "美的电器专卖店", ("北京市朝阳区建国路87号", "110105"),
      "买的空调用了两周就不制冷，商家拒绝退换。", "退货退款"),
-    ("complaint", "S03", "P02", "某电商平台旗舰店", (None, None), "网购手机未收到货，物流显示已签收，客服不理。", "补发或退款"),
+    ("complaint", "S03", "P02", "某数码旗舰店", (None, None), "网购手机未收到货，物流显示已签收，客服不理。", "补发或退款"),
     ("complaint", "S09", "P03", "健身会所", ("西城区西单北大街120号", "110102"),
      "办了年卡三个月后门店关门，老板联系不上。", "退还剩余会费"),
     ("report", "G04", "P07", "便民超市", ("丰台区南三环西路16号", "110106"), "超市在卖过期牛奶，生产日期被重新贴过。", None),
@@ -76,10 +76,15 @@ CASES = [
      "宽带故障报修半个月无人上门，已先向运营商投诉。", "尽快修复并减免月费"),
     ("report", "G08", "P05", "美容店", ("通州区新华大街", "110112"), "美容店宣传产品能治病，涉嫌虚假宣传。", None),
 ]
+# An online purchase names its platform, shop and order, not a street address: routing sends it
+# by the platform's registered region (京东 is in 大兴区), as the intake form does.
+ONLINE = {"某数码旗舰店": {"platform": "京东", "seller": "某数码旗舰店", "order_number": "JD3021876645"}}
+PLATFORM_DIVISIONS = {"京东": "110115"}
 REGION_NAMES = {"110101": "北京市东城区", "110102": "北京市西城区", "110105": "北京市朝阳区",
-                "110106": "北京市丰台区", "110108": "北京市海淀区", "110112": "北京市通州区"}
+                "110106": "北京市丰台区", "110108": "北京市海淀区", "110112": "北京市通州区",
+                "110115": "北京市大兴区"}
 DISTRICT_OFFICES = {"110101": "MS01", "110102": "MS02", "110108": "MS03", "110105": "MS04", "110106": "MS05",
-                    "110112": "MS09"}
+                    "110112": "MS09", "110115": "MS12"}
 STATUSES = [
     TicketStatus.NEW,
     TicketStatus.ACCEPTED,
@@ -170,7 +175,7 @@ def _seed_cases(n_cases, users, departments):
                 facts=facts, demand=demand, respondent_name=respondent, respondent_address=address,
                 respondent_division=division, respondent_region=REGION_NAMES.get(division),
                 category=codes.get(cat), problem_type=problems.get(prob),
-                assigned_to=operators[i % 2], summary=facts[:30],
+                assigned_to=operators[i % 2], summary=facts[:30], **ONLINE.get(respondent, {}),
             )
             _add_contact(ticket, caller, channel, operators[i % 2], rng)
         path = [TicketStatus.ANSWERED] if status == TicketStatus.ANSWERED else PATHS[status]
@@ -181,7 +186,8 @@ def _seed_cases(n_cases, users, departments):
                 clocks.start_clock(ticket, ClockKind.ACCEPT, start=opened)
         for step_no, step in enumerate(path, start=1):
             if step == TicketStatus.FORWARDED:
-                ticket.department = departments[DISTRICT_OFFICES.get(division, "MS03")]
+                where = division or PLATFORM_DIVISIONS.get(ticket.platform)
+                ticket.department = departments[DISTRICT_OFFICES.get(where, "MS03")]
                 ticket.forward_instructions = "请核实经营者资质，依法调解。" if i % 2 else None
             with clock_at(opened + gap * step_no):
                 tickets.change_status(ticket, step, actor=operators[i % 2])

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from hotline import tickets
 from hotline.demo import seed_demo
 from hotline.extensions import db
-from hotline.models import Department, OutboxMessage, RuleAction, TicketKind, TicketStatus
+from hotline.models import Department, OutboxMessage, RuleAction, Ticket, TicketKind, TicketStatus
 from intake.decisions import accept_ticket
 from routing import divisions, services
 
@@ -67,3 +67,18 @@ def test_the_forwarding_sms_gives_the_demo_office_s_phone_and_hours(demo, make_u
     assert "转交朝阳市场监管所办理，联系电话 010-65550104（工作时间 09:00-17:00）" in body
     offices = db.session.scalars(select(Department)).all()
     assert all(d.contact_phone and d.working_hours == "09:00-17:00" for d in offices)
+
+
+def test_every_demo_case_waiting_on_triage_has_a_suggested_office(app):
+    """The seeded cases are what a new supervisor sees first on the triage list: each accepted
+    one, the online purchase included (by its platform), names the office to forward it to."""
+    app.config["HOME_DIVISION"] = "110000"
+    seed_demo(n_cases=16)  # every kind of demo case twice
+    db.session.commit()
+    rows = services.triage_cases()
+    assert rows, "the demo leaves some accepted cases for triage"
+    for row in rows:
+        assert row.suggestion is not None, (row.ticket.respondent_name, row.ticket.platform)
+    online = db.session.scalars(select(Ticket).where(Ticket.platform == "京东")).all()
+    assert online and all(t.respondent_address is None and t.order_number for t in online)
+    assert {t.department.code for t in online if t.department is not None} <= {"MS12"}
