@@ -290,7 +290,29 @@
     });
   }
 
+  // An action that comes back to a page with a fragment (/tickets/<number>#evidence,
+  // /routing/rules#rule-3...) scrolls there, but the keyboard's cursor would stay at the top of the
+  // page: an operator would tab through the whole top bar to carry on. The cursor goes to the
+  // element the fragment names (made focusable if it is not), and the fragment leaves the address
+  // so a reload does not jump there again. (The browser skips autofocus on a page with a target.)
+  function focusFragment() {
+    var hash = window.location.hash;
+    if (!hash || hash.length < 2) { return; }
+    var id;
+    try { id = decodeURIComponent(hash.slice(1)); } catch (e) { return; }
+    var target = document.getElementById(id);
+    if (!target) { return; }
+    if (!target.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
+    if (window.history && window.history.replaceState) {
+      window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search);
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusFragment();
     shortcutTitles(document);
     new MutationObserver(function () { shortcutTitles(document); })
       .observe(document.body, { childList: true, subtree: true });
