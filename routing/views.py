@@ -4,10 +4,21 @@ list and the one-click forward (operators and supervisors).
 Department staff reach nothing here: they get their cases at /desk.
 """
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -329,24 +340,70 @@ def _edit_department(department):
 # --- triage and forwarding ---------------------------------------------------------------
 
 
-@bp.route("/triage")
+@bp.route("/triage", methods=["GET", "POST"])
 @roles_required(Role.OPERATOR, Role.SUPERVISOR)
 def triage():
-    return render_template("routing/triage.html", rows=services.triage_cases(),
+    """The list; a row's forward posts here, so a refused one (no department chosen) answers 422
+    with this page as it was, the typed instructions kept, at the list's own address: its other
+    controls and a reload still work."""
+    refused = None
+    if request.method == "POST":
+        ticket = get_ticket(request.form.get("number"), current_user) or abort(404)
+        form = ForwardForm()
+        department, why = _chosen(form)
+        if department is not None:
+            return _forward(ticket, department, form) or redirect(url_for("routing.triage"))
+        refused = {"number": ticket.number, "message": why, "department": form.department.data,
+                   "instructions": form.instructions.data or ""}
+    page = render_template("routing/triage.html", rows=services.triage_cases(),
                            departments=services.active_departments(),
                            departments_by_id=services.department_names(),
-                           max_instructions=services.MAX_INSTRUCTIONS)
+                           max_instructions=services.MAX_INSTRUCTIONS, refused=refused)
+    return page, 422 if refused else 200
 
 
 @bp.route("/tickets/<number>/forward", methods=["POST"])
 @roles_required(Role.OPERATOR, Role.SUPERVISOR)
 def forward(number):
+    """The case page's forward boxes. A refused forward goes back to the box it came from, with
+    the reason and the typed instructions (kept in the session when short enough for its cookie)."""
     ticket = get_ticket(number, current_user) or abort(404)
     form = ForwardForm()
-    department = db.session.get(Department, form.department.data or 0) if form.validate_on_submit() else None
+    department, why = _chosen(form)
+    if department is None:
+        box = "suggested" if request.form.get("box") == "suggested" else "other"
+        instructions = form.instructions.data or ""
+        if len(instructions) > KEEP_INSTRUCTIONS:
+            lost = _("Your instructions were too long to keep: type them again.")
+            # Chinese runs its sentences on; English puts a space between them.
+            why, instructions = why + ("" if str(get_locale()) == "zh" else " ") + lost, ""
+        session[KEPT] = {"number": ticket.number, "box": box, "message": why, "instructions": instructions}
+        anchor = "forward-suggested-instructions" if box == "suggested" else "forward-other-department"
+        return redirect(url_for("console.ticket", number=ticket.number, _anchor=anchor), 303)
+    return _forward(ticket, department, form) or redirect(_back(form.next.data, ticket))
+
+
+# The instructions a refused forward keeps for the case page: the session is a cookie (at most
+# 4 KB), and 500 characters of Chinese take about 2 KB of it.
+KEEP_INSTRUCTIONS = 500
+KEPT = "routing.kept_forward"
+
+
+def _chosen(form):
+    """(the active department the form names, None) or (None, why it is refused)."""
+    if not form.validate_on_submit():
+        if form.department.errors and not form.instructions.errors:
+            return None, _("Choose a department to forward the case to.")
+        return None, _("Choose an active department; instructions are at most %(max)d characters.",
+                       max=services.MAX_INSTRUCTIONS)
+    department = db.session.get(Department, form.department.data)
     if department is None or not department.active:
-        abort(400, _("Choose an active department; instructions are at most %(max)d characters.",
-                     max=services.MAX_INSTRUCTIONS))
+        return None, _("This department does not take cases any more: choose another.")
+    return department, None
+
+
+def _forward(ticket, department, form):
+    """Forward and commit; None when done (the caller says where to go next), else the answer."""
     try:
         services.forward_chosen(ticket, department, current_user, instructions=form.instructions.data)
     except IllegalTransition:
@@ -355,7 +412,7 @@ def forward(number):
     db.session.commit()
     flash(_("Case %(number)s forwarded to %(department)s.", number=ticket.number, department=department.name),
           "success")
-    return redirect(_back(form.next.data, ticket))
+    return None
 
 
 def _back(target, ticket):
@@ -403,8 +460,12 @@ def division_levels(province=None, city=None, district=None):
 
 
 def forward_panel(ticket):
-    """What the ticket page's forward box shows: the pending suggestion and the departments."""
+    """What the ticket page's forward box shows: the pending suggestion, the departments, and
+    what a refused forward of this case kept (once: read from the session and dropped)."""
+    kept = session.pop(KEPT, None) if KEPT in session else None
+    if not (isinstance(kept, dict) and kept.get("number") == ticket.number):
+        kept = None
     if ticket.status.value != "accepted":
         return None
     suggestion = services.latest_suggestion(ticket) or services.current_suggestion(ticket)
-    return {"suggestion": suggestion, "departments": services.departments_for(ticket)}
+    return {"suggestion": suggestion, "departments": services.departments_for(ticket), "kept": kept}

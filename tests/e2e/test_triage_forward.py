@@ -69,3 +69,54 @@ def test_one_click_forward_with_instructions_reaches_the_departments_desk(live_s
     finally:
         context.close()
     assert browser_errors == []
+
+
+def test_a_forward_without_a_department_keeps_the_instructions_and_the_page_works(live_server, browser_page,
+                                                                                  browser_errors):
+    """The browser's own check (required) is bypassed, as an old browser or a lost option would:
+    the server refuses, says why in Chinese, keeps the instructions, and leaves the user on a page
+    whose controls work. The case page's box does the same, its select then under the cursor."""
+    number, haidian_id = _waiting_case(live_server.app)
+    live_server.create_user(Role.OPERATOR, "op")
+    page = sign_in_through_form(browser_page, live_server.url, "op")
+    page.goto(f"{live_server.url}/routing/triage")
+    no_checks = "() => document.querySelectorAll('form').forEach(f => { f.noValidate = true; })"
+    page.evaluate(no_checks)
+    row = page.locator(f'[data-testid="triage-row"][data-number="{number}"]')
+    row.locator("select[name=department]").select_option("")
+    row.locator("input[name=instructions]").fill(INSTRUCTIONS)
+    with page.expect_navigation() as navigation:
+        row.locator('[data-testid="forward"]').click()
+    assert navigation.value.status == 422
+    assert page.url.endswith("/routing/triage")
+    error = page.locator('[data-testid="forward-error"]')
+    assert error.inner_text() == f"案件 {number} 未转办。请选择要转办的承办部门。"
+    assert row.locator("input[name=instructions]").input_value() == INSTRUCTIONS
+    assert page.evaluate("() => document.activeElement.name") == "department"  # the field to fix
+    page.screenshot(path="/tmp/triage_refused.png", full_page=True)
+
+    # Its other controls work: the language switch comes back to the list, not to a 405.
+    with page.expect_navigation():
+        page.click("#lang-en")
+    assert page.url.endswith("/routing/triage") and page.locator("h1").inner_text() == "Triage queue"
+    with page.expect_navigation():
+        page.click("#lang-zh")
+
+    # The case page's box: back to it, the instructions kept, its department select focused.
+    page.goto(f"{live_server.url}/tickets/{number}")
+    page.evaluate(no_checks)
+    page.fill("#forward-other-instructions", INSTRUCTIONS)
+    with page.expect_navigation():
+        page.locator("#forward-other button[type=submit]").click()
+    assert page.url.endswith(f"/tickets/{number}")  # the fragment is gone once used
+    assert page.locator('[data-testid="forward-error"]').inner_text() == "请选择要转办的承办部门。"
+    assert page.locator("#forward-other-instructions").input_value() == INSTRUCTIONS
+    assert page.evaluate("() => document.activeElement.id") == "forward-other-department"
+    page.locator("#forward-other-department").select_option(str(haidian_id))
+    page.keyboard.press("Tab")  # on to the kept instructions; Enter sends the form
+    assert page.evaluate("() => document.activeElement.id") == "forward-other-instructions"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "海淀市场监管所" in page.locator(".flash.success").inner_text()
+    # Chromium logs the refusal's 422 itself; nothing else may go wrong.
+    assert [e for e in browser_errors if "status of 422" not in e] == []
