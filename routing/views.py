@@ -4,21 +4,10 @@ list and the one-click forward (operators and supervisors).
 Department staff reach nothing here: they get their cases at /desk.
 """
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-from flask_babel import get_locale, lazy_pgettext
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -362,31 +351,23 @@ def triage():
     return page, 422 if refused else 200
 
 
-@bp.route("/tickets/<number>/forward", methods=["POST"])
+@bp.route("/tickets/<number>/forward", methods=["GET", "POST"])
 @roles_required(Role.OPERATOR, Role.SUPERVISOR)
 def forward(number):
-    """The case page's forward boxes. A refused forward goes back to the box it came from, with
-    the reason and the typed instructions (kept in the session when short enough for its cookie)."""
+    """The case page's forward boxes post here. A refused forward answers 422 with the boxes again
+    on a page of their own (this address also answers a GET, so the language switch and a reload
+    work): why, the box that was sent under the cursor, the typed instructions in it."""
     ticket = get_ticket(number, current_user) or abort(404)
-    form = ForwardForm()
-    department, why = _chosen(form)
-    if department is None:
-        box = "suggested" if request.form.get("box") == "suggested" else "other"
-        instructions = form.instructions.data or ""
-        if len(instructions) > KEEP_INSTRUCTIONS:
-            lost = _("Your instructions were too long to keep: type them again.")
-            # Chinese runs its sentences on; English puts a space between them.
-            why, instructions = why + ("" if str(get_locale()) == "zh" else " ") + lost, ""
-        session[KEPT] = {"number": ticket.number, "box": box, "message": why, "instructions": instructions}
-        anchor = "forward-suggested-instructions" if box == "suggested" else "forward-other-department"
-        return redirect(url_for("console.ticket", number=ticket.number, _anchor=anchor), 303)
-    return _forward(ticket, department, form) or redirect(_back(form.next.data, ticket))
-
-
-# The instructions a refused forward keeps for the case page: the session is a cookie (at most
-# 4 KB), and 500 characters of Chinese take about 2 KB of it.
-KEEP_INSTRUCTIONS = 500
-KEPT = "routing.kept_forward"
+    kept = None
+    if request.method == "POST":
+        form = ForwardForm()
+        department, why = _chosen(form)
+        if department is not None:
+            return _forward(ticket, department, form) or redirect(_back(form.next.data, ticket))
+        kept = {"box": "suggested" if request.form.get("box") == "suggested" else "other", "message": why,
+                "instructions": form.instructions.data or ""}
+    page = render_template("routing/forward.html", ticket=ticket, forward_kept=kept)
+    return page, 422 if kept else 200
 
 
 def _chosen(form):
@@ -459,12 +440,9 @@ def division_levels(province=None, city=None, district=None):
     ]
 
 
-def forward_panel(ticket):
-    """What the ticket page's forward box shows: the pending suggestion, the departments, and
-    what a refused forward of this case kept (once: read from the session and dropped)."""
-    kept = session.pop(KEPT, None) if KEPT in session else None
-    if not (isinstance(kept, dict) and kept.get("number") == ticket.number):
-        kept = None
+def forward_panel(ticket, kept=None):
+    """What the forward box shows: the pending suggestion, the departments, and what a refused
+    forward kept (`kept`: the box sent, why it was refused, the instructions typed)."""
     if ticket.status.value != "accepted":
         return None
     suggestion = services.latest_suggestion(ticket) or services.current_suggestion(ticket)

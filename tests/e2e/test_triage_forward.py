@@ -102,21 +102,25 @@ def test_a_forward_without_a_department_keeps_the_instructions_and_the_page_work
     with page.expect_navigation():
         page.click("#lang-zh")
 
-    # The case page's box: back to it, the instructions kept, its department select focused.
+    # The case page's box: refused (422) onto the boxes' own page, the instructions kept, the
+    # department select under the cursor; choosing one and Enter forwards.
     page.goto(f"{live_server.url}/tickets/{number}")
     page.evaluate(no_checks)
     page.fill("#forward-other-instructions", INSTRUCTIONS)
-    with page.expect_navigation():
+    with page.expect_navigation() as navigation:
         page.locator("#forward-other button[type=submit]").click()
-    assert page.url.endswith(f"/tickets/{number}")  # the fragment is gone once used
+    assert navigation.value.status == 422
+    assert page.url.endswith(f"/routing/tickets/{number}/forward")
     assert page.locator('[data-testid="forward-error"]').inner_text() == "请选择要转办的承办部门。"
     assert page.locator("#forward-other-instructions").input_value() == INSTRUCTIONS
     assert page.evaluate("() => document.activeElement.id") == "forward-other-department"
+    page.screenshot(path="/tmp/forward_refused.png", full_page=True)
     page.locator("#forward-other-department").select_option(str(haidian_id))
     page.keyboard.press("Tab")  # on to the kept instructions; Enter sends the form
     assert page.evaluate("() => document.activeElement.id") == "forward-other-instructions"
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    assert page.url.endswith(f"/tickets/{number}")
     assert "海淀市场监管所" in page.locator(".flash.success").inner_text()
     # Chromium logs the refusal's 422 itself; nothing else may go wrong.
     assert [e for e in browser_errors if "status of 422" not in e] == []

@@ -3,8 +3,8 @@ user's language, nothing is forwarded, and the instructions (转办意见) typed
 
 - from the triage list: 422 with the list again, at the list's own address (its row forms post to
   /routing/triage, so the page the user ends on, its other controls and a reload still work);
-- from the case page: back to the forward box the user sent (303 with its fragment), which says
-  why and shows the instructions once."""
+- from the case page: 422 with the forward boxes again on a page of their own, at an address that
+  also answers a GET, the box sent under the cursor with its instructions."""
 
 import html
 import re
@@ -114,24 +114,29 @@ def test_triage_forward_of_an_unknown_case_is_not_found(world, waiting, client, 
 # --- the case page ----------------------------------------------------------------------------
 
 
-def test_case_page_forward_without_a_department_comes_back_to_its_box_with_the_instructions(world, waiting,
-                                                                                            client, login):
+def test_case_page_forward_without_a_department_is_refused_with_the_boxes_again(world, waiting, client, login):
     login(world["operator"])
-    response = client.post(f"/routing/tickets/{waiting.number}/forward",
-                           data={"department": "", "instructions": INSTRUCTIONS})
-    assert response.status_code == 303
-    assert response.headers["Location"] == f"/tickets/{waiting.number}#forward-other-department"
-    not_forwarded(waiting)
-
-    page = client.get(f"/tickets/{waiting.number}").get_data(as_text=True)
+    url = f"/routing/tickets/{waiting.number}/forward"
+    response = client.post(url, data={"department": "", "instructions": INSTRUCTIONS})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f"转办案件 {waiting.number}" in page and "某电器行" in page
     panel = page[page.index('id="forward-panel"'):]
     assert "请选择要转办的承办部门。" in panel
     assert value_of(panel, "forward-other-instructions") == INSTRUCTIONS
     assert value_of(panel, "forward-suggested-instructions") is None  # the box that was sent, not the other
-    assert 'id="forward-other-department" required aria-invalid="true"' in panel
-    # Once: the next look at the case is as before.
+    assert 'id="forward-other-department" required autofocus aria-invalid="true"' in panel
+    assert 'id="forward-suggested-instructions" autofocus' not in panel  # one cursor: the field to fix
+    not_forwarded(waiting)
+
+    # The page's address answers a GET (language switch, reload); the case page is as before.
+    assert client.get(url).status_code == 200
     again = client.get(f"/tickets/{waiting.number}").get_data(as_text=True)
     assert "请选择要转办的承办部门。" not in again and INSTRUCTIONS not in again
+    done = client.post(url, data={"department": world["departments"]["MS03"].id, "instructions": INSTRUCTIONS})
+    assert done.status_code == 302 and done.headers["Location"] == f"/tickets/{waiting.number}"
+    db.session.refresh(waiting)
+    assert (waiting.status, waiting.forward_instructions) == (TicketStatus.FORWARDED, INSTRUCTIONS)
 
 
 def test_the_suggested_box_keeps_its_own_instructions(world, waiting, client, login):
@@ -143,29 +148,32 @@ def test_the_suggested_box_keeps_its_own_instructions(world, waiting, client, lo
     response = client.post(f"/routing/tickets/{waiting.number}/forward",
                            data={"department": world["departments"]["MS03"].id, "box": "suggested",
                                  "instructions": INSTRUCTIONS})
-    assert response.status_code == 303
-    assert response.headers["Location"].endswith("#forward-suggested-instructions")
+    assert response.status_code == 422
     not_forwarded(waiting)
     # The closed department suggests nothing now: the instructions wait in the other box.
-    panel = client.get(f"/tickets/{waiting.number}").get_data(as_text=True)
+    panel = response.get_data(as_text=True)
     panel = panel[panel.index('id="forward-panel"'):]
     assert "该部门已不再承办案件，请另选部门。" in panel
     assert value_of(panel, "forward-other-instructions") == INSTRUCTIONS
 
 
-def test_instructions_too_long_for_the_cookie_are_not_kept_and_the_user_is_told(world, waiting, client, login):
+def test_long_instructions_are_kept_whole_and_the_limit_is_said(world, waiting, client, login):
     login(world["operator"])
-    long_text = "字" * 600
-    client.post(f"/routing/tickets/{waiting.number}/forward", data={"department": "", "instructions": long_text})
-    page = client.get(f"/tickets/{waiting.number}").get_data(as_text=True)
-    assert "请选择要转办的承办部门。转办意见过长，未能保留，请重新填写。" in page
-    assert long_text not in page
+    long_text = "字" * 2001  # over the 2,000 allowed: refused, and nothing of it lost
+    response = client.post(f"/routing/tickets/{waiting.number}/forward",
+                           data={"department": world["departments"]["MS03"].id, "instructions": long_text})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "请选择在用的承办部门；转办意见最多 2000 字。" in page
+    assert value_of(page[page.index('id="forward-panel"'):], "forward-other-instructions") == long_text
     not_forwarded(waiting)
 
 
-def test_what_one_case_kept_does_not_show_on_another(world, waiting, create_ticket, client, login):
-    other = accepted(create_ticket, facts="快递丢件")
+def test_a_case_that_is_not_waiting_says_so(world, create_ticket, client, login):
     login(world["operator"])
-    client.post(f"/routing/tickets/{waiting.number}/forward", data={"department": "", "instructions": INSTRUCTIONS})
-    page = client.get(f"/tickets/{other.number}").get_data(as_text=True)
-    assert INSTRUCTIONS not in page and "请选择要转办的承办部门。" not in page
+    new_case = create_ticket(facts="快递丢件")
+    page = client.get(f"/routing/tickets/{new_case.number}/forward")
+    assert page.status_code == 200
+    assert "该案件不在待转办状态。" in page.get_data(as_text=True)
+    assert 'id="forward-panel"' not in page.get_data(as_text=True)
+    assert client.get("/routing/tickets/20990101-00001/forward").status_code == 404
