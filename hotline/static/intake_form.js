@@ -20,6 +20,8 @@
   function refresh() {
     const k = kind.value;
     form.querySelectorAll("[data-kinds]").forEach((el) => shown(el, el.dataset.kinds.split(" ").includes(k)));
+    // A report names the business the reported party, any other kind the respondent.
+    form.querySelectorAll("[data-party-label]").forEach((el) => shown(el, (el.dataset.partyLabel === "report") === (k === "report")));
     const named = !(k === "report" && anonymous && anonymous.checked);
     form.querySelectorAll("[data-named]").forEach((el) => shown(el, named));
     const code = category.value;

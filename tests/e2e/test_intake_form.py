@@ -193,3 +193,19 @@ def test_a_long_paste_is_not_cut_and_the_limit_is_said_before_saving(live_server
     expect(page.locator('[data-testid="form-errors"]')).to_be_visible()
     assert page.locator("#facts").input_value() == "冰" * 10_050  # refused, nothing lost
     assert [e for e in browser_errors if "status of 400" not in e] == []
+
+
+def test_the_business_is_named_by_the_kind_as_it_changes(live_server, browser_page, browser_errors, sign_in):
+    """Choosing report names the business 被举报方; back to complaint, 被投诉方."""
+    page = browser_page
+    live_server.create_user("operator", "op1")
+    number = open_call_case(live_server, "+8613912345679", "op1")
+    sign_in(page, "op1")
+    page.goto(f"{live_server.url}/intake/tickets/{number}")
+    label = page.locator('label[for="respondent_name"]')
+    page.select_option("#kind", "report")
+    expect(label).to_have_text("被举报方（经营者）", use_inner_text=True)
+    expect(page.locator('label[for="respondent_address"]')).to_have_text("被举报方地址", use_inner_text=True)
+    page.select_option("#kind", "complaint")
+    expect(label).to_have_text("被投诉方（经营者）", use_inner_text=True)
+    assert browser_errors == []
