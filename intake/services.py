@@ -64,6 +64,29 @@ def is_submitted(ticket):
     return ticket.kind != TicketKind.UNKNOWN
 
 
+KEYED_KINDS = (TicketKind.COMPLAINT.value, TicketKind.REPORT.value, TicketKind.CONSULTATION.value)
+
+
+def keyed_kind(ticket):
+    """The kind the caller chose with the voice menu's key (1 complaint, 2 report, 3 consultation,
+    hotline.calls.MENU_KINDS) on the latest call of this case that chose one, else None."""
+    return db.session.scalar(
+        select(Contact.menu_choice).where(Contact.ticket_id == ticket.id, Contact.channel == Channel.VOICE,
+                                          Contact.menu_choice.in_(KEYED_KINDS))
+        .order_by(Contact.id.desc()).limit(1))
+
+
+def suggestion_with_keyed_kind(ticket, suggestion):
+    """The form's suggestion, whose kind is the caller's menu key when they pressed one: the
+    caller said what they call about, which the words' classifier (or its default) only guesses.
+    Applying the suggestion then leaves the kind as the operator has it; they may still change it."""
+    kind = keyed_kind(ticket) if suggestion else None
+    if kind is None:
+        return suggestion
+    return {**suggestion, "kind": {"value": kind, "score": 1.0, "source": "caller", "keywords": [],
+                                   "reason": "the caller's menu key", "alternatives": []}}
+
+
 def needs_confirmation(ticket):
     """Whether a save lists its changes for confirmation first: only once the case is past
     intake (accepted, forwarded, ...), where a change reaches others. Saving a case still

@@ -182,7 +182,7 @@ def live_suggestion(number):
     debounced): the same service as POST /api/v1/suggest, rendered as the form shows it."""
     ticket = _intake_ticket(number)
     text = (request.form.get("facts") or "").strip()[:MAX_TEXT]
-    suggestion = services.suggestion_for(text) if text else None
+    suggestion = intake_services.suggestion_with_keyed_kind(ticket, services.suggestion_for(text) if text else None)
     return render_template("intake/_live_suggestion.html", ticket=ticket, suggestion=suggestion,
                            articles=answers.suggested(text), chosen_article=None)
 
@@ -391,7 +391,7 @@ def _form_page(ticket, form, **extra):
         form.article_id.data = ""  # refused: the next save goes without it, the typed answer stays
     return render_template(
         "intake/form.html", ticket=ticket, form=form,
-        suggestion=services.suggestion_for(text) if text else None,
+        suggestion=intake_services.suggestion_with_keyed_kind(ticket, services.suggestion_for(text) if text else None),
         articles=answers.suggested(text), chosen_article=chosen,
         answer_phone=access.notice_phone(ticket) is not None,
         other_cases=access.other_cases(ticket, current_user),
