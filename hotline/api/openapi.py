@@ -35,6 +35,12 @@ API reader: those fields are null, as are identity values in the history.
 
 **Times** are ISO 8601 with the hotline's UTC offset. Date filters without an offset are read in
 the hotline's time zone.
+
+**Codes and labels**: codes (statuses, kinds, event types, return reasons, ...) are stable values
+to program against. A case's history carries beside them `label`, `field_label`, `from_label`,
+`to_label` and `reason_label`: the same in words, in the language of the request's
+`Accept-Language` (zh or en), else the token user's own language, else Chinese; the response's
+`Content-Language` says which.
 """
 
 
@@ -78,6 +84,14 @@ EVENT = obj({
     "to": MAYBE_STRING,
     "reason": MAYBE_STRING,
     "actor": {**MAYBE_STRING, "description": "username of the staff member, or null for the system"},
+    "label": {**STRING, "description": "the kind of history line in words, e.g. 状态变更 / Status changed"},
+    "field_label": {**MAYBE_STRING, "description": "the changed field's name in words; null when no field"},
+    "from_label": {**MAYBE_STRING, "description": "`from` in words when it is a code (a status, a kind, a "
+                   "category, a person, ...); null when withheld, empty or words already"},
+    "to_label": {**MAYBE_STRING, "description": "`to` in words when it is a code (a status, a return reason, a "
+                 "result, ...); null when withheld, empty or words already"},
+    "reason_label": {**MAYBE_STRING, "description": "`reason` in words: a known code by name, a person's own "
+                     "words as typed; null when no reason"},
 })
 CONTACT = obj({
     "channel": {"type": "string", "enum": _values(Channel)},
@@ -154,6 +168,8 @@ LIST_PARAMETERS = [
                                           "default": schemas.DEFAULT_PER_PAGE}),
 ]
 
+CONTENT_LANGUAGE = {"schema": {"type": "string", "enum": ["zh", "en"]},
+                    "description": "the language of the history's labels"}
 RESPONSES = {
     "BadRequest": json_content(ref("Error"), "the body is not a JSON object (malformed JSON, not UTF-8, not an object)"),
     "Unauthorized": {
@@ -194,7 +210,8 @@ PATHS = {
             "responses": {
                 "201": {
                     **json_content(ref("TicketDetail"), "the case, opened with status new"),
-                    "headers": {"Location": {"schema": STRING, "description": "URL of the new case"}},
+                    "headers": {"Location": {"schema": STRING, "description": "URL of the new case"},
+                                "Content-Language": CONTENT_LANGUAGE},
                 },
                 "400": response_ref("BadRequest"),
                 "422": response_ref("ValidationFailed"),
@@ -209,7 +226,7 @@ PATHS = {
             "parameters": [{"name": "number", "in": "path", "required": True, "schema": STRING,
                             "description": "case number, e.g. 20261124-00042"}],
             "responses": {
-                "200": json_content(ref("TicketDetail"), "the case"),
+                "200": {**json_content(ref("TicketDetail"), "the case"), "headers": {"Content-Language": CONTENT_LANGUAGE}},
                 "404": response_ref("NotFound"),
                 **AUTH_ERRORS,
             },

@@ -201,8 +201,9 @@ def ticket_summary(ticket, tz_name, show_identity=True):
     }
 
 
-def event_json(event, tz_name, show_identity=True, show_links=True):
-    """A history line; identity values withheld or masked as hotline.access says."""
+def event_json(event, tz_name, show_identity=True, show_links=True, words=None):
+    """A history line; identity values withheld or masked as hotline.access says. `words(event,
+    from, to)` gives the labels beside its codes (hotline.console.words.event_labels)."""
     shown_from, shown_to = access.event_values(event, show_identity, show_links)
     return {
         "at": _time(event.at, tz_name),
@@ -212,6 +213,7 @@ def event_json(event, tz_name, show_identity=True, show_links=True):
         "to": shown_to,
         "reason": event.reason,
         "actor": event.actor.username if event.actor else None,
+        **(words(event, shown_from, shown_to) if words else {}),
     }
 
 
@@ -230,8 +232,9 @@ def contact_json(contact, tz_name, show_words=True):
     }
 
 
-def ticket_detail(ticket, events, contacts, tz_name, show_identity=True, show_links=False):
-    """A ticket with its facts, caller (masked), timeline and contacts."""
+def ticket_detail(ticket, events, contacts, tz_name, show_identity=True, show_links=False, words=None):
+    """A ticket with its facts, caller (masked), timeline (with `words` beside its codes, see
+    event_json) and contacts."""
     caller = ticket.caller
     return {
         **ticket_summary(ticket, tz_name, show_identity),
@@ -245,6 +248,6 @@ def ticket_detail(ticket, events, contacts, tz_name, show_identity=True, show_li
             "name": caller.name if show_identity else None,
             "address": caller.address if show_identity else None,
         } if caller else None,
-        "events": [event_json(e, tz_name, show_identity, show_links) for e in events],
+        "events": [event_json(e, tz_name, show_identity, show_links, words) for e in events],
         "contacts": [contact_json(c, tz_name, show_identity) for c in contacts],
     }

@@ -1,10 +1,12 @@
 """REST API /api/v1: tickets for other systems, bearer tokens, JSON everywhere."""
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask_babel import force_locale
 
 from hotline import access
 from hotline.api import openapi, schemas, services
 from hotline.authz import public
+from hotline.console import words
 from hotline.extensions import db
 from hotline.models import Role
 from hotline.rest import api_roles, error_response, json_object
@@ -18,6 +20,24 @@ WRITE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 
 def _tz():
     return current_app.config["HOTLINE_TIMEZONE"]
+
+
+def _language():
+    """The language of the labels beside the history's codes: the request's Accept-Language
+    (as the Open311 API reads it), else the token user's own language, else the default."""
+    languages = current_app.config["LANGUAGES"]
+    own = g.api_user.locale if g.api_user.locale in languages else None
+    return request.accept_languages.best_match(languages) or own or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _detail(ticket, show_identity=True, show_links=False):
+    """The case as JSON, its history labelled in _language(), said in Content-Language."""
+    events, contacts = services.ticket_history(ticket)
+    language = _language()
+    with force_locale(language):
+        body = schemas.ticket_detail(ticket, events, contacts, _tz(), show_identity, show_links,
+                                     words=words.event_labels)
+    return body, {"Content-Language": language}
 
 
 @bp.errorhandler(schemas.ValidationFailed)
@@ -51,9 +71,8 @@ def get_ticket(number):
     ticket = access.get_ticket(number, g.api_user)
     if ticket is None:
         return error_response(404, "Not Found", "no such case, or not one you may see")
-    events, contacts = services.ticket_history(ticket)
-    show = access.api_shows_identity(g.api_user, ticket)
-    return jsonify(schemas.ticket_detail(ticket, events, contacts, _tz(), show, access.may_see_links(g.api_user)))
+    body, headers = _detail(ticket, access.api_shows_identity(g.api_user, ticket), access.may_see_links(g.api_user))
+    return jsonify(body), 200, headers
 
 
 @bp.post("/tickets")
@@ -62,6 +81,5 @@ def create_ticket():
     clean = services.validate_new_ticket(json_object(), current_app.config["DEFAULT_PHONE_REGION"])
     ticket = services.create_ticket(clean, g.api_user)
     db.session.commit()
-    events, contacts = services.ticket_history(ticket)
-    body = schemas.ticket_detail(ticket, events, contacts, _tz())
-    return jsonify(body), 201, {"Location": url_for("api.get_ticket", number=ticket.number, _external=True)}
+    body, headers = _detail(ticket)
+    return jsonify(body), 201, {**headers, "Location": url_for("api.get_ticket", number=ticket.number, _external=True)}

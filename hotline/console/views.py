@@ -9,15 +9,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from hotline import access, audit, inputs, live, menu, templating, tickets
+from hotline import access, audit, inputs, live, menu, tickets
 from hotline import calls as hotline_calls
 from hotline.access import can_reveal_phone
 from hotline.authz import roles_required
-from hotline.console import labels, services
+from hotline.console import labels, services, words
 from hotline.console.forms import AvailabilityForm, NoteForm, WrapupForm
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
-from hotline.models import OPEN_STATUSES, Category, Department, Role, TicketKind, TicketStatus, User
+from hotline.models import OPEN_STATUSES, Role, TicketKind, TicketStatus
 from hotline.search import parse_query
 from hotline.timeutil import now
 
@@ -47,24 +47,9 @@ def _console_globals():
 for _name, _table in labels.TABLES.items():
     bp.add_app_template_filter(lambda value, table=_table: labels.label(table, value), _name)
 bp.add_app_template_filter(labels.reason, "reason_label")
-
-
-@bp.app_template_filter("coded")
-def _coded(value, table):
-    """A stored code as people read it, from the core's table (labels.CODED) or the names a
-    feature registered (templating.add_labels): the console never imports the feature."""
-    return labels.label({**labels.CODED.get(table, {}), **templating.labels_of(current_app, table)}, value)
-
-
-@bp.app_template_filter("event_value")
-def _event_value(event):
-    """What an event's to_value says, in words: its code's label, or a text's purpose."""
-    table = labels.EVENT_VALUE.get(event.type)
-    if table:
-        return _coded(event.to_value, table)
-    if event.type == "notice" and (event.data or {}).get("purpose"):
-        return f"{_coded(event.data['purpose'], 'purpose')}: {event.to_value or ''}"
-    return event.to_value
+bp.add_app_template_filter(words.coded, "coded")
+bp.add_app_template_filter(words.event_value, "event_value")
+bp.add_app_template_filter(words.field_value, "field_value")
 
 
 @bp.app_template_filter("filesize")
@@ -80,33 +65,6 @@ def _filesize(size):
 @bp.app_context_processor
 def _timeline_helpers():
     return {"identifier_events": labels.IDENTIFIER_EVENTS}
-
-
-@bp.app_template_filter("field_value")
-def _field_value(value, field):
-    """A recorded field value as people read it: category names, not ids; kinds by name."""
-    if value in (None, ""):
-        return value
-    category_id = inputs.parse_int(str(value)) if field in ("category_id", "problem_type_id") else None
-    if category_id is not None:
-        category = db.session.get(Category, category_id)
-        return category.name(str(get_locale())) if category else value
-    if field == "kind":
-        return labels.label(labels.KIND, value)
-    if field == "status":
-        return labels.label(labels.STATUS, value)
-    person_id = inputs.parse_int(str(value)) if field == "assigned_to_id" else None
-    if person_id is not None:  # people by name, never by id
-        person = db.session.get(User, person_id)
-        return person.display_name if person else value
-    department_id = inputs.parse_int(str(value)) if field == "department_id" else None
-    if department_id is not None:
-        department = db.session.get(Department, department_id)
-        return department.name if department else value
-    if field == "identity_level":
-        return labels.label(labels.IDENTITY_LEVEL, value)
-    reader = templating.field_reader(current_app, field)
-    return (reader(value) or value) if reader else value
 
 
 @bp.route("/")

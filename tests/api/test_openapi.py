@@ -63,3 +63,14 @@ def test_the_checked_client_rejects_a_response_the_document_does_not_describe(sp
         spec.validate_response(request, WerkzeugOpenAPIResponse(wrong))
     right = Response('{"items": [], "page": 1, "per_page": 50, "total": 0, "total_capped": false}', status=200, mimetype="application/json")
     spec.validate_response(request, WerkzeugOpenAPIResponse(right))
+
+
+def test_the_history_documents_its_labels_beside_the_codes(api):
+    doc = api.get("/api/v1/openapi.json").json
+    event = doc["components"]["schemas"]["Event"]
+    labels = {"label", "field_label", "from_label", "to_label", "reason_label"}
+    assert labels <= set(event["properties"]) and labels <= set(event["required"])
+    assert {"type", "field", "from", "to", "reason"} <= set(event["required"])  # the codes stay
+    detail = doc["paths"]["/tickets/{number}"]["get"]["responses"]["200"]
+    assert "Content-Language" in detail["headers"]
+    assert "Accept-Language" in doc["info"]["description"]
