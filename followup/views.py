@@ -134,7 +134,7 @@ def jobs():
     runs = {run.job_id: run for run in db.session.scalars(select(JobRun))}
     jobs = [(jid, seconds, runs.get(jid), results.describe(jid, runs[jid].last_result) if jid in runs else "")
             for jid, _f, seconds in JOBS]
-    return render_template("followup/jobs.html", jobs=jobs)
+    return render_template("followup/jobs.html", jobs=jobs, failure_words=results.failure_words)
 
 
 @bp.route("/clocks/<int:clock_id>/pause", methods=["POST"])

@@ -12,7 +12,6 @@ intervals were missed. misfire_grace_time lets a run delayed by a busy process s
 
 import logging
 import threading
-import traceback
 from datetime import UTC, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -66,15 +65,11 @@ def run_job(app, job_id, func, seconds=None):
             return result
         except Exception as exc:
             db.session.rollback()
-            log.exception("job %s failed", job_id)
-            _record(job_id, error=_error_text(exc))
+            log.exception("job %s failed", job_id)  # the exception: in the (scrubbed) log only
+            _record(job_id, error=results.failure_code(exc))
             return None
         finally:
             db.session.remove()
-
-
-def _error_text(exc):
-    return "".join(traceback.format_exception_only(exc)).strip()[:RESULT_CHARS]
 
 
 def _record(job_id, started=None, seconds=None, result=None, error=None):

@@ -202,6 +202,7 @@ class JobRun(db.Model):
     last_started_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_ok_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # What went wrong, as a code (hotline.jobs.results.FAILURES); the exception is in the log.
     last_error: Mapped[str | None] = mapped_column(Text)
     last_result: Mapped[str | None] = mapped_column(Text)
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime)
