@@ -4,11 +4,12 @@ Idempotent: run it twice and nothing is added the second time. Never used in pro
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
-from hotline import accounts, tickets
+from hotline import accounts, opening_hours, tickets
 from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.knowledge import answers, search
@@ -28,7 +29,7 @@ from hotline.models import (
     User,
 )
 from hotline.seeds import seed_reference_data
-from hotline.timeutil import clock_at, now
+from hotline.timeutil import clock_at, local_to_utc, now, to_local
 
 DEMO_USERS = [
     ("admin", "admin-demo-pass", Role.ADMIN, "系统管理员", None),
@@ -169,6 +170,8 @@ def _seed_cases(n_cases, users, departments):
         if kind == "consultation":  # inside the reports' default week, so the knowledge report shows them
             hours_ago = 7 + hours_ago % (24 * 6 - 7)  # answered 6 hours after: never in the future
         opened = now() - timedelta(hours=hours_ago)
+        if channel == Channel.VOICE:  # a call reaches operators only while the hotline is open
+            opened = _open_moment_before(opened, rng)
         with clock_at(opened):
             ticket = tickets.open_ticket(
                 channel, caller=caller, actor=None, kind=TicketKind(kind),
@@ -245,16 +248,60 @@ def _add_contact(ticket, caller, channel, operator, rng):
     db.session.add(contact)
 
 
+# A demo call starts at least this long before closing, so it ends while the hotline is open.
+CALL_BEFORE_CLOSING = 20
+
+
+def _open_spans(day):
+    """The (start, end) minutes of local `day` when the hotline answers calls (OPENING_HOURS,
+    closed on public holidays unless OPEN_ON_HOLIDAYS, as hotline.calls.is_open_now), each
+    ending CALL_BEFORE_CLOSING minutes early for a call's start."""
+    config = current_app.config
+    spans = opening_hours.spans_on(day, config.get("OPENING_HOURS", "08:00-20:00"),
+                                   open_on_holidays=config.get("OPEN_ON_HOLIDAYS", False))
+    return [(start, end - CALL_BEFORE_CLOSING) for start, end in spans if end - CALL_BEFORE_CLOSING > start]
+
+
+def _at_minute(day, minute, rng):
+    """Naive UTC for local `day` at `minute` and a random second."""
+    local = datetime.combine(day, datetime.min.time()) + timedelta(minutes=minute, seconds=rng.randrange(60))
+    return local_to_utc(local, current_app.config["HOTLINE_TIMEZONE"])
+
+
+def _open_moment_before(moment, rng):
+    """`moment` (naive UTC) when the hotline is open then; else a random moment of the latest
+    opening before it (the same day's earlier hours, or an earlier open day's)."""
+    local = to_local(moment, current_app.config["HOTLINE_TIMEZONE"])
+    minute = local.hour * 60 + local.minute
+    day = local.date()
+    for back in range(40):  # the longest run of closed days is a holiday week
+        spans = _open_spans(day - timedelta(days=back))
+        if back == 0:
+            if any(start <= minute < end for start, end in spans):
+                return moment
+            spans = [(start, min(end, minute)) for start, end in spans if start < minute]
+        if spans:
+            start, end = spans[-1]
+            return _at_minute(day - timedelta(days=back), rng.randrange(start, end), rng)
+    return moment  # never open in 40 days: OPENING_HOURS says so, the demo cannot help it
+
+
 def _seed_call_traffic(operators, days, per_day=30):
     """A week of calls that made no case (abandoned in the queue, or answered and needing
     none), so the dashboard has a working day's figures to show: mostly answered, some
-    abandoned, a few hung up within 5 seconds."""
+    abandoned, a few hung up within 5 seconds. Each starts while the hotline is open: none on
+    a day it is closed, none yet today before it opens."""
     rng = random.Random(12300)
-    end = now()
+    end = now() - timedelta(minutes=1)
+    today = to_local(end, current_app.config["HOTLINE_TIMEZONE"]).date()
     for day_back in range(days):
-        day_end = end - timedelta(days=day_back)
-        for _ in range(per_day):
-            started = day_end - timedelta(seconds=rng.randrange(60, 12 * 3600))
+        day = today - timedelta(days=day_back)
+        spans = _open_spans(day)
+        minutes = [m for start, stop in spans for m in range(start, stop)]
+        for _ in range(per_day if minutes else 0):
+            started = _at_minute(day, rng.choice(minutes), rng)
+            if started >= end:
+                continue  # later today: not yet
             contact = Contact(
                 channel=Channel.VOICE, direction=Direction.INBOUND,
                 from_number=f"+86139{rng.randrange(10**7, 10**8)}", to_number="+8610012315",

@@ -30,13 +30,18 @@ def parse_hours(hours):
 
 def is_open(local_datetime, hours="08:00-20:00", closed_dates=frozenset(), open_on_holidays=False):
     """Whether a call arriving at `local_datetime` (the hotline's local time) reaches operators."""
-    day = local_datetime.date()
-    if day in closed_dates:
-        return False
-    if not open_on_holidays and day in holidays.country_holidays("CN", years=day.year):
-        return False
     minute = local_datetime.hour * 60 + local_datetime.minute
-    return any(start <= minute < end for start, end in parse_hours(hours))
+    spans = spans_on(local_datetime.date(), hours, closed_dates, open_on_holidays)
+    return any(start <= minute < end for start, end in spans)
+
+
+def spans_on(day, hours="08:00-20:00", closed_dates=frozenset(), open_on_holidays=False):
+    """The (start, end) minutes of `day` when operators answer; none on a closed day."""
+    if day in closed_dates:
+        return []
+    if not open_on_holidays and day in holidays.country_holidays("CN", years=day.year):
+        return []
+    return parse_hours(hours)
 
 
 def _clock(text):
