@@ -290,15 +290,17 @@ def _seed_call_traffic(operators, days, per_day=30):
     """A week of calls that made no case (abandoned in the queue, or answered and needing
     none), so the dashboard has a working day's figures to show: mostly answered, some
     abandoned, a few hung up within 5 seconds. Each starts while the hotline is open: none on
-    a day it is closed, none yet today before it opens."""
-    rng = random.Random(12300)
+    a day it is closed, none yet today before it opens. Each day draws from its own seed and
+    starts with one long and one short abandon, so yesterday's figures are the same whatever the
+    hour the demo is seeded (today's later calls, skipped, would otherwise shift the draws)."""
     end = now() - timedelta(minutes=1)
     today = to_local(end, current_app.config["HOTLINE_TIMEZONE"]).date()
     for day_back in range(days):
         day = today - timedelta(days=day_back)
         spans = _open_spans(day)
         minutes = [m for start, stop in spans for m in range(start, stop)]
-        for _ in range(per_day if minutes else 0):
+        rng = random.Random(12300 + day_back)
+        for n in range(per_day if minutes else 0):
             started = _at_minute(day, rng.choice(minutes), rng)
             if started >= end:
                 continue  # later today: not yet
@@ -307,7 +309,7 @@ def _seed_call_traffic(operators, days, per_day=30):
                 from_number=f"+86139{rng.randrange(10**7, 10**8)}", to_number="+8610012315",
                 created_at=started, queued_at=started,
             )
-            fate = rng.random()
+            fate = (0.9, 0.99)[n] if n < 2 else rng.random()  # long, short abandon, then by chance
             if fate < 0.85:
                 wait, talk = rng.randrange(2, 45), rng.randrange(40, 420)
                 contact.answered_at = started + timedelta(seconds=wait)
