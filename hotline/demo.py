@@ -84,6 +84,8 @@ PLATFORM_DIVISIONS = {"京东": "110115"}
 REGION_NAMES = {"110101": "北京市东城区", "110102": "北京市西城区", "110105": "北京市朝阳区",
                 "110106": "北京市丰台区", "110108": "北京市海淀区", "110112": "北京市通州区",
                 "110115": "北京市大兴区"}
+# dept1 works at 东城 (MS01): its first two cases there wait to be signed for and are in hand.
+DEMO_DESK_DIVISION = "110101"
 DISTRICT_OFFICES = {"110101": "MS01", "110102": "MS02", "110108": "MS03", "110105": "MS04", "110106": "MS05",
                     "110112": "MS09", "110115": "MS12"}
 STATUSES = [
@@ -166,6 +168,8 @@ def _seed_cases(n_cases, users, departments):
         caller.name = caller.name or rng.choice(["陈女士", "刘先生", "赵女士", "孙先生", "周女士"])
         channel = rng.choice([Channel.VOICE, Channel.VOICE, Channel.SMS])
         status = rng.choice(STATUSES) if kind != "consultation" else TicketStatus.ANSWERED
+        if division == DEMO_DESK_DIVISION and i < 2 * len(CASES):  # dept1 finds work on its desk
+            status = (TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS)[i // len(CASES)]
         hours_ago = rng.randrange(1, 24 * 20)
         if kind == "consultation":  # inside the reports' default week, so the knowledge report shows them
             hours_ago = 7 + hours_ago % (24 * 6 - 7)  # answered 6 hours after: never in the future

@@ -82,3 +82,17 @@ def test_every_demo_case_waiting_on_triage_has_a_suggested_office(app):
     online = db.session.scalars(select(Ticket).where(Ticket.platform == "京东")).all()
     assert online and all(t.respondent_address is None and t.order_number for t in online)
     assert {t.department.code for t in online if t.department is not None} <= {"MS12"}
+
+
+def test_the_demo_department_finds_work_on_its_desk(app, client):
+    """dept1 signs in on `make run` and sees a case to sign for and one in hand, not an empty desk."""
+    app.config["HOME_DIVISION"] = "110000"
+    seed_demo()
+    db.session.commit()
+    sign_in = client.post("/login", data={"username": "dept1", "password": "dept1-demo-pass"})
+    assert sign_in.status_code == 302
+    page = client.get("/desk", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "海鲜酒楼" in page
+    dept = db.session.scalar(select(Department).where(Department.code == "MS01"))
+    waiting = db.session.scalars(select(Ticket.status).where(Ticket.department_id == dept.id)).all()
+    assert TicketStatus.FORWARDED in waiting and TicketStatus.IN_PROGRESS in waiting
