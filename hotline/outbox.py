@@ -28,7 +28,24 @@ FAILED_STATES = frozenset({"failed", "undelivered"})
 
 
 class PermanentSendError(Exception):
-    """The provider refused this message for good (bad number, bad request): no retry."""
+    """The provider refused this message for good (bad number, bad request): no retry. Its text
+    is the failure's code (failure_code), its cause the provider's own error."""
+
+
+# An SMS's failure is stored (OutboxMessage.last_error) as a code the pages put in words
+# (hotline.console.outbox.sms_error), never as the provider's message: Twilio's quotes the number
+# in full ("The 'To' number +86138... is not valid") and is English. The log keeps the message.
+def failure_code(exc):
+    """provider:<Twilio error code>, http:<status> when the provider gave no code, else outage."""
+    code, status = getattr(exc, "code", None), getattr(exc, "status", None)
+    if isinstance(code, int):
+        return f"provider:{code}"
+    if isinstance(status, int):
+        return f"http:{status}"
+    return "outage"
+
+
+INTERRUPTED = "interrupted"  # a dispatcher died while sending: the row is sent again
 
 
 class NoRecipient(ValueError):
@@ -247,12 +264,12 @@ def send_one(sender, message, moment):
     try:
         sid = sender.send(message)
     except PermanentSendError as exc:
-        log.warning("outbox %s refused for good: %s", message.id, exc)
-        message.status, message.last_error = OutboxStatus.FAILED, str(exc)[:1000]
+        log.warning("outbox %s refused for good: %s", message.id, exc.__cause__ or exc)
+        message.status, message.last_error = OutboxStatus.FAILED, str(exc)[:100]
         return "failed"
     except Exception as exc:  # noqa: BLE001  (an outage of any kind: the row waits and retries)
         log.warning("outbox %s attempt %s failed: %s", message.id, message.attempts, exc)
-        return retry_later(message, f"{type(exc).__name__}: {exc}", moment)
+        return retry_later(message, failure_code(exc), moment)
     message.status, message.provider_sid, message.sent_at = OutboxStatus.SENT, sid, moment
     message.last_error = None
     return "sent"
@@ -279,7 +296,7 @@ def release_stale(moment):
         )
     ).all()
     for message in stale:
-        retry_later(message, "dispatcher stopped while sending; sent again", moment)
+        retry_later(message, INTERRUPTED, moment)
     return len(stale)
 
 
@@ -294,7 +311,7 @@ def apply_status(sid, provider_status, error_code=None):
     elif message.status == OutboxStatus.SENT:
         message.provider_status = provider_status
         if provider_status in FAILED_STATES:
-            _undelivered(message, f"{provider_status} (error {error_code or '-'})")
+            _undelivered(message, f"undelivered:{error_code or ''}")
     db.session.flush()
     return message
 

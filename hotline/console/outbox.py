@@ -29,6 +29,46 @@ STATUS_LABELS = {
 }
 
 
+# Twilio's error codes for a text that could not reach its recipient, in words (its error
+# dictionary: 21xxx refused when sent, 30xxx reported undelivered afterwards).
+SMS_ERRORS = {
+    "21211": _l("not a valid phone number"),
+    "21214": _l("the phone cannot be reached"),
+    "21610": _l("the number has unsubscribed at the carrier"),
+    "21612": _l("the carrier cannot deliver to this number"),
+    "21614": _l("not a mobile number"),
+    "30003": _l("the phone cannot be reached"),
+    "30005": _l("the number does not exist"),
+    "30006": _l("not a mobile number"),
+    "30007": _l("filtered by the carrier"),
+}
+
+
+@bp.app_template_filter("sms_error")
+def sms_error(code):
+    """An SMS's stored failure code (outbox.failure_code) in the reader's words; an older row's
+    provider message is not shown (it was English and quoted the number)."""
+    if not code:
+        return ""
+    kind, _colon, detail = code.partition(":")
+    if kind == "outage":
+        return _("The SMS service could not be reached; it is tried again")
+    if kind == outbox.INTERRUPTED:
+        return _("Sending was interrupted; it is sent again")
+    why = SMS_ERRORS.get(detail)
+    if kind == "undelivered":
+        if why:
+            return _("Not delivered: %(why)s (code %(code)s)", why=why, code=detail)
+        return _("Not delivered (code %(code)s)", code=detail) if detail else _("Not delivered")
+    if kind == "provider":
+        if why:
+            return _("Refused by the SMS provider: %(why)s (code %(code)s)", why=why, code=detail)
+        return _("Refused by the SMS provider (code %(code)s)", code=detail)
+    if kind == "http" and detail.isdigit():
+        return _("Refused by the SMS provider (HTTP %(status)s)", status=detail)
+    return _("Sending failed")
+
+
 class ReplyForm(FlaskForm):
     body = TextAreaField(
         _l("Reply by SMS"),

@@ -33,7 +33,7 @@ class TwilioSender:
             )
         except TwilioRestException as exc:
             if exc.code in _PERMANENT_CODES:
-                raise PermanentSendError(f"Twilio {exc.status} (code {exc.code}): {exc.msg}") from exc
+                raise PermanentSendError(f"provider:{exc.code}") from exc
             raise
         return created.sid
 

@@ -1,5 +1,6 @@
 """Operators reply by SMS from the case page; supervisors see and retry failed messages."""
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -121,7 +122,7 @@ def test_the_case_page_shows_the_reply_form_and_sent_messages(client, operator, 
 
 def failed_message(ticket=None):
     message = outbox.queue_sms(CALLER, "工单 20261124-00042 调解结果", "result", ticket=ticket, legal=True)
-    message.attempts, message.status, message.last_error = 5, OutboxStatus.FAILED, "Twilio 400 (code 21211)"
+    message.attempts, message.status, message.last_error = 5, OutboxStatus.FAILED, "provider:21211"
     db.session.commit()
     return message
 
@@ -134,6 +135,36 @@ def test_supervisors_see_failed_messages_with_masked_numbers(client, make_user, 
     assert page.count('data-testid="failed-message"') == 1
     assert "138****8000" in page and "13800138000" not in page
     assert ticket.number in page and "21211" in page
+
+
+@pytest.mark.parametrize(("stored", "zh", "en"), [
+    ("provider:21211", "短信服务商拒绝发送：号码无效（代码 21211）",
+     "Refused by the SMS provider: not a valid phone number (code 21211)"),
+    ("undelivered:30003", "未送达：手机无法接通（代码 30003）", "Not delivered: the phone cannot be reached (code 30003)"),
+    ("undelivered:", "未送达", "Not delivered"),
+    ("provider:20003", "短信服务商拒绝发送（代码 20003）", "Refused by the SMS provider (code 20003)"),
+    ("http:503", "短信服务商拒绝发送（HTTP 503）", "Refused by the SMS provider (HTTP 503)"),
+    ("outage", "无法连接短信服务，将自动重试", "The SMS service could not be reached; it is tried again"),
+    ("interrupted", "发送中断，将重新发送", "Sending was interrupted; it is sent again"),
+    # An older row kept the provider's English message with the number in it: never shown.
+    ("Twilio 400 (code 21211): The 'To' number +8613800138000 is not valid", "发送失败", "Sending failed"),
+])
+def test_a_failure_reads_in_words_never_as_the_provider_s_message(client, make_user, login, create_ticket,
+                                                                 stored, zh, en):
+    ticket = create_ticket(phone=CALLER)
+    message = failed_message(ticket)
+    message.last_error = stored
+    db.session.commit()
+    supervisor = make_user(Role.SUPERVISOR)
+    login(supervisor)
+    for locale, words in (("zh", zh), ("en", en)):
+        supervisor.locale = locale
+        db.session.commit()
+        for url in ("/outbox/failed", f"/tickets/{ticket.number}"):
+            page = client.get(url).get_data(as_text=True)
+            cell = page.split('data-testid="sms-error">', 1)[1].split("<", 1)[0]
+            assert html.unescape(cell) == words, (url, locale)
+            assert "13800138000" not in page and "Twilio 400" not in page
 
 
 @pytest.mark.parametrize("role", [Role.OPERATOR, Role.DEPARTMENT, Role.ADMIN])
