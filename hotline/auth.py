@@ -13,6 +13,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -51,7 +53,7 @@ def login():
             login_user(user)
             accounts.remember_session(session, user)
             session.permanent = True
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(back_to(request.args.get("next")))
         g.sign_in_failed = True
         # One message for every failure, so it does not tell which usernames exist.
         flash(_("Sign-in failed: wrong username or password, or the account is locked."), "error")
@@ -109,7 +111,7 @@ def set_language(code):
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next") or request.referrer))
+    return redirect(back_to(request.form.get("next"), request.referrer))
 
 
 @bp.route("/healthz")
@@ -119,12 +121,23 @@ def healthz():
     return {"status": "ok"}
 
 
-def _safe_next(target):
-    """Only same-site paths, so a crafted link cannot bounce a user elsewhere."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/"):
-            return parts.path + (f"?{parts.query}" if parts.query else "")
-        if parts.netloc == request.host:
-            return parts.path or "/"
+def back_to(*targets):
+    """Where to send the user back to: the first target that is a same-site page a GET opens,
+    else the queue. Same-site only, so a crafted link cannot bounce a user elsewhere; a GET page
+    only, because a page re-rendered after a refused POST (a form with its errors) sits at its
+    POST-only address, and going back there would answer 405."""
+    adapter = current_app.url_map.bind(request.host)
+    for target in targets:
+        parts = urlsplit(target or "")
+        same_site = (not parts.scheme and not parts.netloc) or parts.netloc == request.host
+        path = parts.path or ("/" if parts.netloc else "")
+        if not same_site or not path.startswith("/") or "\\" in (target or ""):
+            continue
+        try:
+            adapter.match(path, method="GET")
+        except RequestRedirect:  # a missing trailing slash: the page is there
+            pass
+        except HTTPException:  # 404, or 405 for an address only a form posts to
+            continue
+        return path + (f"?{parts.query}" if parts.query else "")
     return url_for("console.index")

@@ -1,7 +1,6 @@
 """The operator console: queue, my tickets, search, the ticket page, availability."""
 
 import json
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -12,6 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from hotline import access, audit, inputs, live, menu, tickets
 from hotline import calls as hotline_calls
 from hotline.access import can_reveal_phone
+from hotline.auth import back_to
 from hotline.authz import roles_required
 from hotline.console import labels, services, words
 from hotline.console.forms import AvailabilityForm, NoteForm, WrapupForm
@@ -232,9 +232,6 @@ def _page():
 
 
 def back_url():
-    """Back to the page the form was on (its `next` field), same-site only; else the queue."""
-    target = request.form.get("next", "")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target:
-        return url_for("console.index")
-    return target
+    """Back to the page the form was on (its `next` field, else where it came from): a same-site
+    page a GET opens (hotline.auth.back_to), else the queue."""
+    return back_to(request.form.get("next"), request.referrer)

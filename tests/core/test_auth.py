@@ -231,3 +231,28 @@ def test_next_keeps_a_local_path(client, make_user):
         "/login", query_string={"next": "/search?q=abc"}, data={"username": "op", "password": PASSWORD}
     )
     assert response.headers["Location"] == "/search?q=abc"
+
+
+# A page re-rendered after a refused POST (a form with its errors) sits at its POST-only address:
+# the language switch and the availability form go back to a page a GET opens, never into a 405.
+POST_ONLY = "/availability"
+
+
+def test_the_language_switch_never_goes_back_to_an_address_only_a_form_posts_to(client, make_user, login):
+    login(make_user(username="op-lang"))
+    back = client.post("/lang/en", data={"next": ""}, headers={"Referer": f"http://localhost{POST_ONLY}"})
+    assert back.status_code == 302 and back.headers["Location"] == "/"
+    assert client.get(back.headers["Location"]).status_code == 200
+    page = client.post("/lang/zh", data={"next": "/search?q=abc"})
+    assert page.headers["Location"] == "/search?q=abc"
+    referred = client.post("/lang/en", headers={"Referer": "http://localhost/my"})
+    assert referred.headers["Location"] == "/my"
+
+
+@pytest.mark.parametrize("target", [POST_ONLY, "/no/such/page", "https://evil.example/my", "//evil.example/my"])
+def test_the_availability_form_goes_back_to_an_open_page_of_this_site(client, make_user, login, target):
+    login(make_user(username="op-avail"))
+    back = client.post("/availability", data={"availability": "away", "next": target})
+    assert back.status_code == 302 and back.headers["Location"] == "/"
+    kept = client.post("/availability", data={"availability": "available", "next": "/my?page=2"})
+    assert kept.headers["Location"] == "/my?page=2"
