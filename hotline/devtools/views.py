@@ -15,6 +15,8 @@ from twilio.request_validator import RequestValidator
 
 from hotline import phones
 from hotline.authz import roles_required
+from hotline.console import words
+from hotline.console.outbox import STATUS_LABELS
 from hotline.extensions import db
 from hotline.models import Contact, OutboxMessage, Role
 from hotline.timeutil import to_local
@@ -114,8 +116,11 @@ def _acceptable(path, params):
 
 
 def _message(row):
+    """One text on the phone: its codes, and the words the page shows for them (the console's)."""
     local = to_local(row.created_at, current_app.config["HOTLINE_TIMEZONE"])
     return {"id": row.id, "body": row.body or "", "status": row.status.value, "purpose": row.purpose,
+            "status_label": str(STATUS_LABELS.get(row.status, row.status.value)),
+            "purpose_label": words.coded(row.purpose, "purpose") if row.purpose else "",
             "at": local.strftime("%H:%M:%S")}
 
 

@@ -189,7 +189,7 @@
       var li = document.createElement("li");
       var meta = document.createElement("span");
       meta.className = "muted mono";
-      meta.textContent = m.at + " · " + m.status + " · " + m.purpose;
+      meta.textContent = [m.at, m.status_label, m.purpose_label].filter(Boolean).join(" · ");
       var body = document.createElement("p");
       body.textContent = m.body;
       li.appendChild(meta);

@@ -56,6 +56,10 @@ def test_the_phone_inbox_lists_outbox_messages_to_that_number(client, login, mak
     login(make_user(role=Role.ADMIN))
     inbox = client.get("/dev/phone?number=138 0013 8000").get_json()
     assert [m["body"] for m in inbox["messages"]] == ["您的案件编号 20250610-00001"]
+    [message] = inbox["messages"]
+    assert (message["status"], message["purpose"]) == ("pending", "ack")  # the codes, for scripts
+    zh = client.get(f"/dev/phone?number={CALLER}", headers={"Accept-Language": "zh"}).get_json()["messages"][0]
+    assert (zh["status_label"], zh["purpose_label"]) == ("等待发送", "短信收到回执")  # what the page shows
     assert client.get("/dev/phone?number=nonsense").status_code == 400
 
 
