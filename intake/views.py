@@ -311,8 +311,10 @@ def _use_article(ticket, form, article_id):
     short = article.short_answer.strip()
     form.answer.data = short if not typed else typed if short in typed else f"{typed}\n{short}"
     form.article_id.data = str(article.id)
-    if form.kind.data in ("", None):  # an answer from the knowledge base makes the case a consultation
-        form.kind.data = "consultation"
+    # An answer from the knowledge base makes the case a consultation, whatever kind it had (the
+    # caller's menu key or the suggestion), as Alt+1..3 does in the browser; the operator can
+    # still choose another kind before saving.
+    form.kind.data = "consultation"
     return _form_page(ticket, form, chosen_article=article)
 
 

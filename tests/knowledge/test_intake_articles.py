@@ -247,6 +247,17 @@ def test_a_bad_article_is_refused_and_nothing_typed_is_lost(client, operator, kb
     assert button.status_code == 400 and _textarea(button.get_data(as_text=True), "answer") == "我自己说的答复"
 
 
+def test_an_article_makes_a_keyed_report_a_consultation_without_javascript_too(client, operator, kb):
+    """The caller pressed the report key, then asked a question the operator answers from an
+    article: the form comes back a consultation, as it does in the browser (Alt+1)."""
+    ticket = _call(operator)
+    page = _post(client, ticket, kind="report", answer="", use_article=str(kb["returns"].id))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert re.search(r'<option selected value="consultation">|<option value="consultation" selected', html)
+    assert RETURNS_SHORT in html
+
+
 def test_a_complaint_ignores_a_chosen_article(client, operator, kb):
     """The article answers consultations only: a complaint saved with one left chosen records nothing."""
     ticket = _call(operator)
