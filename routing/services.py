@@ -94,6 +94,7 @@ class TriageRow:
     due_at: object | None  # the FORWARD clock's due time (naive UTC), None without a clock
     overdue: bool
     returned: TicketEvent | None = None  # the department's 退单, when that is why the case is back here
+    estimated: bool = False  # the due time was counted partly without the official calendar
 
     @property
     def returned_by(self):
@@ -349,20 +350,21 @@ def triage_cases(limit=TRIAGE_LIMIT, at=None):
     returned = {event.ticket_id: event for event in db.session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id.in_(ids), TicketEvent.type == "returned")
         .order_by(TicketEvent.id))}
-    due = dict(db.session.execute(
-        select(Clock.ticket_id, Clock.due_at)
+    due = {ticket_id: (due_at, estimated) for ticket_id, due_at, estimated in db.session.execute(
+        select(Clock.ticket_id, Clock.due_at, Clock.estimated)
         .where(Clock.ticket_id.in_(ids), Clock.kind == ClockKind.FORWARD, Clock.state == ClockState.RUNNING)
-    ).all())
+    ).all()}
     rules, moment = all_rules(), at or now()
     rows = []
     for ticket in cases:
         suggestion = _suggestion_from(latest.get(ticket.id)) or current_suggestion(ticket, rules)
-        due_at = due.get(ticket.id)
+        due_at, estimated = due.get(ticket.id, (None, False))
         back = returned.get(ticket.id)
         if back is not None and latest.get(ticket.id) is not None and latest[ticket.id].id > back.id \
                 and latest[ticket.id].type == "forwarded":
             back = None
-        rows.append(TriageRow(ticket, suggestion, due_at, due_at is not None and due_at < moment, back))
+        rows.append(TriageRow(ticket, suggestion, due_at, due_at is not None and due_at < moment, back,
+                              bool(estimated)))
     return rows
 
 

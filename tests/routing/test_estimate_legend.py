@@ -12,6 +12,7 @@ from hotline.extensions import db
 from hotline.models import Clock, ClockKind, Role, TicketStatus
 from hotline.timeutil import now
 from tests.routing.desk_helpers import put_on_desk
+from tests.routing.rules_helpers import accepted
 
 LEGEND = 'data-testid="estimate-legend"'
 MARK = 'data-testid="estimate-mark"'
@@ -65,3 +66,16 @@ def test_the_walls_late_cases_explain_the_mark(client, make_user, login, desk_ca
     page = client.get(f"/dashboard/late?department={ticket.department_id}&which=overdue").get_data(as_text=True)
     assert page.count('data-testid="late-case"') == 1
     assert marks_and_legends(page) == ((1, 1) if estimated else (0, 0))
+
+
+@pytest.mark.parametrize("estimated", [True, False])
+def test_the_triage_lists_forwarding_deadlines_explain_the_mark(client, make_user, login, create_ticket, estimated):
+    for facts in ("快递丢件", "空调不制冷"):  # two rows: still one explanation
+        ticket = accepted(create_ticket, facts=facts)
+        start_clock(ticket, ClockKind.FORWARD).estimated = estimated
+    db.session.commit()
+    login(make_user(Role.SUPERVISOR))
+    page = client.get("/routing/triage").get_data(as_text=True)
+    assert marks_and_legends(page) == ((2, 1) if estimated else (0, 0))
+    if estimated:
+        assert WORDS in page and page.index(LEGEND) > page.index("</table>")
