@@ -49,7 +49,7 @@ APOLOGY_TEXT = "抱歉，暂时无法接通，我们会再与您联系。"
 
 class OutcomeForm(FlaskForm):
     outcome = RadioField(_l("Outcome"), choices=[SelectChoice(*item) for item in OUTCOME_LABELS.items()], validators=[DataRequired()])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=callback_visits.MAX_NOTE)])
 
 
 def case_callback_visit(ticket):

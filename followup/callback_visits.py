@@ -35,6 +35,7 @@ from hotline.timeutil import local_to_utc, now, to_local
 
 SATISFIED, UNSATISFIED, NOT_REACHED = "satisfied", "unsatisfied", "not_reached"
 OUTCOMES = (SATISFIED, UNSATISFIED, NOT_REACHED)
+MAX_NOTE = 2000  # the longest note on a try's outcome (the visit page and the API)
 HANDLED = "handled"
 # A visit belongs to a case with its result; one reopened (appeal) needs a new result first.
 HANDLED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
@@ -208,11 +209,11 @@ def _finish(visit, status, actor, reason=None):
         clocks.stop_clock(visit.ticket, ClockKind.CALLBACK, actor=actor)
 
 
-def due_visits(until):
-    """Scheduled visits due by `until`, earliest first."""
+def due_visits(until, limit=None):
+    """Scheduled visits due by `until`, earliest first (the first `limit` of them)."""
     return db.session.scalars(
         select(FollowUp).where(FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_at <= until)
-        .order_by(FollowUp.due_at, FollowUp.id)
+        .order_by(FollowUp.due_at, FollowUp.id).limit(limit)
     ).all()
 
 

@@ -4,7 +4,8 @@ so a feature never imports the core's API views:
 - one bearer-token authenticator, `api_roles`, declared per view like hotline.authz;
 - one error body, `error_response`: {"error": <HTTP reason phrase>, "message": ..., ...}, the same
   for a missing or bad token (401), a refused role (403) and every other error;
-- reading a JSON body (`json_object`) and refusing fields (`ValidationFailed`);
+- reading a JSON body (`json_object`), checking its fields (`text_field`, `unknown_fields`) and
+  refusing them (`refuse`, `ValidationFailed`);
 - the OpenAPI building blocks, and the feature parts of the document (`add_openapi`).
 """
 
@@ -86,6 +87,42 @@ def json_object(required=True):
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object (Content-Type: application/json, UTF-8)")
     return body
+
+
+def text_field(body, name, limit, errors, required=False):
+    """A text field of a JSON body, stripped (None when absent or blank); what is wrong with it
+    goes to `errors` under its name: not text, NUL or characters no database stores, too long."""
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not storable(value) or (required and not value.strip()):
+        errors[name] = "required text" if required else "must be text"
+        return None
+    if len(value.strip()) > limit:
+        errors[name] = f"at most {limit} characters"
+        return None
+    return value.strip() or None
+
+
+def storable(value):
+    """Whether a string can go into both databases (PostgreSQL refuses NUL; lone surrogates cannot be encoded)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def unknown_fields(body, allowed):
+    """{name: "unknown field"} for every field of `body` not in `allowed`."""
+    return {name: "unknown field" for name in body if name not in allowed}
+
+
+def refuse(errors):
+    """422 in the validation error shape, naming every bad field."""
+    return error_response(422, "validation failed", "invalid fields: " + ", ".join(sorted(errors)), fields=errors)
 
 
 class ValidationFailed(ValueError):

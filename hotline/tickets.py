@@ -176,8 +176,11 @@ def update_fields(ticket, changes, actor=None, reason=None):
     return changed
 
 
+MAX_NOTE = 4000  # the longest note on a case's timeline (the console's form and the API)
+
+
 def add_note(ticket, text, actor):
-    """An operator's note on the timeline."""
+    """A note on the case's timeline (operators, supervisors, the department handling it)."""
     return record_event(ticket, "note", actor, to_value=text)
 
 

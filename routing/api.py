@@ -9,6 +9,9 @@ from hotline.access import get_ticket
 from hotline.extensions import db
 from hotline.models import Department, Role
 from hotline.rest import api_roles, error_response, json_object
+from hotline.rest import refuse as _refuse
+from hotline.rest import text_field as _text
+from hotline.rest import unknown_fields as _unknown
 from hotline.tickets import IllegalTransition
 from hotline.timeutil import to_local
 from routing import referrals, services
@@ -22,28 +25,6 @@ MAX_NOTE = 1000
 
 def _case(number):
     return get_ticket(number, g.api_user) or abort(404, NOT_FOUND)
-
-
-def _text(body, name, limit, errors, required=False):
-    """A text field of the body, stripped; what is wrong with it goes to `errors`."""
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or "\x00" in value or (required and not value.strip()):
-        errors[name] = "required text" if required else "must be text"
-        return None
-    if len(value.strip()) > limit:
-        errors[name] = f"at most {limit} characters"
-        return None
-    return value.strip() or None
-
-
-def _refuse(errors):
-    return error_response(422, "validation failed", "invalid fields: " + ", ".join(sorted(errors)), fields=errors)
-
-
-def _unknown(body, allowed):
-    return {name: "unknown field" for name in body if name not in allowed}
 
 
 @bp.post("/tickets/<number>/forward")

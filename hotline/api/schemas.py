@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from hotline import access, inputs, phones
 from hotline.models import Channel, Ticket, TicketKind, TicketStatus
 from hotline.rest import MAX_AMOUNT, ValidationFailed
+from hotline.rest import storable as _storable
 from hotline.search import PHONE_LIKE, TicketFilter
 from hotline.timeutil import local_to_utc, to_local
 
@@ -33,17 +34,6 @@ MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
 MAX_PAGE = inputs.MAX_PAGE  # keeps OFFSET inside what both databases accept
 MAX_QUERY_TEXT = 200
-
-
-def _storable(value):
-    """Whether a string can go into both databases (PostgreSQL refuses NUL; lone surrogates cannot be encoded)."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _string(value, max_length):
@@ -251,3 +241,4 @@ def ticket_detail(ticket, events, contacts, tz_name, show_identity=True, show_li
         "events": [event_json(e, tz_name, show_identity, show_links, words) for e in events],
         "contacts": [contact_json(c, tz_name, show_identity) for c in contacts],
     }
+

@@ -5,12 +5,13 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from hotline import tickets
 from hotline.calls import WRAPUP_REASONS
 from hotline.console.labels import AVAILABILITY, choices
 
 
 class NoteForm(FlaskForm):
-    text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=4000)])
+    text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=tickets.MAX_NOTE)])
 
 
 class AvailabilityForm(FlaskForm):
