@@ -2,8 +2,9 @@
 
 from flask import current_app
 
+from hotline import sms_texts, tickets
 from hotline.api import schemas
-from hotline.models import Channel, Direction, TicketKind, TicketStatus
+from hotline.models import Channel, Direction, OutboxStatus, TicketKind, TicketStatus
 from hotline.rest import (
     AUTH_ERRORS,
     ERROR,
@@ -25,8 +26,10 @@ systems, reporting tools.
 
 **Authentication**: every endpoint except this document needs `Authorization: Bearer <token>`.
 An admin makes a token with `flask hotline create-token USERNAME`; it acts with that user's role.
-Operators, supervisors and admins may list, read and create cases; department users may list and
-read their own department's cases only (another department's case answers 404) and may not create.
+Operators and supervisors may list, read and create cases, note them and text their callers;
+department users may list, read and note their own department's cases only (another department's
+case answers 404) and may not create or text; admins manage accounts and see no case. Each
+operation's summary names who may call it.
 
 **Privacy**: phone numbers never leave through this API in this version. Every number appears
 masked (`phone_masked`, e.g. `138****1234`). Who filed a report (name, address, masked phone)
@@ -143,6 +146,28 @@ def _new_ticket():
     return obj(props, required=list(schemas.REQUIRED))
 
 
+NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": STRING,
+                "description": "case number, e.g. 20261124-00042"}
+NEW_NOTE = obj({"text": {"type": "string", "minLength": 1, "maxLength": tickets.MAX_NOTE,
+                         "description": "the note, as typed; stripped"}})
+NEW_SMS = obj({"body": {"type": "string", "minLength": 1, "maxLength": sms_texts.MAX_REPLY,
+                        "description": "the reply; the case number is added to it"}})
+QUEUED_SMS = obj({
+    "id": {"type": "integer"},
+    "number": {"type": "string", "description": "the case's number"},
+    "purpose": {"type": "string", "enum": ["reply"], "description": "why the SMS is sent: an operator's reply"},
+    "status": {"type": "string", "enum": _values(OutboxStatus, (OutboxStatus.PENDING, OutboxStatus.SUPPRESSED)),
+               "description": "pending: queued for sending; suppressed: recorded but not sent, the number "
+                              "opted out of SMS (退订)"},
+    "to_masked": {**MAYBE_STRING, "examples": ["138****1234"],
+                  "description": "the caller's number masked; null when the reader may not know who filed the case"},
+    "body": {"type": "string", "description": "the text as sent, with the case number"},
+    "created_at": MOMENT,
+    "send_after": {**MOMENT, "description": "when the dispatcher may send it"},
+})
+CASE_CONFLICT = json_content(ref("Error"), "the case has no caller to text")
+
+
 def _query(name, description, schema=None):
     return {"name": name, "in": "query", "required": False, "description": description,
             "schema": schema or STRING}
@@ -232,6 +257,42 @@ PATHS = {
             },
         },
     },
+    "/tickets/{number}/notes": {
+        "post": {
+            "operationId": "addNote",
+            "summary": "Add a note to a case's history (operators, supervisors, the department handling it)",
+            "description": "As the console's note: a `note` line on the case's history with the note as `to`.",
+            "parameters": [NUMBER_PARAM],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("NewNote")}}},
+            "responses": {
+                "201": {**json_content(ref("TicketDetail"), "the case with the note on its history"),
+                        "headers": {"Content-Language": CONTENT_LANGUAGE}},
+                "400": response_ref("BadRequest"),
+                "404": response_ref("NotFound"),
+                "422": response_ref("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/tickets/{number}/sms": {
+        "post": {
+            "operationId": "replyBySms",
+            "summary": "Reply to the case's caller by SMS (operators, supervisors)",
+            "description": "As the console's reply: queued in the outbox with the case number added, an "
+                           "`sms_reply` line on the case's history. A number that opted out (退订) gets "
+                           "nothing: the message is recorded with status `suppressed`.",
+            "parameters": [NUMBER_PARAM],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("NewSms")}}},
+            "responses": {
+                "201": json_content(ref("QueuedSms"), "the message written to the outbox"),
+                "400": response_ref("BadRequest"),
+                "404": response_ref("NotFound"),
+                "409": CASE_CONFLICT,
+                "422": response_ref("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
     "/openapi.json": {
         "get": {
             "operationId": "openapi",
@@ -265,6 +326,9 @@ def document(app=None):
                 "Contact": CONTACT,
                 "Caller": CALLER,
                 "NewTicket": _new_ticket(),
+                "NewNote": NEW_NOTE,
+                "NewSms": NEW_SMS,
+                "QueuedSms": QUEUED_SMS,
                 **feature_schemas,
             },
             "responses": RESPONSES,

@@ -242,3 +242,17 @@ def ticket_detail(ticket, events, contacts, tz_name, show_identity=True, show_li
         "contacts": [contact_json(c, tz_name, show_identity) for c in contacts],
     }
 
+
+def queued_sms(message, ticket, tz_name, show_identity=True):
+    """An SMS written to the outbox: never the full number; masked only to readers who may know
+    who filed the case (as ticket_summary)."""
+    return {
+        "id": message.id,
+        "number": ticket.number,
+        "purpose": message.purpose,
+        "status": message.status.value,
+        "to_masked": phones.mask(message.to) if show_identity else None,
+        "body": message.body,
+        "created_at": _time(message.created_at, tz_name),
+        "send_after": _time(message.next_attempt_at, tz_name),
+    }

@@ -3,19 +3,24 @@
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import force_locale
 
-from hotline import access
+from hotline import access, outbox, sms_texts, tickets
 from hotline.api import openapi, schemas, services
 from hotline.authz import public
 from hotline.console import words
 from hotline.extensions import db
 from hotline.models import Role
-from hotline.rest import api_roles, error_response, json_object
+from hotline.rest import api_roles, error_response, json_object, refuse, text_field, unknown_fields
 
 bp = Blueprint("api", __name__)
 
 # Admins manage accounts, not cases: they neither read nor open one (hotline.access.CASE_ROLES).
 READ_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.DEPARTMENT)
 WRITE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+# As the console: a note from anyone who handles the case (console.add_note), an SMS reply from
+# those who talk to callers (outbox.reply).
+NOTE_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.DEPARTMENT)
+SMS_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+NOT_FOUND = "no such case, or not one you may see"
 
 
 def _tz():
@@ -70,9 +75,51 @@ def list_tickets():
 def get_ticket(number):
     ticket = access.get_ticket(number, g.api_user)
     if ticket is None:
-        return error_response(404, "Not Found", "no such case, or not one you may see")
+        return error_response(404, "Not Found", NOT_FOUND)
     body, headers = _detail(ticket, access.api_shows_identity(g.api_user, ticket), access.may_see_links(g.api_user))
     return jsonify(body), 200, headers
+
+
+@bp.post("/tickets/<number>/notes")
+@api_roles(*NOTE_ROLES)
+def add_note(number):
+    """{"text": ...}: a note on the case's timeline, as the console's note form; the case as the
+    reader sees it."""
+    ticket = access.get_ticket(number, g.api_user)
+    if ticket is None:
+        return error_response(404, "Not Found", NOT_FOUND)
+    body = json_object()
+    errors = unknown_fields(body, ("text",))
+    text = text_field(body, "text", tickets.MAX_NOTE, errors, required=True)
+    if errors:
+        return refuse(errors)
+    tickets.add_note(ticket, text, g.api_user)
+    db.session.commit()
+    body, headers = _detail(ticket, access.api_shows_identity(g.api_user, ticket), access.may_see_links(g.api_user))
+    return jsonify(body), 201, headers
+
+
+@bp.post("/tickets/<number>/sms")
+@api_roles(*SMS_ROLES)
+def reply_by_sms(number):
+    """{"body": ...}: an SMS to the case's caller, as the console's reply: queued with the case
+    number added, on the case's history; not sent to a number that opted out (status suppressed)."""
+    ticket = access.get_ticket(number, g.api_user)
+    if ticket is None:
+        return error_response(404, "Not Found", NOT_FOUND)
+    body = json_object()
+    errors = unknown_fields(body, ("body",))
+    text = text_field(body, "body", sms_texts.MAX_REPLY, errors, required=True)
+    if errors:
+        return refuse(errors)
+    try:
+        message = outbox.reply_to_caller(ticket, text, g.api_user)
+    except outbox.NoRecipient:
+        db.session.rollback()
+        return error_response(409, "Conflict", "the case has no caller to text")
+    db.session.commit()
+    shown = access.api_shows_identity(g.api_user, ticket)
+    return jsonify(schemas.queued_sms(message, ticket, _tz(), shown)), 201
 
 
 @bp.post("/tickets")

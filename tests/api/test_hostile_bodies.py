@@ -43,6 +43,8 @@ BODY_OPERATIONS = [
     ("post", "/tickets/{number}/forward"), ("post", "/tickets/{number}/refer"),
     # the knowledge base (hotline/knowledge/api.py); an operator's return is a 403
     ("post", "/knowledge"), ("put", "/knowledge/{article_id}/draft"), ("post", "/knowledge/{article_id}/return"),
+    # the case page's note and SMS reply (hotline/api/views.py)
+    ("post", "/tickets/{number}/notes"), ("post", "/tickets/{number}/sms"),
 ]
 CREATES = {("post", "/tickets"), ("post", "/intake/tickets")}
 
@@ -166,6 +168,8 @@ def _base(method, path, ticket):
         ("post", "/knowledge"): {"slug": "fuzz-returns", "title": "网购退货", "short_answer": "七天可退"},
         ("put", "/knowledge/{article_id}/draft"): {"short_answer": "七天内可以无理由退货"},
         ("post", "/knowledge/{article_id}/return"): {"note": "请补充运费说明"},
+        ("post", "/tickets/{number}/notes"): {"text": "已联系商家"},
+        ("post", "/tickets/{number}/sms"): {"body": "请补充购买凭证"},
     }[(method, path)]
 
 
