@@ -3,18 +3,32 @@ calendar and jobs pages. `init_app` is the whole wiring."""
 
 
 def init_app(app):
-    """Blueprints, receivers, jobs, CLI, template helpers and slots of follow-up."""
+    """Blueprints, receivers, jobs, CLI, template helpers, slots and OpenAPI parts of follow-up."""
     from flask_babel import lazy_gettext as _l
 
-    from followup import callback_visit_views, callback_visits, cli, escalation, survey_views, surveys, views
-    from hotline import events, menu, slots, templating
+    from followup import (
+        api,
+        api_doc,
+        callback_visit_views,
+        callback_visits,
+        cli,
+        escalation,
+        survey_views,
+        surveys,
+        views,
+    )
+    from hotline import events, menu, rest, slots, templating
     from hotline.deadlines import clocks
+    from hotline.extensions import csrf
     from hotline.jobs.scheduler import register_job
     from hotline.models import Role
 
     app.register_blueprint(views.bp, url_prefix="/followup")
     app.register_blueprint(callback_visit_views.bp, url_prefix="/followup/callbacks")
     app.register_blueprint(survey_views.bp, url_prefix="/followup/surveys")
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    csrf.exempt(api.bp)  # bearer tokens, no cookies: CSRF does not apply
+    rest.add_openapi(app, api_doc.PATHS, api_doc.SCHEMAS)
     events.status_changed.connect(surveys.on_status_changed, sender=app)
     events.status_changed.connect(callback_visits.on_status_changed, sender=app)
     # A survey answer is offered before routing's appeal word: "不满意" to an open survey is a

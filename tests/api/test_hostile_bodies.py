@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from hotline.api.openapi import document
 from hotline.extensions import db
 from hotline.knowledge import services as knowledge
-from hotline.models import Article, Role, Ticket, TicketKind
+from hotline.models import Article, FollowUp, FollowUpStatus, Role, Ticket, TicketKind
 from hotline.questions import seed_category_questions
 from hotline.seeds import seed_categories
+from hotline.timeutil import now
 from tests.hostile import (
     FAR_DATE,
     HUGE_INT,
@@ -43,8 +44,8 @@ BODY_OPERATIONS = [
     ("post", "/tickets/{number}/forward"), ("post", "/tickets/{number}/refer"),
     # the knowledge base (hotline/knowledge/api.py); an operator's return is a 403
     ("post", "/knowledge"), ("put", "/knowledge/{article_id}/draft"), ("post", "/knowledge/{article_id}/return"),
-    # the case page's note and SMS reply (hotline/api/views.py)
-    ("post", "/tickets/{number}/notes"), ("post", "/tickets/{number}/sms"),
+    # the case page's note and SMS reply (hotline/api/views.py), a callback visit's outcome (followup/api.py)
+    ("post", "/tickets/{number}/notes"), ("post", "/tickets/{number}/sms"), ("post", "/callback-visits/{visit_id}/outcome"),
 ]
 CREATES = {("post", "/tickets"), ("post", "/intake/tickets")}
 
@@ -170,6 +171,7 @@ def _base(method, path, ticket):
         ("post", "/knowledge/{article_id}/return"): {"note": "请补充运费说明"},
         ("post", "/tickets/{number}/notes"): {"text": "已联系商家"},
         ("post", "/tickets/{number}/sms"): {"body": "请补充购买凭证"},
+        ("post", "/callback-visits/{visit_id}/outcome"): {"outcome": "not_reached", "note": "无人接听"},
     }[(method, path)]
 
 
@@ -209,6 +211,14 @@ def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, cre
         db.session.commit()
         before = snapshot()
         path = path.replace("{article_id}", str(article.id))
+    if "{visit_id}" in path:
+        # A scheduled visit of a fresh case per example.
+        ticket = create_ticket(facts="空调不制冷")
+        visit = FollowUp(ticket=ticket, status=FollowUpStatus.SCHEDULED, reason="handled", due_at=now(), attempts=0)
+        db.session.add(visit)
+        db.session.commit()
+        before = snapshot()
+        path = path.replace("{visit_id}", str(visit.id))
     response = _send(world, method, path.replace("{number}", ticket.number if ticket else ""), body)
     assert response.status_code < 500
     event(f"status {response.status_code}")

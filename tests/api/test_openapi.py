@@ -31,6 +31,8 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  "/tickets/{number}/evidence",
                                  # the routing API (routing/api.py, described by routing/api_doc.py)
                                  "/tickets/{number}/forward", "/tickets/{number}/refer",
+                                 # callback visits (followup/api.py, described by followup/api_doc.py)
+                                 "/callback-visits", "/callback-visits/{visit_id}/outcome",
                                  # canned replies (hotline/knowledge/reply_api.py)
                                  "/replies", "/replies/{reply_id}/render",
                                  # knowledge articles (hotline/knowledge/api.py)
@@ -51,7 +53,7 @@ def test_every_app_route_under_the_api_is_documented(app, api):
     doc = api.get("/api/v1/openapi.json").json
     documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith(("api.", "intake_api.", "routing_api.", "replies_api.")):
+        if rule.endpoint.startswith(("api.", "intake_api.", "routing_api.", "replies_api.", "followup_api.")):
             path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (path, method) in documented
