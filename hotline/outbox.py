@@ -16,7 +16,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import insert, select, update
 
-from hotline import audit, phones, sms_texts, timeutil
+from hotline import access, audit, phones, sms_texts, timeutil
 from hotline.extensions import db
 from hotline.models import Caller, Channel, Contact, Direction, OutboxChannel, OutboxMessage, OutboxStatus
 from hotline.tickets import record_event
@@ -49,7 +49,7 @@ INTERRUPTED = "interrupted"  # a dispatcher died while sending: the row is sent 
 
 
 class NoRecipient(ValueError):
-    """The case has no caller number to text."""
+    """The case has no number to text: no caller, or an anonymous case."""
 
 
 def queue_sms(to, body, purpose, ticket=None, legal=False, actor=None, urgent=None, opted_out=None):
@@ -152,11 +152,14 @@ def opt_in(caller, via, reference=None):
 
 
 def reply_to_caller(ticket, text, actor):
-    """An operator's SMS to the case's caller, carrying the case number, on the timeline."""
-    if ticket.caller is None:
+    """An operator's SMS to the case's caller, carrying the case number, on the timeline. It goes
+    where the case's notices go (access.notice_phone): never for an anonymous case, whose
+    reporter asked that nobody be texted about it."""
+    phone = access.notice_phone(ticket)
+    if phone is None:
         raise NoRecipient(ticket.number)
     body = sms_texts.with_case_number(text.strip(), ticket.number)
-    message = queue_sms(ticket.caller.phone, body, "reply", ticket=ticket, actor=actor)
+    message = queue_sms(phone, body, "reply", ticket=ticket, actor=actor)
     record_event(
         ticket, "sms_reply", actor, to_value=body,
         data={"outbox_id": message.id, "status": message.status.value},

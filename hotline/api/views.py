@@ -116,7 +116,7 @@ def reply_by_sms(number):
         message = outbox.reply_to_caller(ticket, text, g.api_user)
     except outbox.NoRecipient:
         db.session.rollback()
-        return error_response(409, "Conflict", "the case has no caller to text")
+        return error_response(409, "Conflict", "the case has no number to text (no caller, or anonymous)")
     db.session.commit()
     shown = access.api_shows_identity(g.api_user, ticket)
     return jsonify(schemas.queued_sms(message, ticket, _tz(), shown)), 201

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from hotline import outbox, sms_texts
+from hotline import access, outbox, sms_texts
 from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
@@ -102,6 +102,7 @@ def _outbox_helpers():
         "outbox_reply_form": ReplyForm,
         "outbox_reply_roles": REPLY_ROLES,
         "outbox_status_label": STATUS_LABELS.get,
+        "outbox_recipient": access.notice_phone,
     }
 
 
@@ -118,7 +119,7 @@ def reply(number):
         return render_template("outbox/reply.html", ticket=ticket, reply_form=form)
     if picked and not (form.body.data or "").strip():
         form.body.data = picked
-    if ticket.caller is None or not form.validate_on_submit():
+    if access.notice_phone(ticket) is None or not form.validate_on_submit():
         return render_template("outbox/reply.html", ticket=ticket, reply_form=form), 400
     message = outbox.reply_to_caller(ticket, form.body.data, current_user)
     db.session.commit()

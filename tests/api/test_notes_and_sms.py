@@ -162,6 +162,21 @@ def test_a_case_without_a_caller_is_409_and_nothing_queued(operator_api, create_
     assert _messages() == [] and _events(ticket, "sms_reply") == []
 
 
+def test_an_anonymous_case_is_never_texted(operator_api, create_ticket):
+    """The reporter asked to stay anonymous: nobody is texted about the case (as its notices)."""
+    ticket = create_ticket(phone=CALLER, kind=TicketKind.REPORT, anonymous=True)
+    response = _sms(operator_api, ticket.number, {"body": "您好"})
+    assert response.status_code == 409 and "anonymous" in response.get_json()["message"]
+    assert _messages() == [] and _events(ticket, "sms_reply") == []
+
+
+def test_the_reply_goes_where_the_case_s_notices_go(operator_api, create_ticket):
+    """The number the complainant gave on the form, not the phone the call came from."""
+    ticket = create_ticket(phone=CALLER, complainant_phone="+8613911112222")
+    assert _sms(operator_api, ticket.number, {"body": "您好"}).status_code == 201
+    assert [m.to for m in _messages()] == ["+8613911112222"]
+
+
 @pytest.mark.parametrize("body, field", [
     ({}, "body"), ({"body": ""}, "body"), ({"body": " "}, "body"), ({"body": 1}, "body"),
     ({"body": None}, "body"), ({"body": "a\x00"}, "body"), ({"body": "长" * 1001}, "body"),

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from hotline import outbox, timeutil
 from hotline.extensions import db
-from hotline.models import AuditLog, OutboxMessage, OutboxStatus, Role, TicketEvent
+from hotline.models import AuditLog, OutboxMessage, OutboxStatus, Role, TicketEvent, TicketKind
 from tests.telephony.conftest import CALLER, FakeSender
 
 
@@ -204,3 +204,15 @@ def test_an_operator_cannot_retry(client, operator):
     message = failed_message()
     assert client.post(f"/outbox/messages/{message.id}/retry").status_code == 403
     assert messages()[0].status == OutboxStatus.FAILED
+
+
+def test_an_anonymous_case_offers_no_reply_and_refuses_one(client, make_user, login, create_ticket):
+    """The reporter asked to stay anonymous: the case page says nobody is texted, and a reply
+    posted anyway is refused with nothing queued (the same rule as the case's notices)."""
+    ticket = create_ticket(phone=CALLER, kind=TicketKind.REPORT, anonymous=True)
+    login(make_user(Role.OPERATOR))
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert 'id="sms-anonymous"' in page and 'id="sms-reply-form"' not in page
+    refused = client.post(f"/outbox/tickets/{ticket.number}/reply", data={"body": "您好"})
+    assert refused.status_code == 400
+    assert messages() == []
