@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -14,7 +13,7 @@ from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
 from hotline.knowledge import replies
-from hotline.models import OutboxMessage, OutboxStatus, ReplyScope, Role, Ticket
+from hotline.models import OutboxMessage, OutboxStatus, ReplyScope, Role
 
 bp = Blueprint("outbox", __name__)
 
@@ -109,7 +108,7 @@ def _outbox_helpers():
 @bp.route("/tickets/<number>/reply", methods=["POST"])
 @roles_required(*REPLY_ROLES)
 def reply(number):
-    ticket = db.first_or_404(select(Ticket).where(Ticket.number == number))
+    ticket = access.get_ticket(number, current_user) or abort(404)
     form = ReplyForm()
     # A canned reply picked without JavaScript: "Insert" shows the form again with it filled in
     # for this case; sending with an empty text sends it.
