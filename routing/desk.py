@@ -46,8 +46,21 @@ RESULTS = {
 ROW_OPTIONS = (selectinload(Ticket.category), selectinload(Ticket.department))
 
 
+# The longest texts a department writes: a return's explanation, a step, a result's note.
+MAX_RETURN_TEXT = 2000
+MAX_STEP_TEXT = 4000
+MAX_RESULT_NOTE = 4000
+
+
 class DeskError(ValueError):
-    """A desk action refused for a reason the user can fix; nothing was changed."""
+    """A desk action refused for a reason the user can fix; nothing was changed.
+
+    `field` names the input at fault (the API answers 422 with it); None when the case's
+    status is what refuses (the API answers 409)."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -186,7 +199,8 @@ def return_to_triage(ticket, reason, text, actor):
     if ticket.status not in DESK_STATUSES:
         raise DeskError(_l("Only a forwarded or in-progress case can be returned."))
     if reason not in RETURN_REASONS or not (text or "").strip():
-        raise DeskError(_l("A reason and an explanation are required."))
+        raise DeskError(_l("A reason and an explanation are required."),
+                        field="reason" if reason not in RETURN_REASONS else "explanation")
     department_id = ticket.department_id
     tickets.record_event(
         ticket, "returned", actor, from_value=str(department_id), to_value=reason, reason=text.strip()
@@ -205,8 +219,10 @@ def record_step(ticket, kind, text, on, actor):
     if ticket.status != TicketStatus.IN_PROGRESS:
         raise DeskError(_l("Take the case up before recording steps."))
     today = local_today(current_app.config["HOTLINE_TIMEZONE"])
-    if kind not in STEP_KINDS or not (text or "").strip() or not isinstance(on, date) or on > today:
-        raise DeskError(_l("A step needs its kind, what was done and a date not in the future."))
+    wrong = ("kind" if kind not in STEP_KINDS else "text" if not (text or "").strip()
+             else "date" if not isinstance(on, date) or on > today else None)
+    if wrong:
+        raise DeskError(_l("A step needs its kind, what was done and a date not in the future."), field=wrong)
     return tickets.record_event(
         ticket, "mediation_step", actor, to_value=text.strip(), data={"kind": kind, "date": on.isoformat()}
     )
@@ -217,16 +233,17 @@ def clean_result(ticket, result, detail, note):
     try:
         result = CaseResult(result)
     except ValueError:
-        raise DeskError(_l("Unknown result.")) from None
+        raise DeskError(_l("Unknown result."), field="result") from None
     if result not in RESULTS.get(ticket.kind, ()):
-        raise DeskError(_l("This result does not fit the kind of case."))
+        raise DeskError(_l("This result does not fit the kind of case."), field="result")
     detail, note = detail or {}, (note or "").strip() or None
     if result == CaseResult.MEDIATED:
         return result, _mediated_detail(detail), note
     if result == CaseResult.TERMINATED:
         reason = detail.get("reason")
         if reason not in desk_texts.TERMINATION_REASONS or (reason == "other" and not note):
-            raise DeskError(_l("Give the reason mediation was terminated."))
+            raise DeskError(_l("Give the reason mediation was terminated."),
+                            field="note" if reason == "other" else "reason")
         return result, {"reason": reason}, note
     return result, None, note
 
@@ -234,12 +251,12 @@ def clean_result(ticket, result, detail, note):
 def _mediated_detail(detail):
     outcome, amount = detail.get("outcome"), detail.get("amount")
     if outcome not in desk_texts.OUTCOMES:
-        raise DeskError(_l("Say what the consumer got."))
+        raise DeskError(_l("Say what the consumer got."), field="outcome")
     if amount in (None, ""):
         return {"outcome": outcome}
     amount = inputs.parse_decimal(inputs.typed_digits(str(amount)), *inputs.numeric_limits(Ticket.amount))
     if amount is None:
-        raise DeskError(_l("The amount must be a number of yuan, not negative."))
+        raise DeskError(_l("The amount must be a number of yuan, not negative."), field="amount")
     return {"outcome": outcome, "amount": str(amount)}
 
 

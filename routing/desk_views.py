@@ -66,13 +66,13 @@ def _choices(table):
 
 class ReturnForm(FlaskForm):
     reason = SelectField(_l("Reason"), choices=lambda: _choices(RETURN_REASONS))
-    text = TextAreaField(_l("Explanation"), validators=[DataRequired(), Length(max=2000)])
+    text = TextAreaField(_l("Explanation"), validators=[DataRequired(), Length(max=desk.MAX_RETURN_TEXT)])
 
 
 class StepForm(FlaskForm):
     kind = SelectField(_l("Step"), choices=lambda: _choices(STEP_KINDS))
     on = DateField(_l("Date"), validators=[DataRequired()])
-    text = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=4000)])
+    text = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=desk.MAX_STEP_TEXT)])
 
 
 class ResultForm(FlaskForm):
@@ -82,7 +82,7 @@ class ResultForm(FlaskForm):
     amount = StringField(_l("Amount (yuan)"), validators=[Optional(), Length(max=16)])
     reason = SelectField(_l("Reason"), choices=lambda: [("", "—"), *_choices(TERMINATION_REASONS)],
                          validate_choice=False)
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=desk.MAX_RESULT_NOTE)])
 
     def detail(self):
         """The choices as record_result checks them (absent fields come back None)."""

@@ -45,9 +45,9 @@ class ReferForm(FlaskForm):
 
 
 class AppealForm(FlaskForm):
-    reason = TextAreaField(_l("What the complainant is unhappy with"), validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("What the complainant is unhappy with"), validators=[DataRequired(), Length(max=referrals.MAX_APPEAL_REASON)])
     channel = SelectField(_l("How the appeal came in"), choices=[
-        SelectChoice(key, label) for key, label in APPEAL_CHANNEL_LABELS.items() if key != "sms"])
+        SelectChoice(key, APPEAL_CHANNEL_LABELS[key]) for key in referrals.STAFF_APPEAL_CHANNELS])
     target = SelectField(_l("Reopen"), choices=[SelectChoice(*item) for item in APPEAL_TARGET_LABELS.items()])
 
 

@@ -49,6 +49,9 @@ INTAKE_FIELDS = frozenset({
 APPEALABLE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 APPEAL_TARGETS = ("department", "supervisor")
 APPEAL_CHANNELS = ("voice", "sms", "callback", "console")
+# The channels staff record an appeal from (the console's form, the API); "sms" is the caller's own text.
+STAFF_APPEAL_CHANNELS = tuple(c for c in APPEAL_CHANNELS if c != "sms")
+MAX_APPEAL_REASON = 2000
 
 
 class ReferralError(ValueError):
