@@ -12,13 +12,15 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+from hotline import tickets
 from hotline.api.openapi import document
 from hotline.extensions import db
 from hotline.knowledge import services as knowledge
-from hotline.models import Article, FollowUp, FollowUpStatus, Role, Ticket, TicketKind
+from hotline.models import Article, FollowUp, FollowUpStatus, Role, Ticket, TicketKind, TicketStatus
 from hotline.questions import seed_category_questions
 from hotline.seeds import seed_categories
 from hotline.timeutil import now
+from tests.conftest import new_department
 from tests.hostile import (
     FAR_DATE,
     HUGE_INT,
@@ -46,7 +48,18 @@ BODY_OPERATIONS = [
     ("post", "/knowledge"), ("put", "/knowledge/{article_id}/draft"), ("post", "/knowledge/{article_id}/return"),
     # the case page's note and SMS reply (hotline/api/views.py), a callback visit's outcome (followup/api.py)
     ("post", "/tickets/{number}/notes"), ("post", "/tickets/{number}/sms"), ("post", "/callback-visits/{visit_id}/outcome"),
+    # the appeal and the department desk (routing/api.py): on a case in the state each acts on,
+    # the desk's as the department holding it
+    ("post", "/tickets/{number}/appeal"), ("post", "/desk/tickets/{number}/take-up"),
+    ("post", "/desk/tickets/{number}/return"), ("post", "/desk/tickets/{number}/steps"),
+    ("post", "/desk/tickets/{number}/result"),
 ]
+# The state the case of a routing operation is in before the body is sent (a new report otherwise).
+ROUTED_STATES = {
+    "/tickets/{number}/appeal": TicketStatus.RESOLVED, "/desk/tickets/{number}/take-up": TicketStatus.FORWARDED,
+    "/desk/tickets/{number}/return": TicketStatus.IN_PROGRESS, "/desk/tickets/{number}/steps": TicketStatus.IN_PROGRESS,
+    "/desk/tickets/{number}/result": TicketStatus.IN_PROGRESS,
+}
 CREATES = {("post", "/tickets"), ("post", "/intake/tickets")}
 
 
@@ -172,7 +185,31 @@ def _base(method, path, ticket):
         ("post", "/tickets/{number}/notes"): {"text": "已联系商家"},
         ("post", "/tickets/{number}/sms"): {"body": "请补充购买凭证"},
         ("post", "/callback-visits/{visit_id}/outcome"): {"outcome": "not_reached", "note": "无人接听"},
+        ("post", "/tickets/{number}/appeal"): {"channel": "voice", "reason": "商家没有按约定退款"},
+        ("post", "/desk/tickets/{number}/take-up"): {},
+        ("post", "/desk/tickets/{number}/return"): {"reason": "wrong_department", "explanation": "属西城区管辖"},
+        ("post", "/desk/tickets/{number}/steps"): {"kind": "mediation", "date": "2020-01-02", "text": "电话联系商家"},
+        ("post", "/desk/tickets/{number}/result"): {"result": "mediated", "outcome": "refund", "amount": "100"},
     }[(method, path)]
+
+
+@pytest.fixture
+def desk_clerk(app, as_role):
+    """(department, a checked client of one of its users): the desk operations act as the department."""
+    department = new_department("FZ01", "模糊测试所")
+    return department, as_role(Role.DEPARTMENT, department)
+
+
+def _routed_case(create_ticket, path, department):
+    """A complaint walked to the state ROUTED_STATES names for `path`, at `department`."""
+    ticket = create_ticket(facts="冰箱不制冷", respondent_name="某电器行", complainant_phone="+8613912345678")
+    ticket.department = department
+    for status in (TicketStatus.ACCEPTED, TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED):
+        tickets.change_status(ticket, status)
+        if status == ROUTED_STATES[path]:
+            break
+    db.session.commit()
+    return ticket
 
 
 def bodies(schema, base):
@@ -180,7 +217,8 @@ def bodies(schema, base):
     two fields replaced by a hostile value or joined by an unknown one; sometimes no object at all."""
     props = schema.get("properties", {})
     valid = st.sampled_from(sorted(props)).flatmap(lambda name: st.tuples(st.just(name), from_schema(props[name])))
-    changes = st.lists(valid, max_size=3).map(dict)
+    # A body that takes no field (take-up's {}) has no other valid value than base.
+    changes = st.lists(valid, max_size=3).map(dict) if props else st.just({})
     spoilt = st.lists(st.tuples(st.sampled_from([*sorted(props), "unknown_field"]), hostile_json),
                       min_size=1, max_size=2).map(dict)
     good = changes.map(lambda ch: {**base, **ch})
@@ -199,9 +237,14 @@ def test_every_operation_with_a_body_is_fuzzed(app):
 @pytest.mark.parametrize("method, path", BODY_OPERATIONS, ids=[f"{m} {p}" for m, p in BODY_OPERATIONS])
 @given(data=st.data())
 @fuzz_settings(max_examples=40)
-def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, create_ticket, method, path, data):
+def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, desk_clerk, create_ticket, method, path,
+                                                                     data):
     ticket = create_ticket(kind=TicketKind.REPORT, facts="某超市销售过期食品", respondent_name="某超市") \
-        if "{number}" in path else None
+        if "{number}" in path and path not in ROUTED_STATES else None
+    if path in ROUTED_STATES:
+        department, clerk = desk_clerk
+        ticket = _routed_case(create_ticket, path, department)
+        world = clerk if path.startswith("/desk/") else world
     before = snapshot()
     body = data.draw(bodies(_body_schema(method, path), _base(method, path, ticket)), label="body")
     if "{article_id}" in path:

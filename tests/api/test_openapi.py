@@ -31,6 +31,9 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  "/tickets/{number}/evidence",
                                  # the routing API (routing/api.py, described by routing/api_doc.py)
                                  "/tickets/{number}/forward", "/tickets/{number}/refer",
+                                 "/tickets/{number}/appeal", "/desk/tickets", "/desk/tickets/{number}/take-up",
+                                 "/desk/tickets/{number}/return", "/desk/tickets/{number}/steps",
+                                 "/desk/tickets/{number}/result",
                                  # callback visits (followup/api.py, described by followup/api_doc.py)
                                  "/callback-visits", "/callback-visits/{visit_id}/outcome",
                                  # canned replies (hotline/knowledge/reply_api.py)
