@@ -160,8 +160,10 @@ def _desk_query():
         errors["page"] = f"a whole number from 1 to {MAX_DESK_PAGE}"
     requested, code = None, args.get("department")
     if code and g.api_user.role != Role.DEPARTMENT:  # a department's own desk is the only one it sees
-        found = db.session.scalar(select(Department).where(Department.code == code[:MAX_CODE + 1]))
-        if found is None or len(code) > MAX_CODE:
+        # Never a NUL into the query: PostgreSQL refuses one in a parameter.
+        valid = len(code) <= MAX_CODE and "\x00" not in code
+        found = db.session.scalar(select(Department).where(Department.code == code)) if valid else None
+        if found is None:
             errors["department"] = "no department with this code"
         else:
             requested = found.id

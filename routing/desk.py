@@ -27,7 +27,7 @@ from hotline.models import (
     TicketStatus,
 )
 from hotline.outbox import queue_sms
-from hotline.search import Page
+from hotline.search import CASE_NUMBER, Page
 from hotline.timeutil import local_to_utc, local_today, now
 from routing import desk_texts
 from routing.referrals import close_appeals
@@ -156,7 +156,10 @@ def deadlines(ticket):
 
 
 def get_ticket(number, user):
-    """The case with this number if `user` may see it on the desk, else None (so it stays hidden)."""
+    """The case with this number if `user` may see it on the desk, else None (so it stays hidden).
+    What is no case number is looked up nowhere (PostgreSQL refuses a NUL in a parameter)."""
+    if not CASE_NUMBER.match(number or ""):
+        return None
     stmt = select(Ticket).where(Ticket.number == number).options(*ROW_OPTIONS, selectinload(Ticket.caller))
     return db.session.scalar(visible(stmt, user))
 

@@ -165,8 +165,9 @@ def test_the_desk_list_is_for_departments_and_supervisors_with_a_clear_refusal_o
                          ("page=١", "page")):
         response = clerk.get(f"/api/v1/desk/tickets?{query}")
         assert response.status_code == 422 and set(response.json["fields"]) == {field}, query
-    unknown = api_as(Role.SUPERVISOR).get("/api/v1/desk/tickets?department=" + "X" * 5000)
-    assert unknown.status_code == 422 and set(unknown.json["fields"]) == {"department"}
+    for code in ("X" * 5000, "D01\x00", "NOPE"):
+        unknown = api_as(Role.SUPERVISOR).get("/api/v1/desk/tickets", query_string={"department": code})
+        assert unknown.status_code == 422 and set(unknown.json["fields"]) == {"department"}
 
 
 # --- take up ----------------------------------------------------------------------------------
@@ -191,6 +192,8 @@ def test_only_the_holding_department_takes_a_case_up(clerk, case, api_as, client
     elsewhere = case(department=add_department("D02", "西城区市场监管所"))
     refused_unchanged(clerk, url(elsewhere, "take-up"), {}, 404)  # another department's case does not exist for it
     refused_unchanged(clerk, "/api/v1/desk/tickets/20990101-00001/take-up", {}, 404)
+    refused_unchanged(clerk, f"/api/v1/desk/tickets/{ticket.number}%00/take-up", {}, 404)
+    refused_unchanged(clerk, "/api/v1/desk/tickets/" + "9" * 5000 + "/take-up", {}, 404)
     refused_unchanged(api_as(Role.SUPERVISOR), url(ticket, "take-up"), {}, 403)  # supervisors watch
     refused_unchanged(api_as(Role.OPERATOR), url(ticket, "take-up"), {}, 403)
     assert client.post(url(ticket, "take-up")).status_code == 401
