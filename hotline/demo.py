@@ -196,6 +196,7 @@ def _seed_cases(n_cases, users, departments):
                 where = division or PLATFORM_DIVISIONS.get(ticket.platform)
                 ticket.department = departments[DISTRICT_OFFICES.get(where, "MS03")]
                 ticket.forward_instructions = "请核实经营者资质，依法调解。" if i % 2 else None
+                ticket.forwarded_at = opened + gap * step_no  # as routing's forward stamps it
             with clock_at(opened + gap * step_no):
                 tickets.change_status(ticket, step, actor=operators[i % 2])
                 _move_clocks(ticket, step, opened + gap * step_no)

@@ -94,5 +94,6 @@ def test_the_demo_department_finds_work_on_its_desk(app, client):
     page = client.get("/desk", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "海鲜酒楼" in page
     dept = db.session.scalar(select(Department).where(Department.code == "MS01"))
-    waiting = db.session.scalars(select(Ticket.status).where(Ticket.department_id == dept.id)).all()
-    assert TicketStatus.FORWARDED in waiting and TicketStatus.IN_PROGRESS in waiting
+    held = db.session.scalars(select(Ticket).where(Ticket.department_id == dept.id)).all()
+    assert {TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS} <= {t.status for t in held}
+    assert all(t.forwarded_at is not None and t.forwarded_at >= t.created_at for t in held)  # when it reached the desk
