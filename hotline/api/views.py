@@ -1,6 +1,6 @@
 """REST API /api/v1: tickets for other systems, bearer tokens, JSON everywhere."""
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, make_response, request, url_for
 from flask_babel import force_locale
 
 from hotline import access, outbox, sms_texts, tickets
@@ -33,6 +33,19 @@ def _language():
     languages = current_app.config["LANGUAGES"]
     own = g.api_user.locale if g.api_user.locale in languages else None
     return request.accept_languages.best_match(languages) or own or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _case(number):
+    """The case the token's user may see; else the API's 404 answer, raised."""
+    ticket = access.get_ticket(number, g.api_user)
+    if ticket is None:
+        abort(make_response(error_response(404, "Not Found", NOT_FOUND)))
+    return ticket
+
+
+def _reader_rules(ticket):
+    """(show_identity, show_links) for the token's user on this case (hotline.access)."""
+    return access.api_shows_identity(g.api_user, ticket), access.may_see_links(g.api_user)
 
 
 def _detail(ticket, show_identity=True, show_links=False):
@@ -73,10 +86,8 @@ def list_tickets():
 @bp.get("/tickets/<number>")
 @api_roles(*READ_ROLES)
 def get_ticket(number):
-    ticket = access.get_ticket(number, g.api_user)
-    if ticket is None:
-        return error_response(404, "Not Found", NOT_FOUND)
-    body, headers = _detail(ticket, access.api_shows_identity(g.api_user, ticket), access.may_see_links(g.api_user))
+    ticket = _case(number)
+    body, headers = _detail(ticket, *_reader_rules(ticket))
     return jsonify(body), 200, headers
 
 
@@ -85,9 +96,7 @@ def get_ticket(number):
 def add_note(number):
     """{"text": ...}: a note on the case's timeline, as the console's note form; the case as the
     reader sees it."""
-    ticket = access.get_ticket(number, g.api_user)
-    if ticket is None:
-        return error_response(404, "Not Found", NOT_FOUND)
+    ticket = _case(number)
     body = json_object()
     errors = unknown_fields(body, ("text",))
     text = text_field(body, "text", tickets.MAX_NOTE, errors, required=True)
@@ -95,7 +104,7 @@ def add_note(number):
         return refuse(errors)
     tickets.add_note(ticket, text, g.api_user)
     db.session.commit()
-    body, headers = _detail(ticket, access.api_shows_identity(g.api_user, ticket), access.may_see_links(g.api_user))
+    body, headers = _detail(ticket, *_reader_rules(ticket))
     return jsonify(body), 201, headers
 
 
@@ -104,9 +113,7 @@ def add_note(number):
 def reply_by_sms(number):
     """{"body": ...}: an SMS to the case's caller, as the console's reply: queued with the case
     number added, on the case's history; not sent to a number that opted out (status suppressed)."""
-    ticket = access.get_ticket(number, g.api_user)
-    if ticket is None:
-        return error_response(404, "Not Found", NOT_FOUND)
+    ticket = _case(number)
     body = json_object()
     errors = unknown_fields(body, ("body",))
     text = text_field(body, "body", sms_texts.MAX_REPLY, errors, required=True)
