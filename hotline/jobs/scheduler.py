@@ -86,7 +86,9 @@ def _record(job_id, started=None, seconds=None, result=None, error=None):
             if error:
                 run.last_error = error
             else:
-                run.last_ok_at = run.last_finished_at
+                # A success ends the failing streak: the page shows no stale error beside "OK"
+                # (the failure stays in the server log).
+                run.last_ok_at, run.last_error = run.last_finished_at, None
                 run.last_result = None if result is None else results.stored(result)[:RESULT_CHARS]
         db.session.commit()
     except Exception:

@@ -69,7 +69,7 @@ def test_in_english(app, client, supervisor):
 
 def test_an_older_runs_stored_exception_text_reads_as_the_generic_words(app, client, supervisor):
     """Rows written before codes held the exception's text: it is not shown."""
-    run_job(app, "clock-sweep", lambda: {})
+    run_job(app, "clock-sweep", raising(RuntimeError("boom")))
     db.session.get(JobRun, "clock-sweep").last_error = "RuntimeError: database on fire"
     db.session.commit()
     page = client.get("/followup/jobs").get_data(as_text=True)
@@ -80,3 +80,13 @@ def test_an_older_runs_stored_exception_text_reads_as_the_generic_words(app, cli
 def test_a_job_that_never_failed_shows_no_error(app, client, supervisor):
     run_job(app, "clock-sweep", lambda: {})
     assert job_error(client.get("/followup/jobs").get_data(as_text=True), "clock-sweep") == ""
+
+
+def test_a_success_after_a_failure_clears_the_error(app, client, supervisor):
+    run_job(app, "clock-sweep", raising(requests.Timeout("read timed out")))
+    assert job_error(client.get("/followup/jobs").get_data(as_text=True), "clock-sweep") == "失败：外部服务响应超时"
+    db.session.remove()  # the page's read, as the next scheduler run would find it: ended
+    run_job(app, "clock-sweep", lambda: {})
+    page = client.get("/followup/jobs").get_data(as_text=True)
+    assert job_error(page, "clock-sweep") == ""
+    assert 'data-job="clock-sweep" data-failed' not in page
