@@ -5,6 +5,8 @@ Registered as Jinja filters by the console blueprint (`status_label`, `kind_labe
 `field_label`), so every feature's templates can reuse them.
 """
 
+import re
+
 from flask_babel import lazy_gettext as _l
 
 from hotline.models import Availability, Channel, Direction, Role, TicketKind, TicketStatus
@@ -231,6 +233,9 @@ def label(table, value):
     return str(found) if found is not None else str(getattr(value, "value", value))
 
 
+RULE_VERSION = re.compile(r"^(.+) \(v(\d+)\)$")
+
+
 def reason(value):
     """A reason as people read it: known codes by name, `case <status>` and `calendar <day>`
     spelled out, anything else (an operator's own words, a rule's name) as typed."""
@@ -241,6 +246,9 @@ def reason(value):
         return str(_l("case is now %(status)s", status=STATUS[rest]))
     if head == "calendar" and rest:
         return str(_l("working-day calendar changed for %(day)s", day=rest))
+    rule = RULE_VERSION.match(value or "")
+    if rule:  # routing stores a rule as "name (vN)" (routing.services._rule_label)
+        return str(_l("%(rule)s (version %(version)s)", rule=rule[1], version=rule[2]))
     return value or ""
 
 

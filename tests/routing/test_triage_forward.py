@@ -57,12 +57,21 @@ def test_triage_shows_deadline_overdue_and_the_rule_that_names_a_department(worl
     html = client.get("/routing/triage").get_data(as_text=True)
 
     first = row_of(html, haidian.number)
-    assert "海淀市场监管所" in first and "海淀商家 (v1)" in first and "北京市海淀区" in first
+    assert "海淀市场监管所" in first and "海淀商家 (version 1)" in first and "北京市海淀区" in first
     assert f'<option value="{world["departments"]["MS03"].id}" selected>' in first  # one click away
     assert 'data-testid="overdue"' not in first and 'data-testid="due"' in first
     second = row_of(html, late.number)
     assert 'data-testid="overdue"' in second and 'class="overdue"' in second
     assert "no rule names a department" in second and " selected>" not in second
+
+
+def test_the_chinese_triage_names_the_rule_and_its_version_in_words(world, rules, create_ticket, client, login):
+    ticket = waiting(create_ticket, respondent_name="某电器行", respondent_division="110108")
+    login(world["operator"])  # Chinese, the default
+    row = row_of(client.get("/routing/triage").get_data(as_text=True), ticket.number)
+    assert "规则：海淀商家（版本 1）" in row and "(v1)" not in row
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)  # its history says the same
+    assert "海淀商家（版本 1）" in page and "(v1)" not in page
 
 
 def test_one_click_forwards_with_instructions_the_department_reads_first(world, rules, create_ticket,
