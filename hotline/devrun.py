@@ -23,6 +23,9 @@ def main():
     port = os.environ.get("PORT", "5000")
     env = dict(os.environ, HOTLINE_CONFIG=os.environ.get("HOTLINE_CONFIG", "development"))
     bin_dir = os.path.dirname(sys.executable)
+    # `kill` (SIGTERM) stops both children as Ctrl-C does; by default it would end this process
+    # alone and leave gunicorn holding the port and a second scheduler running.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     scheduler = subprocess.Popen([os.path.join(bin_dir, "flask"), "hotline", "scheduler"], env=env)  # noqa: S603 (fixed argv)
     web = subprocess.Popen(web_command(bin_dir, port), env=env)  # noqa: S603 (fixed argv)
     print(f"\nHotline console: http://127.0.0.1:{port}/  (Ctrl-C stops web and scheduler)", flush=True)
