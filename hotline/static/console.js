@@ -311,8 +311,23 @@
     }
   }
 
+  // A file input hidden behind a label in the page's language (intake/_evidence.html) says what
+  // was chosen, as the browser's own button would have.
+  function filePickers(root) {
+    root.querySelectorAll("input[type=file][data-chosen]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var out = document.getElementById(input.getAttribute("data-chosen"));
+        if (!out || !input.files.length) { return; }
+        var names = Array.prototype.map.call(input.files, function (f) { return f.name; }).join("、");
+        out.textContent = input.getAttribute("data-chosen-words")
+          .replace("{n}", input.files.length).replace("{names}", names);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     focusFragment();
+    filePickers(document);
     shortcutTitles(document);
     new MutationObserver(function () { shortcutTitles(document); })
       .observe(document.body, { childList: true, subtree: true });
