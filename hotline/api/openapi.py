@@ -165,6 +165,11 @@ QUEUED_SMS = obj({
     "created_at": MOMENT,
     "send_after": {**MOMENT, "description": "when the dispatcher may send it"},
 })
+REVEALED_PHONE = obj({
+    "number": {"type": "string", "description": "the case's number"},
+    "phone": {"type": "string", "examples": ["+8613812341234"], "description": "the calling number in full (E.164)"},
+    "phone_masked": {"type": "string", "examples": ["138****1234"]},
+})
 CASE_CONFLICT = json_content(ref("Error"), "the case has no caller to text")
 
 
@@ -293,6 +298,25 @@ PATHS = {
             },
         },
     },
+    "/tickets/{number}/reveal-phone": {
+        "post": {
+            "operationId": "revealPhone",
+            "summary": "The caller's full number, audited (operators, supervisors, the department mediating a complaint)",
+            "description": "As the console's \"show full number\": written to the audit log (`reveal_phone`). "
+                           "Refused (403) to whoever may not know who filed the case, and for a confidential "
+                           "report to everyone, as the case's JSON hides it. No body, or `{}`.",
+            "parameters": [NUMBER_PARAM],
+            "requestBody": {"required": False, "content": {"application/json": {"schema": obj({})}}},
+            "responses": {
+                "200": json_content(ref("RevealedPhone"), "the number in full and masked"),
+                "400": response_ref("BadRequest"),
+                "404": response_ref("NotFound"),
+                "409": json_content(ref("Error"), "the case has no calling number"),
+                "422": response_ref("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
     "/openapi.json": {
         "get": {
             "operationId": "openapi",
@@ -329,6 +353,7 @@ def document(app=None):
                 "NewNote": NEW_NOTE,
                 "NewSms": NEW_SMS,
                 "QueuedSms": QUEUED_SMS,
+                "RevealedPhone": REVEALED_PHONE,
                 **feature_schemas,
             },
             "responses": RESPONSES,

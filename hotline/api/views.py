@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, g, jsonify, make_response, request, url_for
 from flask_babel import force_locale
 
-from hotline import access, outbox, sms_texts, tickets
+from hotline import access, audit, outbox, phones, sms_texts, tickets
 from hotline.api import openapi, schemas, services
 from hotline.authz import public
 from hotline.console import words
@@ -127,6 +127,25 @@ def reply_by_sms(number):
     db.session.commit()
     shown = access.api_shows_identity(g.api_user, ticket)
     return jsonify(schemas.queued_sms(message, ticket, _tz(), shown)), 201
+
+
+@bp.post("/tickets/<number>/reveal-phone")
+@api_roles(*READ_ROLES)
+def reveal_phone(number):
+    """The caller's number in full, written to the audit log (`reveal_phone`), as the console's
+    "show full number". Who may: hotline.access.can_reveal_phone, and never a confidential
+    reporter's number through the API (api_shows_identity), as the case's JSON hides it."""
+    ticket = _case(number)
+    errors = unknown_fields(json_object(required=False), ())
+    if errors:
+        return refuse(errors)
+    if not (access.can_reveal_phone(g.api_user, ticket) and access.api_shows_identity(g.api_user, ticket)):
+        return error_response(403, "Forbidden", "you may not see this case's calling number")
+    if ticket.caller is None:
+        return error_response(409, "Conflict", "the case has no calling number")
+    audit.record(g.api_user, "reveal_phone", "ticket", ticket.number, ip=request.remote_addr, via="api")
+    db.session.commit()
+    return jsonify(number=ticket.number, phone=ticket.caller.phone, phone_masked=phones.mask(ticket.caller.phone))
 
 
 @bp.post("/tickets")
