@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from hotline import audit, opening_hours, phones, tickets
 from hotline.extensions import db
@@ -36,6 +36,7 @@ CALL_STATUSES = frozenset(_STATUS_RANK) | FINAL_STATUSES
 # Ticket events that put a case on the callback list, and the one that takes it off.
 CALLBACK_REQUESTS = ("voicemail", "callback_requested")
 CALLBACK_DONE = "callback_done"
+MAX_CALLBACK_NOTE = 500  # what the operator says of how the callback went (the API's "note")
 # The audit action of a ringing call an operator did not pick up (counted in the call report).
 MISSED_OFFER = "offer_missed"
 _CASE_DIGITS = re.compile(r"^\d{13}$")
@@ -211,10 +212,11 @@ def _has_event(ticket, type_):
     ) > 0
 
 
-def pending_callback_requests():
-    """(ticket, latest request event) for cases with a voicemail or callback request not yet handled, oldest first."""
-    asked = _last_event(TicketEvent.type.in_(CALLBACK_REQUESTS))
-    done = _last_event(TicketEvent.type == CALLBACK_DONE)
+def pending_callback_requests(ticket=None):
+    """(ticket, latest request event) for cases with a voicemail or callback request not yet
+    handled, oldest first (of `ticket` alone when given)."""
+    asked = _last_event(TicketEvent.type.in_(CALLBACK_REQUESTS), ticket)
+    done = _last_event(TicketEvent.type == CALLBACK_DONE, ticket)
     stmt = (
         select(Ticket, TicketEvent)
         .join(asked, asked.c.ticket_id == Ticket.id)
@@ -226,7 +228,9 @@ def pending_callback_requests():
     return [tuple(row) for row in db.session.execute(stmt)]
 
 
-def _last_event(condition):
+def _last_event(condition, ticket=None):
+    if ticket is not None:
+        condition = and_(condition, TicketEvent.ticket_id == ticket.id)
     return (
         select(TicketEvent.ticket_id, func.max(TicketEvent.id).label("last_id"))
         .where(condition)
@@ -236,7 +240,10 @@ def _last_event(condition):
 
 
 def close_callback_request(ticket, actor, note=None):
-    """An operator handled the voicemail or callback request."""
+    """An operator handled the voicemail or callback request: its history line, or None when the
+    case has none waiting (a second click, or another operator was first), so nothing is written."""
+    if not pending_callback_requests(ticket):
+        return None
     return tickets.record_event(ticket, CALLBACK_DONE, actor, reason=note)
 
 

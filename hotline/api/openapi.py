@@ -2,7 +2,7 @@
 
 from flask import current_app
 
-from hotline import sms_texts, tickets
+from hotline import calls, sms_texts, tickets
 from hotline.api import schemas
 from hotline.models import Channel, Direction, OutboxStatus, TicketKind, TicketStatus
 from hotline.rest import (
@@ -170,6 +170,22 @@ REVEALED_PHONE = obj({
     "phone": {"type": "string", "examples": ["+8613812341234"], "description": "the calling number in full (E.164)"},
     "phone_masked": {"type": "string", "examples": ["138****1234"]},
 })
+CALLBACK_REQUEST = obj({
+    "number": {"type": "string", "description": "the case's number"},
+    "phone_masked": {**MAYBE_STRING, "examples": ["138****1234"],
+                     "description": "null for an anonymous call, or when the reader may not know who filed the case"},
+    "request": {"type": "string", "enum": list(calls.CALLBACK_REQUESTS),
+                "description": "voicemail: the caller left a message; callback_requested: pressed for a call back"},
+    "at": MOMENT,
+    "recording_url": {**MAYBE_STRING, "description": "the voicemail's recording (Twilio), null otherwise"},
+})
+CALLBACK_NOTE = obj({"note": {"type": "string", "maxLength": calls.MAX_CALLBACK_NOTE,
+                              "description": "how the callback went"}}, required=[])
+CALLBACK_DONE = obj({
+    "number": {"type": "string"},
+    "done_at": MOMENT,
+    "note": {**MAYBE_STRING, "description": "the note sent, null without one"},
+})
 CASE_CONFLICT = json_content(ref("Error"), "the case has no caller to text")
 
 
@@ -317,6 +333,35 @@ PATHS = {
             },
         },
     },
+    "/callback-requests": {
+        "get": {
+            "operationId": "listCallbackRequests",
+            "summary": "The callback list: voicemails and callback requests not yet handled (operators, supervisors)",
+            "responses": {
+                "200": json_content(obj({"items": {"type": "array", "items": ref("CallbackRequest")}}),
+                                    "oldest first, as the console's callback list"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/callback-requests/{number}/done": {
+        "post": {
+            "operationId": "callbackRequestDone",
+            "summary": "Mark a case's voicemail or callback request as handled (operators, supervisors)",
+            "description": "As the console's \"Done\" on the callback list: a `callback_done` line on the "
+                           "case's history, with the note as its reason. No body, `{}` or `{\"note\": ...}`.",
+            "parameters": [NUMBER_PARAM],
+            "requestBody": {"required": False, "content": {"application/json": {"schema": CALLBACK_NOTE}}},
+            "responses": {
+                "200": json_content(ref("CallbackDone"), "the request is off the list"),
+                "400": response_ref("BadRequest"),
+                "404": response_ref("NotFound"),
+                "409": json_content(ref("Error"), "the case has no voicemail or callback request waiting"),
+                "422": response_ref("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
     "/openapi.json": {
         "get": {
             "operationId": "openapi",
@@ -354,6 +399,8 @@ def document(app=None):
                 "NewSms": NEW_SMS,
                 "QueuedSms": QUEUED_SMS,
                 "RevealedPhone": REVEALED_PHONE,
+                "CallbackRequest": CALLBACK_REQUEST,
+                "CallbackDone": CALLBACK_DONE,
                 **feature_schemas,
             },
             "responses": RESPONSES,

@@ -171,6 +171,22 @@ def _code(category):
     return category.code if category else None
 
 
+def callback_request(ticket, event, tz_name, show_identity=True, show_links=True):
+    """One line of the callback list (voicemails and callback requests not yet handled)."""
+    return {
+        "number": ticket.number,
+        "phone_masked": phones.mask(ticket.caller.phone) if ticket.caller and show_identity else None,
+        "request": event.type,
+        "at": _time(event.at, tz_name),
+        "recording_url": event.to_value if event.type == "voicemail" and show_links else None,
+    }
+
+
+def callback_done(ticket, event, tz_name):
+    """The answer to a callback marked done: the case, when, and the note kept with it."""
+    return {"number": ticket.number, "done_at": _time(event.at, tz_name), "note": event.reason}
+
+
 def ticket_summary(ticket, tz_name, show_identity=True):
     """A ticket as a list item. Phone numbers leave the API masked only, and only to readers
     who may know who filed the case."""

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, g, jsonify, make_response, request, url_for
 from flask_babel import force_locale
 
-from hotline import access, audit, outbox, phones, sms_texts, tickets
+from hotline import access, audit, calls, outbox, phones, sms_texts, tickets
 from hotline.api import openapi, schemas, services
 from hotline.authz import public
 from hotline.console import words
@@ -20,6 +20,7 @@ WRITE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 # those who talk to callers (outbox.reply).
 NOTE_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.DEPARTMENT)
 SMS_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+CALL_ROLES = (Role.OPERATOR, Role.SUPERVISOR)  # the callback list's (hotline.console.calls)
 NOT_FOUND = "no such case, or not one you may see"
 
 
@@ -146,6 +147,34 @@ def reveal_phone(number):
     audit.record(g.api_user, "reveal_phone", "ticket", ticket.number, ip=request.remote_addr, via="api")
     db.session.commit()
     return jsonify(number=ticket.number, phone=ticket.caller.phone, phone_masked=phones.mask(ticket.caller.phone))
+
+
+@bp.get("/callback-requests")
+@api_roles(*CALL_ROLES)
+def list_callback_requests():
+    """The callback list: voicemails and callback requests not yet handled, oldest first."""
+    links = access.may_see_links(g.api_user)
+    return jsonify(items=[schemas.callback_request(ticket, event, _tz(), access.api_shows_identity(g.api_user, ticket),
+                                                   links)
+                          for ticket, event in calls.pending_callback_requests()])
+
+
+@bp.post("/callback-requests/<number>/done")
+@api_roles(*CALL_ROLES)
+def callback_request_done(number):
+    """{"note"?}: the callback was made (the console's "Done"): a `callback_done` line on the case's
+    history, off the list. 409 when the case has none waiting, so a second answer writes nothing."""
+    ticket = _case(number)
+    body = json_object(required=False)
+    errors = unknown_fields(body, ("note",))
+    note = text_field(body, "note", calls.MAX_CALLBACK_NOTE, errors)
+    if errors:
+        return refuse(errors)
+    event = calls.close_callback_request(ticket, g.api_user, note)
+    if event is None:
+        return error_response(409, "Conflict", "the case has no voicemail or callback request waiting")
+    db.session.commit()
+    return jsonify(schemas.callback_done(ticket, event, _tz()))
 
 
 @bp.post("/tickets")

@@ -140,7 +140,10 @@ def callback_requests():
 def callback_done(number):
     _confirmed()
     ticket = db.session.scalar(select(Ticket).where(Ticket.number == number[:20])) or abort(404)
-    calls.close_callback_request(ticket, current_user)
+    if calls.close_callback_request(ticket, current_user) is None:
+        flash(_("Case %(number)s has no callback waiting: it was already marked as done.", number=ticket.number),
+              "warning")
+        return redirect(url_for("calls.callback_requests"))
     db.session.commit()
     flash(_("Callback for case %(number)s marked as done.", number=ticket.number), "success")
     return redirect(url_for("calls.callback_requests"))

@@ -55,6 +55,8 @@ BODY_OPERATIONS = [
     ("post", "/desk/tickets/{number}/result"),
     # "show full number" (hotline/api/views.py): its body is empty or {}
     ("post", "/tickets/{number}/reveal-phone"),
+    # the callback list's "Done" (hotline/api/views.py): refused 409 with nothing waiting
+    ("post", "/callback-requests/{number}/done"),
 ]
 # The state the case of a routing operation is in before the body is sent (a new report otherwise).
 ROUTED_STATES = {
@@ -193,6 +195,7 @@ def _base(method, path, ticket):
         ("post", "/desk/tickets/{number}/steps"): {"kind": "mediation", "date": "2020-01-02", "text": "电话联系商家"},
         ("post", "/desk/tickets/{number}/result"): {"result": "mediated", "outcome": "refund", "amount": "100"},
         ("post", "/tickets/{number}/reveal-phone"): {},
+        ("post", "/callback-requests/{number}/done"): {"note": "已回电"},
     }[(method, path)]
 
 
