@@ -186,6 +186,16 @@ CALLBACK_DONE = obj({
     "done_at": MOMENT,
     "note": {**MAYBE_STRING, "description": "the note sent, null without one"},
 })
+NEW_BLOCK = obj({
+    "phone": {"type": "string", "minLength": 1, "maxLength": calls.MAX_BLOCK_PHONE, "examples": ["13700000001"]},
+    "reason": {"type": "string", "minLength": 1, "maxLength": calls.MAX_BLOCK_REASON},
+})
+BLOCKED_CALLER = obj({
+    "id": {"type": "integer"},
+    "phone_masked": {"type": "string", "examples": ["137****0001"]},
+    "reason": MAYBE_STRING,
+    "blocked_at": MOMENT,
+})
 CASE_CONFLICT = json_content(ref("Error"), "the case has no caller to text")
 
 
@@ -362,6 +372,42 @@ PATHS = {
             },
         },
     },
+    "/blocklist": {
+        "get": {
+            "operationId": "listBlocked",
+            "summary": "The block list (supervisors)",
+            "responses": {
+                "200": json_content(obj({"items": {"type": "array", "items": ref("BlockedCaller")}}),
+                                    "most recent first, numbers masked"),
+                **AUTH_ERRORS,
+            },
+        },
+        "post": {
+            "operationId": "blockNumber",
+            "summary": "Put a number on the block list (supervisors); audited",
+            "description": "As the console's block list: a call from the number hears a notice and opens no case.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": NEW_BLOCK}}},
+            "responses": {
+                "201": json_content(ref("BlockedCaller"), "the number, now blocked"),
+                "400": response_ref("BadRequest"),
+                "422": response_ref("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/blocklist/{caller_id}": {
+        "delete": {
+            "operationId": "unblockNumber",
+            "summary": "Take a number off the block list (supervisors); audited",
+            "parameters": [{"name": "caller_id", "in": "path", "required": True, "schema": {"type": "integer"},
+                            "description": "the `id` the block list gives"}],
+            "responses": {
+                "204": {"description": "off the list"},
+                "404": response_ref("NotFound"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
     "/openapi.json": {
         "get": {
             "operationId": "openapi",
@@ -401,6 +447,7 @@ def document(app=None):
                 "RevealedPhone": REVEALED_PHONE,
                 "CallbackRequest": CALLBACK_REQUEST,
                 "CallbackDone": CALLBACK_DONE,
+                "BlockedCaller": BLOCKED_CALLER,
                 **feature_schemas,
             },
             "responses": RESPONSES,

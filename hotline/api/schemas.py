@@ -182,6 +182,12 @@ def callback_request(ticket, event, tz_name, show_identity=True, show_links=True
     }
 
 
+def blocked_caller(caller, tz_name):
+    """One number on the block list, masked as on the console's list."""
+    return {"id": caller.id, "phone_masked": phones.mask(caller.phone), "reason": caller.blocked_reason,
+            "blocked_at": _time(caller.blocked_at, tz_name)}
+
+
 def callback_done(ticket, event, tz_name):
     """The answer to a callback marked done: the case, when, and the note kept with it."""
     return {"number": ticket.number, "done_at": _time(event.at, tz_name), "note": event.reason}

@@ -3,12 +3,12 @@
 from flask import Blueprint, abort, current_app, g, jsonify, make_response, request, url_for
 from flask_babel import force_locale
 
-from hotline import access, audit, calls, outbox, phones, sms_texts, tickets
+from hotline import access, audit, calls, inputs, outbox, phones, sms_texts, tickets
 from hotline.api import openapi, schemas, services
 from hotline.authz import public
 from hotline.console import words
 from hotline.extensions import db
-from hotline.models import Role
+from hotline.models import Caller, Role
 from hotline.rest import api_roles, error_response, json_object, refuse, text_field, unknown_fields
 
 bp = Blueprint("api", __name__)
@@ -175,6 +175,46 @@ def callback_request_done(number):
         return error_response(409, "Conflict", "the case has no voicemail or callback request waiting")
     db.session.commit()
     return jsonify(schemas.callback_done(ticket, event, _tz()))
+
+
+@bp.get("/blocklist")
+@api_roles(Role.SUPERVISOR)
+def list_blocked():
+    """The block list (supervisors, as the console's), most recent first, numbers masked."""
+    return jsonify(items=[schemas.blocked_caller(caller, _tz()) for caller in calls.blocked_callers()])
+
+
+@bp.post("/blocklist")
+@api_roles(Role.SUPERVISOR)
+def block_number():
+    """{"phone", "reason"}: calls from the number hear a notice and open no case; audited."""
+    body = json_object()
+    errors = unknown_fields(body, ("phone", "reason"))
+    phone = text_field(body, "phone", calls.MAX_BLOCK_PHONE, errors, required=True)
+    reason = text_field(body, "reason", calls.MAX_BLOCK_REASON, errors, required=True)
+    if not errors:
+        try:
+            caller = calls.block_number(phone, reason, g.api_user, ip=request.remote_addr)
+        except phones.InvalidPhone:
+            errors["phone"] = "not a phone number"
+    if errors:
+        db.session.rollback()
+        return refuse(errors)
+    db.session.commit()
+    return jsonify(schemas.blocked_caller(caller, _tz())), 201
+
+
+@bp.delete("/blocklist/<caller_id>")
+@api_roles(Role.SUPERVISOR)
+def unblock_number(caller_id):
+    """The number off the block list; audited. 404 for a number not on it."""
+    found = inputs.parse_int(caller_id, 1)  # ASCII digits that fit the id column, else no number
+    caller = db.session.get(Caller, found) if found is not None else None
+    if caller is None or caller.blocked_at is None:
+        return error_response(404, "Not Found", "no such number on the block list")
+    calls.unblock(caller, g.api_user, ip=request.remote_addr)
+    db.session.commit()
+    return "", 204
 
 
 @bp.post("/tickets")

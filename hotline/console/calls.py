@@ -25,8 +25,8 @@ CALL_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 
 
 class BlockForm(FlaskForm):
-    phone = StringField(_l("Phone number"), validators=[DataRequired(), Length(max=40)])
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
+    phone = StringField(_l("Phone number"), validators=[DataRequired(), Length(max=calls.MAX_BLOCK_PHONE)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=calls.MAX_BLOCK_REASON)])
 
 
 @bp.route("/answer-next", methods=["POST"])

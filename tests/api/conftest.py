@@ -50,6 +50,9 @@ class CheckedClient:
     def post(self, path, **kwargs):
         return self.open("POST", path, **kwargs)
 
+    def delete(self, path, **kwargs):
+        return self.open("DELETE", path, **kwargs)
+
 
 @pytest.fixture
 def api(client, spec):

@@ -57,6 +57,8 @@ BODY_OPERATIONS = [
     ("post", "/tickets/{number}/reveal-phone"),
     # the callback list's "Done" (hotline/api/views.py): refused 409 with nothing waiting
     ("post", "/callback-requests/{number}/done"),
+    # the block list (hotline/api/views.py), a supervisor's
+    ("post", "/blocklist"),
 ]
 # The state the case of a routing operation is in before the body is sent (a new report otherwise).
 ROUTED_STATES = {
@@ -196,6 +198,7 @@ def _base(method, path, ticket):
         ("post", "/desk/tickets/{number}/result"): {"result": "mediated", "outcome": "refund", "amount": "100"},
         ("post", "/tickets/{number}/reveal-phone"): {},
         ("post", "/callback-requests/{number}/done"): {"note": "已回电"},
+        ("post", "/blocklist"): {"phone": "13700000001", "reason": "反复骚扰"},
     }[(method, path)]
 
 

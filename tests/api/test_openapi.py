@@ -25,7 +25,8 @@ def test_the_document_describes_every_endpoint_and_filter(api):
     doc = api.get("/api/v1/openapi.json").json
     assert set(doc["paths"]) == {"/tickets", "/tickets/{number}", "/openapi.json",
                                  "/tickets/{number}/notes", "/tickets/{number}/sms", "/tickets/{number}/reveal-phone",
-                                 "/callback-requests", "/callback-requests/{number}/done",
+                                 "/callback-requests", "/callback-requests/{number}/done", "/blocklist",
+                                 "/blocklist/{caller_id}",
                                  # the intake API (intake/api.py, described by intake/api_doc.py)
                                  "/suggest", "/intake/tickets", "/intake/tickets/{number}",
                                  "/intake/tickets/{number}/accept", "/intake/tickets/{number}/reject",
