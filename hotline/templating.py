@@ -1,7 +1,7 @@
 """Jinja filters and globals shared by every page."""
 
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 
 from hotline import access, phones
@@ -19,6 +19,7 @@ def register_template_helpers(app):
         return phones.mask(phone)
 
     app.add_template_filter(duration, "duration")
+    app.add_template_filter(word_list, "word_list")
     app.add_template_filter(percent, "percent")
     app.add_template_global(days_pattern)
 
@@ -30,6 +31,12 @@ def register_template_helpers(app):
     @app.context_processor
     def _globals():
         return {"current_locale": str(get_locale() or "zh"), "dev_tools": app.config["DEV_TOOLS"]}
+
+
+def word_list(items):
+    """Words listed in a sentence: 商家、要求、退一赔三 in Chinese (the enumeration comma), not
+    a Latin ", "."""
+    return pgettext("between listed words", ", ").join(str(item) for item in items)
 
 
 def days_pattern():

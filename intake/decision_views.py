@@ -17,6 +17,7 @@ from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
 from hotline.models import RejectGround, Role, Ticket
+from hotline.templating import word_list
 from intake import decisions, repeats, verification
 
 bp = Blueprint("intake_decision", __name__)
@@ -173,7 +174,7 @@ def _decide(ticket, decide, done):
         db.session.commit()
     except decisions.DecisionRefused as exc:
         db.session.rollback()
-        message = REFUSALS.get(exc.why) or _("Cannot accept yet. Missing: %(fields)s.", fields=", ".join(
+        message = REFUSALS.get(exc.why) or _("Cannot accept yet. Missing: %(fields)s.", fields=word_list(
             decisions.missing_labels(ticket, exc.missing)))
         flash(str(message), "error")
     except StaleDataError:

@@ -25,6 +25,7 @@ from hotline.inputs import WholeNumberField
 from hotline.knowledge import answers
 from hotline.models import Role, SuggestionRule, SuggestionTarget, TicketStatus
 from hotline.telephony.callcontrol import CallControlError, call_control
+from hotline.templating import word_list
 from hotline.tickets import IllegalTransition
 from hotline.timeutil import to_local
 from intake import services as intake_services
@@ -359,7 +360,7 @@ def _save(ticket, form, values):
     if missing:
         # Kept, not finished: back to the form, saying what acceptance still needs.
         flash(_("Case %(number)s saved. Still needed before it can be accepted: %(fields)s.",
-                number=saved.ticket.number, fields=", ".join(map(str, missing))), "warning")
+                number=saved.ticket.number, fields=word_list(missing)), "warning")
         return redirect(url_for("intake.form", number=ticket.number))
     flash(_saved_message(saved), "success")
     if saved.answered is not None and saved.answered.no_phone:

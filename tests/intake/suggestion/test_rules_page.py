@@ -62,7 +62,7 @@ def test_try_shows_the_draft_without_saving(client, login, make_user, rule):
     page = client.post(f"/intake/rules/{rule.id}",
                        data=form_for(rule, keywords="破壁机\n冒烟", sample=SAMPLE, try_it="y"))
     assert page.status_code == 200
-    assert "班长规则：破壁机, 冒烟" in page.get_data(as_text=True)
+    assert "班长规则：破壁机、冒烟" in page.get_data(as_text=True)
     db.session.expire_all()
     assert g09_rule().keywords == "冒烟"
     assert audit_count() == audited
