@@ -19,7 +19,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hotline import audit
+from hotline import audit, reading_only
 from hotline.extensions import db
 from hotline.models import ApiToken, Role, SignInFailure, User
 from hotline.timeutil import now
@@ -274,7 +274,12 @@ def user_for_token(plain):
     moment = now()
     if token.last_used_at is None or moment - token.last_used_at > timedelta(minutes=TOKEN_TOUCH_MINUTES):
         if has_request_context() and not _one_connection():
-            after_this_request(lambda response: _touch_token(token.id, moment) or response)
+            app, token_id = current_app._get_current_object(), token.id
+
+            @after_this_request
+            def touch_once_sent(response):
+                response.call_on_close(lambda: _touch_after(app, token_id, moment))
+                return response
         else:  # a command, or an in-memory database (one connection): with the work itself
             token.last_used_at = moment
     return token.user
@@ -284,6 +289,16 @@ def user_for_token(plain):
 # apart from the request's own work, without waiting for a lock, so a read never writes in its
 # transaction (on SQLite it would wait for the write lock) and a busy moment skips a touch.
 TOKEN_TOUCH_MINUTES = 10
+
+
+def _touch_after(app, token_id, moment):
+    """The touch, once the response is sent and the request's transaction has ended: on SQLite a
+    POST's transaction holds the write lock until then, and a touch made inside the request waited
+    the whole DB_LOCK_WAIT_MS for it (every other writer with it), then failed, so a token used only
+    for writes never recorded a use and stalled the hotline on each request (found 2026-12-06).
+    Begun DEFERRED (reading_only): BEGIN IMMEDIATE would wait before busy_timeout=0 is set."""
+    with app.app_context(), reading_only():
+        _touch_token(token_id, moment)
 
 
 def _one_connection():
