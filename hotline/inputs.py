@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, ValidationError
-from wtforms import IntegerField
+from wtforms import IntegerField, SelectMultipleField
+from wtforms.validators import ValidationError as FieldError
 
 # Dates people and clients may name: wide enough for any purchase or report, narrow enough that
 # a few days' or hours' arithmetic (report ranges, time zones) never leaves Python's years 1..9999.
@@ -204,6 +205,19 @@ class WholeNumberField(IntegerField):
         self.data = parse_int(valuelist[0], -INT_MAX, INT_MAX)
         if self.data is None:
             raise ValueError(self.gettext("Not a valid integer value."))
+
+
+class ChoicesField(SelectMultipleField):
+    """WTForms' SelectMultipleField, refusing a value outside its choices with "Not a valid choice."
+    in the reader's language. WTForms' own message ("'x' is not a valid choice for this field") is
+    fuzzy in its Chinese catalogue, so a posted value no checkbox offers showed English on a Chinese
+    page, quoting the value back (found 2026-12-06 on the webhook form)."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except FieldError as exc:
+            raise FieldError(self.gettext("Not a valid choice.")) from exc
 
 
 class IdConverter(IntegerConverter):

@@ -16,7 +16,6 @@ from wtforms import (
     HiddenField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -154,7 +153,7 @@ class DepartmentForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), Regexp(r"^[0-9A-Za-z_-]+$")])
     name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=200)])
     region = StringField(_l("Region"), validators=[Length(max=100)])
-    categories = SelectMultipleField(_l("Categories handled"), coerce=int)
+    categories = inputs.ChoicesField(_l("Categories handled"), coerce=int)
     contact_phone = StringField(_l("Contact phone"), validators=[Length(max=32)])
     working_hours = StringField(_l("Working hours (HH:MM-HH:MM)"), validators=[Optional(), Regexp(HOURS)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
+from wtforms import SelectChoice, StringField, widgets
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from hotline import inputs, outbound_webhooks, outbox, webhook_targets
@@ -38,7 +38,7 @@ REFUSALS = {
 class EndpointForm(FlaskForm):
     url = StringField(_l("URL"), validators=[DataRequired(), Length(max=500)])
     description = StringField(_l("Description"), validators=[Optional(), Length(max=200)])
-    events = SelectMultipleField(
+    events = inputs.ChoicesField(
         _l("Events"),
         choices=[SelectChoice(event, label) for event, label in EVENT_LABELS.items()],
         default=list(EVENT_LABELS),

@@ -316,3 +316,14 @@ def test_webhook_deliveries_stay_out_of_the_case_sms_list_and_the_failed_sms_lis
     db.session.commit()
     assert outbox.messages_of(ticket) == []
     assert outbox.failed_messages() == []
+
+
+def test_an_event_no_checkbox_offers_is_refused_in_chinese(admin, client):
+    """WTForms' own message for it is fuzzy in its Chinese catalogue: it showed English, quoting the value."""
+    response = client.post("/admin/webhooks/", data={"url": "https://x.example.org/in", "events": ["zzz-evil"]},
+                           headers={"Accept-Language": "zh"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "不是有效的选择" in page
+    assert "zzz-evil" not in page and "not a valid choice" not in page
+    assert db.session.scalar(select(WebhookEndpoint)) is None

@@ -120,3 +120,12 @@ def test_a_department_has_a_name_not_a_person_s_name(world, client, login):
         assert "名称" in page and "姓名" not in page, path
     client.post("/lang/en")
     assert "<th>Name</th>" in client.get("/routing/departments").text
+
+
+def test_a_category_no_checkbox_offers_is_refused_in_chinese(world, client, login):
+    login(world["supervisor"])
+    response = client.post("/routing/departments/new", data=form(categories=[999999]), headers={"Accept-Language": "zh"})
+    page = response.get_data(as_text=True)
+    assert response.status_code in (200, 400)
+    assert "不是有效的选择" in page and "not a valid choice" not in page
+    assert db.session.scalar(select(Department).where(Department.code == "MS04")) is None
