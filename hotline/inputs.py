@@ -111,6 +111,24 @@ def coerce_id(raw):
     return id_of(raw)
 
 
+# A refusal for people names a query argument in words, never by its name in the address, which is
+# English ("page 须为…" on a Chinese page, found 2026-12-06); API and Open311 clients get the name.
+ARG_LABELS = {
+    "page": _l("Page number"),
+    "before": _l("Page number"),
+    "hour": _l("Hour"),
+    "weekday": _l("Day of the week"),
+    "operator": _l("Operator"),
+    "department": _l("Department"),
+}
+A_VALUE = _l("A value sent")
+
+
+def shown_name(name):
+    """How a refusal names the query argument or field `name` to whoever reads it."""
+    return name if _for_machines() else ARG_LABELS.get(name, A_VALUE)
+
+
 def int_arg(name, low=0, high=INT_MAX, default=None):
     """Query argument `name` as an int in [low, high]; `default` when absent or blank; 400 otherwise."""
     raw = request.args.get(name, "")
@@ -118,7 +136,8 @@ def int_arg(name, low=0, high=INT_MAX, default=None):
         return default
     value = parse_int(raw, low, high)
     if value is None:
-        raise refused(_l("%(name)s must be a whole number from %(low)s to %(high)s."), name=name, low=low, high=high)
+        raise refused(_l("%(name)s must be a whole number from %(low)s to %(high)s."),
+                      name=shown_name(name), low=low, high=high)
     return value
 
 
@@ -317,7 +336,7 @@ def _refuse_non_text():
                              for name in [*found, *in_body]})
     if found:
         raise refused(_l("%(name)s holds characters that are not text (a NUL byte or another control character)."),
-                      name=found[0])
+                      name=shown_name(found[0]))
     if in_body:  # a JSON body outside /api/ (none today): still named field by field
         raise FieldsRefused({name: "must be text without NUL bytes or other control characters" for name in in_body})
 

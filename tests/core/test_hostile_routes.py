@@ -184,6 +184,21 @@ def test_a_page_no_list_has_is_400_with_a_message(app, make_user, login, client,
         assert 'data-testid="error-message"' in message and "page" in message
 
 
+def test_a_refusal_on_a_chinese_page_names_the_argument_in_words(app, make_user, login, client):
+    """Not by its English name in the address ("page 须为…", found 2026-12-06); the API keeps the name."""
+    from tests.core.test_no_raw_codes import raw_words, visible_text
+
+    login(make_user(Role.SUPERVISOR))
+    for path, words in (("/search?page=" + HUGE_INT, "页码须为1至100000之间的整数"),
+                        ("/reports/calls/list?hour=99", "小时须为0至23之间的整数"),
+                        ("/search?q=a%01", "提交的某一项含有非文本字符")):
+        response = client.get(path, headers={"Accept-Language": "zh"})
+        text = visible_text(response.get_data(as_text=True))
+        assert response.status_code == 400, path
+        assert words in text.replace(" ", ""), text
+        assert not raw_words(text, {"page", "hour", "q"}), path
+
+
 @pytest.mark.parametrize("query", ["figure=backlog&dim=department&key=", "figure=cases.received&dim=department&key=",
                                    "figure=cases.received&dim=category&key=", "figure=followup.callback_visits&dim=operator&key="])
 def test_a_drill_down_key_that_is_no_id_is_404(app, make_user, login, client, query):
