@@ -3,8 +3,6 @@ connections): a POST's own transaction holds the write lock until the response i
 touch made inside the request waited DB_LOCK_WAIT_MS for it and then failed (found 2026-12-06:
 every write of an API client stalled the hotline for 10 s and its token never showed a use)."""
 
-import time
-
 import pytest
 
 from hotline import accounts
@@ -39,9 +37,9 @@ def _last_used(app):
 def test_a_write_with_a_token_neither_waits_for_its_own_lock_nor_loses_the_use(file_app):
     app, plain = file_app
     client = app.test_client()
-    started = time.monotonic()
     response = client.post("/api/v1/tickets", json=NEW_CASE, headers={"Authorization": f"Bearer {plain}"})
     response.close()  # the server closes the response once sent: the touch runs then
     assert response.status_code == 201, response.get_data(as_text=True)
-    assert time.monotonic() - started < WAIT_MS / 1000 * 0.8
+    # Before, the touch waited WAIT_MS for this request's own write lock and then failed: no use
+    # was ever written (and every write stalled meanwhile; timings are bench/'s, not make test's).
     assert _last_used(app) is not None
