@@ -4,6 +4,7 @@ so a feature never imports the core's API views:
 - one bearer-token authenticator, `api_roles`, declared per view like hotline.authz;
 - one error body, `error_response`: {"error": <HTTP reason phrase>, "message": ..., ...}, the same
   for a missing or bad token (401), a refused role (403) and every other error;
+- the language of the labels an answer gives beside its codes (`reader_language`);
 - reading a JSON body (`json_object`), checking its fields (`text_field`, `unknown_fields`) and
   refusing them (`refuse`, `ValidationFailed`);
 - the OpenAPI building blocks, and the feature parts of the document (`add_openapi`).
@@ -11,7 +12,7 @@ so a feature never imports the core's API views:
 
 from functools import wraps
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from hotline import accounts, inputs
@@ -71,6 +72,18 @@ def api_roles(*roles):
         return wrapper
 
     return decorate
+
+
+# --- labels ---------------------------------------------------------------------------------------
+
+
+def reader_language():
+    """The language of the labels beside an answer's codes (a case's history, a clock's kind):
+    the request's Accept-Language (as the Open311 API reads it), else the token user's own
+    language, else the default. Answers say it in Content-Language."""
+    languages = current_app.config["LANGUAGES"]
+    own = g.api_user.locale if g.api_user.locale in languages else None
+    return request.accept_languages.best_match(languages) or own or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 # --- request bodies -----------------------------------------------------------------------------

@@ -9,7 +9,15 @@ from hotline.authz import public
 from hotline.console import words
 from hotline.extensions import db
 from hotline.models import Caller, Role
-from hotline.rest import api_roles, error_response, json_object, refuse, text_field, unknown_fields
+from hotline.rest import (
+    api_roles,
+    error_response,
+    json_object,
+    reader_language,
+    refuse,
+    text_field,
+    unknown_fields,
+)
 
 bp = Blueprint("api", __name__)
 
@@ -28,14 +36,6 @@ def _tz():
     return current_app.config["HOTLINE_TIMEZONE"]
 
 
-def _language():
-    """The language of the labels beside the history's codes: the request's Accept-Language
-    (as the Open311 API reads it), else the token user's own language, else the default."""
-    languages = current_app.config["LANGUAGES"]
-    own = g.api_user.locale if g.api_user.locale in languages else None
-    return request.accept_languages.best_match(languages) or own or current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
 def _case(number):
     """The case the token's user may see; else the API's 404 answer, raised."""
     ticket = access.get_ticket(number, g.api_user)
@@ -50,9 +50,9 @@ def _reader_rules(ticket):
 
 
 def _detail(ticket, show_identity=True, show_links=False):
-    """The case as JSON, its history labelled in _language(), said in Content-Language."""
+    """The case as JSON, its history labelled in reader_language(), said in Content-Language."""
     events, contacts = services.ticket_history(ticket)
-    language = _language()
+    language = reader_language()
     with force_locale(language):
         body = schemas.ticket_detail(ticket, events, contacts, _tz(), show_identity, show_links,
                                      words=words.event_labels)
