@@ -64,6 +64,7 @@ def init_app(app):
     )
     templating.add_labels(app, "survey", survey_views.STATUS_LABELS)
     templating.add_labels(app, "clock", views.KIND_LABELS)
+    app.add_template_global(clocks.MAX_PAUSE_REASON, "max_pause_reason")  # the pause box's maxlength
     templating.add_labels(
         app,
         "job",

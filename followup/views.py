@@ -52,9 +52,8 @@ class DayForm(FlaskForm):
 
 
 class PauseForm(FlaskForm):
-    reason = StringField(_l("Reason for the pause"), validators=[DataRequired(), Length(max=500)])
-
-
+    reason = StringField(_l("Reason for the pause"),
+                         validators=[DataRequired(), Length(max=clock_services.MAX_PAUSE_REASON)])
 
 
 def case_clocks(ticket):
@@ -87,6 +86,20 @@ def may_change_clock(user, clock):
     if user.role != Role.DEPARTMENT:
         return True
     return _own_case(user, clock) and clock.kind in clock_services.DEPARTMENT_CLOCKS
+
+
+def clock_refusal(user, clock):
+    """Why `user` may not pause or resume `clock`, as an HTTP status, or None when they may:
+    404 for no clock, or a department user on another department's case (that case is not shown
+    at all); 403 when may_change_clock says no. The console's pause and resume and their API
+    twins (followup/api.py) both ask this."""
+    if clock is None:
+        return 404
+    if user.role == Role.DEPARTMENT and not _own_case(user, clock):
+        return 404
+    if not may_change_clock(user, clock):
+        return 403
+    return None
 
 
 def _own_case(user, clock):
@@ -169,11 +182,10 @@ def _apply(service, clock, *args):
 
 
 def _editable_clock(clock_id):
-    clock = db.session.get(Clock, clock_id) or abort(404)
-    if current_user.role == Role.DEPARTMENT and not _own_case(current_user, clock):
-        abort(404)  # another department's case is not shown at all
-    if not may_change_clock(current_user, clock):
-        abort(403)
+    clock = db.session.get(Clock, clock_id)
+    refusal = clock_refusal(current_user, clock)
+    if refusal:
+        abort(refusal)
     return clock
 
 

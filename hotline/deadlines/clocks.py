@@ -37,6 +37,7 @@ OPEN_STATES = (ClockState.RUNNING, ClockState.PAUSED)
 # resume. Accepting, forwarding and the callback visit are the hotline's own (docs/DOMAIN.md).
 DEPARTMENT_CLOCKS = (ClockKind.MEDIATION, ClockKind.NOTIFY_END, ClockKind.REPORTER_NOTICE, ClockKind.APPEAL)
 END_OF_DAY = time(23, 59, 59)
+MAX_PAUSE_REASON = 500  # the longest reason for a pause (the case page's form and the API)
 
 
 class ClockError(ValueError):
