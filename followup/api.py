@@ -1,22 +1,45 @@
-"""The callback visit API under /api/v1: the visits due (the console's callback list) and
-recording a try's outcome (the visit page's outcome form). Bearer tokens, like hotline.api;
-the same roles and the same service (followup.callback_visits) as the console."""
+"""Follow-up's API under /api/v1: the callback visits due (the console's callback list) and
+recording a try's outcome (the visit page's outcome form); a case's legal clocks (the case
+page's time limits panel) and pausing or resuming one (its pause and resume buttons). Bearer
+tokens, like hotline.api; the same roles, checks and services (followup.callback_visits,
+hotline.deadlines.clocks) as the console."""
 
 from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import force_locale
 
 from followup import callback_visits
 from followup.callback_visit_views import LIST_LIMIT, VISIT_ROLES
-from hotline import inputs
+from followup.views import (
+    CLOCK_EDITORS,
+    KIND_LABELS,
+    STATE_LABELS,
+    case_clocks,
+    clock_is_late,
+    clock_refusal,
+    may_change_clock,
+)
+from hotline import access, inputs
+from hotline.deadlines import clocks as clock_services
 from hotline.extensions import db
-from hotline.models import FollowUp
-from hotline.rest import api_roles, error_response, json_object, refuse, text_field, unknown_fields
+from hotline.models import Clock, ClockKind, FollowUp
+from hotline.rest import (
+    api_roles,
+    error_response,
+    json_object,
+    reader_language,
+    refuse,
+    text_field,
+    unknown_fields,
+)
 from hotline.timeutil import local_to_utc, now, to_local
 
 bp = Blueprint("followup_api", __name__)
 
 NOT_FOUND = "no such callback visit"
+CASE_NOT_FOUND = "no such case, or not one you may see"  # as the core's and routing's API
+CLOCK_NOT_FOUND = "no such clock, or not one you may see"
 
 
 def _tz():
@@ -101,3 +124,115 @@ def outcome(visit_id):
         return error_response(409, "Conflict", f"the visit is already closed ({visit.status.value})")
     db.session.commit()
     return jsonify(visit_json(visit))
+
+
+# --- legal clocks (the case page's time limits panel) ----------------------------------------------
+
+
+def clock_json(clock):
+    """A clock as the case page's panel shows it: its duty and state (codes, and labels in the
+    reader's language), due moment, whether it is late, its pauses with their reasons, and
+    whether the reader may pause or resume it (the panel's buttons)."""
+    return {
+        "id": clock.id,
+        "number": clock.ticket.number,
+        "kind": clock.kind.value,
+        "kind_label": str(KIND_LABELS[clock.kind]),
+        "state": clock.state.value,
+        "state_label": str(STATE_LABELS[clock.state]),
+        "started_at": _time(clock.started_at),
+        "due_at": _time(clock.due_at),
+        "estimated": bool(clock.estimated),
+        "late": clock_is_late(clock),
+        "met_at": _time(clock.met_at),
+        "pauses": [{"reason": p.reason, "paused_at": _time(p.paused_at), "resumed_at": _time(p.resumed_at)}
+                   for p in clock.pauses],
+        "may_change": may_change_clock(g.api_user, clock),
+    }
+
+
+def _labelled(build):
+    """build()'s JSON with its labels in the reader's language, said in Content-Language."""
+    language = reader_language()
+    with force_locale(language):
+        body = build()
+    return jsonify(body), {"Content-Language": language}
+
+
+@bp.get("/tickets/<number>/clocks")
+@api_roles(*access.CASE_ROLES)
+def case_clock_list(number):
+    """The case's clocks, oldest first, and for a case still undecided whose accept clock has not
+    started, the acceptance deadline counted from receipt: what the case page's panel lists."""
+    ticket = access.get_ticket(number, g.api_user)
+    if ticket is None:
+        return error_response(404, "Not Found", CASE_NOT_FOUND)
+    pending = clock_services.acceptance_due(ticket)
+
+    def build():
+        return {
+            "number": ticket.number,
+            "items": [clock_json(c) for c in case_clocks(ticket)],
+            "acceptance_pending": {
+                "kind": ClockKind.ACCEPT.value, "kind_label": str(KIND_LABELS[ClockKind.ACCEPT]),
+                "due_at": _time(pending[0]), "estimated": bool(pending[1]),
+            } if pending else None,
+        }
+
+    return _labelled(build)
+
+
+def _editable_clock(clock_id):
+    """(clock, None) when the token's user may pause or resume it, else (None, the API's 404 or
+    403 answer): followup.views.clock_refusal decides, as for the console's buttons."""
+    found = inputs.parse_int(clock_id, 1)  # ASCII digits that fit the id column, else no clock
+    clock = db.session.get(Clock, found) if found is not None else None
+    refusal = clock_refusal(g.api_user, clock)
+    if refusal == 404:
+        return None, error_response(404, "Not Found", CLOCK_NOT_FOUND)
+    if refusal:
+        return None, error_response(403, "Forbidden", "a department pauses or resumes only its own duties' "
+                                    "clocks: " + ", ".join(k.value for k in clock_services.DEPARTMENT_CLOCKS))
+    return clock, None
+
+
+def _change(clock, service, *args, refused):
+    """The console's service call, committed; 409 (`refused`, with the clock's state) when the
+    clock's state does not allow it, nothing changed."""
+    try:
+        service(clock, *args)
+    except clock_services.ClockError:
+        db.session.rollback()
+        return error_response(409, "Conflict", f"{refused}; this one is {clock.state.value}")
+    db.session.commit()
+    return _labelled(lambda: clock_json(clock))
+
+
+@bp.post("/clocks/<clock_id>/pause")
+@api_roles(*CLOCK_EDITORS)
+def pause_clock(clock_id):
+    """{"reason": text}: the running clock stops counting (testing, appraisal), as the case page's
+    pause; the clock as it now stands."""
+    clock, refused = _editable_clock(clock_id)
+    if refused:
+        return refused
+    body = json_object()
+    errors = unknown_fields(body, ("reason",))
+    reason = text_field(body, "reason", clock_services.MAX_PAUSE_REASON, errors, required=True)
+    if errors:
+        return refuse(errors)
+    return _change(clock, clock_services.pause_clock, reason, g.api_user, refused="only a running clock is paused")
+
+
+@bp.post("/clocks/<clock_id>/resume")
+@api_roles(*CLOCK_EDITORS)
+def resume_clock(clock_id):
+    """No body (or {}): the paused clock counts again, its due moment later by the days paused,
+    as the case page's resume; the clock as it now stands."""
+    clock, refused = _editable_clock(clock_id)
+    if refused:
+        return refused
+    errors = unknown_fields(json_object(required=False), ())
+    if errors:
+        return refuse(errors)
+    return _change(clock, clock_services.resume_clock, g.api_user, refused="only a paused clock is resumed")

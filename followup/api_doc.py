@@ -1,9 +1,11 @@
-"""The callback visit API's part of the OpenAPI document served at /api/v1/openapi.json
-(hotline.api.openapi merges it in), built from the limits and codes followup/api.py checks."""
+"""Follow-up's part of the OpenAPI document served at /api/v1/openapi.json (hotline.api.openapi
+merges it in): callback visits and legal clocks, built from the limits and codes followup/api.py
+checks."""
 
 from followup import callback_visits
 from followup.callback_visit_views import LIST_LIMIT
-from hotline.models import FollowUpStatus, TicketStatus
+from hotline.deadlines.clocks import DEPARTMENT_CLOCKS, MAX_PAUSE_REASON
+from hotline.models import ClockKind, ClockState, FollowUpStatus, TicketStatus
 from hotline.rest import MAYBE_MOMENT, MAYBE_STRING, MOMENT, STRING, json_content, obj, ref, response_ref
 
 WRITERS = " (operators and supervisors)"
@@ -72,4 +74,108 @@ PATHS = {
         },
     }},
 }
-SCHEMAS = {"CallbackVisit": VISIT}
+
+# --- legal clocks ----------------------------------------------------------------------------------
+
+CLOCK_ROLES = (" (operators and supervisors on any case; department users on their own department's case, "
+               "for its own duties only: " + ", ".join(k.value for k in DEPARTMENT_CLOCKS) + ")")
+KIND = {"type": "string", "enum": [k.value for k in ClockKind],
+        "description": "the duty: accept (accept or reject), forward (to a department), mediation, notify_end "
+                       "(tell both parties mediation ended), reporter_notice, callback (visit), appeal"}
+LABEL = {**STRING, "description": "the code in words, in the language Content-Language says"}
+CLOCK = obj({
+    "id": {"type": "integer"},
+    "number": {**STRING, "description": "the case's number"},
+    "kind": KIND,
+    "kind_label": LABEL,
+    "state": {"type": "string", "enum": [s.value for s in ClockState],
+              "description": "running; paused (not counting); met (the duty was done, on time when met_at <= "
+                             "due_at); cancelled (the duty fell away)"},
+    "state_label": LABEL,
+    "started_at": MOMENT,
+    "due_at": {**MOMENT, "description": "the end of the due day, in the hotline's time zone; a resume moves it "
+                                        "later by the days paused"},
+    "estimated": {"type": "boolean", "description": "the due day lies beyond the working-day calendar's data "
+                                                    "(Monday to Friday assumed)"},
+    "late": {"type": "boolean", "description": "met after its due moment, or still open past it"},
+    "met_at": MAYBE_MOMENT,
+    "pauses": {"type": "array", "description": "oldest first; the open one has resumed_at null",
+               "items": obj({"reason": STRING, "paused_at": MOMENT, "resumed_at": MAYBE_MOMENT})},
+    "may_change": {"type": "boolean", "description": "whether the reader may pause or resume it (the case "
+                                                     "page's buttons)"},
+})
+CONTENT_LANGUAGE = {"Content-Language": {"schema": {"type": "string", "enum": ["zh", "en"]},
+                                         "description": "the language of the labels"}}
+CASE_NOT_FOUND = json_content(ref("Error"), "no such case, or one the reader may not see (another department's)")
+CLOCK_NOT_FOUND = json_content(ref("Error"), "no such clock, or one on another department's case")
+CLOCK_ID = {"name": "clock_id", "in": "path", "required": True,
+            "schema": {"type": "string", "pattern": r"^\d+$"}, "description": "the clock's id (from .../clocks)"}
+CHANGED = {**json_content(ref("Clock"), "the clock as it now stands"), "headers": CONTENT_LANGUAGE}
+CLOCK_ERRORS = {"404": CLOCK_NOT_FOUND, **AUTH}
+REFUSALS = (" A department user asking for one of the hotline's own clocks (accept, forward, callback) gets 403, "
+            "as on the case page; another department's case's clock is 404.")
+
+PATHS.update({
+    "/tickets/{number}/clocks": {"get": {
+        "operationId": "listCaseClocks",
+        "summary": "A case's legal clocks (办理时限)" + " (operators, supervisors, and department users on their own "
+                   "department's cases)",
+        "description": "As the case page's time limits panel: every clock, oldest first, with its pauses; and for "
+                       "a case not yet decided whose accept clock has not started, the acceptance deadline counted "
+                       "from receipt (`acceptance_pending`). Labels in the language of Accept-Language, else the "
+                       "token user's own, else Chinese.",
+        "parameters": [{"name": "number", "in": "path", "required": True,
+                        "schema": {"type": "string", "maxLength": 64}, "description": "the case number"}],
+        "responses": {
+            "200": {**json_content(obj({
+                "number": STRING,
+                "items": {"type": "array", "items": ref("Clock")},
+                "acceptance_pending": {"oneOf": [obj({
+                    "kind": {"type": "string", "const": ClockKind.ACCEPT.value},
+                    "kind_label": LABEL,
+                    "due_at": MOMENT,
+                    "estimated": {"type": "boolean"},
+                }), {"type": "null"}], "description": "the acceptance deadline before its clock starts, else null"},
+            }), "the case's clocks"), "headers": CONTENT_LANGUAGE},
+            "404": CASE_NOT_FOUND,
+            **AUTH,
+        },
+    }},
+    "/clocks/{clock_id}/pause": {"post": {
+        "operationId": "pauseClock",
+        "summary": "Pause a running clock, with the reason (testing, appraisal)" + CLOCK_ROLES,
+        "description": "As the case page's pause: the clock stops counting and the case's history records "
+                       "clock_paused with the reason." + REFUSALS,
+        "parameters": [CLOCK_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": obj({
+            "reason": {"type": "string", "minLength": 1, "maxLength": MAX_PAUSE_REASON,
+                       "description": "why the time does not count"},
+        })}}},
+        "responses": {
+            "200": CHANGED,
+            "400": response_ref("BadRequest"),
+            "409": json_content(ref("Error"), "only a running clock is paused (this one is paused, met or "
+                                              "cancelled)"),
+            "422": response_ref("ValidationFailed"),
+            **CLOCK_ERRORS,
+        },
+    }},
+    "/clocks/{clock_id}/resume": {"post": {
+        "operationId": "resumeClock",
+        "summary": "Resume a paused clock" + CLOCK_ROLES,
+        "description": "As the case page's resume: the clock counts again and its due day moves later by the days "
+                       "the pause covered (working or calendar days, as the clock counts); the history records "
+                       "clock_resumed. No body, or an empty JSON object." + REFUSALS,
+        "parameters": [CLOCK_ID],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": obj({})}}},
+        "responses": {
+            "200": CHANGED,
+            "400": response_ref("BadRequest"),
+            "409": json_content(ref("Error"), "only a paused clock is resumed (this one is running, met or "
+                                              "cancelled)"),
+            "422": response_ref("ValidationFailed"),
+            **CLOCK_ERRORS,
+        },
+    }},
+})
+SCHEMAS = {"CallbackVisit": VISIT, "Clock": CLOCK}

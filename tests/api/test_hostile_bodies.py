@@ -14,9 +14,19 @@ from hypothesis import strategies as st
 
 from hotline import tickets
 from hotline.api.openapi import document
+from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.knowledge import services as knowledge
-from hotline.models import Article, FollowUp, FollowUpStatus, Role, Ticket, TicketKind, TicketStatus
+from hotline.models import (
+    Article,
+    ClockKind,
+    FollowUp,
+    FollowUpStatus,
+    Role,
+    Ticket,
+    TicketKind,
+    TicketStatus,
+)
 from hotline.questions import seed_category_questions
 from hotline.seeds import seed_categories
 from hotline.timeutil import now
@@ -59,6 +69,8 @@ BODY_OPERATIONS = [
     ("post", "/callback-requests/{number}/done"),
     # the block list (hotline/api/views.py), a supervisor's
     ("post", "/blocklist"),
+    # a legal clock's pause and resume (followup/api.py), on a running, resp. paused, clock
+    ("post", "/clocks/{clock_id}/pause"), ("post", "/clocks/{clock_id}/resume"),
 ]
 # The state the case of a routing operation is in before the body is sent (a new report otherwise).
 ROUTED_STATES = {
@@ -199,6 +211,8 @@ def _base(method, path, ticket):
         ("post", "/tickets/{number}/reveal-phone"): {},
         ("post", "/callback-requests/{number}/done"): {"note": "已回电"},
         ("post", "/blocklist"): {"phone": "13700000001", "reason": "反复骚扰"},
+        ("post", "/clocks/{clock_id}/pause"): {"reason": "商品送检"},
+        ("post", "/clocks/{clock_id}/resume"): {},
     }[(method, path)]
 
 
@@ -271,6 +285,14 @@ def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, des
         db.session.commit()
         before = snapshot()
         path = path.replace("{visit_id}", str(visit.id))
+    if "{clock_id}" in path:
+        # A mediation clock of a fresh case per example: running to pause, paused to resume.
+        clock = clocks.start_clock(create_ticket(facts="空调不制冷"), ClockKind.MEDIATION)
+        if path.endswith("/resume"):
+            clocks.pause_clock(clock, "商品送检", None)
+        db.session.commit()
+        before = snapshot()
+        path = path.replace("{clock_id}", str(clock.id))
     response = _send(world, method, path.replace("{number}", ticket.number if ticket else ""), body)
     assert response.status_code < 500
     event(f"status {response.status_code}")

@@ -36,8 +36,9 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  "/tickets/{number}/appeal", "/desk/tickets", "/desk/tickets/{number}/take-up",
                                  "/desk/tickets/{number}/return", "/desk/tickets/{number}/steps",
                                  "/desk/tickets/{number}/result",
-                                 # callback visits (followup/api.py, described by followup/api_doc.py)
+                                 # callback visits and legal clocks (followup/api.py, described by followup/api_doc.py)
                                  "/callback-visits", "/callback-visits/{visit_id}/outcome",
+                                 "/tickets/{number}/clocks", "/clocks/{clock_id}/pause", "/clocks/{clock_id}/resume",
                                  # canned replies (hotline/knowledge/reply_api.py)
                                  "/replies", "/replies/{reply_id}/render",
                                  # knowledge articles (hotline/knowledge/api.py)
