@@ -1,5 +1,8 @@
 """The intake API under /api/v1: the suggested classification (POST /suggest), and cases from
-other channels created, updated, accepted and rejected (/intake/tickets), with bearer tokens."""
+other channels created, updated, accepted and rejected (/intake/tickets), marked as duplicates and
+their complainant's number checked by SMS code, with bearer tokens."""
+
+import math
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
@@ -11,7 +14,8 @@ from hotline.knowledge import answers
 from hotline.models import Role
 from hotline.rest import ValidationFailed, api_roles, error_response, json_object
 from hotline.tickets import IllegalTransition
-from intake import api_services, decisions, evidence
+from hotline.timeutil import now
+from intake import api_services, decisions, evidence, repeats, verification
 from intake import suggestion_rules as services
 from intake.evidence_views import EVIDENCE_ROLES, why_refused
 
@@ -135,6 +139,65 @@ def _decide(ticket, decide, *args):
             raise ValidationFailed(fields, "invalid fields: " + ", ".join(sorted(fields))) from exc
         raise api_services.Conflict(f"the case cannot be decided in status {ticket.status.value}",
                                     ticket.version) from exc
+
+
+# ---- the console's intake_decision twins: duplicates, the identity check by SMS code ----------
+
+@bp.post("/intake/tickets/<number>/duplicate")
+@api_roles(*WRITE_ROLES)
+def mark_duplicate(number):
+    ticket = _ticket(number)
+    original = api_services.duplicate_body(ticket, json_object(), g.api_user)
+    try:
+        repeats.link_duplicate(ticket, original, g.api_user)
+    except repeats.DuplicateRefused as exc:
+        db.session.rollback()
+        raise ValidationFailed({"of": "that case is a duplicate of this one (directly or through others): a case "
+                                      "cannot be a duplicate of its own duplicate"}, "invalid fields: of") from exc
+    return _shown(ticket)
+
+
+def _otp_refused(exc):
+    status, code, message = api_services.OTP_REFUSALS[type(exc)]
+    if status == 409:
+        return error_response(409, "Conflict", message, code=code)
+    retry_at = getattr(exc, "retry_at", None)
+    if retry_at is None:
+        return error_response(429, "Too Many Requests", message, code=code, retry_after=None)
+    seconds = max(1, math.ceil((retry_at - now()).total_seconds()))
+    return error_response(429, "Too Many Requests", message, {"Retry-After": str(seconds)}, code=code,
+                          retry_after=seconds)
+
+
+@bp.post("/intake/tickets/<number>/otp/send")
+@api_roles(*WRITE_ROLES)
+def send_otp(number):
+    ticket = _ticket(number)
+    api_services.no_fields(json_object(required=False))
+    try:
+        verification.send_code(ticket, g.api_user)
+    except verification.OtpError as exc:
+        db.session.rollback()
+        return _otp_refused(exc)
+    db.session.commit()
+    return jsonify(api_services.otp_json(ticket, g.api_user, current_app.config["HOTLINE_TIMEZONE"]))
+
+
+@bp.post("/intake/tickets/<number>/otp/verify")
+@api_roles(*WRITE_ROLES)
+def verify_otp(number):
+    ticket = _ticket(number)
+    code = api_services.otp_code(json_object())
+    try:
+        verification.verify_code(ticket, code, g.api_user)
+    except verification.WrongCode as exc:
+        db.session.commit()  # the try counts, as in the console: six digits must not be guessed for free
+        return error_response(422, "validation failed", "invalid fields: code", tries_left=exc.tries_left,
+                              fields={"code": f"wrong code: {exc.tries_left} tries left"})
+    except verification.OtpError as exc:
+        db.session.commit()  # the last wrong try locked the code: its count and history line stay
+        return _otp_refused(exc)
+    return _shown(ticket)
 
 
 @bp.post("/tickets/<number>/evidence")

@@ -15,7 +15,7 @@ from hotline.rest import (
     ref,
     response_ref,
 )
-from intake import api_services, filetypes
+from intake import api_services, filetypes, verification
 
 MAYBE_BOOL = {"type": ["boolean", "null"]}
 NUMBER_PARAM = {"name": "number", "in": "path", "required": True,
@@ -117,6 +117,33 @@ CONFLICT = {
                    "version": {"type": ["integer", "null"], "description": "the case's current version"}},
     "required": ["error", "message", "version"],
 }
+OTP_STATE = obj({
+    "number": STRING,
+    "identity_level": {"type": "string", "enum": [level.value for level in IdentityLevel],
+                       "description": "still none or caller_id: the code is only sent; otp once verified"},
+    "phone_masked": {**MAYBE_STRING, "examples": ["139****9000"],
+                     "description": "the number the code went to, masked; null for a confidential reporter"},
+    "sent_at": MAYBE_MOMENT,
+    "expires_at": {**MAYBE_MOMENT, "description": "after this the code no longer works (OTP_TTL_SECONDS, 5 minutes)"},
+    "tries_left": {"type": "integer", "minimum": 0, "description": "wrong codes the caller may still read back"},
+    "sends_left": {"type": "integer", "minimum": 0,
+                   "description": "codes that may still be sent for the case now (OTP_SEND_LIMIT per "
+                                  "OTP_SEND_WINDOW_SECONDS: 3 per 10 minutes)"},
+})
+OTP_REFUSED = obj({
+    "error": {"type": "string", "enum": ["Conflict", "Too Many Requests"]},
+    "message": STRING,
+    "code": {"type": "string", "enum": [code for _status, code, _message in api_services.OTP_REFUSALS.values()],
+             "description": "; ".join(f"{code}: {message}" for _status, code, message in api_services.OTP_REFUSALS.values())},
+    "retry_after": {"type": ["integer", "null"], "minimum": 1,
+                    "description": "send_limit only: seconds until another code may be sent (also the "
+                                   "Retry-After header)"},
+}, required=["error", "message", "code"])
+WRONG_CODE = {"allOf": [ref("ValidationError"), {
+    "type": "object",
+    "properties": {"tries_left": {"type": "integer", "minimum": 1,
+                                  "description": "a wrong code: how many more may be read back"}},
+}]}
 SCORE = {"type": "number", "minimum": 0, "maximum": 1}
 SOURCE = {"type": "string", "enum": ["model", "rule", "default"],
           "description": "model: the text classifier; rule: a supervisor's keyword rule that matched "
@@ -235,6 +262,61 @@ PATHS = {
         _body(obj({"ground": {"type": "string", "enum": [g.value for g in RejectGround]},
                     "reason": {"type": "string", "minLength": 1}, "version": VERSION},
                    required=["ground", "reason"])))},
+    "/intake/tickets/{number}/duplicate": {"post": _case_op(
+        "markIntakeCaseDuplicate", "Mark the case a duplicate of another case (重复投诉)" + WRITERS,
+        _body(obj({"of": {"type": "string", "pattern": r"^\d{8}-\d{5}$", "examples": ["20261207-00042"],
+                          "description": "the number of the case this one repeats (one you may see; not this "
+                                         "case, nor one that is itself a duplicate of this case)"},
+                   "version": VERSION}, required=["of"]))) | {"description": (
+            "As the console's 'Link as duplicate': the case's `duplicate_of` line on its history (from the "
+            "case it was marked a duplicate of before, if any); its status does not change. The other case "
+            "is named in the body, as reject's ground is, so a bad, unknown or same number is a 422 naming "
+            "`of`, and the path stays the case acted on.")}},
+    "/intake/tickets/{number}/otp/send": {"post": {
+        "operationId": "sendIntakeOtp",
+        "summary": "Text a one-time code to the complainant's number on the form, to check the caller holds "
+                   "it" + WRITERS,
+        "description": "As the console's identity check: a fresh code (earlier ones stop working) goes to the "
+                       "outbox as a legal SMS (an earlier 退订 does not hold it back), with an `otp_sent` line "
+                       "on the history. The code is never in the answer. Only when the form gives a number "
+                       "that is not the calling number; at most OTP_SEND_LIMIT codes per "
+                       "OTP_SEND_WINDOW_SECONDS (429 with Retry-After). No body, or an empty JSON object.",
+        "parameters": [NUMBER_PARAM],
+        "requestBody": _body(obj({}), required=False),
+        "responses": {
+            "200": json_content(ref("IntakeOtpState"), "the code is sent: where, until when, tries and sends left"),
+            "400": response_ref("BadRequest"),
+            "404": response_ref("NotFound"),
+            "409": json_content({"anyOf": [ref("IntakeOtpRefused"), ref("Conflict")]},
+                                "not_needed: no number on the form other than the calling one (an anonymous "
+                                "case has none)"),
+            "422": response_ref("ValidationFailed"),
+            "429": {**json_content(ref("IntakeOtpRefused"), "send_limit: too many codes sent for this case"),
+                    "headers": {"Retry-After": {"schema": {"type": "integer"},
+                                                "description": "seconds until another code may be sent"}}},
+            **AUTH_ERRORS,
+        },
+    }},
+    "/intake/tickets/{number}/otp/verify": {"post": {
+        "operationId": "verifyIntakeOtp",
+        "summary": "Check the code the caller read back; right, the case's identity level is otp" + WRITERS,
+        "description": f"A wrong code uses one of the code's OTP_MAX_ATTEMPTS tries ({verification.CODE_DIGITS} "
+                       "digits; a malformed one uses none); the last wrong try locks the code (an `otp_locked` "
+                       "line on the history). Right: `identity_level` otp and an `otp_verified` line.",
+        "parameters": [NUMBER_PARAM],
+        "requestBody": _body(obj({"code": {"type": "string", "pattern": rf"^\s*[0-9]{{{verification.CODE_DIGITS}}}\s*$",
+                                           "description": "the digits the caller read back"}})),
+        "responses": {
+            "200": json_content(ref("IntakeCase"), "the case, its identity_level now otp"),
+            "400": response_ref("BadRequest"),
+            "404": response_ref("NotFound"),
+            "409": json_content({"anyOf": [ref("IntakeOtpRefused"), ref("Conflict")]},
+                                "no_code, expired or locked: send a new code; not_needed: nothing to verify"),
+            "422": json_content(ref("IntakeOtpWrongCode"), "the code is malformed (naming `code` and unknown "
+                                                           "fields), or wrong (with `tries_left`)"),
+            **AUTH_ERRORS,
+        },
+    }},
     "/tickets/{number}/evidence": {"post": {
         "operationId": "attachEvidence",
         "summary": "Attach one file to a case as evidence, its type checked by content (operators, supervisors, "
@@ -277,6 +359,9 @@ SCHEMAS = {
                                          "default": "api"}}, required=["kind"]),
     "IntakeCaseChanges": _input({"version": VERSION}, required=["version"]),
     "Conflict": CONFLICT,
+    "IntakeOtpState": OTP_STATE,
+    "IntakeOtpRefused": OTP_REFUSED,
+    "IntakeOtpWrongCode": WRONG_CODE,
     "Suggestion": SUGGESTION,
     "SuggestError": SUGGEST_ERROR,
     "Evidence": EVIDENCE,

@@ -5,15 +5,17 @@ The JSON is type-checked here, then handed to intake.forms.IntakeForm as form da
 and the operator's form refuse exactly the same things (one set of rules).
 """
 
+import re
 from decimal import Decimal
 
 from werkzeug.datastructures import MultiDict
 
 from hotline import inputs, phones, questions, tickets
-from hotline.access import api_shows_identity
+from hotline.access import api_shows_identity, get_ticket
 from hotline.models import Channel, Ticket, TicketKind
 from hotline.rest import MAX_AMOUNT, ValidationFailed
 from hotline.timeutil import to_local
+from intake import verification
 from intake.forms import IntakeForm
 from intake.services import IntakeRefused, save_intake
 from routing import divisions
@@ -251,6 +253,66 @@ def decision_errors(exc):
     }.get(exc.why)
 
 
+def duplicate_body(ticket, body, user):
+    """The case `ticket` repeats, named by the body's `of` (a case `user` may see, not `ticket`
+    itself); ValidationFailed naming every bad field, Conflict for a stale optional version."""
+    values, errors = parse_body(body, ("of", "version"))
+    try:
+        version = expected_version(values, required=False)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+        version = None
+    original = None
+    if "of" not in errors:
+        of = values.get("of")
+        if not isinstance(of, str) or not _storable(of) or not of.strip():
+            errors["of"] = "required: the number of the case this one repeats, e.g. 20261207-00042"
+        else:
+            original = get_ticket(of.strip(), user)
+            if original is None:
+                errors["of"] = "no such case, or not one you may see"
+            elif original.id == ticket.id:
+                errors["of"] = "a case cannot be a duplicate of itself"
+    if errors:
+        _refuse(errors)
+    if version is not None and version != ticket.version:
+        raise Conflict("the case changed since you read it: read it again", ticket.version)
+    return original
+
+
+OTP_CODE = re.compile(rf"\s*[0-9]{{{verification.CODE_DIGITS}}}\s*")
+
+
+def otp_code(body):
+    """The code the caller read back from a verify body; ValidationFailed naming every bad field.
+    A malformed code is refused here, before it uses one of the code's tries (as the console's form)."""
+    errors = {name: "unknown field" for name in body if name != "code"}
+    code = body.get("code")
+    if not isinstance(code, str) or not OTP_CODE.fullmatch(code):
+        errors["code"] = f"required: the {verification.CODE_DIGITS} digits the caller read back"
+    if errors:
+        _refuse(errors)
+    return code.strip()
+
+
+# Why a code cannot be sent or checked, as (status, code, message); the console flashes the same.
+OTP_REFUSALS = {
+    verification.NotNeeded: (409, "not_needed", "there is no number to verify: the form gives none (an anonymous "
+                                                "case has none) or gives the number the caller calls from"),
+    verification.SendLimit: (429, "send_limit", "too many codes sent for this case: wait before sending another"),
+    verification.NoCode: (409, "no_code", "no code was sent to the number now on the form, or it was used: "
+                                          "send one first"),
+    verification.Expired: (409, "expired", "the code has expired: send a new one"),
+    verification.Locked: (409, "locked", "too many wrong tries: this code no longer works; send a new one"),
+}
+
+
+def no_fields(body):
+    """A body that takes no field: {} (or none at all); any field is refused by name."""
+    if body:
+        _refuse({name: "unknown field" for name in body})
+
+
 # ---- the JSON shape -----------------------------------------------------------------------
 
 def _time(moment, tz_name):
@@ -290,4 +352,20 @@ def ticket_json(ticket, user, tz_name):
         "accepted_at": _time(ticket.accepted_at, tz_name),
         "created_at": _time(ticket.created_at, tz_name),
         "updated_at": _time(ticket.updated_at, tz_name),
+    }
+
+
+def otp_json(ticket, user, tz_name):
+    """Where the identity check of the case's phone stands after a code was sent: the number
+    masked (null where the reader may not know who filed the case), never the code."""
+    state = verification.state(ticket)
+    challenge = state.challenge
+    return {
+        "number": ticket.number,
+        "identity_level": ticket.identity_level.value,
+        "phone_masked": phones.mask(state.phone) if state.phone and api_shows_identity(user, ticket) else None,
+        "sent_at": _time(challenge.created_at, tz_name) if challenge else None,
+        "expires_at": _time(challenge.expires_at, tz_name) if challenge else None,
+        "tries_left": state.tries_left,
+        "sends_left": state.sends_left,
     }

@@ -35,7 +35,11 @@ class NotNeeded(OtpError):
 
 
 class SendLimit(OtpError):
-    """Too many codes sent for this case lately."""
+    """Too many codes sent for this case lately; `retry_at`: when the next one may be sent."""
+
+    def __init__(self, number, retry_at=None):
+        super().__init__(number)
+        self.retry_at = retry_at
 
 
 class NoCode(OtpError):
@@ -126,6 +130,19 @@ def sends_since(ticket, moment):
     )
 
 
+def next_send_at(ticket, moment, limits):
+    """When the send limit lets another code go: the moment the oldest send that keeps the count
+    at the limit leaves the window (None when the limit is not reached)."""
+    keeping = db.session.scalar(
+        select(OtpChallenge.created_at)
+        .where(OtpChallenge.ticket_id == ticket.id, OtpChallenge.created_at > moment - limits.send_window)
+        .order_by(OtpChallenge.created_at.desc())
+        .offset(max(limits.send_limit - 1, 0))
+        .limit(1)
+    )
+    return keeping + limits.send_window if keeping is not None else None
+
+
 def send_code(ticket, actor):
     """Send a fresh code by SMS to the number given on the form; earlier codes stop working."""
     phone = phone_to_verify(ticket)
@@ -133,7 +150,7 @@ def send_code(ticket, actor):
         raise NotNeeded(ticket.number)
     limits, moment = settings(), now()
     if sends_since(ticket, moment - limits.send_window) >= limits.send_limit:
-        raise SendLimit(ticket.number)
+        raise SendLimit(ticket.number, next_send_at(ticket, moment, limits))
     db.session.execute(
         update(OtpChallenge)
         .where(OtpChallenge.ticket_id == ticket.id, OtpChallenge.expires_at > moment)

@@ -73,7 +73,7 @@ def changed(before, after):
 # constrains values, so a schema it cannot honour fails loudly instead of fuzzing the wrong shape.
 _NOTES = {"description", "default", "examples", "format"}
 _HANDLED = {"type", "enum", "const", "minLength", "maxLength", "minimum", "maximum", "properties", "required",
-            "additionalProperties", "maxProperties", "items"} | _NOTES
+            "additionalProperties", "maxProperties", "items", "pattern"} | _NOTES
 
 
 def from_schema(schema):
@@ -101,6 +101,8 @@ def _typed(name, schema):
     if name == "number":
         return st.one_of(st.floats(low, high, allow_nan=False, allow_infinity=False),
                          st.integers(None if low is None else int(low), None if high is None else int(high)))
+    if name == "string" and "pattern" in schema:  # a case number, a code's digits
+        return st.from_regex(schema["pattern"], fullmatch=True)
     if name == "string":
         return st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
                        min_size=schema.get("minLength", 0), max_size=min(schema.get("maxLength", 200), 2000))

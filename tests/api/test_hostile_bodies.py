@@ -53,6 +53,9 @@ COMPLAINT = {
 BODY_OPERATIONS = [
     ("post", "/tickets"), ("post", "/intake/tickets"), ("patch", "/intake/tickets/{number}"),
     ("post", "/intake/tickets/{number}/accept"), ("post", "/intake/tickets/{number}/reject"), ("post", "/suggest"),
+    # a duplicate mark (of another case) and the identity check by SMS code (intake/api.py)
+    ("post", "/intake/tickets/{number}/duplicate"), ("post", "/intake/tickets/{number}/otp/send"),
+    ("post", "/intake/tickets/{number}/otp/verify"),
     ("post", "/tickets/{number}/forward"), ("post", "/tickets/{number}/refer"),
     # the knowledge base (hotline/knowledge/api.py); an operator's return is a 403
     ("post", "/knowledge"), ("put", "/knowledge/{article_id}/draft"), ("post", "/knowledge/{article_id}/return"),
@@ -185,8 +188,9 @@ def _body_schema(method, path):
     return _resolve(body, doc["components"]["schemas"])
 
 
-def _base(method, path, ticket):
-    """A body the operation accepts (or refuses only for the case's state): the simplest example."""
+def _base(method, path, ticket, other=None):
+    """A body the operation accepts (or refuses only for the case's state): the simplest example;
+    `other`: the case a duplicate mark names."""
     version = {"version": ticket.version} if ticket else {}
     return {
         ("post", "/tickets"): GOOD, ("post", "/intake/tickets"): COMPLAINT,
@@ -194,6 +198,10 @@ def _base(method, path, ticket):
         ("post", "/intake/tickets/{number}/accept"): version,
         ("post", "/intake/tickets/{number}/reject"): {**version, "ground": "out_of_scope", "reason": "不属于受理范围"},
         ("post", "/suggest"): {"text": "空调不制冷"},
+        ("post", "/intake/tickets/{number}/duplicate"): {**version, "of": other.number if other else ""},
+        # The report has no number on the form to verify, and no code was sent: 409 not_needed / no_code.
+        ("post", "/intake/tickets/{number}/otp/send"): {},
+        ("post", "/intake/tickets/{number}/otp/verify"): {"code": "123456"},
         # Refused for the case's state (a new report is not forwarded) or an unknown target: 4xx.
         ("post", "/tickets/{number}/forward"): {"department": "MS03", "instructions": "请核查"},
         ("post", "/tickets/{number}/refer"): {"referral": "12300", "note": "属通信管理局受理"},
@@ -268,8 +276,11 @@ def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, des
         department, clerk = desk_clerk
         ticket = _routed_case(create_ticket, path, department)
         world = clerk if path.startswith("/desk/") else world
+    # The case a duplicate mark names: another report, made before the snapshot.
+    other = create_ticket(kind=TicketKind.REPORT, facts="某超市又卖过期食品", respondent_name="某超市") \
+        if path.endswith("/duplicate") else None
     before = snapshot()
-    body = data.draw(bodies(_body_schema(method, path), _base(method, path, ticket)), label="body")
+    body = data.draw(bodies(_body_schema(method, path), _base(method, path, ticket, other)), label="body")
     if "{article_id}" in path:
         # A fresh draft per example (examples share the database): its own slug.
         slug = f"fuzz-{db.session.scalar(db.select(db.func.count(Article.id)))}"

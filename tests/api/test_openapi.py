@@ -30,6 +30,8 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  # the intake API (intake/api.py, described by intake/api_doc.py)
                                  "/suggest", "/intake/tickets", "/intake/tickets/{number}",
                                  "/intake/tickets/{number}/accept", "/intake/tickets/{number}/reject",
+                                 "/intake/tickets/{number}/duplicate", "/intake/tickets/{number}/otp/send",
+                                 "/intake/tickets/{number}/otp/verify",
                                  "/tickets/{number}/evidence",
                                  # the routing API (routing/api.py, described by routing/api_doc.py)
                                  "/tickets/{number}/forward", "/tickets/{number}/refer",
