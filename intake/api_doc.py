@@ -225,11 +225,13 @@ def _body(schema, required=True):
     return {"required": required, "content": {"application/json": {"schema": schema}}}
 
 
-def _case_op(op_id, summary, body=None, ok="200", more=None):
+def _case_op(op_id, summary, body=None, ok="200", more=None, description=None):
     op = {"operationId": op_id, "summary": summary, "parameters": [NUMBER_PARAM],
           "responses": {ok: json_content(ref("IntakeCase"), "the case as it now stands"), **WRITE_ERRORS, **(more or {})}}
     if body:
         op["requestBody"] = body
+    if description:
+        op["description"] = description
     return op
 
 
@@ -267,11 +269,11 @@ PATHS = {
         _body(obj({"of": {"type": "string", "pattern": r"^\d{8}-\d{5}$", "examples": ["20261207-00042"],
                           "description": "the number of the case this one repeats (one you may see; not this "
                                          "case, nor one that is itself a duplicate of this case)"},
-                   "version": VERSION}, required=["of"]))) | {"description": (
-            "As the console's 'Link as duplicate': the case's `duplicate_of` line on its history (from the "
-            "case it was marked a duplicate of before, if any); its status does not change. The other case "
-            "is named in the body, as reject's ground is, so a bad, unknown or same number is a 422 naming "
-            "`of`, and the path stays the case acted on.")}},
+                   "version": VERSION}, required=["of"])),
+        description="As the console's 'Link as duplicate': the case's `duplicate_of` line on its history (from "
+                    "the case it was marked a duplicate of before, if any); its status does not change. The "
+                    "other case is named in the body, as reject's ground is, so a bad, unknown, same or looping "
+                    "number is a 422 naming `of`, and the path stays the case acted on.")},
     "/intake/tickets/{number}/otp/send": {"post": {
         "operationId": "sendIntakeOtp",
         "summary": "Text a one-time code to the complainant's number on the form, to check the caller holds "
