@@ -196,6 +196,12 @@ BLOCKED_CALLER = obj({
     "reason": MAYBE_STRING,
     "blocked_at": MOMENT,
 })
+def _case_action(ok, conflict):
+    """The answers of an action on one case: `ok` (200), its refusals, and 409 saying `conflict`."""
+    return {"200": ok, "400": response_ref("BadRequest"), "404": response_ref("NotFound"),
+            "409": json_content(ref("Error"), conflict), "422": response_ref("ValidationFailed"), **AUTH_ERRORS}
+
+
 CASE_CONFLICT = json_content(ref("Error"), "the case has no caller to text")
 
 
@@ -333,14 +339,8 @@ PATHS = {
                            "report to everyone, as the case's JSON hides it. No body, or `{}`.",
             "parameters": [NUMBER_PARAM],
             "requestBody": {"required": False, "content": {"application/json": {"schema": obj({})}}},
-            "responses": {
-                "200": json_content(ref("RevealedPhone"), "the number in full and masked"),
-                "400": response_ref("BadRequest"),
-                "404": response_ref("NotFound"),
-                "409": json_content(ref("Error"), "the case has no calling number"),
-                "422": response_ref("ValidationFailed"),
-                **AUTH_ERRORS,
-            },
+            "responses": _case_action(json_content(ref("RevealedPhone"), "the number in full and masked"),
+                                      "the case has no calling number"),
         },
     },
     "/callback-requests": {
@@ -362,14 +362,8 @@ PATHS = {
                            "case's history, with the note as its reason. No body, `{}` or `{\"note\": ...}`.",
             "parameters": [NUMBER_PARAM],
             "requestBody": {"required": False, "content": {"application/json": {"schema": CALLBACK_NOTE}}},
-            "responses": {
-                "200": json_content(ref("CallbackDone"), "the request is off the list"),
-                "400": response_ref("BadRequest"),
-                "404": response_ref("NotFound"),
-                "409": json_content(ref("Error"), "the case has no voicemail or callback request waiting"),
-                "422": response_ref("ValidationFailed"),
-                **AUTH_ERRORS,
-            },
+            "responses": _case_action(json_content(ref("CallbackDone"), "the request is off the list"),
+                                      "the case has no voicemail or callback request waiting"),
         },
     },
     "/blocklist": {

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from tests.core.test_logs import ROOT, _free_port
+from tests.core.test_logs import ROOT, _free_port, wait_until_serving
 
 
 def _children(pid):
@@ -37,14 +37,7 @@ def test_sigterm_stops_the_web_and_the_scheduler(tmp_path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     children = []
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):  # noqa: S310
-                    break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "make run did not start"
-                time.sleep(0.3)
+        wait_until_serving(port, proc, time.monotonic() + 60)
         children = _children(proc.pid)
         assert len(children) == 2  # gunicorn's master and the scheduler
 

@@ -85,6 +85,17 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def wait_until_serving(port, proc, deadline):
+    """Until /healthz on `port` answers; fails when `proc` exits or time.monotonic() passes `deadline`."""
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):  # noqa: S310
+                return
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.3)
+
+
 def _serve_and_fetch(argv, paths, timeout=60):
     """Run gunicorn, GET each path (with the query and referer), stop it; its whole output."""
     env = dict(os.environ, HOTLINE_CONFIG="testing", PYTHONUNBUFFERED="1")
@@ -92,13 +103,7 @@ def _serve_and_fetch(argv, paths, timeout=60):
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):  # noqa: S310
-                    break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.3)
+        wait_until_serving(port, proc, deadline)
         for path in paths:
             request = urllib.request.Request(f"http://127.0.0.1:{port}{path}{QUERY}",
                                              headers={"Referer": REFERER, "Authorization": "Bearer tok-2468"})
