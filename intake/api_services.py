@@ -8,6 +8,7 @@ and the operator's form refuse exactly the same things (one set of rules).
 import re
 from decimal import Decimal
 
+from flask_babel import force_locale
 from werkzeug.datastructures import MultiDict
 
 from hotline import inputs, phones, questions, tickets
@@ -167,11 +168,15 @@ def checked(values, errors=None, chosen_division=False):
     """The intake form's values for these API values, or ValidationFailed naming every bad field
     (`errors`: those already found in the JSON types, which win over the form's word on the same field)."""
     found = errors or {}
-    form = IntakeForm(formdata=_formdata(values, chosen_division), meta={"csrf": False})
-    form.validate()
-    errors = {API_NAME.get(name, name): "; ".join(str(m) for m in messages)
-              for name, messages in form.errors.items() if messages}
-    errors.update({f"answers.{code}": "; ".join(map(str, messages)) for code, messages in form.question_errors.items()})
+    # The form's own words, in English as every other API message: under the request's locale
+    # they came in Chinese beside "unknown field" in one answer.
+    with force_locale("en"):
+        form = IntakeForm(formdata=_formdata(values, chosen_division), meta={"csrf": False})
+        form.validate()
+        errors = {API_NAME.get(name, name): "; ".join(str(m) for m in messages)
+                  for name, messages in form.errors.items() if messages}
+        errors.update({f"answers.{code}": "; ".join(map(str, messages))
+                       for code, messages in form.question_errors.items()})
     if "kind" not in errors:
         errors.update(_extra_errors(values, form))
     errors.update(found)

@@ -3,6 +3,7 @@
 OpenAPI document; no full phone or ID number and no confidential reporter ever in a response."""
 
 import json
+import re
 
 import pytest
 from openapi_core import OpenAPI
@@ -185,6 +186,17 @@ def test_a_complaint_missing_what_the_form_requires_names_each(api):
     assert response.status_code == 422
     assert set(response.json["fields"]) == {"phone", "name", "address", "respondent_name", "respondent_address",
                                             "demand"}
+
+
+def test_the_forms_refusals_are_in_english_as_every_api_message(api):
+    """The intake form's checks answer in the API's language, not the console's Chinese, whatever
+    the request or the token's user prefers: one answer said "unknown field" beside "投诉必填。"."""
+    response = api.post(URL, json={"kind": "complaint", "facts": "坏了", "shoe_size": 42},
+                        headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 422
+    fields = response.json["fields"]
+    assert fields["shoe_size"] == "unknown field" and fields["demand"] == "Required for a complaint."
+    assert not any(re.search("[\u4e00-\u9fff]", message) for message in fields.values())
 
 
 @pytest.mark.parametrize(("body", "fields"), [
