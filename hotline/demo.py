@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from hotline import accounts, opening_hours, tickets
+from hotline import accounts, calls, opening_hours, tickets
 from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.knowledge import answers, search
@@ -124,6 +124,7 @@ def seed_demo(n_cases=40):
     if db.session.scalar(select(func.count(Ticket.id))) == 0:
         _seed_cases(n_cases, users, departments)
         _seed_call_traffic([users["operator1"], users["operator2"]], days=7)
+        _seed_callback_request()
     db.session.flush()
     return [(u, p, r) for u, p, r, _n, _d in DEMO_USERS]
 
@@ -289,6 +290,23 @@ def _open_moment_before(moment, rng):
             start, end = spans[-1]
             return _at_minute(day - timedelta(days=back), rng.randrange(start, end), rng)
     return moment  # never open in 40 days: OPENING_HOURS says so, the demo cannot help it
+
+
+def _seed_callback_request():
+    """Last night's caller, after closing, who pressed for a call back: the callback list (待回电)
+    then shows what it is for. Outside opening hours and never queued, so no figure counts it."""
+    tz = current_app.config["HOTLINE_TIMEZONE"]
+    yesterday = to_local(now(), tz).date() - timedelta(days=1)
+    at = local_to_utc(datetime.combine(yesterday, datetime.min.time()).replace(hour=23, minute=10), tz)
+    caller = tickets.find_or_create_caller("13800130099")
+    with clock_at(at):
+        ticket = tickets.open_ticket(Channel.VOICE, caller=caller, actor=None, summary="夜间来电，请求回电")
+        contact = Contact(channel=Channel.VOICE, direction=Direction.INBOUND, ticket=ticket, caller=caller,
+                          from_number=caller.phone, to_number="+8610012315", created_at=at,
+                          ended_at=at + timedelta(seconds=35), status="completed", end_reason="completed")
+        db.session.add(contact)
+        db.session.flush()
+        calls.request_callback(contact)
 
 
 def _seed_call_traffic(operators, days, per_day=30):

@@ -1,6 +1,7 @@
-"""The demo's calls (`flask hotline seed-demo`) start while the hotline is open: inside
-OPENING_HOURS, never on a public holiday it is closed, never in the future, so the supervisor's
-figures look like a real hotline's."""
+"""The demo's calls (`flask hotline seed-demo`) that reach operators start while the hotline is
+open: inside OPENING_HOURS, never on a public holiday it is closed, never in the future, so the
+supervisor's figures look like a real hotline's. One more came last night after closing and asked
+to be called back: it is on the callback list and in no queue figure."""
 
 from datetime import date
 
@@ -8,7 +9,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from hotline.calls import is_open_now
+from hotline.calls import is_open_now, pending_callback_requests
 from hotline.demo import seed_demo
 from hotline.extensions import db
 from hotline.models import Channel, Contact, Direction, Ticket
@@ -16,7 +17,8 @@ from hotline.timeutil import now, to_local
 
 
 def seeded_calls():
-    return db.session.scalars(select(Contact).where(Contact.channel == Channel.VOICE,
+    """The inbound calls that reached the queue (the after-hours callback request did not)."""
+    return db.session.scalars(select(Contact).where(Contact.channel == Channel.VOICE, Contact.queued_at.is_not(None),
                                                     Contact.direction == Direction.INBOUND)).all()
 
 
@@ -51,7 +53,20 @@ def test_every_seeded_call_starts_while_the_hotline_is_open(app, seed, moment):
             assert started <= now()
             assert 8 <= local(started).hour < 20  # the default OPENING_HOURS 08:00-20:00
         voice_cases = db.session.scalars(select(Ticket).where(Ticket.channel == Channel.VOICE)).all()
-        assert voice_cases and all(is_open_now(t.created_at) for t in voice_cases)
+        assert voice_cases and all(is_open_now(t.created_at) for t in voice_cases if t not in asked_back())
+
+
+def asked_back():
+    return [ticket for ticket, _event in pending_callback_requests()]
+
+
+def test_last_nights_caller_is_on_the_callback_list_and_in_no_queue_figure(app, seed):
+    with freeze_time("2025-06-10 06:30:00"):  # Tuesday 14:30 in Beijing
+        seed()
+        (ticket,) = asked_back()
+        (call,) = ticket.contacts
+        assert local(call.created_at).strftime("%m-%d %H:%M") == "06-09 23:10"  # after closing
+        assert not is_open_now(call.created_at) and call.queued_at is None and call.answered_at is None
 
 
 def test_the_opening_hours_setting_is_followed(app, seed):
