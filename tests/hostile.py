@@ -120,3 +120,18 @@ def _typed(name, schema):
                                max_size=min(schema.get("maxProperties", 5), 5))
         return st.builds(lambda a, b: {**b, **a}, fixed, more)
     raise ValueError(f"from_schema cannot generate type {name}")
+
+
+def refused_unchanged(api, path, body, status, fields=None):
+    """POST `body` (a dict as JSON, or raw str/bytes as they are); the answer is `status` naming
+    exactly `fields`, and nothing in the database changed."""
+    before = snapshot()
+    if isinstance(body, str | bytes):
+        response = api.post(path, data=body, content_type="application/json")
+    else:
+        response = api.post(path, json=body)
+    assert response.status_code == status, response.json
+    if fields is not None:
+        assert set(response.json["fields"]) == set(fields), response.json
+    assert not changed(before, snapshot())
+    return response

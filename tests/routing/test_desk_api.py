@@ -24,7 +24,7 @@ from hotline.models import (
 )
 from hotline.timeutil import local_today, now
 from tests.api.conftest import CheckedClient
-from tests.hostile import changed, snapshot
+from tests.hostile import refused_unchanged
 from tests.routing.desk_helpers import add_department, put_on_desk
 
 PHONE = "+8613912345678"
@@ -94,20 +94,6 @@ def running(ticket, kind):
 
 def url(ticket, action):
     return f"/api/v1/desk/tickets/{ticket.number}/{action}"
-
-
-def refused_unchanged(api, path, body, status, fields=None):
-    """POST `body` (a dict, or raw text); the answer is `status` naming `fields`, and nothing changed."""
-    before = snapshot()
-    if isinstance(body, str):
-        response = api.post(path, data=body, content_type="application/json")
-    else:
-        response = api.post(path, json=body)
-    assert response.status_code == status, response.json
-    if fields is not None:
-        assert set(response.json["fields"]) == set(fields), response.json
-    assert not changed(before, snapshot())
-    return response
 
 
 # --- the list ---------------------------------------------------------------------------------
