@@ -36,8 +36,8 @@ CALL_STATUSES = frozenset(_STATUS_RANK) | FINAL_STATUSES
 # Ticket events that put a case on the callback list, and the one that takes it off.
 CALLBACK_REQUESTS = ("voicemail", "callback_requested")
 CALLBACK_DONE = "callback_done"
-MAX_CALLBACK_NOTE = 500
-MAX_BLOCK_PHONE, MAX_BLOCK_REASON = 40, 200  # the block list's fields (console form and API)  # what the operator says of how the callback went (the API's "note")
+MAX_CALLBACK_NOTE = 500  # what the operator says of how the callback went (the API's "note")
+MAX_BLOCK_PHONE, MAX_BLOCK_REASON = 40, 200  # the block list's fields (console form and API)
 # The audit action of a ringing call an operator did not pick up (counted in the call report).
 MISSED_OFFER = "offer_missed"
 _CASE_DIGITS = re.compile(r"^\d{13}$")
