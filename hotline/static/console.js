@@ -318,7 +318,8 @@
       input.addEventListener("change", function () {
         var out = document.getElementById(input.getAttribute("data-chosen"));
         if (!out || !input.files.length) { return; }
-        var names = Array.prototype.map.call(input.files, function (f) { return f.name; }).join("、");
+        var names = Array.prototype.map.call(input.files, function (f) { return f.name; })
+          .join(input.getAttribute("data-chosen-between") || ", ");
         out.textContent = input.getAttribute("data-chosen-words")
           .replace("{n}", input.files.length).replace("{names}", names);
       });

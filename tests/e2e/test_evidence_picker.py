@@ -22,6 +22,10 @@ def test_the_file_button_is_chinese_names_the_choice_and_uploads(live_server, br
     assert page.evaluate("document.activeElement.id") == "evidence-files"
     receipt = tmp_path / "发票.txt"
     receipt.write_text("购物小票：冰箱 3999 元", encoding="utf-8")
+    photo = tmp_path / "商品.txt"
+    photo.write_text("冰箱不制冷", encoding="utf-8")
+    page.set_input_files("#evidence-files", [str(receipt), str(photo)])  # listed as Chinese lists are
+    expect(panel.locator("#evidence-chosen")).to_have_text("已选择 2 个文件：发票.txt、商品.txt")
     page.set_input_files("#evidence-files", str(receipt))
     expect(panel.locator("#evidence-chosen")).to_have_text("已选择 1 个文件：发票.txt")
 
