@@ -26,23 +26,23 @@ ANSWERS = {"type": ["object", "null"], "additionalProperties": MAYBE_STRING,
            "description": "answers to the category's questions, by question code (yes/no questions: \"yes\" or \"no\")"}
 
 FIELD_DOCS = {
-    "phone": "the complainant's or named reporter's phone; required for complaints and named reports",
-    "name": "the complainant's or named reporter's name; required for complaints and named reports",
-    "address": "the complainant's address; required for complaints",
+    "phone": "the complainant's or named reporter's phone; needed to accept a complaint or named report",
+    "name": "the complainant's or named reporter's name; needed to accept a complaint or named report",
+    "address": "the complainant's address; needed to accept a complaint",
     "category": "an active goods or services class code, e.g. G01",
     "problem_type": "an active problem type code",
-    "facts": "what happened; required",
-    "demand": "what the complainant asks for; required for complaints",
+    "facts": "what happened; needed to accept a complaint or report",
+    "demand": "what the complainant asks for; needed to accept a complaint",
     "answer": "the answer given; required for a consultation, which is then closed as answered",
     "purchase_date": "YYYY-MM-DD, not in the future",
     "id_number": "resident ID number (GB 11643-1999); stored only as a keyed hash and masked, never returned",
-    "respondent_name": "the business; required for complaints and reports",
-    "respondent_address": "required for complaints, except an online purchase (then: platform, and seller or "
+    "respondent_name": "the business; needed to accept a complaint or report",
+    "respondent_address": "needed to accept a complaint, except an online purchase (then: platform, and seller or "
                           "order_number); the respondent's division is derived from it",
     "respondent_division": "the business's administrative division, a GB/T 2260 code (110000 province, 110100 city, "
                            "110101 district); given, it stands over what the address says",
     "respondent_region": "a region as text (东城区, 北京市海淀区), used only when no division is known otherwise",
-    "platform": "the online platform (京东, 淘宝...): required with seller or order_number for an online purchase",
+    "platform": "the online platform (京东, 淘宝...): needed with seller or order_number to accept an online purchase",
 }
 
 
@@ -94,6 +94,11 @@ CASE_FIELDS = {
     "anonymous": {"type": "boolean"},
     "confidential": {"type": "boolean"},
     "identity_level": {"type": "string", "enum": [level.value for level in IdentityLevel]},
+    "missing": {"type": "array", "items": STRING,
+                "description": "a new case kept incomplete: the fields (request names; `answers.<code>` for a "
+                               "category question; `kind` when no kind is chosen) still needed before it can "
+                               "be accepted, the ones accept would refuse it for; empty when complete, for a "
+                               "consultation and once the case is past intake"},
     "complainant": {"oneOf": [ref("IntakeComplainant"), {"type": "null"}],
                     "description": "null for anonymous reports, for confidential reporters (whoever reads), "
                                    "and for readers who may not know who filed the case (department users "
@@ -239,6 +244,10 @@ PATHS = {
     "/intake/tickets": {"post": {
         "operationId": "createIntakeCase",
         "summary": "Open a classified case from another channel in one call, checked as the intake form" + WRITERS,
+        "description": "Every value given is checked as the intake form checks it. As the operator's save, a "
+                       "complaint or report may be kept incomplete: it is created with `missing` naming what "
+                       "acceptance still needs (accept refuses it until then). A consultation needs its "
+                       "answer, and every case a `kind`.",
         "requestBody": _body(ref("IntakeNewCase")),
         "responses": {
             "201": {**json_content(ref("IntakeCase"), "the case, with the intake saved"),
@@ -254,7 +263,10 @@ PATHS = {
             "responses": {"200": json_content(ref("IntakeCase"), "the case"), "404": response_ref("NotFound"), **AUTH_ERRORS},
         },
         "patch": _case_op("updateIntakeCase", "Change some fields; send the version you read" + WRITERS,
-                          _body(ref("IntakeCaseChanges"))),
+                          _body(ref("IntakeCaseChanges")),
+                          description="As the operator's save: a complaint or report (or a case whose kind is "
+                                      "not chosen yet) may stay incomplete while it is worked on; the answer's "
+                                      "`missing` names what acceptance still needs."),
     },
     "/intake/tickets/{number}/accept": {"post": _case_op(
         "acceptIntakeCase", "Accept the case (受理): a notice to the complainant, then routing" + WRITERS,

@@ -13,11 +13,11 @@ from werkzeug.datastructures import MultiDict
 
 from hotline import inputs, phones, questions, tickets
 from hotline.access import api_shows_identity, get_ticket
-from hotline.models import Channel, Ticket, TicketKind
+from hotline.models import Channel, Ticket, TicketKind, TicketStatus
 from hotline.rest import MAX_AMOUNT, ValidationFailed
 from hotline.timeutil import to_local
-from intake import verification
-from intake.forms import IntakeForm
+from intake import decisions, verification
+from intake.forms import PARTIAL_KINDS, IntakeForm
 from intake.services import IntakeRefused, save_intake
 from routing import divisions
 
@@ -166,13 +166,16 @@ def _extra_errors(values, form):
 
 def checked(values, errors=None, chosen_division=False):
     """The intake form's values for these API values, or ValidationFailed naming every bad field
-    (`errors`: those already found in the JSON types, which win over the form's word on the same field)."""
+    (`errors`: those already found in the JSON types, which win over the form's word on the same field).
+    As the console's save: a complaint or report (or a case of no kind yet) may be kept incomplete,
+    every value given still checked; acceptance asks for the rest (`missing` in the answer)."""
     found = errors or {}
+    partial = (values.get("kind") or "") in PARTIAL_KINDS
     # The form's own words, in English as every other API message: under the request's locale
     # they came in Chinese beside "unknown field" in one answer.
     with force_locale("en"):
         form = IntakeForm(formdata=_formdata(values, chosen_division), meta={"csrf": False})
-        form.validate()
+        form.validate(complete=not partial)
         errors = {API_NAME.get(name, name): "; ".join(str(m) for m in messages)
                   for name, messages in form.errors.items() if messages}
         errors.update({f"answers.{code}": "; ".join(map(str, messages))
@@ -182,7 +185,7 @@ def checked(values, errors=None, chosen_division=False):
     errors.update(found)
     if errors:
         _refuse(errors)
-    return form.values()
+    return form.values(for_referral=not form.kind.data)
 
 
 # ---- cases --------------------------------------------------------------------------------
@@ -194,6 +197,9 @@ def create_ticket(body, actor):
     channel = values.pop("channel", None) or Channel.API.value
     if channel not in CHANNELS:
         errors["channel"] = "must be one of " + ", ".join(CHANNELS)
+    if not values.get("kind") and "kind" not in errors:
+        # A case from another channel says what it is; only a call or a text opens one without.
+        errors["kind"] = "required: one of " + ", ".join(KINDS)
     form_values = checked(values, errors, chosen_division="respondent_division" in values)
     ticket = tickets.open_ticket(Channel(channel), actor=actor)
     return save_intake(ticket, form_values, actor)
@@ -336,6 +342,19 @@ def _complainant(ticket, user):
     }
 
 
+def missing(ticket):
+    """What a new complaint or report kept incomplete still needs before it can be accepted, as
+    API field names ("kind" for a case whose kind is not chosen); empty for a complete case, a
+    consultation and a case past intake. The accept refusal names the same fields."""
+    if ticket.status != TicketStatus.NEW:
+        return []
+    if ticket.kind == TicketKind.UNKNOWN:
+        return ["kind"]
+    if ticket.kind not in (TicketKind.COMPLAINT, TicketKind.REPORT):
+        return []
+    return [API_NAME.get(name, name) for name in decisions.missing_fields(ticket)]
+
+
 def ticket_json(ticket, user, tz_name):
     """A case as the intake API shows it to `user`: numbers masked, identity only if they may see it."""
     plain = ("respondent_name", "respondent_address", "respondent_region", "respondent_division", "platform", "seller",
@@ -352,6 +371,7 @@ def ticket_json(ticket, user, tz_name):
         "amount": float(ticket.amount) if ticket.amount is not None else None,
         "purchase_date": ticket.purchase_date.isoformat() if ticket.purchase_date else None,
         "identity_level": ticket.identity_level.value,
+        "missing": missing(ticket),
         "complainant": _complainant(ticket, user),
         "reject_ground": ticket.reject_ground.value if ticket.reject_ground else None,
         "accepted_at": _time(ticket.accepted_at, tz_name),

@@ -54,6 +54,10 @@ REQUIRED = {
     "consultation": ("facts", "answer"),
 }
 NAMED_REPORTER_REQUIRED = ("complainant_name", "complainant_phone")
+# Kinds a save may keep incomplete while the caller talks (the console's form and the intake
+# API alike): completeness is asked at accept, reject and forward. A consultation closes on save
+# and a mixed case splits, so they need it all. "" is a case whose kind is not chosen yet.
+PARTIAL_KINDS = ("", "complaint", "report")
 
 
 def _length(n):

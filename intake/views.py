@@ -31,7 +31,7 @@ from hotline.timeutil import to_local
 from intake import services as intake_services
 from intake import suggestion_rules as services
 from intake.api import MAX_TEXT
-from intake.forms import KINDS, IntakeForm
+from intake.forms import KINDS, PARTIAL_KINDS, IntakeForm
 from routing import divisions, referral_views
 from routing.referrals import ReferralError
 
@@ -266,11 +266,6 @@ def _referral_page(ticket, form, choice):
 # What the referral page lists as kept with the referral (the phone stays off: it is on the case).
 REFERRAL_SUMMARY = ("complainant_name", "respondent_name", "respondent_address", "platform", "seller", "facts",
                     "demand")
-
-
-# Kinds a save may keep incomplete while the caller talks: completeness is asked at accept,
-# reject and forward. A consultation closes on save and a mixed case splits, so they need it all.
-PARTIAL_KINDS = ("", "complaint", "report")
 
 
 def _submit(ticket, form):
