@@ -187,8 +187,17 @@ def cancel_clocks(ticket, actor=None, reason=None):
     return clocks
 
 
+def _locked(clock):
+    """The clock read again under a row lock (PostgreSQL's FOR UPDATE; SQLite's writers already
+    hold the database's write lock): two pauses sent at once found it running and both paused it,
+    two open pauses on one clock."""
+    db.session.refresh(clock, with_for_update=True)
+    return clock
+
+
 def pause_clock(clock, reason, actor):
     """Suspend a running clock (testing, appraisal); the reason is kept."""
+    clock = _locked(clock)
     if clock.state != ClockState.RUNNING:
         raise ClockError(f"clock {clock.id} is {clock.state.value}, not running")
     if not (reason or "").strip():
@@ -203,6 +212,7 @@ def pause_clock(clock, reason, actor):
 
 def resume_clock(clock, actor):
     """Restart a paused clock; the due date moves later by the days the pause covered."""
+    clock = _locked(clock)
     if clock.state != ClockState.PAUSED:
         raise ClockError(f"clock {clock.id} is {clock.state.value}, not paused")
     moved = _end_pause(clock, now())

@@ -197,3 +197,20 @@ def test_two_requests_starting_one_clock_at_once_share_it(app, backend, calendar
     )
     assert open_clocks == 1
     assert ids["first"] == ids["second"]
+
+
+def test_a_pause_another_user_committed_first_is_not_made_twice(calendar_2025, create_ticket, make_user):
+    """Two supervisors press 暂停 at once: each request read the clock running. The one that writes
+    second must read it again and find it paused, not open a second pause."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    first, second = make_user(Role.SUPERVISOR), make_user(Role.SUPERVISOR)
+    clock = start_clock(create_ticket(), ClockKind.FORWARD)
+    db.session.commit()
+    pause_clock(clock, "waiting for a test report", first)
+    db.session.commit()
+    set_committed_value(clock, "state", ClockState.RUNNING)  # what the second request had read
+    with pytest.raises(ClockError):
+        pause_clock(clock, "appraisal", second)
+    db.session.rollback()
+    assert clock.state == ClockState.PAUSED and len(clock.pauses) == 1
