@@ -39,6 +39,7 @@ _DECIMAL = re.compile(r"[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30}")
 # Everything stored may end up in XML (TwiML, Open311 .xml), which forbids all of these.
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _FULL_WIDTH = {0xFF10 + n: ord("0") + n for n in range(10)} | {0xFF0E: ord(".")}
+_FULL_WIDTH_SEPARATORS = {0xFF0D: ord("-"), 0xFF0F: ord("/")}  # a Chinese input method's － and ／
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -175,6 +176,22 @@ def parse_date(raw):
     except ValueError:
         return None
     return day if DATE_MIN <= day <= DATE_MAX else None
+
+
+# A date as people type it in a form: 2026-5-1, 2026/05/01, 2026.5.1, 2026年5月1日, 20260501.
+_TYPED_DATE = re.compile(r"([0-9]{4})(?:[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?|([0-9]{2})([0-9]{2}))")
+
+
+def parse_typed_date(raw):
+    """A date typed into a console form, as parse_date's date: ISO, or the other ways operators
+    write one (slashes, dots, 年月日, no separators; full-width digits). The forms' date boxes are
+    text boxes, since a browser's own date box shows its own language's mm/dd/yyyy."""
+    text = typed_digits(raw.strip()).translate(_FULL_WIDTH_SEPARATORS) if isinstance(raw, str) else ""
+    found = _TYPED_DATE.fullmatch(text)
+    if found is None:
+        return None
+    year, month, day = found[1], found[2] or found[4], found[3] or found[5]
+    return parse_date(f"{year}-{int(month):02d}-{int(day):02d}")
 
 
 def parse_datetime(raw):

@@ -258,7 +258,7 @@ class IntakeForm(FlaskForm):
         raw = (self.purchase_date.data or "").strip()
         if not raw:
             return None
-        day = inputs.parse_date(raw)
+        day = inputs.parse_typed_date(raw)
         if day is None:
             self.purchase_date.errors.append(_("Enter the date as YYYY-MM-DD."))
             return None
@@ -288,7 +288,8 @@ class IntakeForm(FlaskForm):
                 if not value:
                     self.missing.append(questions.label(q, str(get_locale())))
             elif value:
-                answers[q["code"]] = value
+                typed_day = inputs.parse_typed_date(value) if q.get("type") == "date" else None
+                answers[q["code"]] = typed_day.isoformat() if typed_day else value
         return answers
 
     # ---- the result ----------------------------------------------------------------------
@@ -372,7 +373,7 @@ def _answer_error(question, value, required):
         return _("Ask the caller: required for a complaint in this category.") if required and question.get("required") else None
     if question.get("type") == "yesno" and value not in ("yes", "no"):
         return _("Answer yes or no.")
-    if question.get("type") == "date" and inputs.parse_date(value) is None:
+    if question.get("type") == "date" and inputs.parse_typed_date(value) is None:
         return _("Enter the date as YYYY-MM-DD.")
     if len(value) > MAX_ANSWER:
         return _("At most %(max)d characters.", max=MAX_ANSWER)

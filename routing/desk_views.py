@@ -5,14 +5,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from hotline import inputs
 from hotline.access import can_reveal_phone, can_see_identity, notice_phone
 from hotline.authz import roles_required
 from hotline.extensions import db
-from hotline.forms import ConfirmForm
+from hotline.forms import ConfirmForm, TypedDateField
 from hotline.knowledge import replies
 from hotline.models import CaseResult, ReplyScope, Role, TicketKind
 from hotline.tickets import IllegalTransition
@@ -71,7 +71,7 @@ class ReturnForm(FlaskForm):
 
 class StepForm(FlaskForm):
     kind = SelectField(_l("Step"), choices=lambda: _choices(STEP_KINDS))
-    on = DateField(_l("Date"), validators=[DataRequired()])
+    on = TypedDateField(_l("Date"), validators=[DataRequired()])
     text = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=desk.MAX_STEP_TEXT)])
 
 

@@ -224,8 +224,8 @@ def _period():
     """?start=&end= as local dates (both included); the last 30 days by default."""
     tz = current_app.config["HOTLINE_TIMEZONE"]
     today = timeutil.local_today(tz)
-    end = inputs.parse_date(request.args.get("end") or today.isoformat())
-    start = end and inputs.parse_date(request.args.get("start") or (end - timedelta(days=29)).isoformat())
+    end = inputs.parse_typed_date(request.args.get("end") or today.isoformat())
+    start = end and inputs.parse_typed_date(request.args.get("start") or (end - timedelta(days=29)).isoformat())
     if start is None:
         raise inputs.refused(_l("Dates are written YYYY-MM-DD."))
     if start > end or (end - start).days > 3660:

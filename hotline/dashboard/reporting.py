@@ -82,7 +82,7 @@ class Bucket:
 
 
 def _parse_date(text):
-    day = inputs.parse_date(text)
+    day = inputs.parse_typed_date(text)
     if day is None:
         raise ValueError(text)
     return day

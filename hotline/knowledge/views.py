@@ -22,12 +22,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from hotline.authz import roles_required
 from hotline.extensions import db
-from hotline.forms import ConfirmForm
+from hotline.forms import ConfirmForm, TypedDateField
 from hotline.knowledge import links, search, services
 from hotline.models import Article, ArticleStatus, ArticleVersion, Category, CategoryGroup, Role, VersionState
 
@@ -134,15 +134,15 @@ class ArticleForm(FlaskForm):
     law_name = StringField(_l("Law or rule"), validators=[Length(max=200, message=_l("At most %(max)d characters."))])
     law_article = StringField(_l("Article of the law"),
                               validators=[Length(max=200, message=_l("At most %(max)d characters."))])
-    law_date = DateField(_l("Date of the law"), validators=[Optional()])
+    law_date = TypedDateField(_l("Date of the law"), validators=[Optional()])
     category_code = SelectField(_l("Category"), validate_choice=True)
     problem_type = SelectField(_l("Problem type"), validate_choice=True)
     keywords = TextAreaField(_l("Keywords (one a line)"), filters=[_lines],
                              validators=[Length(max=4000, message=_l("At most %(max)d characters."))])
     phrasings = TextAreaField(_l("How callers ask (one a line)"), filters=[_lines],
                               validators=[Length(max=10000, message=_l("At most %(max)d characters."))])
-    valid_from = DateField(_l("Valid from"), validators=[Optional()])
-    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    valid_from = TypedDateField(_l("Valid from"), validators=[Optional()])
+    valid_until = TypedDateField(_l("Valid until"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

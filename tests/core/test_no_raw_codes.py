@@ -178,7 +178,13 @@ def _scan(client, url, codes):
     if response.status_code != 200 or "text/html" not in response.content_type:
         return []
     html = response.get_data(as_text=True)
-    return raw_words(visible_text(html), codes) + raw_words(visible_text(html, tucked=True), codes, words=False)
+    # The browser draws its own box for these, in its own language: mm/dd/yyyy, "Choose Files".
+    browser_words = [f"<input type={kind}>" for kind in ("date", "datetime-local", "month", "week")
+                     if re.search(rf'<input[^>]*\btype="{kind}"', html)]
+    # An example web address is typed as it is, in any language.
+    placeholders = re.sub(r"https?://\S+", " ", " ".join(re.findall(r'placeholder="([^"]*)"', html)))
+    return (raw_words(visible_text(html), codes) + raw_words(visible_text(html, tucked=True), codes, words=False)
+            + raw_words(placeholders, codes) + browser_words)
 
 
 @pytest.mark.parametrize("username", [u for u, *_ in DEMO_USERS if u != "operator2"])

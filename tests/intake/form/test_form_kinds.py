@@ -3,6 +3,8 @@
 from decimal import Decimal
 from html.parser import HTMLParser
 
+import pytest
+
 from hotline.extensions import db
 from hotline.models import Channel, ClockState, IdentityLevel, Role, Ticket, TicketKind, TicketStatus
 from tests.intake.form.helpers import CALLER, COMPLAINT, accept_clocks, field_events, post_form
@@ -241,9 +243,21 @@ def test_bad_amount_and_future_date_explained(client, operator, call_ticket):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "0 or more" in page and "cannot be in the future" in page
-    response = post_form(client, ticket, **dict(COMPLAINT, amount="三百", purchase_date="2025/05/01"))
+    response = post_form(client, ticket, **dict(COMPLAINT, amount="三百", purchase_date="2025/05/41"))
     page = response.get_data(as_text=True)
     assert "0 or more" in page and "YYYY-MM-DD" in page
+
+
+@pytest.mark.parametrize("typed", ["2025-05-01", "2025-5-1", "2025/5/1", "2025.05.01", "2025年5月1日", "20250501",
+                                   "２０２５年５月１日", "２０２５－０５－０１"])
+def test_a_purchase_date_is_taken_as_the_operator_types_it(client, operator, call_ticket, typed):
+    """A text box, not the browser's date box (which reads mm/dd/yyyy on a Chinese page in an
+    English browser): the ways people write a date, from a Chinese input method too."""
+    ticket = call_ticket(operator)
+    assert post_form(client, ticket, **dict(COMPLAINT, purchase_date=typed)).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).purchase_date.isoformat() == "2025-05-01"
+    assert 'type="date"' not in client.get(f"/intake/tickets/{ticket.number}").get_data(as_text=True)
 
 
 def test_only_intake_roles_open_the_form(client, intake_world, make_user, login, call_ticket):
