@@ -199,7 +199,9 @@ def _reads_only():
 
 
 def _register_blueprints(app):
-    from hotline import outbound_webhooks
+    from hotline import outbound_webhooks, rest
+    from hotline.admin import api as admin_api
+    from hotline.admin import api_doc as admin_api_doc
     from hotline.admin.outbound_webhooks import bp as outbound_webhooks_bp
     from hotline.admin.views import bp as admin_bp
     from hotline.api.views import bp as api_bp
@@ -232,6 +234,10 @@ def _register_blueprints(app):
     csrf.exempt(open311_bp)
     outbound_webhooks.init_app(app)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    # The admin console's twins (accounts), with their own part of the OpenAPI document.
+    app.register_blueprint(admin_api.bp, url_prefix="/api/v1")
+    csrf.exempt(admin_api.bp)
+    rest.add_openapi(app, admin_api_doc.PATHS, admin_api_doc.SCHEMAS)
     app.register_blueprint(voice_bp, url_prefix="/twilio/voice")
     app.register_blueprint(sms_bp, url_prefix="/twilio/sms")
     if app.config["DEV_TOOLS"]:

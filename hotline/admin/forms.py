@@ -48,10 +48,10 @@ def password_fields(label=None):
 class AccountForm(FlaskForm):
     """The fields an admin edits on any account."""
 
-    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=120)])
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=services.MAX_DISPLAY_NAME)])
     role = SelectField(_l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
     department = SelectField(_l("Department"), coerce=int, default=NO_DEPARTMENT)
-    phone = StringField(_l("Own phone (for bridged calls)"), validators=[Optional(), Length(max=40)])
+    phone = StringField(_l("Own phone (for bridged calls)"), validators=[Optional(), Length(max=services.MAX_OWN_PHONE)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,8 +87,8 @@ class NewUserForm(AccountForm):
         _l("Username"),
         validators=[
             DataRequired(),
-            Length(max=64),
-            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, '.', '-' and '_' only.")),
+            Length(max=services.MAX_USERNAME),
+            Regexp(services.USERNAME_PATTERN, message=_l("Letters, digits, '.', '-' and '_' only.")),
         ],
     )
     password, confirm = password_fields()

@@ -11,6 +11,10 @@ from hotline.models import ApiToken, Department, Role, User
 from hotline.timeutil import now
 
 EDITABLE = ("display_name", "role", "department", "phone", "active")
+# The limits of an account's fields, read by the console's forms and the API twins
+# (hotline/admin/api.py) alike.
+MAX_USERNAME, MAX_DISPLAY_NAME, MAX_OWN_PHONE = 64, 120, 40
+USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
 # Values not copied into the audit trail: the operator's own phone is personal data.
 _PRIVATE = {"phone"}
 
@@ -37,6 +41,11 @@ def active_departments():
 def department(department_id):
     """The department with this id, or None."""
     return db.session.get(Department, department_id) if department_id else None
+
+
+def active_department(code):
+    """The active department with this code (what the API names it by), or None."""
+    return db.session.scalar(select(Department).where(Department.code == code, Department.active))
 
 
 def username_taken(username):

@@ -57,6 +57,9 @@ class CheckedClient:
     def delete(self, path, **kwargs):
         return self.open("DELETE", path, **kwargs)
 
+    def patch(self, path, **kwargs):
+        return self.open("PATCH", path, **kwargs)
+
 
 @pytest.fixture
 def api(client, spec):

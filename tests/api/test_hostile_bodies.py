@@ -74,6 +74,8 @@ BODY_OPERATIONS = [
     ("post", "/blocklist"),
     # a legal clock's pause and resume (followup/api.py), on a running, resp. paused, clock
     ("post", "/clocks/{clock_id}/pause"), ("post", "/clocks/{clock_id}/resume"),
+    # accounts (hotline/admin/api.py), as an admin, on a fresh operator's account
+    ("post", "/admin/users"), ("patch", "/admin/users/{user_id}"), ("post", "/admin/users/{user_id}/password"),
 ]
 # The state the case of a routing operation is in before the body is sent (a new report otherwise).
 ROUTED_STATES = {
@@ -188,9 +190,9 @@ def _body_schema(method, path):
     return _resolve(body, doc["components"]["schemas"])
 
 
-def _base(method, path, ticket, other=None):
+def _base(method, path, ticket, other=None, account=None):
     """A body the operation accepts (or refuses only for the case's state): the simplest example;
-    `other`: the case a duplicate mark names."""
+    `other`: the case a duplicate mark names; `account`: the account an admin operation acts on."""
     version = {"version": ticket.version} if ticket else {}
     return {
         ("post", "/tickets"): GOOD, ("post", "/intake/tickets"): COMPLAINT,
@@ -221,7 +223,17 @@ def _base(method, path, ticket, other=None):
         ("post", "/blocklist"): {"phone": "13700000001", "reason": "反复骚扰"},
         ("post", "/clocks/{clock_id}/pause"): {"reason": "商品送检"},
         ("post", "/clocks/{clock_id}/resume"): {},
+        ("post", "/admin/users"): {"username": "fuzz.user", "password": "amber-otter-lantern-42",
+                                   "display_name": "模糊测试", "role": "operator"},
+        ("patch", "/admin/users/{user_id}"): {"display_name": "王五"},
+        ("post", "/admin/users/{user_id}/password"): {"password": "copper-heron-meadow-17"},
     }[(method, path)]
+
+
+@pytest.fixture
+def admin_client(api, make_user, token_for):
+    """A checked client of an admin: the admin operations act as one."""
+    return api.as_(token_for(make_user(role=Role.ADMIN)))
 
 
 @pytest.fixture
@@ -268,8 +280,8 @@ def test_every_operation_with_a_body_is_fuzzed(app):
 @pytest.mark.parametrize("method, path", BODY_OPERATIONS, ids=[f"{m} {p}" for m, p in BODY_OPERATIONS])
 @given(data=st.data())
 @fuzz_settings(max_examples=40)
-def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, desk_clerk, create_ticket, method, path,
-                                                                     data):
+def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, desk_clerk, admin_client, make_user,
+                                                                     create_ticket, method, path, data):
     ticket = create_ticket(kind=TicketKind.REPORT, facts="某超市销售过期食品", respondent_name="某超市") \
         if "{number}" in path and path not in ROUTED_STATES else None
     if path in ROUTED_STATES:
@@ -279,8 +291,11 @@ def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, des
     # The case a duplicate mark names: another report, made before the snapshot.
     other = create_ticket(kind=TicketKind.REPORT, facts="某超市又卖过期食品", respondent_name="某超市") \
         if path.endswith("/duplicate") else None
+    # The account an admin operation acts on: a fresh operator's.
+    account = make_user() if path.startswith("/admin/") else None
+    world = admin_client if path.startswith("/admin/") else world
     before = snapshot()
-    body = data.draw(bodies(_body_schema(method, path), _base(method, path, ticket, other)), label="body")
+    body = data.draw(bodies(_body_schema(method, path), _base(method, path, ticket, other, account)), label="body")
     if "{article_id}" in path:
         # A fresh draft per example (examples share the database): its own slug.
         slug = f"fuzz-{db.session.scalar(db.select(db.func.count(Article.id)))}"
@@ -304,6 +319,8 @@ def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, des
         db.session.commit()
         before = snapshot()
         path = path.replace("{clock_id}", str(clock.id))
+    if "{user_id}" in path:
+        path = path.replace("{user_id}", str(account.id))
     response = _send(world, method, path.replace("{number}", ticket.number if ticket else ""), body)
     assert response.status_code < 500
     event(f"status {response.status_code}")

@@ -1,0 +1,217 @@
+"""The admin console's API twins under /api/v1/admin: staff accounts (list, create, edit, set a
+password, lift a sign-in lock). Admins only, as the console's pages; bearer tokens like
+hotline.api; the same services (hotline.admin.services), the same audit lines and the same
+limits as the console's forms (hotline.admin.forms).
+
+A password or its hash never leaves."""
+
+import re
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import force_locale
+
+from hotline import accounts, inputs, phones
+from hotline.admin import services
+from hotline.extensions import db
+from hotline.models import Department, Role, User
+from hotline.rest import api_roles, error_response, json_object, refuse, storable, text_field, unknown_fields
+from hotline.timeutil import to_local
+
+bp = Blueprint("admin_api", __name__)
+admin_only = api_roles(Role.ADMIN)
+
+NEW_USER_FIELDS = ("username", "password", "display_name", "role", "department", "phone")
+EDIT_FIELDS = ("display_name", "role", "department", "phone", "active")
+ROLES = tuple(role.value for role in Role)
+MAX_DEPARTMENT_CODE = Department.code.type.length
+
+
+def _tz():
+    return current_app.config["HOTLINE_TIMEZONE"]
+
+
+def _time(moment):
+    return to_local(moment, _tz()).isoformat() if moment else None
+
+
+def _found(model, raw_id):
+    """The row of `model` with the id in the path (ASCII digits that fit the column), or None."""
+    found = inputs.parse_int(raw_id, 1)
+    return db.session.get(model, found) if found is not None else None
+
+
+def _who():
+    return {"actor": g.api_user, "ip": request.remote_addr}
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+def user_json(user):
+    """An account as the console's list shows it: the own phone masked, no password or hash."""
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "department": user.department.code if user.department else None,
+        "phone_masked": phones.mask(user.phone) if user.phone else None,
+        "active": bool(user.active),
+        "locked": accounts.is_locked(user),
+        "locked_addresses": accounts.locked_addresses(user),
+        "locked_until": _time(user.locked_until) if accounts.is_locked(user) else None,
+        "failed_logins": user.failed_logins or 0,
+        "last_login_at": _time(user.last_login_at),
+    }
+
+
+def _user_or_404(user_id):
+    user = _found(User, user_id)
+    if user is None:
+        return None, error_response(404, "Not Found", "no such account")
+    return user, None
+
+
+def _account_fields(body, errors, current=None):
+    """The account fields of `body` as service keyword arguments (only those sent when editing
+    `current`), checked as the console's AccountForm checks them."""
+    fields = {}
+    required = current is None
+    if "display_name" in body or required:
+        fields["display_name"] = text_field(body, "display_name", services.MAX_DISPLAY_NAME, errors, required=True)
+    if "role" in body or required:
+        if body.get("role") in ROLES:
+            fields["role"] = Role(body["role"])
+        else:
+            errors["role"] = "one of " + ", ".join(ROLES)
+    if "department" in body:
+        code = text_field(body, "department", MAX_DEPARTMENT_CODE, errors)
+        if code is not None:
+            fields["department"] = services.active_department(code)
+            if fields["department"] is None:
+                errors["department"] = "not the code of an active department"
+        elif "department" not in errors:
+            fields["department"] = None
+    if "phone" in body:
+        raw = text_field(body, "phone", services.MAX_OWN_PHONE, errors)
+        fields["phone"] = None
+        if raw is not None:
+            try:
+                fields["phone"] = phones.normalise(raw, current_app.config.get("DEFAULT_PHONE_REGION", "CN"))
+            except phones.InvalidPhone:
+                errors["phone"] = "not a phone number"
+    role = fields.get("role", current.role if current else None)
+    department = fields.get("department", current.department if current else None)
+    if role == Role.DEPARTMENT and department is None and "department" not in errors:
+        errors["department"] = "a department account needs a department"
+    return fields
+
+
+def _password(body, errors):
+    """The password as sent (not stripped: every character counts), or None with the error noted."""
+    value = body.get("password")
+    if not isinstance(value, str) or not value or not storable(value):
+        errors["password"] = "required text"  # noqa: S105 (a message, not a password)
+        return None
+    return value
+
+
+@bp.get("/admin/users")
+@admin_only
+def list_users():
+    """Every account, by username (the console's account list)."""
+    return jsonify(items=[user_json(user) for user in services.list_users()])
+
+
+@bp.post("/admin/users")
+@admin_only
+def create_user():
+    """A new account: {"username", "password", "display_name", "role", "department", "phone"}; audited."""
+    body = json_object()
+    errors = unknown_fields(body, NEW_USER_FIELDS)
+    username = text_field(body, "username", services.MAX_USERNAME, errors, required=True)
+    if username is not None and not re.fullmatch(services.USERNAME_PATTERN, username):
+        errors["username"] = "letters, digits, '.', '-' and '_' only"
+    elif username is not None and services.username_taken(username):
+        errors["username"] = "taken"
+    password = _password(body, errors)
+    fields = _account_fields(body, errors)
+    user = None
+    if not errors:
+        with force_locale("en"):
+            try:
+                user = services.create_user(**_who(), username=username, password=password, **fields)
+            except accounts.WeakPassword as exc:
+                errors["password"] = str(exc)
+            except accounts.AccountError as exc:  # the name was taken in the meantime
+                errors["username"] = str(exc)
+    if errors:
+        db.session.rollback()
+        return refuse(errors)
+    db.session.commit()
+    return jsonify(user_json(user)), 201
+
+
+@bp.patch("/admin/users/<user_id>")
+@admin_only
+def edit_user(user_id):
+    """Change any of {"display_name", "role", "department", "phone", "active"}; audited. An admin
+    may not deactivate or demote their own account (409)."""
+    user, missing = _user_or_404(user_id)
+    if missing:
+        return missing
+    body = json_object()
+    errors = unknown_fields(body, EDIT_FIELDS)
+    fields = _account_fields(body, errors, current=user)
+    if "active" in body:
+        if isinstance(body["active"], bool):
+            fields["active"] = body["active"]
+        else:
+            errors["active"] = "true or false"
+    if errors:
+        db.session.rollback()
+        return refuse(errors)
+    try:
+        services.update_user(**_who(), user=user, **fields)
+    except services.SelfLockout:
+        db.session.rollback()
+        return error_response(409, "Conflict", "an admin cannot deactivate their own account or take away "
+                                               "their own admin role")
+    db.session.commit()
+    return jsonify(user_json(user))
+
+
+@bp.post("/admin/users/<user_id>/password")
+@admin_only
+def set_password(user_id):
+    """{"password"}: the account's new password, under the password rules; every session signed
+    in with the old one ends, the sign-in locks go (API tokens stay); audited."""
+    user, missing = _user_or_404(user_id)
+    if missing:
+        return missing
+    body = json_object()
+    errors = unknown_fields(body, ("password",))
+    password = _password(body, errors)
+    if not errors:
+        with force_locale("en"):
+            try:
+                services.reset_password(**_who(), user=user, password=password)
+            except accounts.WeakPassword as exc:
+                errors["password"] = str(exc)
+    if errors:
+        db.session.rollback()
+        return refuse(errors)
+    db.session.commit()
+    return jsonify(user_json(user))
+
+
+@bp.post("/admin/users/<user_id>/unlock")
+@admin_only
+def unlock_user(user_id):
+    """Lift every sign-in lock of the account; audited (with whether it was locked), as the console."""
+    user, missing = _user_or_404(user_id)
+    if missing:
+        return missing
+    services.unlock_user(**_who(), user=user)
+    db.session.commit()
+    return jsonify(user_json(user))

@@ -1,0 +1,147 @@
+"""The admin API's part of the OpenAPI document served at /api/v1/openapi.json (hotline.api.openapi
+merges it in): accounts, built from the limits hotline/admin/api.py checks."""
+
+from hotline.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from hotline.admin import services
+from hotline.admin.api import MAX_DEPARTMENT_CODE, ROLES
+from hotline.rest import (
+    AUTH_ERRORS,
+    MAYBE_MOMENT,
+    MAYBE_STRING,
+    STRING,
+    json_content,
+    obj,
+    ref,
+    response_ref,
+)
+
+ADMINS = " (admins)"
+ID = {"type": "integer"}
+ROLE = {"type": "string", "enum": list(ROLES)}
+DEPARTMENT = {"type": ["string", "null"], "minLength": 1, "maxLength": MAX_DEPARTMENT_CODE,
+              "description": "the code of an active department; required for the department role"}
+DISPLAY_NAME = {"type": "string", "minLength": 1, "maxLength": services.MAX_DISPLAY_NAME}
+OWN_PHONE = {"type": ["string", "null"], "maxLength": services.MAX_OWN_PHONE,
+             "description": "the own phone Twilio rings to bridge a call; null for none"}
+PASSWORD = {"type": "string", "minLength": MIN_PASSWORD_LENGTH, "maxLength": MAX_PASSWORD_LENGTH,
+            "format": "password",
+            "description": "under the password rules: not a common password, not easy to guess (with the "
+                           "username and display name counted as guesses); the 422 says why one is refused"}
+
+USER = obj({
+    "id": ID,
+    "username": STRING,
+    "display_name": STRING,
+    "role": ROLE,
+    "department": {**MAYBE_STRING, "description": "the department's code"},
+    "phone_masked": {**MAYBE_STRING, "examples": ["138****1234"], "description": "the own phone, masked"},
+    "active": {"type": "boolean", "description": "may sign in"},
+    "locked": {"type": "boolean", "description": "sign-in is locked from some address now"},
+    "locked_addresses": {"type": "integer", "minimum": 0},
+    "locked_until": {**MAYBE_MOMENT, "description": "when the latest lock ends; null when not locked"},
+    "failed_logins": {"type": "integer", "minimum": 0, "description": "failed sign-ins since the last success"},
+    "last_login_at": MAYBE_MOMENT,
+})
+NEW_USER = obj({
+    "username": {"type": "string", "minLength": 1, "maxLength": services.MAX_USERNAME,
+                 "pattern": services.USERNAME_PATTERN},
+    "password": PASSWORD,
+    "display_name": DISPLAY_NAME,
+    "role": ROLE,
+    "department": DEPARTMENT,
+    "phone": OWN_PHONE,
+}, required=["username", "password", "display_name", "role"])
+USER_CHANGES = obj({
+    "display_name": DISPLAY_NAME,
+    "role": ROLE,
+    "department": DEPARTMENT,
+    "phone": OWN_PHONE,
+    "active": {"type": "boolean"},
+}, required=[])
+NEW_PASSWORD = obj({"password": PASSWORD})
+
+def _id(name, what):
+    return {"name": name, "in": "path", "required": True, "schema": ID, "description": f"the `id` of {what}"}
+
+
+USER_ID = [_id("user_id", "the account")]
+NO_USER = json_content(ref("Error"), "no such account")
+
+
+def _body(schema):
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+PATHS = {
+    "/admin/users": {
+        "get": {
+            "operationId": "listUsers",
+            "summary": "Every staff account, by username" + ADMINS,
+            "responses": {
+                "200": json_content(obj({"items": {"type": "array", "items": ref("User")}}), "the accounts"),
+                **AUTH_ERRORS,
+            },
+        },
+        "post": {
+            "operationId": "createUser",
+            "summary": "Create a staff account" + ADMINS + "; audited",
+            "requestBody": _body(NEW_USER),
+            "responses": {
+                "201": json_content(ref("User"), "the new account"),
+                "400": response_ref("BadRequest"),
+                "422": response_ref("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/admin/users/{user_id}": {
+        "patch": {
+            "operationId": "editUser",
+            "summary": "Change an account's name, role, department, own phone or active flag" + ADMINS + "; audited",
+            "description": "Only the fields sent change. An admin may not deactivate or demote their own account.",
+            "parameters": USER_ID,
+            "requestBody": _body(USER_CHANGES),
+            "responses": {
+                "200": json_content(ref("User"), "the account, changed"),
+                "400": response_ref("BadRequest"),
+                "404": NO_USER,
+                "409": json_content(ref("Error"), "the change would deactivate or demote the acting admin"),
+                "422": response_ref("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/admin/users/{user_id}/password": {
+        "post": {
+            "operationId": "setUserPassword",
+            "summary": "Set an account's password" + ADMINS + "; audited",
+            "description": "Every session signed in with the old password ends and the sign-in locks are "
+                           "lifted; the account's API tokens stay.",
+            "parameters": USER_ID,
+            "requestBody": _body(NEW_PASSWORD),
+            "responses": {
+                "200": json_content(ref("User"), "the account (never its password)"),
+                "400": response_ref("BadRequest"),
+                "404": NO_USER,
+                "422": response_ref("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/admin/users/{user_id}/unlock": {
+        "post": {
+            "operationId": "unlockUser",
+            "summary": "Lift an account's sign-in locks" + ADMINS + "; audited",
+            "description": "Every address locked out may sign in again and the failure count starts afresh.",
+            "parameters": USER_ID,
+            "responses": {
+                "200": json_content(ref("User"), "the account, unlocked"),
+                "404": NO_USER,
+                **AUTH_ERRORS,
+            },
+        },
+    },
+}
+SCHEMAS = {
+    "User": USER,
+}
