@@ -234,7 +234,7 @@ def _register_blueprints(app):
     csrf.exempt(open311_bp)
     outbound_webhooks.init_app(app)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
-    # The admin console's twins (accounts), with their own part of the OpenAPI document.
+    # The admin console's twins (accounts, tokens), with their own part of the OpenAPI document.
     app.register_blueprint(admin_api.bp, url_prefix="/api/v1")
     csrf.exempt(admin_api.bp)
     rest.add_openapi(app, admin_api_doc.PATHS, admin_api_doc.SCHEMAS)

@@ -1,9 +1,9 @@
 """The admin console's API twins under /api/v1/admin: staff accounts (list, create, edit, set a
-password, lift a sign-in lock). Admins only, as the console's pages; bearer tokens like
-hotline.api; the same services (hotline.admin.services), the same audit lines and the same
-limits as the console's forms (hotline.admin.forms).
+password, lift a sign-in lock) and API tokens (list, create, revoke). Admins only, as the
+console's pages; bearer tokens like hotline.api; the same services (hotline.admin.services), the
+same audit lines and the same limits as the console's forms (hotline.admin.forms).
 
-A password or its hash never leaves."""
+A password or its hash never leaves; a token's secret leaves once, in the answer that creates it."""
 
 import re
 
@@ -13,13 +13,15 @@ from flask_babel import force_locale
 from hotline import accounts, inputs, phones
 from hotline.admin import services
 from hotline.extensions import db
-from hotline.models import Department, Role, User
+from hotline.models import ApiToken, Department, Role, User
 from hotline.rest import api_roles, error_response, json_object, refuse, storable, text_field, unknown_fields
 from hotline.timeutil import to_local
 
 bp = Blueprint("admin_api", __name__)
 admin_only = api_roles(Role.ADMIN)
 
+# Secrets shown once must not be kept by a cache (as hotline.admin.views.NO_STORE).
+NO_STORE = {"Cache-Control": "no-store"}
 NEW_USER_FIELDS = ("username", "password", "display_name", "role", "department", "phone")
 EDIT_FIELDS = ("display_name", "role", "department", "phone", "active")
 ROLES = tuple(role.value for role in Role)
@@ -215,3 +217,64 @@ def unlock_user(user_id):
     services.unlock_user(**_who(), user=user)
     db.session.commit()
     return jsonify(user_json(user))
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+def token_json(token, plain=None):
+    """A token as the console's list shows it; `plain` (its secret) only in the answer that creates it."""
+    body = {
+        "id": token.id,
+        "prefix": token.prefix,
+        "name": token.name,
+        "owner": {"id": token.user.id, "username": token.user.username, "display_name": token.user.display_name},
+        "created_at": _time(token.created_at),
+        "last_used_at": _time(token.last_used_at),
+        "revoked_at": _time(token.revoked_at),
+    }
+    if plain is not None:
+        body["token"] = plain
+    return body
+
+
+@bp.get("/admin/tokens")
+@admin_only
+def list_tokens():
+    """Every API token, newest first (the console's token list); no secret."""
+    return jsonify(items=[token_json(token) for token in services.list_tokens()])
+
+
+@bp.post("/admin/tokens")
+@admin_only
+def create_token():
+    """{"owner": account id, "name"}: a new token acting as an active account; its secret is in
+    this answer only (not cached); audited."""
+    body = json_object()
+    errors = unknown_fields(body, ("owner", "name"))
+    name = text_field(body, "name", services.MAX_TOKEN_NAME, errors, required=True)
+    raw_owner = body.get("owner")
+    owner = None
+    if isinstance(raw_owner, int) and not isinstance(raw_owner, bool):
+        owner = _found(User, str(raw_owner)) if raw_owner > 0 else None
+    if owner is None or not owner.active:  # the console offers active accounts only
+        errors["owner"] = "the id of an active account"
+    if errors:
+        return refuse(errors)
+    plain, token = services.issue_token(**_who(), owner=owner, name=name)
+    db.session.commit()
+    return jsonify(token_json(token, plain)), 201, NO_STORE
+
+
+@bp.post("/admin/tokens/<token_id>/revoke")
+@admin_only
+def revoke_token(token_id):
+    """Revoke a token: from now on it answers 401; audited. 409 for one revoked already."""
+    token = _found(ApiToken, token_id)
+    if token is None:
+        return error_response(404, "Not Found", "no such token")
+    if token.revoked_at is not None:
+        return error_response(409, "Conflict", "the token is revoked already")
+    services.revoke_token(**_who(), token=token)
+    db.session.commit()
+    return jsonify(token_json(token))

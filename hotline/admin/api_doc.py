@@ -1,5 +1,5 @@
 """The admin API's part of the OpenAPI document served at /api/v1/openapi.json (hotline.api.openapi
-merges it in): accounts, built from the limits hotline/admin/api.py checks."""
+merges it in): accounts and API tokens, built from the limits hotline/admin/api.py checks."""
 
 from hotline.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from hotline.admin import services
@@ -8,6 +8,7 @@ from hotline.rest import (
     AUTH_ERRORS,
     MAYBE_MOMENT,
     MAYBE_STRING,
+    MOMENT,
     STRING,
     json_content,
     obj,
@@ -59,13 +60,32 @@ USER_CHANGES = obj({
     "active": {"type": "boolean"},
 }, required=[])
 NEW_PASSWORD = obj({"password": PASSWORD})
+TOKEN_PROPERTIES = {
+    "id": ID,
+    "prefix": {**STRING, "description": "the token's first characters, to recognise it"},
+    "name": {**STRING, "description": "what it is for"},
+    "owner": obj({"id": ID, "username": STRING, "display_name": STRING}),
+    "created_at": MOMENT,
+    "last_used_at": {**MAYBE_MOMENT, "description": "to the ten minutes"},
+    "revoked_at": MAYBE_MOMENT,
+}
+TOKEN = obj(TOKEN_PROPERTIES)
+CREATED_TOKEN = obj({**TOKEN_PROPERTIES,
+                     "token": {**STRING, "description": "the secret: shown in this answer only, never again"}})
+NEW_TOKEN = obj({
+    "owner": {"type": "integer", "minimum": 1, "description": "the id of the active account it acts as"},
+    "name": {"type": "string", "minLength": 1, "maxLength": services.MAX_TOKEN_NAME},
+})
+
 
 def _id(name, what):
     return {"name": name, "in": "path", "required": True, "schema": ID, "description": f"the `id` of {what}"}
 
 
 USER_ID = [_id("user_id", "the account")]
+TOKEN_ID = [_id("token_id", "the token")]
 NO_USER = json_content(ref("Error"), "no such account")
+NO_TOKEN = json_content(ref("Error"), "no such token")
 
 
 def _body(schema):
@@ -141,7 +161,47 @@ PATHS = {
             },
         },
     },
+    "/admin/tokens": {
+        "get": {
+            "operationId": "listTokens",
+            "summary": "Every API token, newest first" + ADMINS,
+            "responses": {
+                "200": json_content(obj({"items": {"type": "array", "items": ref("ApiToken")}}),
+                                    "the tokens, without their secrets"),
+                **AUTH_ERRORS,
+            },
+        },
+        "post": {
+            "operationId": "createToken",
+            "summary": "Create an API token acting as an account" + ADMINS + "; audited",
+            "description": "The answer carries the token's secret (`token`) this once; it is not stored and "
+                           "cannot be shown again (Cache-Control: no-store).",
+            "requestBody": _body(NEW_TOKEN),
+            "responses": {
+                "201": json_content(ref("CreatedApiToken"), "the new token, with its secret"),
+                "400": response_ref("BadRequest"),
+                "422": response_ref("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/admin/tokens/{token_id}/revoke": {
+        "post": {
+            "operationId": "revokeToken",
+            "summary": "Revoke an API token" + ADMINS + "; audited",
+            "description": "From now on the token answers 401.",
+            "parameters": TOKEN_ID,
+            "responses": {
+                "200": json_content(ref("ApiToken"), "the token, revoked"),
+                "404": NO_TOKEN,
+                "409": json_content(ref("Error"), "the token is revoked already"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
 }
 SCHEMAS = {
     "User": USER,
+    "ApiToken": TOKEN,
+    "CreatedApiToken": CREATED_TOKEN,
 }

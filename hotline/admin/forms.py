@@ -120,7 +120,7 @@ class PasswordForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     owner = SelectField(_l("Owner"), coerce=int)
-    name = StringField(_l("What it is for"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("What it is for"), validators=[DataRequired(), Length(max=services.MAX_TOKEN_NAME)])
 
     def __init__(self, users, *args, **kwargs):
         super().__init__(*args, **kwargs)

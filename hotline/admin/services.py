@@ -11,9 +11,9 @@ from hotline.models import ApiToken, Department, Role, User
 from hotline.timeutil import now
 
 EDITABLE = ("display_name", "role", "department", "phone", "active")
-# The limits of an account's fields, read by the console's forms and the API twins
+# The limits of an account's and a token's fields, read by the console's forms and the API twins
 # (hotline/admin/api.py) alike.
-MAX_USERNAME, MAX_DISPLAY_NAME, MAX_OWN_PHONE = 64, 120, 40
+MAX_USERNAME, MAX_DISPLAY_NAME, MAX_OWN_PHONE, MAX_TOKEN_NAME = 64, 120, 40, 120
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
 # Values not copied into the audit trail: the operator's own phone is personal data.
 _PRIVATE = {"phone"}

@@ -74,8 +74,9 @@ BODY_OPERATIONS = [
     ("post", "/blocklist"),
     # a legal clock's pause and resume (followup/api.py), on a running, resp. paused, clock
     ("post", "/clocks/{clock_id}/pause"), ("post", "/clocks/{clock_id}/resume"),
-    # accounts (hotline/admin/api.py), as an admin, on a fresh operator's account
+    # accounts and API tokens (hotline/admin/api.py), as an admin, on a fresh operator's account
     ("post", "/admin/users"), ("patch", "/admin/users/{user_id}"), ("post", "/admin/users/{user_id}/password"),
+    ("post", "/admin/tokens"),
 ]
 # The state the case of a routing operation is in before the body is sent (a new report otherwise).
 ROUTED_STATES = {
@@ -227,6 +228,7 @@ def _base(method, path, ticket, other=None, account=None):
                                    "display_name": "模糊测试", "role": "operator"},
         ("patch", "/admin/users/{user_id}"): {"display_name": "王五"},
         ("post", "/admin/users/{user_id}/password"): {"password": "copper-heron-meadow-17"},
+        ("post", "/admin/tokens"): {"owner": account.id if account else 0, "name": "网站表单"},
     }[(method, path)]
 
 
@@ -291,7 +293,7 @@ def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, des
     # The case a duplicate mark names: another report, made before the snapshot.
     other = create_ticket(kind=TicketKind.REPORT, facts="某超市又卖过期食品", respondent_name="某超市") \
         if path.endswith("/duplicate") else None
-    # The account an admin operation acts on: a fresh operator's.
+    # The account an admin operation acts on (or names as a token's owner): a fresh operator's.
     account = make_user() if path.startswith("/admin/") else None
     world = admin_client if path.startswith("/admin/") else world
     before = snapshot()
