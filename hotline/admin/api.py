@@ -1,9 +1,12 @@
 """The admin console's API twins under /api/v1/admin: staff accounts (list, create, edit, set a
-password, lift a sign-in lock) and API tokens (list, create, revoke). Admins only, as the
-console's pages; bearer tokens like hotline.api; the same services (hotline.admin.services), the
-same audit lines and the same limits as the console's forms (hotline.admin.forms).
+password, lift a sign-in lock), API tokens (list, create, revoke) and Open311 api keys (list,
+create, set the rate, revoke; the console's hotline.open311.admin_views). Admins only, as the
+console's pages; bearer tokens like hotline.api; the same services (hotline.admin.services,
+hotline.open311.services), the same audit lines and the same limits as the console's forms
+(hotline.admin.forms, hotline.open311.forms).
 
-A password or its hash never leaves; a token's secret leaves once, in the answer that creates it."""
+A password or its hash never leaves; a token's secret and an api key leave once, in the answer
+that creates them."""
 
 import re
 
@@ -13,7 +16,9 @@ from flask_babel import force_locale
 from hotline import accounts, inputs, phones
 from hotline.admin import services
 from hotline.extensions import db
-from hotline.models import ApiToken, Department, Role, User
+from hotline.models import ApiToken, Department, Open311Key, Role, User
+from hotline.open311 import forms as open311_forms
+from hotline.open311 import services as open311_services
 from hotline.rest import api_roles, error_response, json_object, refuse, storable, text_field, unknown_fields
 from hotline.timeutil import to_local
 
@@ -278,3 +283,97 @@ def revoke_token(token_id):
     services.revoke_token(**_who(), token=token)
     db.session.commit()
     return jsonify(token_json(token))
+
+
+# --- Open311 api keys -----------------------------------------------------------------------
+
+
+def key_json(key, plain=None):
+    """An Open311 api key as the console's list shows it; `plain` (the api_key) only in the answer
+    that creates it."""
+    body = {
+        "id": key.id,
+        "prefix": key.prefix,
+        "name": key.name,
+        "requests_per_minute": key.requests_per_minute,
+        "created_by": key.created_by.username if key.created_by else None,
+        "created_at": _time(key.created_at),
+        "last_used_at": _time(key.last_used_at),
+        "revoked_at": _time(key.revoked_at),
+    }
+    if plain is not None:
+        body["api_key"] = plain
+    return body
+
+
+def _rate(body, errors, default=None):
+    """`requests_per_minute`: a whole number within the form's range (`default` when absent)."""
+    value = body.get("requests_per_minute", default)
+    low, high = open311_forms.MIN_PER_MINUTE, open311_forms.MAX_PER_MINUTE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        errors["requests_per_minute"] = f"a whole number from {low} to {high}"
+        return None
+    return value
+
+
+def _live_key(key_id):
+    """(key, None) for a key not revoked; (None, the 404 or 409 answer) otherwise."""
+    key = _found(Open311Key, key_id)
+    if key is None:
+        return None, error_response(404, "Not Found", "no such api key")
+    if key.revoked_at is not None:
+        return None, error_response(409, "Conflict", "the api key is revoked")
+    return key, None
+
+
+@bp.get("/admin/open311/keys")
+@admin_only
+def list_open311_keys():
+    """Every Open311 api key, newest first (the console's key list); no key itself."""
+    return jsonify(items=[key_json(key) for key in open311_services.list_keys()])
+
+
+@bp.post("/admin/open311/keys")
+@admin_only
+def create_open311_key():
+    """{"name", "requests_per_minute"}: a new api key; the key itself is in this answer only (not
+    cached); audited."""
+    body = json_object()
+    errors = unknown_fields(body, ("name", "requests_per_minute"))
+    name = text_field(body, "name", open311_forms.MAX_KEY_NAME, errors, required=True)
+    rate = _rate(body, errors, default=open311_forms.DEFAULT_PER_MINUTE)
+    if errors:
+        return refuse(errors)
+    plain, key = open311_services.issue_key(**_who(), name=name, requests_per_minute=rate)
+    db.session.commit()
+    return jsonify(key_json(key, plain)), 201, NO_STORE
+
+
+@bp.post("/admin/open311/keys/<key_id>/rate")
+@admin_only
+def set_open311_rate(key_id):
+    """{"requests_per_minute"}: how fast the key may call, at once; audited when it changes. 409
+    for a revoked key (the console offers no rate for one)."""
+    key, refused = _live_key(key_id)
+    if refused:
+        return refused
+    body = json_object()
+    errors = unknown_fields(body, ("requests_per_minute",))
+    rate = _rate(body, errors)
+    if errors:
+        return refuse(errors)
+    open311_services.set_rate(**_who(), key=key, requests_per_minute=rate)
+    db.session.commit()
+    return jsonify(key_json(key))
+
+
+@bp.post("/admin/open311/keys/<key_id>/revoke")
+@admin_only
+def revoke_open311_key(key_id):
+    """Revoke a key: from now on Open311 answers it 403; audited. 409 for one revoked already."""
+    key, refused = _live_key(key_id)
+    if refused:
+        return refused
+    open311_services.revoke_key(**_who(), key=key)
+    db.session.commit()
+    return jsonify(key_json(key))

@@ -1,9 +1,10 @@
 """The admin API's part of the OpenAPI document served at /api/v1/openapi.json (hotline.api.openapi
-merges it in): accounts and API tokens, built from the limits hotline/admin/api.py checks."""
+merges it in): accounts, API tokens and Open311 api keys, built from the limits hotline/admin/api.py checks."""
 
 from hotline.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from hotline.admin import services
 from hotline.admin.api import MAX_DEPARTMENT_CODE, ROLES
+from hotline.open311 import forms as open311_forms
 from hotline.rest import (
     AUTH_ERRORS,
     MAYBE_MOMENT,
@@ -205,3 +206,88 @@ SCHEMAS = {
     "ApiToken": TOKEN,
     "CreatedApiToken": CREATED_TOKEN,
 }
+
+# --- Open311 api keys -----------------------------------------------------------------------
+
+RATE = {"type": "integer", "minimum": open311_forms.MIN_PER_MINUTE, "maximum": open311_forms.MAX_PER_MINUTE,
+        "description": "requests a minute the key may make"}
+KEY_PROPERTIES = {
+    "id": ID,
+    "prefix": {**STRING, "description": "the key's first characters, to recognise it"},
+    "name": {**STRING, "description": "the client that uses the key"},
+    "requests_per_minute": RATE,
+    "created_by": {**MAYBE_STRING, "description": "username of the admin who made it"},
+    "created_at": MOMENT,
+    "last_used_at": MAYBE_MOMENT,
+    "revoked_at": MAYBE_MOMENT,
+}
+NEW_KEY = obj({
+    "name": {"type": "string", "minLength": 1, "maxLength": open311_forms.MAX_KEY_NAME},
+    "requests_per_minute": {**RATE, "default": open311_forms.DEFAULT_PER_MINUTE},
+}, required=["name"])
+KEY_ID = [_id("key_id", "the api key")]
+NO_KEY = json_content(ref("Error"), "no such api key")
+KEY_REVOKED = json_content(ref("Error"), "the api key is revoked")
+
+PATHS.update({
+    "/admin/open311/keys": {
+        "get": {
+            "operationId": "listOpen311Keys",
+            "summary": "Every Open311 api key, newest first" + ADMINS,
+            "responses": {
+                "200": json_content(obj({"items": {"type": "array", "items": ref("Open311Key")}}),
+                                    "the keys, without the keys themselves"),
+                **AUTH_ERRORS,
+            },
+        },
+        "post": {
+            "operationId": "createOpen311Key",
+            "summary": "Issue an Open311 api key" + ADMINS + "; audited",
+            "description": "The answer carries the key (`api_key`) this once; only a hash of it is kept "
+                           "(Cache-Control: no-store).",
+            "requestBody": _body(NEW_KEY),
+            "responses": {
+                "201": json_content(ref("CreatedOpen311Key"), "the new key, with the key itself"),
+                "400": response_ref("BadRequest"),
+                "422": response_ref("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/admin/open311/keys/{key_id}/rate": {
+        "post": {
+            "operationId": "setOpen311KeyRate",
+            "summary": "Set how many requests a minute an Open311 api key may make" + ADMINS + "; audited",
+            "description": "Applies at once.",
+            "parameters": KEY_ID,
+            "requestBody": _body(obj({"requests_per_minute": RATE})),
+            "responses": {
+                "200": json_content(ref("Open311Key"), "the key, with its new rate"),
+                "400": response_ref("BadRequest"),
+                "404": NO_KEY,
+                "409": KEY_REVOKED,
+                "422": response_ref("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/admin/open311/keys/{key_id}/revoke": {
+        "post": {
+            "operationId": "revokeOpen311Key",
+            "summary": "Revoke an Open311 api key" + ADMINS + "; audited",
+            "description": "From now on Open311 refuses the key (403).",
+            "parameters": KEY_ID,
+            "responses": {
+                "200": json_content(ref("Open311Key"), "the key, revoked"),
+                "404": NO_KEY,
+                "409": json_content(ref("Error"), "the api key is revoked already"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+})
+SCHEMAS.update({
+    "Open311Key": obj(KEY_PROPERTIES),
+    "CreatedOpen311Key": obj({**KEY_PROPERTIES,
+                              "api_key": {**STRING, "description": "the key: shown in this answer only, never again"}}),
+})

@@ -27,6 +27,7 @@ from hotline.models import (
     TicketKind,
     TicketStatus,
 )
+from hotline.open311 import services as open311
 from hotline.questions import seed_category_questions
 from hotline.seeds import seed_categories
 from hotline.timeutil import now
@@ -77,6 +78,8 @@ BODY_OPERATIONS = [
     # accounts and API tokens (hotline/admin/api.py), as an admin, on a fresh operator's account
     ("post", "/admin/users"), ("patch", "/admin/users/{user_id}"), ("post", "/admin/users/{user_id}/password"),
     ("post", "/admin/tokens"),
+    # Open311 api keys (hotline/admin/api.py), as an admin; a rate on a fresh key
+    ("post", "/admin/open311/keys"), ("post", "/admin/open311/keys/{key_id}/rate"),
 ]
 # The state the case of a routing operation is in before the body is sent (a new report otherwise).
 ROUTED_STATES = {
@@ -229,6 +232,8 @@ def _base(method, path, ticket, other=None, account=None):
         ("patch", "/admin/users/{user_id}"): {"display_name": "王五"},
         ("post", "/admin/users/{user_id}/password"): {"password": "copper-heron-meadow-17"},
         ("post", "/admin/tokens"): {"owner": account.id if account else 0, "name": "网站表单"},
+        ("post", "/admin/open311/keys"): {"name": "city app", "requests_per_minute": 60},
+        ("post", "/admin/open311/keys/{key_id}/rate"): {"requests_per_minute": 120},
     }[(method, path)]
 
 
@@ -323,6 +328,12 @@ def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, des
         path = path.replace("{clock_id}", str(clock.id))
     if "{user_id}" in path:
         path = path.replace("{user_id}", str(account.id))
+    if "{key_id}" in path:
+        # An Open311 key per example, issued before the snapshot.
+        _plain, key = open311.issue_key(None, "city app", 30)
+        db.session.commit()
+        before = snapshot()
+        path = path.replace("{key_id}", str(key.id))
     response = _send(world, method, path.replace("{number}", ticket.number if ticket else ""), body)
     assert response.status_code < 500
     event(f"status {response.status_code}")
