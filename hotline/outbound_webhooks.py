@@ -57,6 +57,8 @@ CASE_CREATED = "case.created"
 STATUS_CHANGED = "case.status_changed"
 SURVEY_ANSWERED = "survey.answered"
 EVENTS = (CASE_CREATED, STATUS_CHANGED, SURVEY_ANSWERED)
+# An endpoint's fields, as the console's form and the API twin (hotline/admin/api.py) check them.
+MAX_URL, MAX_DESCRIPTION = 500, 200
 ENDPOINT_GONE = "endpoint deactivated: not sent"
 REFUSED_PREFIX = "refused:"
 

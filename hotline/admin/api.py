@@ -1,22 +1,35 @@
 """The admin console's API twins under /api/v1/admin: staff accounts (list, create, edit, set a
-password, lift a sign-in lock), API tokens (list, create, revoke) and Open311 api keys (list,
-create, set the rate, revoke; the console's hotline.open311.admin_views). Admins only, as the
-console's pages; bearer tokens like hotline.api; the same services (hotline.admin.services,
-hotline.open311.services), the same audit lines and the same limits as the console's forms
-(hotline.admin.forms, hotline.open311.forms).
+password, lift a sign-in lock), API tokens (list, create, revoke), Open311 api keys (list,
+create, set the rate, revoke; the console's hotline.open311.admin_views) and outbound webhook
+endpoints (list, create, deactivate, rotate the secret, the delivery log and a retry; the
+console's hotline.admin.outbound_webhooks). Admins only, as the console's pages; bearer tokens
+like hotline.api; the same services (hotline.admin.services, hotline.open311.services,
+hotline.outbound_webhooks, hotline.outbox), the same audit lines and the same limits as the
+console's forms (hotline.admin.forms, hotline.open311.forms, hotline.admin.outbound_webhooks).
 
-A password or its hash never leaves; a token's secret and an api key leave once, in the answer
-that creates them."""
+A password or its hash never leaves; a token's secret, an api key and a webhook's signing secret
+leave once, in the answer that creates them (or, for the signing secret, rotates it)."""
 
 import re
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import force_locale
 
-from hotline import accounts, inputs, phones
+from hotline import accounts, inputs, outbound_webhooks, outbox, phones, webhook_targets
 from hotline.admin import services
+from hotline.admin.outbound_webhooks import PAGE_SIZE as WEBHOOK_PAGE_SIZE
+from hotline.admin.outbound_webhooks import REFUSALS
 from hotline.extensions import db
-from hotline.models import ApiToken, Department, Open311Key, Role, User
+from hotline.models import (
+    ApiToken,
+    Department,
+    Open311Key,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+    User,
+    WebhookEndpoint,
+)
 from hotline.open311 import forms as open311_forms
 from hotline.open311 import services as open311_services
 from hotline.rest import api_roles, error_response, json_object, refuse, storable, text_field, unknown_fields
@@ -377,3 +390,150 @@ def revoke_open311_key(key_id):
     open311_services.revoke_key(**_who(), key=key)
     db.session.commit()
     return jsonify(key_json(key))
+
+
+# --- outbound webhooks ----------------------------------------------------------------------
+
+
+def endpoint_json(endpoint, secret=None):
+    """A webhook endpoint as the console's list shows it; `secret` (its signing secret) only in the
+    answer that creates it or rotates it."""
+    body = {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "events": [event for event in outbound_webhooks.EVENTS if event in (endpoint.events or ())],
+        "active": bool(endpoint.active),
+        "created_at": _time(endpoint.created_at),
+    }
+    if secret is not None:
+        body["secret"] = secret
+    return body
+
+
+def delivery_json(message):
+    """One row of an endpoint's delivery log, as the console's log shows it (its JSON body aside)."""
+    return {
+        "id": message.id,
+        "event": message.purpose,
+        "number": message.ticket.number if message.ticket else None,
+        "status": message.status.value,
+        "attempts": message.attempts,
+        "http_status": message.provider_status,
+        "duration_ms": message.duration_ms,
+        "last_error": message.last_error,
+        "created_at": _time(message.created_at),
+        "next_attempt_at": _time(message.next_attempt_at) if message.status == OutboxStatus.PENDING else None,
+    }
+
+
+def _endpoint(endpoint_id, live=False):
+    """(endpoint, None), or (None, the 404 answer; with `live`, the 409 for an inactive one)."""
+    endpoint = _found(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        return None, error_response(404, "Not Found", "no such webhook endpoint")
+    if live and not endpoint.active:
+        return None, error_response(409, "Conflict", "the webhook endpoint is inactive")
+    return endpoint, None
+
+
+def _events(body, errors):
+    """`events`: a non-empty list of event names, each one the hotline sends."""
+    value = body.get("events")
+    if not isinstance(value, list) or not value or not all(isinstance(e, str) for e in value) \
+            or set(value) - set(outbound_webhooks.EVENTS):
+        errors["events"] = "a non-empty list of: " + ", ".join(outbound_webhooks.EVENTS)
+        return None
+    return value
+
+
+@bp.get("/admin/webhooks")
+@admin_only
+def list_webhooks():
+    """Every webhook endpoint, active first (the console's list); no secret."""
+    return jsonify(items=[endpoint_json(endpoint) for endpoint in outbound_webhooks.list_endpoints()])
+
+
+@bp.post("/admin/webhooks")
+@admin_only
+def create_webhook():
+    """{"url", "events", "description"}: a new endpoint; its signing secret is in this answer only
+    (not cached); audited."""
+    body = json_object()
+    errors = unknown_fields(body, ("url", "events", "description"))
+    url = text_field(body, "url", outbound_webhooks.MAX_URL, errors, required=True)
+    description = text_field(body, "description", outbound_webhooks.MAX_DESCRIPTION, errors)
+    chosen = _events(body, errors)
+    if url is not None:
+        try:
+            url = outbound_webhooks.check_url(url)
+        except outbound_webhooks.InvalidWebhookURL as exc:
+            with force_locale("en"):
+                errors["url"] = str(REFUSALS.get(exc.reason, REFUSALS[webhook_targets.INVALID]))
+    if errors:
+        return refuse(errors)
+    endpoint = outbound_webhooks.register_endpoint(**_who(), url=url, events=chosen, description=description)
+    db.session.commit()
+    return jsonify(endpoint_json(endpoint, endpoint.secret)), 201, NO_STORE
+
+
+@bp.post("/admin/webhooks/<endpoint_id>/deactivate")
+@admin_only
+def deactivate_webhook(endpoint_id):
+    """Stop sending to the endpoint: no new delivery is queued for it, queued ones do not go out;
+    audited. 409 for one inactive already."""
+    endpoint, refused = _endpoint(endpoint_id, live=True)
+    if refused:
+        return refused
+    outbound_webhooks.deactivate_endpoint(**_who(), endpoint=endpoint)
+    db.session.commit()
+    return jsonify(endpoint_json(endpoint))
+
+
+@bp.post("/admin/webhooks/<endpoint_id>/rotate")
+@admin_only
+def rotate_webhook(endpoint_id):
+    """A new signing secret at once, in this answer only (not cached); audited. 409 for an
+    inactive endpoint, as the console."""
+    endpoint, refused = _endpoint(endpoint_id, live=True)
+    if refused:
+        return refused
+    secret = outbound_webhooks.rotate_secret(**_who(), endpoint=endpoint)
+    db.session.commit()
+    return jsonify(endpoint_json(endpoint, secret)), 200, NO_STORE
+
+
+@bp.get("/admin/webhooks/<endpoint_id>/deliveries")
+@admin_only
+def webhook_deliveries(endpoint_id):
+    """The endpoint's delivery log, newest first, a page at a time (the console's page size);
+    `before`: the ids below it (the `older` of the previous page)."""
+    endpoint, refused = _endpoint(endpoint_id)
+    if refused:
+        return refused
+    raw = request.args.get("before")
+    before = inputs.parse_int(raw, 1) if raw is not None else None
+    if raw is not None and before is None:
+        return refuse({"before": "a delivery id"})
+    rows = outbound_webhooks.deliveries(endpoint, before=before, limit=WEBHOOK_PAGE_SIZE)
+    older = rows[-1].id if len(rows) == WEBHOOK_PAGE_SIZE else None
+    return jsonify(items=[delivery_json(row) for row in rows], older=older)
+
+
+@bp.post("/admin/webhooks/<endpoint_id>/deliveries/<message_id>/retry")
+@admin_only
+def retry_webhook_delivery(endpoint_id, message_id):
+    """Queue a failed delivery again with fresh attempts; audited. 404 for a delivery not of this
+    endpoint; 409 when the endpoint is inactive or the delivery has not failed."""
+    endpoint, refused = _endpoint(endpoint_id)
+    if refused:
+        return refused
+    message = _found(OutboxMessage, message_id)
+    if message is None or message.webhook_endpoint_id != endpoint.id:
+        return error_response(404, "Not Found", "no such delivery of this webhook endpoint")
+    if not endpoint.active:
+        return error_response(409, "Conflict", "the webhook endpoint is inactive: nothing is sent to it")
+    if not outbox.retry(message, g.api_user):
+        return error_response(409, "Conflict", "only a failed delivery can be retried")
+    db.session.commit()
+    return jsonify(delivery_json(message))

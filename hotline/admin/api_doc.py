@@ -1,9 +1,12 @@
 """The admin API's part of the OpenAPI document served at /api/v1/openapi.json (hotline.api.openapi
-merges it in): accounts, API tokens and Open311 api keys, built from the limits hotline/admin/api.py checks."""
+merges it in): accounts, API tokens, Open311 api keys and outbound webhooks, built from the limits
+hotline/admin/api.py checks."""
 
+from hotline import outbound_webhooks
 from hotline.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from hotline.admin import services
 from hotline.admin.api import MAX_DEPARTMENT_CODE, ROLES
+from hotline.models import OutboxStatus
 from hotline.open311 import forms as open311_forms
 from hotline.rest import (
     AUTH_ERRORS,
@@ -290,4 +293,131 @@ SCHEMAS.update({
     "Open311Key": obj(KEY_PROPERTIES),
     "CreatedOpen311Key": obj({**KEY_PROPERTIES,
                               "api_key": {**STRING, "description": "the key: shown in this answer only, never again"}}),
+})
+
+# --- outbound webhooks ----------------------------------------------------------------------
+
+EVENTS = {"type": "string", "enum": list(outbound_webhooks.EVENTS)}
+ENDPOINT_PROPERTIES = {
+    "id": ID,
+    "url": STRING,
+    "description": MAYBE_STRING,
+    "events": {"type": "array", "items": EVENTS},
+    "active": {"type": "boolean", "description": "false once deactivated: nothing is queued or sent to it"},
+    "created_at": MOMENT,
+}
+SIGNED = {**STRING, "description": "the signing secret (HMAC-SHA256 key): shown in this answer only"}
+NEW_ENDPOINT = obj({
+    "url": {"type": "string", "minLength": 1, "maxLength": outbound_webhooks.MAX_URL,
+            "description": "https:// on a public host (or one in WEBHOOK_ALLOWED_HOSTS); the 422 says why not"},
+    "events": {"type": "array", "items": EVENTS, "description": "at least one"},
+    "description": {"type": ["string", "null"], "maxLength": outbound_webhooks.MAX_DESCRIPTION},
+}, required=["url", "events"])
+DELIVERY = obj({
+    "id": {**ID, "description": "the X-Hotline-Delivery header the receiver got"},
+    "event": STRING,
+    "number": {**MAYBE_STRING, "description": "the case's number"},
+    "status": {"type": "string", "enum": [s.value for s in OutboxStatus]},
+    "attempts": {"type": "integer", "minimum": 0},
+    "http_status": {**MAYBE_STRING, "description": "the receiver's last HTTP status"},
+    "duration_ms": {"type": ["integer", "null"], "description": "how long the last POST took"},
+    "last_error": MAYBE_STRING,
+    "created_at": MOMENT,
+    "next_attempt_at": {**MAYBE_MOMENT, "description": "when it is tried next, while it waits"},
+})
+ENDPOINT_ID = [_id("endpoint_id", "the webhook endpoint")]
+NO_ENDPOINT = json_content(ref("Error"), "no such webhook endpoint")
+INACTIVE = json_content(ref("Error"), "the webhook endpoint is inactive")
+
+PATHS.update({
+    "/admin/webhooks": {
+        "get": {
+            "operationId": "listWebhooks",
+            "summary": "Every outbound webhook endpoint, active first" + ADMINS,
+            "responses": {
+                "200": json_content(obj({"items": {"type": "array", "items": ref("WebhookEndpoint")}}),
+                                    "the endpoints, without their secrets"),
+                **AUTH_ERRORS,
+            },
+        },
+        "post": {
+            "operationId": "createWebhook",
+            "summary": "Register an outbound webhook endpoint" + ADMINS + "; audited",
+            "description": "The answer carries the signing secret (`secret`) this once (Cache-Control: no-store).",
+            "requestBody": _body(NEW_ENDPOINT),
+            "responses": {
+                "201": json_content(ref("WebhookEndpointWithSecret"), "the new endpoint, with its secret"),
+                "400": response_ref("BadRequest"),
+                "422": response_ref("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/admin/webhooks/{endpoint_id}/deactivate": {
+        "post": {
+            "operationId": "deactivateWebhook",
+            "summary": "Stop sending to a webhook endpoint" + ADMINS + "; audited",
+            "description": "No delivery is queued for it from now on, and those queued do not go out.",
+            "parameters": ENDPOINT_ID,
+            "responses": {
+                "200": json_content(ref("WebhookEndpoint"), "the endpoint, inactive"),
+                "404": NO_ENDPOINT,
+                "409": json_content(ref("Error"), "the endpoint is inactive already"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/admin/webhooks/{endpoint_id}/rotate": {
+        "post": {
+            "operationId": "rotateWebhookSecret",
+            "summary": "Give a webhook endpoint a new signing secret at once" + ADMINS + "; audited",
+            "description": "The answer carries the new secret this once (Cache-Control: no-store); retries of "
+                           "older deliveries are signed with it.",
+            "parameters": ENDPOINT_ID,
+            "responses": {
+                "200": json_content(ref("WebhookEndpointWithSecret"), "the endpoint, with its new secret"),
+                "404": NO_ENDPOINT,
+                "409": INACTIVE,
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/admin/webhooks/{endpoint_id}/deliveries": {
+        "get": {
+            "operationId": "listWebhookDeliveries",
+            "summary": "A webhook endpoint's delivery log, newest first" + ADMINS,
+            "parameters": [*ENDPOINT_ID, {"name": "before", "in": "query", "required": False,
+                                          "schema": {"type": "string"},
+                                          "description": "only deliveries with a lower id: the previous page's "
+                                                         "`older`"}],
+            "responses": {
+                "200": json_content(obj({
+                    "items": {"type": "array", "items": ref("WebhookDelivery")},
+                    "older": {"type": ["integer", "null"], "description": "`before` for the next page; null on "
+                                                                         "the last"},
+                }), "one page of deliveries"),
+                "404": NO_ENDPOINT,
+                "422": response_ref("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/admin/webhooks/{endpoint_id}/deliveries/{message_id}/retry": {
+        "post": {
+            "operationId": "retryWebhookDelivery",
+            "summary": "Queue a failed delivery again, with fresh attempts" + ADMINS + "; audited",
+            "parameters": [*ENDPOINT_ID, _id("message_id", "the delivery")],
+            "responses": {
+                "200": json_content(ref("WebhookDelivery"), "the delivery, waiting again"),
+                "404": json_content(ref("Error"), "no such endpoint, or no such delivery of it"),
+                "409": json_content(ref("Error"), "the endpoint is inactive, or the delivery has not failed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+})
+SCHEMAS.update({
+    "WebhookEndpoint": obj(ENDPOINT_PROPERTIES),
+    "WebhookEndpointWithSecret": obj({**ENDPOINT_PROPERTIES, "secret": SIGNED}),
+    "WebhookDelivery": DELIVERY,
 })

@@ -36,8 +36,9 @@ REFUSALS = {
 
 
 class EndpointForm(FlaskForm):
-    url = StringField(_l("URL"), validators=[DataRequired(), Length(max=500)])
-    description = StringField(_l("Description"), validators=[Optional(), Length(max=200)])
+    url = StringField(_l("URL"), validators=[DataRequired(), Length(max=outbound_webhooks.MAX_URL)])
+    description = StringField(_l("Description"),
+                              validators=[Optional(), Length(max=outbound_webhooks.MAX_DESCRIPTION)])
     events = inputs.ChoicesField(
         _l("Events"),
         choices=[SelectChoice(event, label) for event, label in EVENT_LABELS.items()],

@@ -29,8 +29,8 @@ An admin makes a token with `flask hotline create-token USERNAME` (or `POST /adm
 acts with that user's role.
 Operators and supervisors may list, read and create cases, note them and text their callers;
 department users may list, read and note their own department's cases only (another department's
-case answers 404) and may not create or text; admins manage accounts, tokens and Open311 keys
-(`/admin/...`) and see no case. Each operation's summary names who may call it.
+case answers 404) and may not create or text; admins manage accounts, tokens, Open311 keys and
+outbound webhooks (`/admin/...`) and see no case. Each operation's summary names who may call it.
 
 **Privacy**: phone numbers never leave through this API in this version. Every number appears
 masked (`phone_masked`, e.g. `138****1234`). Who filed a report (name, address, masked phone)

@@ -80,6 +80,8 @@ BODY_OPERATIONS = [
     ("post", "/admin/tokens"),
     # Open311 api keys (hotline/admin/api.py), as an admin; a rate on a fresh key
     ("post", "/admin/open311/keys"), ("post", "/admin/open311/keys/{key_id}/rate"),
+    # an outbound webhook endpoint (hotline/admin/api.py), as an admin
+    ("post", "/admin/webhooks"),
 ]
 # The state the case of a routing operation is in before the body is sent (a new report otherwise).
 ROUTED_STATES = {
@@ -234,6 +236,7 @@ def _base(method, path, ticket, other=None, account=None):
         ("post", "/admin/tokens"): {"owner": account.id if account else 0, "name": "网站表单"},
         ("post", "/admin/open311/keys"): {"name": "city app", "requests_per_minute": 60},
         ("post", "/admin/open311/keys/{key_id}/rate"): {"requests_per_minute": 120},
+        ("post", "/admin/webhooks"): {"url": "https://hooks.example.com/hotline", "events": ["case.created"]},
     }[(method, path)]
 
 

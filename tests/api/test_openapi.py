@@ -48,11 +48,14 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  "/knowledge/{article_id}/submit", "/knowledge/{article_id}/publish",
                                  "/knowledge/{article_id}/return", "/knowledge/{article_id}/retire",
                                  "/knowledge/{article_id}/reviewed",
-                                 # accounts, API tokens, Open311 keys (hotline/admin/api.py, described by hotline/admin/api_doc.py)
+                                 # accounts, API tokens, Open311 keys, webhooks (hotline/admin/api.py, described by hotline/admin/api_doc.py)
                                  "/admin/users", "/admin/users/{user_id}", "/admin/users/{user_id}/password",
                                  "/admin/users/{user_id}/unlock", "/admin/tokens", "/admin/tokens/{token_id}/revoke",
                                  "/admin/open311/keys", "/admin/open311/keys/{key_id}/rate",
-                                 "/admin/open311/keys/{key_id}/revoke"}
+                                 "/admin/open311/keys/{key_id}/revoke", "/admin/webhooks",
+                                 "/admin/webhooks/{endpoint_id}/deactivate", "/admin/webhooks/{endpoint_id}/rotate",
+                                 "/admin/webhooks/{endpoint_id}/deliveries",
+                                 "/admin/webhooks/{endpoint_id}/deliveries/{message_id}/retry"}
     names = {p["name"] for p in doc["paths"]["/tickets"]["get"]["parameters"]}
     assert names == {"status", "kind", "category", "department", "phone", "created_from", "created_to",
                      "text", "page", "per_page"}
