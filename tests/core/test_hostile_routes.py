@@ -238,7 +238,7 @@ def test_a_nul_in_a_posted_form_is_400_and_stores_nothing(app, make_user, login,
 def test_a_report_range_out_of_the_calendar_is_refused_with_a_message(app, make_user, login, client):
     login(make_user(Role.SUPERVISOR))
     for query in ("start=9999-12-31&end=9999-12-31", "start=0001-01-01&end=0001-01-01", "end=2024-02-30",
-                  "start=２０２４-01-01"):
+                  "start=２０２４-01-32"):  # full-width digits are read (a Chinese input method's), day 32 is not
         assert client.get("/reports/cases?" + query).status_code == 200  # the form, saying what is wrong
         assert client.get("/referrals/appeals?" + query).status_code == 400
         assert client.get("/reports/calls/list?" + query).status_code == 400
