@@ -13,16 +13,18 @@ from datetime import date
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from sqlalchemy import select
 
+from hotline import inputs, phones
+from hotline import rest as _rest
 from hotline.access import api_shows_identity, get_ticket, summary_for
 from hotline.extensions import db
-from hotline.models import Department, Role
+from hotline.models import CategoryGroup, Department, Role, RoutingRule, RuleAction, TicketKind
 from hotline.rest import api_roles, error_response, json_object
 from hotline.rest import refuse as _refuse
 from hotline.rest import text_field as _text
 from hotline.rest import unknown_fields as _unknown
 from hotline.tickets import IllegalTransition
 from hotline.timeutil import to_local
-from routing import desk, referrals, services
+from routing import desk, divisions, referrals, services
 
 bp = Blueprint("routing_api", __name__)
 
@@ -311,3 +313,260 @@ def desk_case_json(ticket, clock=None):
         "return_count": ticket.return_count or 0,
         "result": ticket.result.value if ticket.result else None,
     }
+
+
+# --- departments and routing rules (the console's /routing/departments and /routing/rules) --------
+
+DEPARTMENT_ROLES = (Role.SUPERVISOR, Role.ADMIN)  # as views.departments
+RULE_ROLES = (Role.SUPERVISOR,)  # as views.rules
+DEPARTMENT_TEXTS = {"region": services.MAX_DEPARTMENT_REGION, "contact_phone": services.MAX_DEPARTMENT_PHONE,
+                    "working_hours": services.MAX_WORKING_HOURS, "description": services.MAX_DEPARTMENT_DESCRIPTION}
+DEPARTMENT_BODY = ("code", "name", *DEPARTMENT_TEXTS, "categories", "sms_lead", "active")
+RULE_BODY = ("name", "kind", "category", "problem_type", "division", "region", "keywords", "respondent",
+             "department", "action", "active", "reason")
+MOVES = {"up": -1, "down": 1}
+
+
+def _row(model, raw, message):
+    """The row of `model` whose id is `raw` (ASCII digits that fit the column), else a 404."""
+    found = inputs.parse_int(raw, 1)
+    return (db.session.get(model, found) if found is not None else None) or abort(404, message)
+
+
+def _flag(body, name, errors):
+    value = body.get(name)
+    if name in body and not isinstance(value, bool):
+        errors[name] = "true or false"
+        return None
+    return value
+
+
+def department_json(department):
+    """A department as the console's list shows it; categories by code."""
+    return {
+        "id": department.id, "code": department.code, "name": department.name, "region": department.region,
+        "contact_phone": department.contact_phone, "working_hours": department.working_hours,
+        "description": department.description, "sms_lead": bool(department.sms_lead),
+        "active": bool(department.active), "categories": sorted(c.code for c in department.categories),
+    }
+
+
+@bp.get("/departments")
+@api_roles(*DEPARTMENT_ROLES)
+def list_departments():
+    """Every department, active ones first, by code (the console's list)."""
+    return jsonify(items=[department_json(d) for d in services.departments()])
+
+
+@bp.post("/departments")
+@api_roles(*DEPARTMENT_ROLES)
+def create_department():
+    """{"code", "name", ...}: a new department, audited (department_saved) as the console's form."""
+    return _save_department(None, json_object())
+
+
+@bp.patch("/departments/<department_id>")
+@api_roles(*DEPARTMENT_ROLES)
+def update_department(department_id):
+    """The fields sent change, the others stay; audited with before and after when anything changed."""
+    department = _row(Department, department_id, "no such department")
+    return _save_department(department, json_object())
+
+
+def _save_department(department, body):
+    errors = _unknown(body, DEPARTMENT_BODY)
+    changes = {}
+    creating = department is None
+    if creating or "code" in body:
+        code = changes["code"] = _text(body, "code", services.MAX_DEPARTMENT_CODE, errors, required=True)
+        if code and not re.match(services.DEPARTMENT_CODE, code):
+            errors["code"] = "letters, digits, - and _ only"
+        elif code and services.code_taken(code, department):
+            errors["code"] = "another department uses this code"
+    if creating or "name" in body:
+        changes["name"] = _text(body, "name", services.MAX_DEPARTMENT_NAME, errors, required=True)
+    for name, limit in DEPARTMENT_TEXTS.items():
+        if name in body:
+            changes[name] = _text(body, name, limit, errors)
+    if changes.get("contact_phone"):
+        try:
+            phones.normalise(changes["contact_phone"])
+        except phones.InvalidPhone:
+            errors["contact_phone"] = "not a phone number"
+    if changes.get("working_hours") and not re.match(services.WORKING_HOURS, changes["working_hours"]):
+        errors["working_hours"] = "HH:MM-HH:MM, e.g. 08:30-17:30"
+    for name in ("sms_lead", "active"):
+        if name in body:
+            changes[name] = _flag(body, name, errors)
+    categories = _department_categories(body, errors, department)
+    if errors:
+        return _refuse(errors)
+    saved = services.save_department(department, changes, categories, g.api_user, ip=request.remote_addr)
+    db.session.commit()
+    return jsonify(department_json(saved)), 201 if creating else 200
+
+
+def _department_categories(body, errors, department):
+    """The categories named by code in the body; the department's own when it names none."""
+    if "categories" not in body:
+        return list(department.categories) if department is not None else []
+    codes = body["categories"]
+    if not isinstance(codes, list) or not all(isinstance(c, str) and c and len(c) <= MAX_CODE for c in codes):
+        errors["categories"] = "a list of category codes"
+        return []
+    found = {code: services.handled_category(code) if _rest.storable(code) else None for code in codes}
+    unknown = sorted(code for code, category in found.items() if category is None)
+    if unknown:
+        errors["categories"] = "no category a department handles with the code " + ", ".join(unknown)
+    return list(dict.fromkeys(c for c in found.values() if c is not None))
+
+
+def rule_json(rule):
+    """A routing rule as the console's list shows it, with codes: categories, division, department."""
+    department = rule.department
+    return {
+        "id": rule.id, "position": rule.position, "name": rule.name, "active": bool(rule.active),
+        "kind": rule.kind.value if rule.kind else None,
+        "category": rule.category.code if rule.category else None,
+        "problem_type": rule.problem_type.code if rule.problem_type else None,
+        "division": rule.division, "region": rule.region,
+        "keywords": (rule.keywords or "").splitlines(), "respondent": rule.respondent,
+        "department": {"code": department.code, "name": department.name} if department else None,
+        "action": rule.action.value if rule.action else RuleAction.AUTO.value,
+        "version": rule.version, "updated_at": _when(rule.updated_at),
+    }
+
+
+def _rules():
+    return jsonify(items=[rule_json(rule) for rule in services.all_rules()])
+
+
+@bp.get("/routing-rules")
+@api_roles(*RULE_ROLES)
+def list_rules():
+    """Every rule in the order they are tried (the console's list)."""
+    return _rules()
+
+
+@bp.post("/routing-rules")
+@api_roles(*RULE_ROLES)
+def create_rule():
+    """A new rule with its reason, placed just above a trailing catch-all, as the console's form."""
+    body = json_object()
+    changes, reason, errors = _rule_changes(body, None)
+    if errors:
+        return _refuse(errors)
+    try:
+        rule = services.create_rule(changes, g.api_user, reason)
+    except services.ReasonRequired:
+        db.session.rollback()
+        return _refuse({"reason": "say why the rule changes"})
+    db.session.commit()
+    return jsonify(rule_json(rule)), 201
+
+
+@bp.patch("/routing-rules/<rule_id>")
+@api_roles(*RULE_ROLES)
+def update_rule(rule_id):
+    """The fields sent change (a new version with the reason); nothing changed, no new version."""
+    rule, body = _row(RoutingRule, rule_id, "no such routing rule"), json_object()
+    changes, reason, errors = _rule_changes(body, rule)
+    if errors:
+        return _refuse(errors)
+    try:
+        services.update_rule(rule, changes, g.api_user, reason)
+    except services.ReasonRequired:
+        db.session.rollback()
+        return _refuse({"reason": "say why the rule changes"})
+    db.session.commit()
+    return jsonify(rule_json(rule))
+
+
+@bp.post("/routing-rules/<rule_id>/move")
+@api_roles(*RULE_ROLES)
+def move_rule(rule_id):
+    """{"direction": "up"|"down", "reason"}: the rule swaps places with its neighbour (the list's arrows)."""
+    rule, body = _row(RoutingRule, rule_id, "no such routing rule"), json_object()
+    errors = _unknown(body, ("direction", "reason"))
+    direction = _text(body, "direction", MAX_CODE, errors, required=True)
+    reason = _text(body, "reason", services.MAX_RULE_REASON, errors, required=True)
+    if direction and direction not in MOVES:
+        errors["direction"] = "one of " + ", ".join(MOVES)
+    if errors:
+        return _refuse(errors)
+    try:
+        moved = services.move_rule(rule, MOVES[direction], g.api_user, reason)
+    except services.ReasonRequired:
+        db.session.rollback()
+        return _refuse({"reason": "say why the rule changes"})
+    if not moved:
+        db.session.rollback()
+        return error_response(409, "Conflict", f"the rule is already {'first' if direction == 'up' else 'last'}")
+    db.session.commit()
+    return _rules()
+
+
+def _rule_changes(body, rule):
+    """(changes for services.create_rule / update_rule, reason, errors) from a rule's JSON body:
+    the fields sent (all of a new rule's), codes turned into ids."""
+    errors = _unknown(body, RULE_BODY)
+    changes = {}
+    reason = _text(body, "reason", services.MAX_RULE_REASON, errors, required=True)
+    if rule is None or "name" in body:
+        changes["name"] = _text(body, "name", services.MAX_RULE_NAME, errors, required=True)
+    for name, limit in (("region", services.MAX_RULE_REGION), ("respondent", services.MAX_RULE_RESPONDENT)):
+        if name in body:
+            changes[name] = _text(body, name, limit, errors)
+    if "kind" in body:
+        kind = _text(body, "kind", MAX_CODE, errors)
+        if kind is not None and kind not in {k.value for k in TicketKind}:
+            errors["kind"] = "one of " + ", ".join(k.value for k in TicketKind) + ", or null for any"
+        changes["kind"] = kind
+    if "action" in body:
+        action = _text(body, "action", MAX_CODE, errors, required=True)
+        if action and action not in {a.value for a in RuleAction}:
+            errors["action"] = "one of " + ", ".join(a.value for a in RuleAction)
+        changes["action"] = action
+    if "active" in body:
+        changes["active"] = _flag(body, "active", errors)
+    for name, groups in (("category", (CategoryGroup.GOODS, CategoryGroup.SERVICES)),
+                         ("problem_type", (CategoryGroup.PROBLEM,))):
+        if name in body:
+            code = _text(body, name, MAX_CODE, errors)
+            found = services.rule_category(code, *groups) if code else None
+            if code and found is None:
+                errors[name] = f"no active {'/'.join(g.value for g in groups)} category with this code"
+            changes[f"{name}_id"] = found.id if found else None
+    if "division" in body:
+        code = _text(body, "division", MAX_CODE, errors)
+        try:
+            changes["division"] = divisions.checked(code)
+        except divisions.UnknownDivision:
+            errors["division"] = "not an administrative division code on the list (e.g. 110108)"
+        if changes.get("division") is None and "region" not in body:
+            changes["region"] = None  # no division and no text region: the rule holds anywhere
+    if "department" in body:
+        code = _text(body, "department", MAX_CODE, errors)
+        found = db.session.scalar(select(Department).where(Department.code == code)) if code else None
+        if code and found is None:
+            errors["department"] = "no department with this code"
+        changes["department_id"] = found.id if found else None
+    if "keywords" in body:
+        changes["keywords"] = _keywords(body["keywords"], errors)
+    return changes, reason, errors
+
+
+def _keywords(value, errors):
+    """The keywords, one a line as the form's box holds them; a list of texts without line breaks."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+            isinstance(k, str) and _rest.storable(k) and not set(k) & set("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+            for k in value):
+        errors["keywords"] = "a list of keywords, each text on one line"
+        return None
+    text = "\n".join(k.strip() for k in value if k.strip())
+    if len(text) > services.MAX_RULE_KEYWORDS:
+        errors["keywords"] = f"at most {services.MAX_RULE_KEYWORDS} characters in all, one a line"
+        return None
+    return text or None

@@ -1,7 +1,7 @@
 """The routing API's part of the OpenAPI document served at /api/v1/openapi.json
 (hotline.api.openapi merges it in), built from the limits routing/api.py checks."""
 
-from hotline.models import CaseResult, TicketKind, TicketStatus
+from hotline.models import CaseResult, RuleAction, TicketKind, TicketStatus
 from hotline.rest import MAYBE_MOMENT, MAYBE_STRING, MOMENT, STRING, json_content, obj, ref, response_ref
 from routing import api, desk, desk_texts, referrals, services
 
@@ -226,3 +226,131 @@ PATHS.update({
 })
 SCHEMAS = {"RoutedCase": ROUTED, "DeskCase": DESK_CASE, "DeskList": DESK_LIST, "DeskStep": DESK_STEP,
            "AppealOpened": APPEAL_OPENED}
+
+# --- departments and routing rules (routing/api.py; the console's /routing pages) ------------------
+
+SUPERVISORS_ADMINS = " (supervisors and admins)"
+SUPERVISORS = " (supervisors)"
+DEPARTMENT_ID = {"name": "department_id", "in": "path", "required": True, "schema": {"type": "integer"},
+                 "description": "the `id` the department list gives"}
+RULE_ID = {"name": "rule_id", "in": "path", "required": True, "schema": {"type": "integer"},
+           "description": "the `id` the rule list gives"}
+DEPARTMENT_FIELDS = {
+    "code": {"type": "string", "minLength": 1, "maxLength": services.MAX_DEPARTMENT_CODE,
+             "pattern": services.DEPARTMENT_CODE, "description": "unique; letters, digits, - and _", "examples": ["MS04"]},
+    "name": _text(services.MAX_DEPARTMENT_NAME, "the department's name"),
+    "region": _text(services.MAX_DEPARTMENT_REGION, "the area it covers, as text", required=False),
+    "contact_phone": _text(services.MAX_DEPARTMENT_PHONE, "a phone number; told to complainants in the forward "
+                                                          "notice", required=False),
+    "working_hours": {"type": ["string", "null"], "maxLength": services.MAX_WORKING_HOURS,
+                      "pattern": services.WORKING_HOURS, "description": "HH:MM-HH:MM, e.g. 08:30-17:30"},
+    "description": _text(services.MAX_DEPARTMENT_DESCRIPTION, "what the department does", required=False),
+    "categories": {"type": "array", "items": {"type": "string", "maxLength": api.MAX_CODE},
+                   "description": "codes of the goods and services classes it handles (replaces the list)"},
+    "sms_lead": {"type": "boolean", "description": "text the department's leads when a case runs late"},
+    "active": {"type": "boolean", "description": "an inactive department is listed but offered for no forward"},
+}
+DEPARTMENT_OUT = obj({
+    "id": {"type": "integer"}, "code": STRING, "name": STRING, "region": MAYBE_STRING, "contact_phone": MAYBE_STRING,
+    "working_hours": MAYBE_STRING, "description": MAYBE_STRING, "sms_lead": {"type": "boolean"},
+    "active": {"type": "boolean"}, "categories": {"type": "array", "items": STRING, "description": "category codes"},
+})
+RULE_TEXT = {"type": ["string", "null"], "maxLength": api.MAX_CODE}
+RULE_FIELDS = {
+    "name": _text(services.MAX_RULE_NAME, "the rule's name"),
+    "kind": _enum([k.value for k in TicketKind], "the kind of case it holds for; null: any", nullable=True),
+    "category": {**RULE_TEXT, "description": "a goods or services category code (a class, or a group for all its "
+                                             "classes); null: any"},
+    "problem_type": {**RULE_TEXT, "description": "a problem type's code; null: any"},
+    "division": {"type": ["string", "null"], "pattern": r"^\d{6}$",
+                 "description": "the respondent's administrative division code (GB/T 2260, e.g. 110108 海淀区); "
+                                "holds for every division inside it; null: anywhere"},
+    "region": _text(services.MAX_RULE_REGION, "an old rule's region as text (a division replaces it)", required=False),
+    "keywords": {"type": ["array", "null"], "items": {"type": "string"},
+                 "description": f"any one found in the facts matches; at most {services.MAX_RULE_KEYWORDS} "
+                                "characters in all"},
+    "respondent": _text(services.MAX_RULE_RESPONDENT, "part of the business's name", required=False),
+    "department": {**RULE_TEXT, "description": "the department's code; null: the triage queue"},
+    "action": _enum([a.value for a in RuleAction], "auto: forward at once; ask: the operator confirms"),
+    "active": {"type": "boolean"},
+    "reason": _text(services.MAX_RULE_REASON, "why the rule changes (kept in its history)"),
+}
+RULE_OUT = obj({
+    "id": {"type": "integer"}, "position": {"type": "integer", "description": "rules are tried by position"},
+    "name": STRING, "active": {"type": "boolean"},
+    "kind": _enum([k.value for k in TicketKind], "null: any kind", nullable=True),
+    "category": MAYBE_STRING, "problem_type": MAYBE_STRING,
+    "division": {**MAYBE_STRING, "description": "administrative division code"},
+    "region": {**MAYBE_STRING, "description": "the division's full name, or an old rule's text region"},
+    "keywords": {"type": "array", "items": STRING}, "respondent": MAYBE_STRING,
+    "department": {**DEPARTMENT, "description": "null: the triage queue"},
+    "action": _enum([a.value for a in RuleAction], "auto or ask"),
+    "version": {"type": "integer", "description": "one more with every saved change"},
+    "updated_at": MAYBE_MOMENT,
+})
+RULE_LIST = obj({"items": {"type": "array", "items": ref("RoutingRule")}})
+RULE_CHANGED = json_content(ref("RoutingRule"), "the rule as saved; the same version when nothing changed")
+
+PATHS.update({
+    "/departments": {
+        "get": {
+            "operationId": "listDepartments",
+            "summary": "The departments, active ones first, by code" + SUPERVISORS_ADMINS,
+            "responses": {"200": json_content(obj({"items": {"type": "array", "items": ref("Department")}}),
+                                              "every department"), **_errors("", codes=("401", "403"))},
+        },
+        "post": {
+            "operationId": "createDepartment",
+            "summary": "Add a department" + SUPERVISORS_ADMINS,
+            "description": "As the console's form; audited (department_saved).",
+            "requestBody": _body(obj(DEPARTMENT_FIELDS, required=["code", "name"])),
+            "responses": {"201": json_content(ref("Department"), "the department"),
+                          **_errors("", codes=("400", "401", "403", "422"))},
+        },
+    },
+    "/departments/{department_id}": {"patch": {
+        "operationId": "updateDepartment",
+        "summary": "Change a department: the fields sent change, the others stay" + SUPERVISORS_ADMINS,
+        "description": "As the console's form; audited with before and after when anything changed.",
+        "parameters": [DEPARTMENT_ID],
+        "requestBody": _body(obj(DEPARTMENT_FIELDS, required=[])),
+        "responses": {"200": json_content(ref("Department"), "the department as saved"),
+                      **_errors("", codes=("400", "401", "403", "404", "422"))},
+    }},
+    "/routing-rules": {
+        "get": {
+            "operationId": "listRoutingRules",
+            "summary": "The routing rules in the order they are tried" + SUPERVISORS,
+            "responses": {"200": json_content(ref("RoutingRuleList"), "every rule"), **_errors("", codes=("401", "403"))},
+        },
+        "post": {
+            "operationId": "createRoutingRule",
+            "summary": "Add a routing rule, with the reason" + SUPERVISORS,
+            "description": "As the console's form: version 1, placed just above a trailing catch-all (which moves "
+                           "down). Empty conditions match anything.",
+            "requestBody": _body(obj(RULE_FIELDS, required=["name", "reason"])),
+            "responses": {"201": json_content(ref("RoutingRule"), "the rule"),
+                          **_errors("", codes=("400", "401", "403", "422"))},
+        },
+    },
+    "/routing-rules/{rule_id}": {"patch": {
+        "operationId": "updateRoutingRule",
+        "summary": "Change a routing rule, switch it on or off; the fields sent change, with the reason" + SUPERVISORS,
+        "description": "As the console's form and the list's activate/deactivate: a new version kept with who, "
+                       "when, why, before and after. `division: null` without `region` clears the region too.",
+        "parameters": [RULE_ID],
+        "requestBody": _body(obj(RULE_FIELDS, required=["reason"])),
+        "responses": {"200": RULE_CHANGED, **_errors("", codes=("400", "401", "403", "404", "422"))},
+    }},
+    "/routing-rules/{rule_id}/move": {"post": {
+        "operationId": "moveRoutingRule",
+        "summary": "Swap a rule with the one above or below it, with the reason" + SUPERVISORS,
+        "description": "As the list's arrows: both rules get a new version.",
+        "parameters": [RULE_ID],
+        "requestBody": _body(obj({"direction": _enum(list(api.MOVES), "up: tried earlier; down: later"),
+                                  "reason": RULE_FIELDS["reason"]})),
+        "responses": {"200": json_content(ref("RoutingRuleList"), "every rule, in the new order"),
+                      **_errors("the rule is already first (up) or last (down)")},
+    }},
+})
+SCHEMAS.update({"Department": DEPARTMENT_OUT, "RoutingRule": RULE_OUT, "RoutingRuleList": RULE_LIST})

@@ -43,6 +43,10 @@ RULE_FIELDS = ("name", "position", "active", "kind", "category_id", "problem_typ
 ROUTING_EVENTS = ("routing_suggested", "routing_triage", "forwarded")
 TRIAGE_LIMIT = 200
 MAX_INSTRUCTIONS = 2000
+# A rule's fields as the console's form and the API take them (RuleForm, routing/api.py).
+MAX_RULE_NAME, MAX_RULE_REGION, MAX_RULE_RESPONDENT = 200, 100, 200
+MAX_RULE_KEYWORDS = 5000  # all the keywords, one a line
+MAX_RULE_REASON = 500  # why the rule changes (edit, move, switch on or off)
 
 
 class ReasonRequired(ValueError):
@@ -539,6 +543,12 @@ def _new_position_preview():
 
 DEPARTMENT_FIELDS = ("code", "name", "region", "contact_phone", "working_hours", "description",
                      "sms_lead", "active")
+# A department's fields as the console's form and the API take them (DepartmentForm, routing/api.py).
+MAX_DEPARTMENT_CODE, MAX_DEPARTMENT_NAME, MAX_DEPARTMENT_REGION = 32, 200, 100
+MAX_DEPARTMENT_PHONE, MAX_DEPARTMENT_DESCRIPTION = 32, 2000
+DEPARTMENT_CODE = r"^[0-9A-Za-z_-]+$"
+WORKING_HOURS = r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"  # HH:MM-HH:MM
+MAX_WORKING_HOURS = len("08:30-17:30")
 
 
 def department_snapshot(department):
@@ -561,6 +571,19 @@ def save_department(department, changes, categories, actor, ip=None):
     if before != after:
         audit.record(actor, "department_saved", "department", department.id, ip=ip, before=before, after=after)
     return department
+
+
+def handled_category(code):
+    """The category a department may handle (handled_categories) with `code`, or None."""
+    return db.session.scalar(
+        select(Category).where(Category.code == code, Category.active.is_(True), Category.parent_id.is_not(None),
+                               Category.group != CategoryGroup.PROBLEM))
+
+
+def rule_category(code, *groups):
+    """The active category of `groups` with `code` that a rule may name (the form's choices), or None."""
+    return db.session.scalar(
+        select(Category).where(Category.code == code, Category.active.is_(True), Category.group.in_(groups)))
 
 
 def code_taken(code, department=None):

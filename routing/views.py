@@ -33,7 +33,7 @@ from routing import rule_matching as matching
 
 bp = Blueprint("routing", __name__)
 
-HOURS = r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
+HOURS = services.WORKING_HOURS
 KINDS = [SelectChoice("", _l("Any kind")), SelectChoice(TicketKind.COMPLAINT.value, _l("Complaint")),
          SelectChoice(TicketKind.REPORT.value, _l("Report")),
          SelectChoice(TicketKind.CONSULTATION.value, _l("Consultation"))]
@@ -99,7 +99,7 @@ class TesterForm(FlaskForm):
 class RuleForm(TesterForm):
     """A routing rule as supervisors edit it, with the tester beside it."""
 
-    name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=services.MAX_RULE_NAME)])
     kind = SelectField(_l("Kind"), choices=KINDS, default="")
     category_id = SelectField(_l("Category"), coerce=_optional_int)
     problem_type_id = SelectField(_l("Problem type"), coerce=_optional_int)
@@ -107,14 +107,15 @@ class RuleForm(TesterForm):
     division_city = StringField(_l("City"), validators=[Length(max=6)])
     division_district = StringField(_l("District"), validators=[Length(max=6)])
     # A region rule written as text before division codes, which no division was found for.
-    region = StringField(_l("Respondent's region as text (an old rule's)"), validators=[Length(max=100)])
+    region = StringField(_l("Respondent's region as text (an old rule's)"), validators=[Length(max=services.MAX_RULE_REGION)])
     keywords = TextAreaField(_l("Keywords in the facts, one per line (any one matches)"),
-                             validators=[Length(max=5000)])
-    respondent = StringField(_l("Respondent (part of the business's name)"), validators=[Length(max=200)])
+                             validators=[Length(max=services.MAX_RULE_KEYWORDS)])
+    respondent = StringField(_l("Respondent (part of the business's name)"),
+                             validators=[Length(max=services.MAX_RULE_RESPONDENT)])
     department_id = SelectField(_l("Department"), coerce=_optional_int)
     action = SelectField(_l("Action"), choices=ACTIONS, default=RuleAction.AUTO.value)
     active = BooleanField(_l("Active"), default=True)
-    reason = StringField(_l("Reason for this change"), validators=[Length(max=500)])
+    reason = StringField(_l("Reason for this change"), validators=[Length(max=services.MAX_RULE_REASON)])
     save = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):
@@ -146,17 +147,19 @@ class QuickForm(FlaskForm):
     """Reorder or (de)activate from the list; the reason is still required."""
 
     op = SelectField(choices=[SelectChoice(op) for op in ("up", "down", "activate", "deactivate")])
-    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+    reason = StringField(_l("Reason"), validators=[Length(max=services.MAX_RULE_REASON)])
 
 
 class DepartmentForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), Regexp(r"^[0-9A-Za-z_-]+$")])
-    name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=200)])
-    region = StringField(_l("Region"), validators=[Length(max=100)])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=services.MAX_DEPARTMENT_CODE),
+                                               Regexp(services.DEPARTMENT_CODE)])
+    name = StringField(lazy_pgettext("thing", "Name"),
+                       validators=[DataRequired(), Length(max=services.MAX_DEPARTMENT_NAME)])
+    region = StringField(_l("Region"), validators=[Length(max=services.MAX_DEPARTMENT_REGION)])
     categories = inputs.ChoicesField(_l("Categories handled"), coerce=int)
-    contact_phone = StringField(_l("Contact phone"), validators=[Length(max=32)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Length(max=services.MAX_DEPARTMENT_PHONE)])
     working_hours = StringField(_l("Working hours (HH:MM-HH:MM)"), validators=[Optional(), Regexp(HOURS)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=services.MAX_DEPARTMENT_DESCRIPTION)])
     sms_lead = BooleanField(_l("Text the department's leads when a case runs late"))
     active = BooleanField(_l("Active"), default=True)
 

@@ -20,6 +20,7 @@ from hotline.knowledge import services as knowledge
 from hotline.models import (
     Article,
     ClockKind,
+    Department,
     FollowUp,
     FollowUpStatus,
     Role,
@@ -31,6 +32,7 @@ from hotline.open311 import services as open311
 from hotline.questions import seed_category_questions
 from hotline.seeds import seed_categories
 from hotline.timeutil import now
+from routing import services as routing_services
 from tests.conftest import new_department
 from tests.hostile import (
     FAR_DATE,
@@ -82,7 +84,13 @@ BODY_OPERATIONS = [
     ("post", "/admin/open311/keys"), ("post", "/admin/open311/keys/{key_id}/rate"),
     # an outbound webhook endpoint (hotline/admin/api.py), as an admin
     ("post", "/admin/webhooks"),
+    # departments and routing rules (routing/api.py), as a supervisor: on a fresh department or rule
+    ("post", "/departments"), ("patch", "/departments/{department_id}"), ("post", "/routing-rules"),
+    ("patch", "/routing-rules/{rule_id}"), ("post", "/routing-rules/{rule_id}/move"),
 ]
+# Operations only a supervisor may use: fuzzed with a supervisor's token (an operator's is a 403).
+SUPERVISED = {"/departments", "/departments/{department_id}", "/routing-rules", "/routing-rules/{rule_id}",
+              "/routing-rules/{rule_id}/move"}
 # The state the case of a routing operation is in before the body is sent (a new report otherwise).
 ROUTED_STATES = {
     "/tickets/{number}/appeal": TicketStatus.RESOLVED, "/desk/tickets/{number}/take-up": TicketStatus.FORWARDED,
@@ -237,6 +245,12 @@ def _base(method, path, ticket, other=None, account=None):
         ("post", "/admin/open311/keys"): {"name": "city app", "requests_per_minute": 60},
         ("post", "/admin/open311/keys/{key_id}/rate"): {"requests_per_minute": 120},
         ("post", "/admin/webhooks"): {"url": "https://hooks.example.com/hotline", "events": ["case.created"]},
+        ("post", "/departments"): {"code": "FZ02", "name": "模糊测试二所", "categories": ["G01"]},
+        ("patch", "/departments/{department_id}"): {"name": "模糊测试所（改名）", "active": False},
+        ("post", "/routing-rules"): {"name": "海淀的空调", "division": "110108", "keywords": ["空调"],
+                                     "department": "FZ01", "reason": "模糊测试"},
+        ("patch", "/routing-rules/{rule_id}"): {"active": False, "reason": "模糊测试"},
+        ("post", "/routing-rules/{rule_id}/move"): {"direction": "up", "reason": "模糊测试"},
     }[(method, path)]
 
 
@@ -244,6 +258,8 @@ def _base(method, path, ticket, other=None, account=None):
 def admin_client(api, make_user, token_for):
     """A checked client of an admin: the admin operations act as one."""
     return api.as_(token_for(make_user(role=Role.ADMIN)))
+def supervisor(app, as_role):
+    return as_role(Role.SUPERVISOR)
 
 
 @pytest.fixture
@@ -292,6 +308,8 @@ def test_every_operation_with_a_body_is_fuzzed(app):
 @fuzz_settings(max_examples=40)
 def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, desk_clerk, admin_client, make_user,
                                                                      create_ticket, method, path, data):
+def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, desk_clerk, supervisor, create_ticket,
+                                                                     method, path, data):
     ticket = create_ticket(kind=TicketKind.REPORT, facts="某超市销售过期食品", respondent_name="某超市") \
         if "{number}" in path and path not in ROUTED_STATES else None
     if path in ROUTED_STATES:
@@ -337,6 +355,19 @@ def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, des
         db.session.commit()
         before = snapshot()
         path = path.replace("{key_id}", str(key.id))
+    if path in SUPERVISED:
+        world = supervisor
+    if "{department_id}" in path:
+        department = new_department(f"FZD{db.session.scalar(db.select(db.func.count(Department.id)))}", "模糊测试所")
+        before = snapshot()
+        path = path.replace("{department_id}", str(department.id))
+    if "{rule_id}" in path:
+        # A fresh rule per example, below another so it can move up.
+        for name in ("先试", "后试"):
+            rule = routing_services.create_rule({"name": name, "keywords": "空调"}, None, "模糊测试")
+        db.session.commit()
+        before = snapshot()
+        path = path.replace("{rule_id}", str(rule.id))
     response = _send(world, method, path.replace("{number}", ticket.number if ticket else ""), body)
     assert response.status_code < 500
     event(f"status {response.status_code}")
