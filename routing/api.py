@@ -17,7 +17,7 @@ from hotline import inputs, phones
 from hotline import rest as _rest
 from hotline.access import api_shows_identity, get_ticket, summary_for
 from hotline.extensions import db
-from hotline.models import CategoryGroup, Department, Role, RoutingRule, RuleAction, TicketKind
+from hotline.models import CategoryGroup, Department, ReferralEntry, Role, RoutingRule, RuleAction, TicketKind
 from hotline.rest import api_roles, error_response, json_object
 from hotline.rest import refuse as _refuse
 from hotline.rest import text_field as _text
@@ -570,3 +570,96 @@ def _keywords(value, errors):
         errors["keywords"] = f"at most {services.MAX_RULE_KEYWORDS} characters in all, one a line"
         return None
     return text or None
+
+
+# --- the referral directory (the console's /referrals/directory) ------------------------------------
+
+DIRECTORY_ROLES = (Role.SUPERVISOR,)  # as referral_views.directory
+ENTRY_TEXTS = {"hotline": referrals.MAX_HOTLINE, "scope": referrals.MAX_SCOPE,
+               "caller_script": referrals.MAX_CALLER_SCRIPT, "sms_text": referrals.MAX_SMS_TEXT,
+               "transfer_number": MAX_CODE}
+
+
+def entry_json(entry):
+    """A referral directory entry as the console's directory lists it."""
+    return {"id": entry.id, "key": entry.key, **{field: getattr(entry, field) for field in referrals.EDITABLE},
+            "active": bool(entry.active)}
+
+
+@bp.get("/referral-entries")
+@api_roles(*DIRECTORY_ROLES)
+def list_referral_entries():
+    """Every entry, inactive ones too, in display order (the console's directory)."""
+    return jsonify(items=[entry_json(e) for e in referrals.directory(active_only=False)])
+
+
+@bp.post("/referral-entries")
+@api_roles(*DIRECTORY_ROLES)
+def create_referral_entry():
+    """{"key", "agency_zh", "agency_en", ...}: a new entry, audited (referral_entry_changed)."""
+    body = json_object()
+    errors = _unknown(body, ("key", *referrals.EDITABLE))
+    key = _text(body, "key", MAX_CODE, errors, required=True)
+    if key and not referrals.KEY.match(key):
+        errors["key"] = "letters, digits, - or _ (at most 32)"
+    elif key and referrals.key_taken(key):
+        errors["key"] = "an entry with this key exists already"
+    changes = _entry_changes(body, errors, creating=True)
+    if errors:
+        return _refuse(errors)
+    entry = referrals.save_entry(None, g.api_user, {**changes, "key": key}, ip=request.remote_addr)
+    db.session.commit()
+    return jsonify(entry_json(entry)), 201
+
+
+@bp.patch("/referral-entries/<entry_id>")
+@api_roles(*DIRECTORY_ROLES)
+def update_referral_entry(entry_id):
+    """The fields sent change (not the key, which cases and suggestion rules name); audited."""
+    entry, body = _row(ReferralEntry, entry_id, "no such referral entry"), json_object()
+    errors = _unknown(body, referrals.EDITABLE)
+    changes = _entry_changes(body, errors, creating=False)
+    if errors:
+        return _refuse(errors)
+    referrals.save_entry(entry, g.api_user, changes, ip=request.remote_addr)
+    db.session.commit()
+    return jsonify(entry_json(entry))
+
+
+@bp.post("/referral-entries/<entry_id>/active")
+@api_roles(*DIRECTORY_ROLES)
+def set_referral_entry_active(entry_id):
+    """{"active": true|false}: the directory's activate / deactivate; audited. An inactive entry is
+    kept for the cases that used it but offered for no referral."""
+    entry, body = _row(ReferralEntry, entry_id, "no such referral entry"), json_object()
+    errors = _unknown(body, ("active",))
+    if "active" not in body:
+        errors["active"] = "true or false"
+    active = _flag(body, "active", errors)
+    if errors:
+        return _refuse(errors)
+    referrals.set_active(entry, active, g.api_user, ip=request.remote_addr)
+    db.session.commit()
+    return jsonify(entry_json(entry))
+
+
+def _entry_changes(body, errors, creating):
+    """The entry's fields sent, as EntryForm.changes gives them (stripped, blank is null)."""
+    changes = {}
+    for name in ("agency_zh", "agency_en"):
+        if creating or name in body:
+            changes[name] = _text(body, name, referrals.MAX_AGENCY, errors, required=True)
+    for name, limit in ENTRY_TEXTS.items():
+        if name in body:
+            changes[name] = _text(body, name, limit, errors)
+    if changes.get("transfer_number") and not referrals.E164.match(changes["transfer_number"]):
+        errors["transfer_number"] = "an international number such as +861012345678"
+    if "position" in body:
+        position = inputs.parse_int(body["position"], 0, referrals.MAX_POSITION) \
+            if isinstance(body["position"], int) else None
+        if position is None:
+            errors["position"] = f"a whole number from 0 to {referrals.MAX_POSITION}"
+        changes["position"] = position
+    if "active" in body:
+        changes["active"] = _flag(body, "active", errors)
+    return changes

@@ -354,3 +354,67 @@ PATHS.update({
     }},
 })
 SCHEMAS.update({"Department": DEPARTMENT_OUT, "RoutingRule": RULE_OUT, "RoutingRuleList": RULE_LIST})
+
+# --- the referral directory (routing/api.py; the console's /referrals/directory) ---------------------
+
+ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "integer"},
+            "description": "the `id` the directory gives"}
+ENTRY_FIELDS = {
+    "agency_zh": _text(referrals.MAX_AGENCY, "the agency's name in Chinese"),
+    "agency_en": _text(referrals.MAX_AGENCY, "the agency's name in English"),
+    "hotline": _text(referrals.MAX_HOTLINE, "its hotline, as told to the caller, e.g. 12366", required=False),
+    "scope": _text(referrals.MAX_SCOPE, "what it handles", required=False),
+    "caller_script": _text(referrals.MAX_CALLER_SCRIPT, "what the operator tells the caller", required=False),
+    "sms_text": _text(referrals.MAX_SMS_TEXT, "the SMS the caller gets; {number} is the case number", required=False),
+    "transfer_number": {"type": ["string", "null"], "maxLength": api.MAX_CODE, "pattern": referrals.E164.pattern,
+                        "description": "E.164, for transferring the call, e.g. +8612366"},
+    "position": {"type": "integer", "minimum": 0, "maximum": referrals.MAX_POSITION,
+                 "description": "the directory lists entries by position"},
+    "active": {"type": "boolean", "description": "an inactive entry is kept but offered for no referral"},
+}
+ENTRY_OUT = obj({
+    "id": {"type": "integer"}, "key": STRING, "agency_zh": STRING, "agency_en": STRING, "hotline": MAYBE_STRING,
+    "scope": MAYBE_STRING, "caller_script": MAYBE_STRING, "sms_text": MAYBE_STRING, "transfer_number": MAYBE_STRING,
+    "position": {"type": "integer"}, "active": {"type": "boolean"},
+})
+ENTRY_DONE = json_content(ref("ReferralEntry"), "the entry as saved")
+
+PATHS.update({
+    "/referral-entries": {
+        "get": {
+            "operationId": "listReferralEntries",
+            "summary": "The referral directory, inactive entries too, by position" + SUPERVISORS,
+            "responses": {"200": json_content(obj({"items": {"type": "array", "items": ref("ReferralEntry")}}),
+                                              "every entry"), **_errors("", codes=("401", "403"))},
+        },
+        "post": {
+            "operationId": "createReferralEntry",
+            "summary": "Add a referral directory entry" + SUPERVISORS,
+            "description": "As the console's form; audited (referral_entry_changed).",
+            "requestBody": _body(obj({
+                "key": {"type": "string", "minLength": 1, "maxLength": api.MAX_CODE, "pattern": referrals.KEY.pattern,
+                        "description": "unique; what the referral API and the suggestion rules name it by"},
+                **ENTRY_FIELDS,
+            }, required=["key", "agency_zh", "agency_en"])),
+            "responses": {"201": json_content(ref("ReferralEntry"), "the entry"),
+                          **_errors("", codes=("400", "401", "403", "422"))},
+        },
+    },
+    "/referral-entries/{entry_id}": {"patch": {
+        "operationId": "updateReferralEntry",
+        "summary": "Change a referral entry: the fields sent change, the key stays" + SUPERVISORS,
+        "description": "As the console's form; audited with before and after.",
+        "parameters": [ENTRY_ID],
+        "requestBody": _body(obj(ENTRY_FIELDS, required=[])),
+        "responses": {"200": ENTRY_DONE, **_errors("", codes=("400", "401", "403", "404", "422"))},
+    }},
+    "/referral-entries/{entry_id}/active": {"post": {
+        "operationId": "setReferralEntryActive",
+        "summary": "Switch a referral entry on or off" + SUPERVISORS,
+        "description": "As the directory's activate / deactivate; audited.",
+        "parameters": [ENTRY_ID],
+        "requestBody": _body(obj({"active": ENTRY_FIELDS["active"]})),
+        "responses": {"200": ENTRY_DONE, **_errors("", codes=("400", "401", "403", "404", "422"))},
+    }},
+})
+SCHEMAS.update({"ReferralEntry": ENTRY_OUT})

@@ -52,15 +52,17 @@ class AppealForm(FlaskForm):
 
 
 class EntryForm(FlaskForm):
-    agency_zh = StringField(_l("Agency (Chinese)"), validators=[DataRequired(), Length(max=200)])
-    agency_en = StringField(_l("Agency (English)"), validators=[DataRequired(), Length(max=200)])
-    hotline = StringField(_l("Hotline"), validators=[Optional(), Length(max=32)])
-    scope = TextAreaField(_l("Scope"), validators=[Optional(), Length(max=2000)])
-    caller_script = TextAreaField(_l("What to tell the caller"), validators=[Optional(), Length(max=2000)])
-    sms_text = TextAreaField(_l("SMS text ({number} is the case number)"), validators=[Optional(), Length(max=500)])
+    agency_zh = StringField(_l("Agency (Chinese)"), validators=[DataRequired(), Length(max=referrals.MAX_AGENCY)])
+    agency_en = StringField(_l("Agency (English)"), validators=[DataRequired(), Length(max=referrals.MAX_AGENCY)])
+    hotline = StringField(_l("Hotline"), validators=[Optional(), Length(max=referrals.MAX_HOTLINE)])
+    scope = TextAreaField(_l("Scope"), validators=[Optional(), Length(max=referrals.MAX_SCOPE)])
+    caller_script = TextAreaField(_l("What to tell the caller"),
+                                  validators=[Optional(), Length(max=referrals.MAX_CALLER_SCRIPT)])
+    sms_text = TextAreaField(_l("SMS text ({number} is the case number)"),
+                             validators=[Optional(), Length(max=referrals.MAX_SMS_TEXT)])
     transfer_number = StringField(_l("Transfer number (E.164, for call transfer)"), validators=[
         Optional(), Regexp(referrals.E164, message=_l("An international number such as +861012345678."))])
-    position = inputs.WholeNumberField(_l("Position"), default=0, validators=[InputRequired(), NumberRange(0, 100_000)])
+    position = inputs.WholeNumberField(_l("Position"), default=0, validators=[InputRequired(), NumberRange(0, referrals.MAX_POSITION)])
     active = BooleanField(_l("Active"), default=True)
 
     def changes(self):

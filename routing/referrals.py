@@ -37,6 +37,9 @@ KEY = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
 E164 = re.compile(r"^\+[1-9][0-9]{4,14}$")
 EDITABLE = ("agency_zh", "agency_en", "hotline", "scope", "caller_script", "sms_text",
             "transfer_number", "position", "active")
+# An entry's limits, as the console's form and the API take them (EntryForm, routing/api.py).
+MAX_AGENCY, MAX_HOTLINE, MAX_SCOPE, MAX_CALLER_SCRIPT, MAX_SMS_TEXT = 200, 32, 2000, 2000, 500
+MAX_POSITION = 100_000
 REFERABLE = (TicketStatus.NEW, TicketStatus.ACCEPTED)
 # What a referral writes onto the case beside its status: whatever the intake form held when the
 # operator referred (identity, facts, the business, the demand), complete or not.

@@ -23,6 +23,7 @@ from hotline.models import (
     Department,
     FollowUp,
     FollowUpStatus,
+    ReferralEntry,
     Role,
     Ticket,
     TicketKind,
@@ -87,10 +88,14 @@ BODY_OPERATIONS = [
     # departments and routing rules (routing/api.py), as a supervisor: on a fresh department or rule
     ("post", "/departments"), ("patch", "/departments/{department_id}"), ("post", "/routing-rules"),
     ("patch", "/routing-rules/{rule_id}"), ("post", "/routing-rules/{rule_id}/move"),
+    # the referral directory (routing/api.py), as a supervisor: on a fresh entry
+    ("post", "/referral-entries"), ("patch", "/referral-entries/{entry_id}"),
+    ("post", "/referral-entries/{entry_id}/active"),
 ]
 # Operations only a supervisor may use: fuzzed with a supervisor's token (an operator's is a 403).
 SUPERVISED = {"/departments", "/departments/{department_id}", "/routing-rules", "/routing-rules/{rule_id}",
-              "/routing-rules/{rule_id}/move"}
+              "/routing-rules/{rule_id}/move", "/referral-entries", "/referral-entries/{entry_id}",
+              "/referral-entries/{entry_id}/active"}
 # The state the case of a routing operation is in before the body is sent (a new report otherwise).
 ROUTED_STATES = {
     "/tickets/{number}/appeal": TicketStatus.RESOLVED, "/desk/tickets/{number}/take-up": TicketStatus.FORWARDED,
@@ -251,6 +256,10 @@ def _base(method, path, ticket, other=None, account=None):
                                      "department": "FZ01", "reason": "模糊测试"},
         ("patch", "/routing-rules/{rule_id}"): {"active": False, "reason": "模糊测试"},
         ("post", "/routing-rules/{rule_id}/move"): {"direction": "up", "reason": "模糊测试"},
+        ("post", "/referral-entries"): {"key": "fuzz", "agency_zh": "某局", "agency_en": "Some bureau",
+                                        "sms_text": "请致电该局（{number}）"},
+        ("patch", "/referral-entries/{entry_id}"): {"caller_script": "请拨打该局热线。", "position": 3},
+        ("post", "/referral-entries/{entry_id}/active"): {"active": False},
     }[(method, path)]
 
 
@@ -368,6 +377,13 @@ def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, des
         db.session.commit()
         before = snapshot()
         path = path.replace("{rule_id}", str(rule.id))
+    if "{entry_id}" in path:
+        count = db.session.scalar(db.select(db.func.count(ReferralEntry.id)))
+        entry = ReferralEntry(key=f"fuzz-{count}", agency_zh="某局", agency_en="Some bureau")
+        db.session.add(entry)
+        db.session.commit()
+        before = snapshot()
+        path = path.replace("{entry_id}", str(entry.id))
     response = _send(world, method, path.replace("{number}", ticket.number if ticket else ""), body)
     assert response.status_code < 500
     event(f"status {response.status_code}")

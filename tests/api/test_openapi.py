@@ -39,6 +39,8 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  "/desk/tickets/{number}/return", "/desk/tickets/{number}/steps",
                                  "/desk/tickets/{number}/result", "/departments", "/departments/{department_id}",
                                  "/routing-rules", "/routing-rules/{rule_id}", "/routing-rules/{rule_id}/move",
+                                 "/referral-entries", "/referral-entries/{entry_id}",
+                                 "/referral-entries/{entry_id}/active",
                                  # callback visits and legal clocks (followup/api.py, described by followup/api_doc.py)
                                  "/callback-visits", "/callback-visits/{visit_id}/outcome",
                                  "/tickets/{number}/clocks", "/clocks/{clock_id}/pause", "/clocks/{clock_id}/resume",
