@@ -10,9 +10,10 @@ from werkzeug.exceptions import BadRequest
 
 from hotline.access import get_ticket
 from hotline.extensions import db
+from hotline.inputs import parse_int
 from hotline.knowledge import answers
-from hotline.models import Role
-from hotline.rest import ValidationFailed, api_roles, error_response, json_object
+from hotline.models import Role, SuggestionRule, SuggestionTarget
+from hotline.rest import ValidationFailed, api_roles, error_response, json_object, storable
 from hotline.tickets import IllegalTransition
 from hotline.timeutil import now
 from intake import api_services, decisions, evidence, repeats, verification
@@ -218,3 +219,90 @@ def attach_evidence(number):
                               why_refused(exc.code, evidence.max_file_bytes()), code=exc.code)
     db.session.commit()
     return jsonify(evidence.evidence_json(item)), 201
+
+
+# ---- keyword suggestion rules (the console's /intake/rules) -----------------------------------
+
+RULE_ROLES = (Role.SUPERVISOR,)  # as intake.views.rules
+RULE_FIELDS = ("keywords", "weight", "position", "active")
+
+
+def rule_json(rule):
+    """A keyword rule as the console's list shows it; keywords one a list item."""
+    return {"id": rule.id, "target": str(rule.target), "value": rule.value,
+            "keywords": (rule.keywords or "").splitlines(), "weight": rule.weight, "position": rule.position,
+            "active": bool(rule.active)}
+
+
+@bp.get("/suggestion-rules")
+@api_roles(*RULE_ROLES)
+def list_suggestion_rules():
+    """Every rule, by target (kind, category, problem, referral), each target's in position order."""
+    return jsonify(items=[rule_json(r) for rules in services.all_rules().values() for r in rules])
+
+
+@bp.post("/suggestion-rules")
+@api_roles(*RULE_ROLES)
+def create_suggestion_rule():
+    """{"target", "value", "keywords", ...}: a new rule, audited (suggestion_rule_changed)."""
+    body = json_object()
+    errors = {name: "unknown field" for name in body if name not in ("target", "value", *RULE_FIELDS)}
+    target, value = body.get("target"), body.get("value")
+    targets = [t.value for t in SuggestionTarget]
+    if target not in targets:
+        errors["target"] = "one of " + ", ".join(targets)
+    if not isinstance(value, str) or not storable(value) or not value.strip() or len(value.strip()) > services.MAX_VALUE:
+        errors["value"] = f"required text, at most {services.MAX_VALUE} characters"
+    elif "target" not in errors:
+        why = services.invalid_value(target, value.strip())
+        if why:
+            errors["value"] = why
+    changes = _rule_changes(body, errors, {"keywords": [], "weight": 1, "position": 0, "active": True})
+    if errors:
+        return error_response(422, "validation failed", "invalid fields: " + ", ".join(sorted(errors)), fields=errors)
+    rule = services.save_rule(None, g.api_user, {**changes, "target": target, "value": value.strip()},
+                              ip=request.remote_addr)
+    db.session.commit()
+    return jsonify(rule_json(rule)), 201
+
+
+@bp.patch("/suggestion-rules/<rule_id>")
+@api_roles(*RULE_ROLES)
+def update_suggestion_rule(rule_id):
+    """The fields sent change (not target and value, as on the console's edit form); audited."""
+    found = parse_int(rule_id, 1)
+    rule = (db.session.get(SuggestionRule, found) if found is not None else None) or abort(404, "no such rule")
+    body = json_object()
+    errors = {name: "unknown field" for name in body if name not in RULE_FIELDS}
+    changes = _rule_changes(body, errors, {})
+    if errors:
+        return error_response(422, "validation failed", "invalid fields: " + ", ".join(sorted(errors)), fields=errors)
+    services.save_rule(rule, g.api_user, changes, ip=request.remote_addr)
+    db.session.commit()
+    return jsonify(rule_json(rule))
+
+
+def _rule_changes(body, errors, defaults):
+    """The rule's fields sent (`defaults` for those not sent), as RuleForm.changes gives them."""
+    values = {**defaults, **{name: body[name] for name in RULE_FIELDS if name in body}}
+    changes = {}
+    if "keywords" in values:
+        words = values["keywords"]
+        if not isinstance(words, list) or not all(isinstance(w, str) and storable(w) and len(w.splitlines()) <= 1
+                                                   for w in words):
+            errors["keywords"] = "a list of keywords, each text on one line"
+        elif len("\n".join(words)) > services.MAX_KEYWORDS:
+            errors["keywords"] = f"at most {services.MAX_KEYWORDS} characters in all, one a line"
+        else:
+            changes["keywords"] = "\n".join(words)
+    for name, high in (("weight", services.MAX_WEIGHT), ("position", services.MAX_POSITION)):
+        if name in values:
+            number = parse_int(values[name], 0, high) if isinstance(values[name], int) else None
+            if number is None:
+                errors[name] = f"a whole number from 0 to {high}"
+            changes[name] = number
+    if "active" in values:
+        if not isinstance(values["active"], bool):
+            errors["active"] = "true or false"
+        changes["active"] = values["active"]
+    return changes

@@ -2,7 +2,7 @@
 (intake.init_app adds it with hotline.rest.add_openapi), built from the same names and enums the API checks."""
 
 from hotline.knowledge import answers
-from hotline.models import Channel, IdentityLevel, RejectGround, TicketKind, TicketStatus
+from hotline.models import Channel, IdentityLevel, RejectGround, SuggestionTarget, TicketKind, TicketStatus
 from hotline.rest import (
     AUTH_ERRORS,
     MAX_AMOUNT,
@@ -15,7 +15,7 @@ from hotline.rest import (
     ref,
     response_ref,
 )
-from intake import api_services, filetypes, verification
+from intake import api_services, filetypes, suggestion_rules, verification
 
 MAYBE_BOOL = {"type": ["boolean", "null"]}
 NUMBER_PARAM = {"name": "number", "in": "path", "required": True,
@@ -381,3 +381,61 @@ SCHEMAS = {
     "Evidence": EVIDENCE,
     "EvidenceRefused": EVIDENCE_REFUSED,
 }
+
+# ---- keyword suggestion rules (intake/api.py; the console's /intake/rules) ---------------------
+
+SUPERVISORS = " (supervisors)"
+RULE_ID = {"name": "rule_id", "in": "path", "required": True, "schema": {"type": "integer"},
+           "description": "the `id` the rule list gives"}
+RULE_FIELDS = {
+    "keywords": {"type": "array", "items": {"type": "string"},
+                 "description": f"words in the description that point to the value (blanks and repeats dropped); "
+                                f"at most {suggestion_rules.MAX_KEYWORDS} characters in all"},
+    "weight": {"type": "integer", "minimum": 0, "maximum": suggestion_rules.MAX_WEIGHT,
+               "description": "weight per keyword found"},
+    "position": {"type": "integer", "minimum": 0, "maximum": suggestion_rules.MAX_POSITION,
+                 "description": "ties go to the lower"},
+    "active": {"type": "boolean", "description": "an inactive rule gives the classifier back its say"},
+}
+SUGGESTION_RULE = obj({
+    "id": {"type": "integer"},
+    "target": {"type": "string", "enum": [t.value for t in SuggestionTarget]},
+    "value": {**STRING, "description": "kind: complaint, report, consultation; category and problem: a category "
+                                       "code; referral: a referral directory key"},
+    "keywords": {"type": "array", "items": STRING}, "weight": {"type": "integer"}, "position": {"type": "integer"},
+    "active": {"type": "boolean"},
+})
+RULE_ERRORS = {"400": response_ref("BadRequest"), "422": response_ref("ValidationFailed"), **AUTH_ERRORS}
+
+PATHS.update({
+    "/suggestion-rules": {
+        "get": {
+            "operationId": "listSuggestionRules",
+            "summary": "The keyword rules that override the classifier, by target, in position order" + SUPERVISORS,
+            "responses": {"200": json_content(obj({"items": {"type": "array", "items": ref("SuggestionRule")}}),
+                                              "every rule"), **AUTH_ERRORS},
+        },
+        "post": {
+            "operationId": "createSuggestionRule",
+            "summary": "Add a keyword rule" + SUPERVISORS,
+            "description": "As the console's form; audited (suggestion_rule_changed). `POST /suggest` uses it at once.",
+            "requestBody": _body(obj({
+                "target": {"type": "string", "enum": [t.value for t in SuggestionTarget]},
+                "value": {"type": "string", "minLength": 1, "maxLength": suggestion_rules.MAX_VALUE,
+                          "description": "a kind, a category code of the target's group, or a referral key"},
+                **RULE_FIELDS,
+            }, required=["target", "value"])),
+            "responses": {"201": json_content(ref("SuggestionRule"), "the rule"), **RULE_ERRORS},
+        },
+    },
+    "/suggestion-rules/{rule_id}": {"patch": {
+        "operationId": "updateSuggestionRule",
+        "summary": "Change a keyword rule: the fields sent change; target and value stay" + SUPERVISORS,
+        "description": "As the console's form; audited with before and after.",
+        "parameters": [RULE_ID],
+        "requestBody": _body(obj(RULE_FIELDS, required=[])),
+        "responses": {"200": json_content(ref("SuggestionRule"), "the rule as saved"),
+                      "404": response_ref("NotFound"), **RULE_ERRORS},
+    }},
+})
+SCHEMAS["SuggestionRule"] = SUGGESTION_RULE

@@ -17,6 +17,8 @@ from intake.suggest import Rule, default_rules, keyword_list, suggest
 KINDS = ("complaint", "report", "consultation")
 REFERRAL_KEY = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
 TARGET_ORDER = list(SuggestionTarget)
+# A rule's limits, as the console's form and the API take them (intake.views.RuleForm, intake/api.py).
+MAX_VALUE, MAX_KEYWORDS, MAX_WEIGHT, MAX_POSITION = 32, 20_000, 100, 100_000
 
 
 def seed_suggestion_rules():

@@ -57,10 +57,10 @@ class RuleForm(TryForm):
     """What a supervisor edits on a rule, with a sample to try the change on before saving."""
 
     sample = TextAreaField(_l("Try it: paste a case description"), validators=[Length(max=MAX_TEXT)])
-    keywords = TextAreaField(_l("Keywords, one per line"), validators=[Length(max=20_000)])
-    weight = WholeNumberField(_l("Weight per keyword"), default=1, validators=[InputRequired(), NumberRange(0, 100)])
+    keywords = TextAreaField(_l("Keywords, one per line"), validators=[Length(max=services.MAX_KEYWORDS)])
+    weight = WholeNumberField(_l("Weight per keyword"), default=1, validators=[InputRequired(), NumberRange(0, services.MAX_WEIGHT)])
     position = WholeNumberField(_l("Position (ties go to the lower)"), default=0,
-                            validators=[InputRequired(), NumberRange(0, 100_000)])
+                            validators=[InputRequired(), NumberRange(0, services.MAX_POSITION)])
     active = BooleanField(_l("Active"), default=True)
     save = SubmitField(_l("Save"))
 
@@ -72,7 +72,7 @@ class RuleForm(TryForm):
 class NewRuleForm(RuleForm):
     target = SelectField(_l("Target"), choices=[SelectChoice(t.value, label) for t, label in TARGET_LABELS.items()])
     value = StringField(_l("Value (kind, category code or referral key)"),
-                        validators=[DataRequired(), Length(max=32)])
+                        validators=[DataRequired(), Length(max=services.MAX_VALUE)])
 
     def validate_value(self, field):
         if self.target.errors:  # checked first; a value means nothing without a valid target

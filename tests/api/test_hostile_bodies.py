@@ -33,6 +33,7 @@ from hotline.open311 import services as open311
 from hotline.questions import seed_category_questions
 from hotline.seeds import seed_categories
 from hotline.timeutil import now
+from intake import suggestion_rules
 from routing import services as routing_services
 from tests.conftest import new_department
 from tests.hostile import (
@@ -91,11 +92,13 @@ BODY_OPERATIONS = [
     # the referral directory (routing/api.py), as a supervisor: on a fresh entry
     ("post", "/referral-entries"), ("patch", "/referral-entries/{entry_id}"),
     ("post", "/referral-entries/{entry_id}/active"),
+    # keyword suggestion rules (intake/api.py), as a supervisor: on a fresh rule
+    ("post", "/suggestion-rules"), ("patch", "/suggestion-rules/{rule_id}"),
 ]
 # Operations only a supervisor may use: fuzzed with a supervisor's token (an operator's is a 403).
 SUPERVISED = {"/departments", "/departments/{department_id}", "/routing-rules", "/routing-rules/{rule_id}",
               "/routing-rules/{rule_id}/move", "/referral-entries", "/referral-entries/{entry_id}",
-              "/referral-entries/{entry_id}/active"}
+              "/referral-entries/{entry_id}/active", "/suggestion-rules", "/suggestion-rules/{rule_id}"}
 # The state the case of a routing operation is in before the body is sent (a new report otherwise).
 ROUTED_STATES = {
     "/tickets/{number}/appeal": TicketStatus.RESOLVED, "/desk/tickets/{number}/take-up": TicketStatus.FORWARDED,
@@ -260,6 +263,8 @@ def _base(method, path, ticket, other=None, account=None):
                                         "sms_text": "请致电该局（{number}）"},
         ("patch", "/referral-entries/{entry_id}"): {"caller_script": "请拨打该局热线。", "position": 3},
         ("post", "/referral-entries/{entry_id}/active"): {"active": False},
+        ("post", "/suggestion-rules"): {"target": "category", "value": "G09", "keywords": ["冒烟"], "weight": 2},
+        ("patch", "/suggestion-rules/{rule_id}"): {"keywords": ["冒烟", "暖风机"], "active": False},
     }[(method, path)]
 
 
@@ -370,6 +375,11 @@ def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, des
         department = new_department(f"FZD{db.session.scalar(db.select(db.func.count(Department.id)))}", "模糊测试所")
         before = snapshot()
         path = path.replace("{department_id}", str(department.id))
+    if path == "/suggestion-rules/{rule_id}":
+        rule = suggestion_rules.save_rule(None, None, {"target": "kind", "value": "report", "keywords": "举报"})
+        db.session.commit()
+        before = snapshot()
+        path = path.replace("{rule_id}", str(rule.id))
     if "{rule_id}" in path:
         # A fresh rule per example, below another so it can move up.
         for name in ("先试", "后试"):

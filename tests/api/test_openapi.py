@@ -32,7 +32,7 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  "/intake/tickets/{number}/accept", "/intake/tickets/{number}/reject",
                                  "/intake/tickets/{number}/duplicate", "/intake/tickets/{number}/otp/send",
                                  "/intake/tickets/{number}/otp/verify",
-                                 "/tickets/{number}/evidence",
+                                 "/tickets/{number}/evidence", "/suggestion-rules", "/suggestion-rules/{rule_id}",
                                  # the routing API (routing/api.py, described by routing/api_doc.py)
                                  "/tickets/{number}/forward", "/tickets/{number}/refer",
                                  "/tickets/{number}/appeal", "/desk/tickets", "/desk/tickets/{number}/take-up",
