@@ -16,6 +16,7 @@ from hotline import tickets
 from hotline.api.openapi import document
 from hotline.deadlines import clocks
 from hotline.extensions import db
+from hotline.knowledge import replies
 from hotline.knowledge import services as knowledge
 from hotline.models import (
     Article,
@@ -94,11 +95,15 @@ BODY_OPERATIONS = [
     ("post", "/referral-entries/{entry_id}/active"),
     # keyword suggestion rules (intake/api.py), as a supervisor: on a fresh rule
     ("post", "/suggestion-rules"), ("patch", "/suggestion-rules/{rule_id}"),
+    # canned replies (hotline/knowledge/reply_api.py), as a supervisor: on a fresh reply
+    ("post", "/replies"), ("patch", "/replies/{reply_id}"), ("post", "/replies/{reply_id}/deactivate"),
+    ("post", "/replies/{reply_id}/move"),
 ]
 # Operations only a supervisor may use: fuzzed with a supervisor's token (an operator's is a 403).
 SUPERVISED = {"/departments", "/departments/{department_id}", "/routing-rules", "/routing-rules/{rule_id}",
               "/routing-rules/{rule_id}/move", "/referral-entries", "/referral-entries/{entry_id}",
-              "/referral-entries/{entry_id}/active", "/suggestion-rules", "/suggestion-rules/{rule_id}"}
+              "/referral-entries/{entry_id}/active", "/suggestion-rules", "/suggestion-rules/{rule_id}",
+              "/replies", "/replies/{reply_id}", "/replies/{reply_id}/deactivate", "/replies/{reply_id}/move"}
 # The state the case of a routing operation is in before the body is sent (a new report otherwise).
 ROUTED_STATES = {
     "/tickets/{number}/appeal": TicketStatus.RESOLVED, "/desk/tickets/{number}/take-up": TicketStatus.FORWARDED,
@@ -265,6 +270,10 @@ def _base(method, path, ticket, other=None, account=None):
         ("post", "/referral-entries/{entry_id}/active"): {"active": False},
         ("post", "/suggestion-rules"): {"target": "category", "value": "G09", "keywords": ["冒烟"], "weight": 2},
         ("patch", "/suggestion-rules/{rule_id}"): {"keywords": ["冒烟", "暖风机"], "active": False},
+        ("post", "/replies"): {"title": "补充材料", "body": "请补充凭证，案件{case_number}。", "scope": "sms"},
+        ("patch", "/replies/{reply_id}"): {"body": "请致电{hotline}。", "active": False},
+        ("post", "/replies/{reply_id}/deactivate"): {},
+        ("post", "/replies/{reply_id}/move"): {"direction": "up"},
     }[(method, path)]
 
 
@@ -375,6 +384,13 @@ def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, des
         department = new_department(f"FZD{db.session.scalar(db.select(db.func.count(Department.id)))}", "模糊测试所")
         before = snapshot()
         path = path.replace("{department_id}", str(department.id))
+    if "{reply_id}" in path:
+        # A fresh reply per example, after another so it can move up.
+        for title in ("先", "后"):
+            reply = replies.create(title, "案件{case_number}", "any", None)
+        db.session.commit()
+        before = snapshot()
+        path = path.replace("{reply_id}", str(reply.id))
     if path == "/suggestion-rules/{rule_id}":
         rule = suggestion_rules.save_rule(None, None, {"target": "kind", "value": "report", "keywords": "举报"})
         db.session.commit()

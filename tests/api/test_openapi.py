@@ -45,7 +45,8 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  "/callback-visits", "/callback-visits/{visit_id}/outcome",
                                  "/tickets/{number}/clocks", "/clocks/{clock_id}/pause", "/clocks/{clock_id}/resume",
                                  # canned replies (hotline/knowledge/reply_api.py)
-                                 "/replies", "/replies/{reply_id}/render",
+                                 "/replies", "/replies/{reply_id}/render", "/replies/{reply_id}",
+                                 "/replies/{reply_id}/deactivate", "/replies/{reply_id}/move",
                                  # knowledge articles (hotline/knowledge/api.py)
                                  "/knowledge", "/knowledge/{article_id}", "/knowledge/{article_id}/draft",
                                  "/knowledge/{article_id}/submit", "/knowledge/{article_id}/publish",
