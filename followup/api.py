@@ -14,6 +14,8 @@ from followup.callback_visit_views import LIST_LIMIT, VISIT_ROLES
 from followup.views import (
     CLOCK_EDITORS,
     KIND_LABELS,
+    MAX_YEAR,
+    MIN_YEAR,
     STATE_LABELS,
     case_clocks,
     clock_is_late,
@@ -22,8 +24,9 @@ from followup.views import (
 )
 from hotline import access, inputs
 from hotline.deadlines import clocks as clock_services
+from hotline.deadlines.calendar_data import MAX_DAY_NAME, calendar_warnings, month_days
 from hotline.extensions import db
-from hotline.models import Clock, ClockKind, FollowUp
+from hotline.models import Clock, ClockKind, FollowUp, Role
 from hotline.rest import (
     api_roles,
     error_response,
@@ -33,7 +36,7 @@ from hotline.rest import (
     text_field,
     unknown_fields,
 )
-from hotline.timeutil import local_to_utc, now, to_local
+from hotline.timeutil import local_to_utc, local_today, now, to_local
 
 bp = Blueprint("followup_api", __name__)
 
@@ -236,3 +239,59 @@ def resume_clock(clock_id):
     if errors:
         return refuse(errors)
     return _change(clock, clock_services.resume_clock, g.api_user, refused="only a paused clock is resumed")
+
+
+# --- the working-day calendar (the console's /followup/calendar) -----------------------------
+
+CALENDAR_ROLES = (Role.SUPERVISOR,)  # as followup.views.calendar
+
+
+def calendar_day_json(row):
+    return {"day": row.day.isoformat(), "working": bool(row.working), "name": row.name, "source": row.source,
+            "official": bool(row.official)}
+
+
+@bp.get("/calendar")
+@api_roles(*CALENDAR_ROLES)
+def calendar_month():
+    """?month=YYYY-MM (default: this month): the month's days as the calendar page shows them, and
+    the stretches of the next days without official data (the page's warnings)."""
+    today = local_today(_tz())
+    raw = request.args.get("month")
+    if raw is None:
+        year, month = today.year, today.month
+    else:
+        first = inputs.parse_date(raw + "-01") if isinstance(raw, str) and len(raw) == 7 else None
+        if first is None or not MIN_YEAR <= first.year <= MAX_YEAR:
+            return error_response(422, "validation failed", "invalid query parameters: month",
+                                  fields={"month": f"YYYY-MM, a month from {MIN_YEAR} to {MAX_YEAR}"})
+        year, month = first.year, first.month
+    days = month_days(year, month)
+    return jsonify({
+        "month": f"{year:04d}-{month:02d}",
+        "days": [calendar_day_json(days[day]) for day in sorted(days)],
+        "warnings": [{"first_day": w.first_day.isoformat(), "last_day": w.last_day.isoformat(),
+                      "missing": bool(w.missing)} for w in calendar_warnings(today)],
+    })
+
+
+@bp.put("/calendar/<day>")
+@api_roles(*CALENDAR_ROLES)
+def calendar_set_day(day):
+    """{"working": bool, "name": text?}: the day corrected (official, manual, audited) and the
+    running working-day clocks spanning it recounted, as the calendar page's day form."""
+    on = inputs.parse_date(day)
+    if on is None:
+        return error_response(404, "Not Found", "not a date as YYYY-MM-DD")
+    body = json_object()
+    errors = unknown_fields(body, ("working", "name"))
+    if not isinstance(body.get("working"), bool):
+        errors["working"] = "true or false"
+    name = text_field(body, "name", MAX_DAY_NAME, errors)
+    if errors:
+        return refuse(errors)
+    row, moved = clock_services.correct_calendar_day(on, body["working"], name, g.api_user)
+    db.session.commit()
+    return jsonify({"day": calendar_day_json(row), "recounted": [
+        {"clock_id": clock.id, "number": clock.ticket.number, "kind": clock.kind.value, "due_at": _time(clock.due_at)}
+        for clock in moved]})

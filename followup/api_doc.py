@@ -4,6 +4,8 @@ checks."""
 
 from followup import callback_visits
 from followup.callback_visit_views import LIST_LIMIT
+from followup.views import MAX_YEAR, MIN_YEAR
+from hotline.deadlines.calendar_data import MAX_DAY_NAME
 from hotline.deadlines.clocks import DEPARTMENT_CLOCKS, MAX_PAUSE_REASON
 from hotline.models import ClockKind, ClockState, FollowUpStatus, TicketStatus
 from hotline.rest import MAYBE_MOMENT, MAYBE_STRING, MOMENT, STRING, json_content, obj, ref, response_ref
@@ -179,3 +181,60 @@ PATHS.update({
     }},
 })
 SCHEMAS = {"CallbackVisit": VISIT, "Clock": CLOCK}
+
+# --- the working-day calendar (followup/api.py; the console's /followup/calendar) --------------------
+
+SUPERVISORS = " (supervisors)"
+CALENDAR_DAY = obj({
+    "day": {"type": "string", "format": "date"},
+    "working": {"type": "boolean"},
+    "name": {**MAYBE_STRING, "description": "e.g. 国庆节, 调休上班"},
+    "source": {**STRING, "description": "chinese_calendar or holidays (a package), manual (a supervisor)"},
+    "official": {"type": "boolean", "description": "false when computed by rule without the official schedule"},
+})
+PATHS.update({
+    "/calendar": {"get": {
+        "operationId": "getCalendarMonth",
+        "summary": "One month of the working-day calendar the legal clocks count by" + SUPERVISORS,
+        "parameters": [{"name": "month", "in": "query", "required": False,
+                        "schema": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+                        "description": f"YYYY-MM, {MIN_YEAR} to {MAX_YEAR}; default: this month"}],
+        "responses": {
+            "200": json_content(obj({
+                "month": STRING,
+                "days": {"type": "array", "items": ref("CalendarDay"),
+                         "description": "the days the calendar has, by date; a missing day is counted as estimated"},
+                "warnings": {"type": "array", "description": "stretches of the next 60 days without official data",
+                             "items": obj({"first_day": {"type": "string", "format": "date"},
+                                           "last_day": {"type": "string", "format": "date"},
+                                           "missing": {"type": "boolean",
+                                                       "description": "true: no data; false: computed by rule"}})},
+            }), "the month"),
+            "422": response_ref("ValidationFailed"), **AUTH,
+        },
+    }},
+    "/calendar/{day}": {"put": {
+        "operationId": "setCalendarDay",
+        "summary": "Correct one day of the working-day calendar" + SUPERVISORS,
+        "description": "As the calendar page: the day becomes official and manual (audited calendar_day_set), and "
+                       "the open working-day clocks spanning it are recounted (each move in its case's history).",
+        "parameters": [{"name": "day", "in": "path", "required": True, "schema": {"type": "string", "format": "date"},
+                        "description": "YYYY-MM-DD"}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": obj({
+            "working": {"type": "boolean", "description": "true: a working day (e.g. a make-up weekend); false: "
+                                                          "a day off"},
+            "name": {"type": ["string", "null"], "maxLength": MAX_DAY_NAME},
+        }, required=["working"])}}},
+        "responses": {
+            "200": json_content(obj({
+                "day": ref("CalendarDay"),
+                "recounted": {"type": "array", "description": "the clocks whose due moment moved",
+                              "items": obj({"clock_id": {"type": "integer"}, "number": STRING,
+                                            "kind": KIND, "due_at": MOMENT})},
+            }), "the day as saved, and the clocks recounted"),
+            "400": response_ref("BadRequest"), "404": json_content(ref("Error"), "not a date"),
+            "422": response_ref("ValidationFailed"), **AUTH,
+        },
+    }},
+})
+SCHEMAS["CalendarDay"] = CALENDAR_DAY

@@ -17,7 +17,7 @@ from followup import escalation
 from hotline import inputs
 from hotline.authz import roles_required
 from hotline.deadlines import clocks as clock_services
-from hotline.deadlines.calendar_data import calendar_warnings, month_days, set_day
+from hotline.deadlines.calendar_data import MAX_DAY_NAME, calendar_warnings, month_days
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
 from hotline.jobs import results
@@ -48,7 +48,7 @@ STATE_LABELS = {
 
 class DayForm(FlaskForm):
     working = StringField(_l("Working day"), validators=[AnyOf(["0", "1"])])
-    name = StringField(lazy_pgettext("thing", "Name"), validators=[Optional(), Length(max=100)])
+    name = StringField(lazy_pgettext("thing", "Name"), validators=[Optional(), Length(max=MAX_DAY_NAME)])
 
 
 class PauseForm(FlaskForm):
@@ -133,8 +133,7 @@ def calendar_day(day):
     form = DayForm()
     if not form.validate():
         abort(400)
-    set_day(day, form.working.data == "1", form.name.data.strip(), current_user)
-    moved = clock_services.reschedule_for_calendar_change(day, current_user)
+    _row, moved = clock_services.correct_calendar_day(day, form.working.data == "1", form.name.data, current_user)
     db.session.commit()
     flash(_("%(day)s saved; %(count)s running time limits recounted.", day=day.isoformat(), count=len(moved)),
           "success")

@@ -17,6 +17,7 @@ from hotline.models import CalendarDay
 
 MANUAL = "manual"
 WARNING_HORIZON_DAYS = 60
+MAX_DAY_NAME = 100  # a day's name (国庆节, 调休上班), as the calendar's form and the API take it
 
 
 class CalendarWarning(NamedTuple):

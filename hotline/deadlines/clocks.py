@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hotline.deadlines.calendar import add_calendar_days, add_working_days, working_days_between
-from hotline.deadlines.calendar_data import CalendarLookup
+from hotline.deadlines.calendar_data import CalendarLookup, set_day
 from hotline.extensions import db
 from hotline.models import Clock, ClockKind, ClockPause, ClockState, TicketKind, TicketStatus
 from hotline.tickets import record_event
@@ -245,6 +245,14 @@ def _end_pause(clock, at):
     if clock.due_at > at:
         clock.overdue_at = clock.warned_at = None
     return moved
+
+
+def correct_calendar_day(day, working, name, actor):
+    """A supervisor's correction of the working-day calendar (the calendar page and its API twin):
+    the day set, audited, and the open working-day clocks spanning it recounted. Returns
+    (the CalendarDay, the clocks whose due date moved)."""
+    row = set_day(day, working, (name or "").strip(), actor)
+    return row, reschedule_for_calendar_change(day, actor)
 
 
 def reschedule_for_calendar_change(day, actor=None):

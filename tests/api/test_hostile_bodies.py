@@ -98,12 +98,15 @@ BODY_OPERATIONS = [
     # canned replies (hotline/knowledge/reply_api.py), as a supervisor: on a fresh reply
     ("post", "/replies"), ("patch", "/replies/{reply_id}"), ("post", "/replies/{reply_id}/deactivate"),
     ("post", "/replies/{reply_id}/move"),
+    # the working-day calendar (followup/api.py), as a supervisor
+    ("put", "/calendar/{day}"),
 ]
 # Operations only a supervisor may use: fuzzed with a supervisor's token (an operator's is a 403).
 SUPERVISED = {"/departments", "/departments/{department_id}", "/routing-rules", "/routing-rules/{rule_id}",
               "/routing-rules/{rule_id}/move", "/referral-entries", "/referral-entries/{entry_id}",
               "/referral-entries/{entry_id}/active", "/suggestion-rules", "/suggestion-rules/{rule_id}",
-              "/replies", "/replies/{reply_id}", "/replies/{reply_id}/deactivate", "/replies/{reply_id}/move"}
+              "/replies", "/replies/{reply_id}", "/replies/{reply_id}/deactivate", "/replies/{reply_id}/move",
+              "/calendar/{day}"}
 # The state the case of a routing operation is in before the body is sent (a new report otherwise).
 ROUTED_STATES = {
     "/tickets/{number}/appeal": TicketStatus.RESOLVED, "/desk/tickets/{number}/take-up": TicketStatus.FORWARDED,
@@ -274,6 +277,7 @@ def _base(method, path, ticket, other=None, account=None):
         ("patch", "/replies/{reply_id}"): {"body": "请致电{hotline}。", "active": False},
         ("post", "/replies/{reply_id}/deactivate"): {},
         ("post", "/replies/{reply_id}/move"): {"direction": "up"},
+        ("put", "/calendar/{day}"): {"working": False, "name": "台风停工"},
     }[(method, path)]
 
 
@@ -391,6 +395,7 @@ def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, des
         db.session.commit()
         before = snapshot()
         path = path.replace("{reply_id}", str(reply.id))
+    path = path.replace("{day}", "2025-10-10")
     if path == "/suggestion-rules/{rule_id}":
         rule = suggestion_rules.save_rule(None, None, {"target": "kind", "value": "report", "keywords": "举报"})
         db.session.commit()

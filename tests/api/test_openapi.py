@@ -44,6 +44,7 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  # callback visits and legal clocks (followup/api.py, described by followup/api_doc.py)
                                  "/callback-visits", "/callback-visits/{visit_id}/outcome",
                                  "/tickets/{number}/clocks", "/clocks/{clock_id}/pause", "/clocks/{clock_id}/resume",
+                                 "/calendar", "/calendar/{day}",
                                  # canned replies (hotline/knowledge/reply_api.py)
                                  "/replies", "/replies/{reply_id}/render", "/replies/{reply_id}",
                                  "/replies/{reply_id}/deactivate", "/replies/{reply_id}/move",
