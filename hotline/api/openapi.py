@@ -4,7 +4,7 @@ from flask import current_app
 
 from hotline import calls, sms_texts, tickets
 from hotline.api import schemas
-from hotline.models import Channel, Direction, OutboxStatus, TicketKind, TicketStatus
+from hotline.models import Channel, Direction, OutboxChannel, OutboxStatus, TicketKind, TicketStatus
 from hotline.rest import (
     AUTH_ERRORS,
     ERROR,
@@ -203,6 +203,20 @@ def _case_action(ok, conflict):
             "409": json_content(ref("Error"), conflict), "422": response_ref("ValidationFailed"), **AUTH_ERRORS}
 
 
+OUTBOX_MESSAGE = obj({
+    "id": {"type": "integer"},
+    "channel": {"type": "string", "enum": [c.value for c in OutboxChannel]},
+    "case": {**MAYBE_STRING, "description": "the case number, null for a message of no case"},
+    "to_masked": {**MAYBE_STRING, "description": "the number, masked; null for a webhook", "examples": ["138****1234"]},
+    "purpose": {**STRING, "description": "what it is for: ack, status, referral, result, survey, otp, ..."},
+    "legal": {"type": "boolean", "description": "a legally required notice: it needs another channel if it fails"},
+    "text": {**MAYBE_STRING, "description": "null for a one-time code, which staff never read"},
+    "status": {"type": "string", "enum": [s.value for s in OutboxStatus]},
+    "attempts": {"type": "integer", "minimum": 0},
+    "error": {**MAYBE_STRING, "description": "why the last try failed, in the reader's language"},
+    "created_at": MOMENT,
+    "updated_at": MAYBE_MOMENT,
+})
 CASE_CONFLICT = json_content(ref("Error"), "the case has no caller to text")
 
 
@@ -403,6 +417,37 @@ PATHS = {
             },
         },
     },
+    "/outbox/failed": {
+        "get": {
+            "operationId": "listFailedMessages",
+            "summary": "The SMS the dispatcher gave up on, newest first (supervisors)",
+            "description": "As the console's failed-messages page; numbers masked, one-time codes withheld.",
+            "responses": {
+                "200": {**json_content(obj({"items": {"type": "array", "items": ref("OutboxMessage")}}),
+                                       "the failed messages"), "headers": {"Content-Language": CONTENT_LANGUAGE}},
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/outbox/messages/{message_id}/retry": {
+        "post": {
+            "operationId": "retryMessage",
+            "summary": "Queue a failed message again with fresh attempts (supervisors); audited",
+            "description": "No body, or an empty JSON object. As the failed-messages page's Retry.",
+            "parameters": [{"name": "message_id", "in": "path", "required": True, "schema": {"type": "integer"},
+                            "description": "the `id` the failed list gives"}],
+            "requestBody": {"required": False, "content": {"application/json": {"schema": obj({})}}},
+            "responses": {
+                "200": {**json_content(ref("OutboxMessage"), "the message, pending again"),
+                        "headers": {"Content-Language": CONTENT_LANGUAGE}},
+                "400": response_ref("BadRequest"),
+                "404": json_content(ref("Error"), "no such message"),
+                "409": json_content(ref("Error"), "the message has not failed (pending, sent, delivered ...)"),
+                "422": response_ref("ValidationFailed"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
     "/openapi.json": {
         "get": {
             "operationId": "openapi",
@@ -443,6 +488,7 @@ def document(app=None):
                 "CallbackRequest": CALLBACK_REQUEST,
                 "CallbackDone": CALLBACK_DONE,
                 "BlockedCaller": BLOCKED_CALLER,
+                "OutboxMessage": OUTBOX_MESSAGE,
                 **feature_schemas,
             },
             "responses": RESPONSES,

@@ -278,3 +278,17 @@ def queued_sms(message, ticket, tz_name, show_identity=True):
         "created_at": _time(message.created_at, tz_name),
         "send_after": _time(message.next_attempt_at, tz_name),
     }
+
+
+def outbox_message(message, tz_name, text, error):
+    """A message as the failed-messages page shows it: the number masked, a secret text (a
+    one-time code) withheld as `text` None, the failure in the reader's words."""
+    phone = message.channel.value != "webhook"  # an SMS's or a call's number; a webhook's is a URL
+    return {
+        "id": message.id, "channel": message.channel.value,
+        "case": message.ticket.number if message.ticket is not None else None,
+        "to_masked": phones.mask(message.to) if phone else None, "purpose": message.purpose,
+        "legal": bool(message.legal), "text": text, "status": message.status.value,
+        "attempts": message.attempts or 0, "error": error or None,
+        "created_at": _time(message.created_at, tz_name), "updated_at": _time(message.updated_at, tz_name),
+    }

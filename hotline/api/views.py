@@ -6,9 +6,10 @@ from flask_babel import force_locale
 from hotline import access, audit, calls, inputs, outbox, phones, sms_texts, tickets
 from hotline.api import openapi, schemas, services
 from hotline.authz import public
+from hotline.console import outbox as console_outbox
 from hotline.console import words
 from hotline.extensions import db
-from hotline.models import Caller, Role
+from hotline.models import Caller, OutboxMessage, Role
 from hotline.rest import (
     api_roles,
     error_response,
@@ -215,6 +216,44 @@ def unblock_number(caller_id):
     calls.unblock(caller, g.api_user, ip=request.remote_addr)
     db.session.commit()
     return "", 204
+
+
+def _message_json(message):
+    """An outbox message as the console's failed-messages page shows it (console.outbox's filters)."""
+    text = None if message.purpose in console_outbox.SECRET_PURPOSES else message.body
+    return schemas.outbox_message(message, _tz(), text, console_outbox.sms_error(message.last_error))
+
+
+@bp.get("/outbox/failed")
+@api_roles(Role.SUPERVISOR)
+def list_failed_messages():
+    """The SMS the dispatcher gave up on, newest first (supervisors, as /outbox/failed); the failure
+    in the reader's language (Content-Language)."""
+    language = reader_language()
+    with force_locale(language):
+        items = [_message_json(m) for m in outbox.failed_messages()]
+    return jsonify(items=items), 200, {"Content-Language": language}
+
+
+@bp.post("/outbox/messages/<message_id>/retry")
+@api_roles(Role.SUPERVISOR)
+def retry_message(message_id):
+    """No body (or {}): a failed message back in the queue with fresh attempts; audited
+    (outbox_retry). 409 for a message that has not failed."""
+    found = inputs.parse_int(message_id, 1)
+    message = db.session.get(OutboxMessage, found) if found is not None else None
+    if message is None:
+        return error_response(404, "Not Found", "no such message")
+    errors = unknown_fields(json_object(required=False), ())
+    if errors:
+        return refuse(errors)
+    if not outbox.retry(message, g.api_user):
+        return error_response(409, "Conflict", f"only a failed message is retried; this one is {message.status.value}")
+    db.session.commit()
+    language = reader_language()
+    with force_locale(language):
+        body = _message_json(message)
+    return jsonify(body), 200, {"Content-Language": language}
 
 
 @bp.post("/tickets")

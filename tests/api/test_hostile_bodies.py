@@ -12,7 +12,7 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from hotline import tickets
+from hotline import outbox, tickets
 from hotline.api.openapi import document
 from hotline.deadlines import clocks
 from hotline.extensions import db
@@ -24,6 +24,7 @@ from hotline.models import (
     Department,
     FollowUp,
     FollowUpStatus,
+    OutboxStatus,
     ReferralEntry,
     Role,
     Ticket,
@@ -100,13 +101,15 @@ BODY_OPERATIONS = [
     ("post", "/replies/{reply_id}/move"),
     # the working-day calendar (followup/api.py), as a supervisor
     ("put", "/calendar/{day}"),
+    # the failed-messages page's Retry (hotline/api/views.py), as a supervisor, on a fresh failed SMS
+    ("post", "/outbox/messages/{message_id}/retry"),
 ]
 # Operations only a supervisor may use: fuzzed with a supervisor's token (an operator's is a 403).
 SUPERVISED = {"/departments", "/departments/{department_id}", "/routing-rules", "/routing-rules/{rule_id}",
               "/routing-rules/{rule_id}/move", "/referral-entries", "/referral-entries/{entry_id}",
               "/referral-entries/{entry_id}/active", "/suggestion-rules", "/suggestion-rules/{rule_id}",
               "/replies", "/replies/{reply_id}", "/replies/{reply_id}/deactivate", "/replies/{reply_id}/move",
-              "/calendar/{day}"}
+              "/calendar/{day}", "/outbox/messages/{message_id}/retry"}
 # The state the case of a routing operation is in before the body is sent (a new report otherwise).
 ROUTED_STATES = {
     "/tickets/{number}/appeal": TicketStatus.RESOLVED, "/desk/tickets/{number}/take-up": TicketStatus.FORWARDED,
@@ -278,6 +281,7 @@ def _base(method, path, ticket, other=None, account=None):
         ("post", "/replies/{reply_id}/deactivate"): {},
         ("post", "/replies/{reply_id}/move"): {"direction": "up"},
         ("put", "/calendar/{day}"): {"working": False, "name": "台风停工"},
+        ("post", "/outbox/messages/{message_id}/retry"): {},
     }[(method, path)]
 
 
@@ -396,6 +400,12 @@ def test_any_body_is_a_described_answer_and_a_refusal_changes_nothing(world, des
         before = snapshot()
         path = path.replace("{reply_id}", str(reply.id))
     path = path.replace("{day}", "2025-10-10")
+    if "{message_id}" in path:
+        message = outbox.queue_sms("+8613800138000", "工单调解结果", "result", legal=True)
+        message.status, message.attempts, message.last_error = OutboxStatus.FAILED, 5, "undelivered:30003"
+        db.session.commit()
+        before = snapshot()
+        path = path.replace("{message_id}", str(message.id))
     if path == "/suggestion-rules/{rule_id}":
         rule = suggestion_rules.save_rule(None, None, {"target": "kind", "value": "report", "keywords": "举报"})
         db.session.commit()

@@ -26,7 +26,7 @@ def test_the_document_describes_every_endpoint_and_filter(api):
     assert set(doc["paths"]) == {"/tickets", "/tickets/{number}", "/openapi.json",
                                  "/tickets/{number}/notes", "/tickets/{number}/sms", "/tickets/{number}/reveal-phone",
                                  "/callback-requests", "/callback-requests/{number}/done", "/blocklist",
-                                 "/blocklist/{caller_id}",
+                                 "/blocklist/{caller_id}", "/outbox/failed", "/outbox/messages/{message_id}/retry",
                                  # the intake API (intake/api.py, described by intake/api_doc.py)
                                  "/suggest", "/intake/tickets", "/intake/tickets/{number}",
                                  "/intake/tickets/{number}/accept", "/intake/tickets/{number}/reject",
