@@ -160,7 +160,7 @@ def move_reply(reply_id):
         return _no_reply()
     body = json_object()
     errors = unknown_fields(body, ("direction",))
-    if body.get("direction") not in MOVES:
+    if not isinstance(body.get("direction"), str) or body["direction"] not in MOVES:
         errors["direction"] = "one of " + ", ".join(MOVES)
     if errors:
         return refuse(errors)

@@ -71,6 +71,8 @@ def test_moving_a_reply_changes_the_pickers_order_and_the_end_is_409(boss, stock
     assert boss.post(f"/api/v1/replies/{second.id}/move", json={"direction": "up"}).status_code == 409
     assert not changed(before, snapshot())
     refused_unchanged(boss, f"/api/v1/replies/{second.id}/move", {"direction": "left"}, 422, ["direction"])
+    for wrong in (["up"], {"up": 1}, None, 1):  # a list was a 500 (unhashable), found by the fuzzer
+        refused_unchanged(boss, f"/api/v1/replies/{second.id}/move", {"direction": wrong}, 422, ["direction"])
     assert actions() == ["canned_reply.move"]
 
 
