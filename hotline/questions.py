@@ -4,6 +4,9 @@ Each question: {"code", "zh", "en", "type": "text|date|yesno", "required": bool}
 means a complaint cannot be saved ready for acceptance without an answer.
 """
 
+import ast
+import json
+
 from sqlalchemy import select
 
 from hotline.extensions import db
@@ -67,3 +70,33 @@ def seed_category_questions():
 def label(question, locale):
     """The question in the operator's language."""
     return question.get("en") if locale == "en" else question.get("zh") or question.get("en")
+
+
+def answers_in_words(stored, locale, yes_no):
+    """A history line's recorded answers ({"operator_first": "yes", ...}, written as JSON; older
+    lines as Python's repr) as "question: answer; ..." in `locale`; None when it is not a set of
+    answers. `yes_no`: the words for yes and no."""
+    try:
+        answers = json.loads(stored)
+    except (TypeError, ValueError):
+        try:
+            answers = ast.literal_eval(stored)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return None
+    if not isinstance(answers, dict):
+        return None
+    asked = {q["code"]: q for q in _all_questions()}
+    parts = []
+    for code, answer in answers.items():
+        question = asked.get(code)
+        shown = yes_no.get(answer, answer)
+        parts.append(f"{label(question, locale) if question else code}：{shown}" if locale != "en"
+                     else f"{label(question, locale) if question else code}: {shown}")
+    return ("；" if locale != "en" else "; ").join(parts) or None
+
+
+def _all_questions():
+    """Every question any category asks now, and the defaults (an answer outlives a change of list)."""
+    found = [q for rows in db.session.scalars(select(Category.questions).where(Category.questions.is_not(None)))
+             for q in rows or []]
+    return [*(q for defaults in DEFAULTS.values() for q in defaults), *found]

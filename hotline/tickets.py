@@ -4,6 +4,8 @@ Every state change goes through here and writes a TicketEvent. Services flush; t
 or job that called them commits once.
 """
 
+import json
+
 from flask import current_app
 from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -212,4 +214,6 @@ def _same(old, new):
 def _text(value):
     if value is None:
         return None
+    if isinstance(value, dict):  # a category's answers: JSON, which the history reads back
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(getattr(value, "value", value))

@@ -27,6 +27,8 @@ def init_app(app):
     app.context_processor(decision_views.template_helpers)
     # The history shows a ground for not accepting by its name, not its code.
     templating.add_field_reader(app, "reject_ground", lambda code: str(decision_views.GROUND_LABELS.get(code, "")) or None)
+    # A category's answers read as its questions and the answers in words, not as a dict.
+    templating.add_field_reader(app, "answers", _answers_in_words)
     app.context_processor(evidence_views.template_helpers)
     menu.add(app, "manage", "intake.rules", _l("Suggestion rules"), order=50)
     menu.add(app, "manage", "intake_decision.hot_respondents", _l("Hot respondents"), order=60)
@@ -41,3 +43,11 @@ def init_app(app):
     rest.add_openapi(app, api_doc.PATHS, api_doc.SCHEMAS)
     if app.config.get("SUGGEST_WARM_UP"):
         classifier.warm_up()  # trains in a background thread, so a worker's first suggestion is quick
+
+
+def _answers_in_words(stored):
+    from flask_babel import get_locale, gettext
+
+    from hotline import questions
+
+    return questions.answers_in_words(stored, str(get_locale()), {"yes": gettext("Yes"), "no": gettext("No")})

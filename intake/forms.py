@@ -96,7 +96,7 @@ class IntakeForm(FlaskForm):
     facts = TextAreaField(_l("Facts"), [_length(10_000)])
     demand = TextAreaField(_l("Demand"), [_length(2_000)])
     amount = _text(_l("Amount (yuan)"), 20)
-    purchase_date = _text(_l("Purchase date"), 10)
+    purchase_date = _text(_l("Purchase date"), 16)  # 2026年11月30日, or with spaces, then read as a date
     report_facts = TextAreaField(_l("What the report is about"), [_length(10_000)])
     answer = TextAreaField(_l("Answer given to the caller"), [_length(10_000)])
     # The knowledge-base article the answer came from (set by its key or button; a consultation only).

@@ -233,6 +233,8 @@ def save_intake(ticket, values, actor, claim=False):
         fields.update(_first_owner(ticket, actor))
     changed = tickets.update_fields(ticket, fields, actor)
     ticket.id_number_hash = id_hash
+    if ticket.anonymous:
+        _forget_identity_in_history(ticket)
     _remember_caller(ticket)
     report = answered = None
     if kind == "consultation":
@@ -248,6 +250,22 @@ def save_intake(ticket, values, actor, claim=False):
     discard_draft(ticket, actor)
     db.session.flush()
     return Saved(ticket=ticket, changed=changed, report=report, answered=answered)
+
+
+# The history lines that would keep who filed an anonymous report (the values, not that they changed).
+IDENTITY_HISTORY = ("complainant_name", "complainant_phone", "complainant_address", "id_number_masked")
+
+
+def _forget_identity_in_history(ticket):
+    """An anonymous report keeps no identity: the lines that recorded the name, phone, address
+    and ID number typed before it was made anonymous lose their values (the change stays)."""
+    db.session.execute(
+        TicketEvent.__table__.update()
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.type == "field",
+               TicketEvent.field.in_(IDENTITY_HISTORY),
+               (TicketEvent.from_value.is_not(None)) | (TicketEvent.to_value.is_not(None)))
+        .values(from_value=None, to_value=None))
+    db.session.expire(ticket, ["events"])
 
 
 def refer_with_intake(ticket, values, entry, actor, note=None, control=None, claim=False):

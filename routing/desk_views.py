@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from hotline import inputs
 from hotline.access import can_reveal_phone, can_see_identity, notice_phone
@@ -71,7 +71,7 @@ class ReturnForm(FlaskForm):
 
 class StepForm(FlaskForm):
     kind = SelectField(_l("Step"), choices=lambda: _choices(STEP_KINDS))
-    on = TypedDateField(_l("Date"), validators=[DataRequired()])
+    on = TypedDateField(_l("Date"), validators=[InputRequired()])  # not DataRequired: it hides "not a date"
     text = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=desk.MAX_STEP_TEXT)])
 
 

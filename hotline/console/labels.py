@@ -130,6 +130,7 @@ FIELD = {
     "seller": _l("Seller"),
     "order_number": _l("Order number"),
     "answer": _l("Answer to the consultation"),
+    "answers": _l("Answers to the category's questions"),
     "anonymous": _l("Anonymous"),
     "confidential": _l("Confidential"),
     "id_number_masked": _l("ID number"),

@@ -121,6 +121,21 @@ def test_an_anonymous_report_needs_no_identity_and_shows_none(api):
     assert (case["kind"], case["anonymous"], case["complainant"], case["channel"]) == ("report", True, None, "web")
 
 
+def test_a_report_made_anonymous_later_keeps_no_identity_in_its_history(api, as_role, client, make_user, login):
+    """Typed as a named report, then made anonymous: the history lines lose the name, number and
+    address they recorded (the API's events and the case page alike), as if never kept."""
+    body = {**REPORT, "name": "周匿名", "phone": "13855556666", "address": "某小区3号楼"}
+    case = created(api, body)
+    url = f"{URL}/{case['number']}"
+    assert api.patch(url, json={"version": case["version"], "anonymous": True}).status_code == 200
+    supervisor = as_role(Role.SUPERVISOR)
+    history = supervisor.get(f"/api/v1/tickets/{case['number']}").get_data(as_text=True)
+    login(make_user(Role.SUPERVISOR))
+    page = client.get(f"/tickets/{case['number']}").get_data(as_text=True)
+    for text in (history, page):
+        assert "周匿名" not in text and "某小区3号楼" not in text and "6666" not in text
+
+
 def test_a_consultation_is_answered_and_closed_on_the_spot(api):
     case = created(api, {"kind": "consultation", "facts": "七天无理由退货怎么算？", "answer": "自收货次日起算七天"})
     assert (case["status"], case["answer"]) == ("answered", "自收货次日起算七天")
@@ -129,6 +144,20 @@ def test_a_consultation_is_answered_and_closed_on_the_spot(api):
 def test_category_questions_are_answered_by_code(api):
     body = {**COMPLAINT, "category": "S04", "answers": {"operator_first": "yes", "operator_first_date": "2026-01-01"}}
     assert created(api, body)["answers"] == {"operator_first": "yes", "operator_first_date": "2026-01-01"}
+
+
+def test_the_history_says_the_answers_in_words(api, client, make_user, login):
+    """Not "answers: {'operator_first': 'yes', ...}" on the Chinese case page: the questions and the answers."""
+    body = {**COMPLAINT, "category": "S04", "answers": {"operator_first": "yes", "operator_first_date": "2026-01-01"}}
+    case = created(api, body)
+    login(make_user(Role.OPERATOR))
+    client.post("/lang/zh")
+    page = client.get(f"/tickets/{case['number']}").get_data(as_text=True)
+    assert "是否已先向运营商投诉？：是" in page and "何时向运营商投诉？：2026-01-01" in page
+    assert "operator_first" not in page and ">answers<" not in page
+    events = api.get(f"/api/v1/tickets/{case['number']}", headers={"Accept-Language": "zh"}).json["events"]
+    [line] = [e for e in events if e.get("field") == "answers"]
+    assert line["field_label"] == "类别问题的回答" and "是否已先向运营商投诉？：是" in line["to_label"]
 
 
 BAD_FIELDS = {

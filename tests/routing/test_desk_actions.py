@@ -158,3 +158,14 @@ def test_a_supervisor_views_any_case_but_does_not_act(client, make_user, login, 
     assert page.status_code == 200 and "王小明" in page.get_data(as_text=True)
     assert 'id="take-up"' not in page.get_data(as_text=True)
     assert client.post(f"/desk/tickets/{theirs.number}/take-up").status_code == 403
+
+
+@pytest.mark.parametrize("typed", ["2026-02-30", "9999-99-99", "下周一"])
+def test_a_step_date_that_is_no_date_says_so_not_that_it_is_missing(client, staff, case, typed):
+    ticket = case(TicketStatus.IN_PROGRESS)
+    response = client.post(f"/desk/tickets/{ticket.number}/steps",
+                           data={"kind": "mediation", "on": typed, "text": "电话联系商家"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "请按“年-月-日”填写日期" in page and "必填" not in page
+    assert "电话联系商家" in page  # what was typed is still there
+    assert events(ticket, "mediation_step") == []

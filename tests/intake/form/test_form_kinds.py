@@ -248,7 +248,7 @@ def test_bad_amount_and_future_date_explained(client, operator, call_ticket):
     assert "0 or more" in page and "YYYY-MM-DD" in page
 
 
-@pytest.mark.parametrize("typed", ["2025-05-01", "2025-5-1", "2025/5/1", "2025.05.01", "2025年5月1日", "20250501",
+@pytest.mark.parametrize("typed", ["2025-05-01", "2025年05月01日", "2025-5-1", "2025/5/1", "2025.05.01", "2025年5月1日", "20250501",
                                    "２０２５年５月１日", "２０２５－０５－０１"])
 def test_a_purchase_date_is_taken_as_the_operator_types_it(client, operator, call_ticket, typed):
     """A text box, not the browser's date box (which reads mm/dd/yyyy on a Chinese page in an
