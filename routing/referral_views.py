@@ -212,27 +212,36 @@ def appeal(number):
 @bp.route("/appeals")
 @roles_required(Role.SUPERVISOR)
 def appeals():
-    start_day, end_day = _period()
+    start_day, end_day, error = _period()
     tz = current_app.config["HOTLINE_TIMEZONE"]
     start = timeutil.local_to_utc(_midnight(start_day), tz)
     end = timeutil.local_to_utc(_midnight(end_day + timedelta(days=1)), tz)
-    return render_template("routing/appeals.html", start=start_day, end=end_day,
+    # A period that cannot be read: the page with the last 30 days, saying why, the dates as typed.
+    typed = {name: request.args.get(name, "")[:MAX_TYPED_DAY] for name in ("start", "end")} if error else {}
+    return render_template("routing/appeals.html", start=start_day, end=end_day, error=error, typed=typed,
                            counts=referrals.appeal_counts(start, end),
                            appeals=referrals.appeals_between(start, end),
-                           channels=APPEAL_CHANNEL_LABELS, targets=APPEAL_TARGET_LABELS)
+                           channels=APPEAL_CHANNEL_LABELS, targets=APPEAL_TARGET_LABELS), 400 if error else 200
+
+
+MAX_TYPED_DAY = 40  # what of a refused date is shown back
 
 
 def _period():
-    """?start=&end= as local dates (both included); the last 30 days by default."""
+    """?start=&end= as local dates (both included), the last 30 days by default, and why the
+    period asked for could not be used (then the default) or None."""
     tz = current_app.config["HOTLINE_TIMEZONE"]
     today = timeutil.local_today(tz)
     end = inputs.parse_typed_date(request.args.get("end") or today.isoformat())
     start = end and inputs.parse_typed_date(request.args.get("start") or (end - timedelta(days=29)).isoformat())
+    error = None
     if start is None:
-        raise inputs.refused(_l("Dates are written YYYY-MM-DD."))
-    if start > end or (end - start).days > 3660:
-        abort(400, _("The period must start before it ends and span at most ten years."))
-    return start, end
+        error = _("Dates are written YYYY-MM-DD.")
+    elif start > end or (end - start).days > 3660:
+        error = _("The period must start before it ends and span at most ten years.")
+    if error:
+        return today - timedelta(days=29), today, error
+    return start, end, None
 
 
 def _midnight(day):

@@ -291,10 +291,17 @@ def test_supervisors_see_the_appeals_page(client, make_user, login, resolved, de
 
 
 @pytest.mark.parametrize("query", ["start=yesterday", "start=2025-02-01&end=2025-01-01", "end=2025-13-01"])
-def test_a_bad_period_is_a_400(client, make_user, login, query):
+def test_a_bad_period_is_a_400_with_the_page_saying_why(client, make_user, login, query):
+    """Not a bare error page: the form with the dates as typed, why they were not used, and the
+    last 30 days meanwhile."""
     login(make_user(Role.SUPERVISOR))
 
-    assert client.get(f"/referrals/appeals?{query}").status_code == 400
+    response = client.get(f"/referrals/appeals?{query}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="appeal-period"' in page and 'id="period-error"' in page and 'id="appeal-counts"' in page
+    typed = dict(part.split("=") for part in query.split("&"))
+    assert all(f'value="{value}"' in page for value in typed.values())
 
 
 def test_operators_do_not_see_the_appeals_page(client, operator):
