@@ -122,7 +122,7 @@ def _int_arg(name, low, high):
 def call_list():
     rng = reporting.range_from_request()
     if rng.errors:
-        abort(400)
+        raise inputs.InputRefused(" ".join(str(error) for error in rng.errors))
     figure = request.args.get("figure", "offered")
     if figure not in call_figures.LISTABLE:
         abort(400)

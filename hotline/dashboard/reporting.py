@@ -182,8 +182,11 @@ def csv_bytes(header, rows):
 
 
 def csv_response(name, header, rows, rng=None):
-    """A download of `rows` as `<name>_<start>_<end>.csv`."""
+    """A download of `rows` as `<name>_<start>_<end>.csv`; a range that could not be read is a
+    400 saying why (a file of the default week under the asked-for name would mislead)."""
     rng = rng or range_from_request()
+    if rng.errors:
+        raise inputs.InputRefused(" ".join(str(error) for error in rng.errors))
     filename = f"{name}_{rng.start:%Y%m%d}_{rng.end:%Y%m%d}.csv"
     response = Response(csv_bytes(header, rows), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"

@@ -261,3 +261,15 @@ def test_a_suggestion_rule_without_a_target_is_a_form_error(app, make_user, logi
         response = client.post("/intake/rules/new", data=data)
         assert response.status_code == 200  # the form again; was a 500: the value was checked against no target
     assert db.session.scalar(db.select(db.func.count(SuggestionRule.id))) == 0
+
+
+def test_a_report_download_of_a_range_that_cannot_be_read_is_refused_saying_why(app, make_user, login, client):
+    """Not the default week under a file name the supervisor did not ask for."""
+    login(make_user(Role.SUPERVISOR))
+    client.post("/lang/en")
+    for url in ("/reports/cases?start=2026-02-30&format=csv", "/reports/calls?start=2026-12-31&end=2026-01-01&format=csv",
+                "/reports/cases/list?figure=cases.received&start=2026-02-30&format=csv"):
+        response = client.get(url)
+        assert response.status_code == 400 and "text/csv" not in response.content_type, url
+        assert "not a date" in response.get_data(as_text=True) or "after the end date" in response.get_data(as_text=True)
+    assert "not a date" in client.get("/reports/calls/list?figure=answered&start=2026-02-30").get_data(as_text=True)
