@@ -9,11 +9,13 @@ import re
 from decimal import Decimal
 
 from flask_babel import force_locale
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from hotline import inputs, phones, questions, tickets
 from hotline.access import api_shows_identity, get_ticket
-from hotline.models import Channel, Ticket, TicketKind, TicketStatus
+from hotline.extensions import db
+from hotline.models import Category, Channel, Ticket, TicketKind, TicketStatus
 from hotline.rest import MAX_AMOUNT, ValidationFailed
 from hotline.timeutil import to_local
 from intake import decisions, verification
@@ -164,13 +166,14 @@ def _extra_errors(values, form):
     return errors
 
 
-def checked(values, errors=None, chosen_division=False):
+def checked(values, errors=None, chosen_division=False, past_intake=False):
     """The intake form's values for these API values, or ValidationFailed naming every bad field
     (`errors`: those already found in the JSON types, which win over the form's word on the same field).
-    As the console's save: a complaint or report (or a case of no kind yet) may be kept incomplete,
-    every value given still checked; acceptance asks for the rest (`missing` in the answer)."""
+    As the console's save: a complaint or report (or a case of no kind yet) may be kept incomplete
+    while it is new, every value given still checked; acceptance asks for the rest (`missing` in
+    the answer). `past_intake`: the case was accepted (or further), so it stays complete."""
     found = errors or {}
-    partial = (values.get("kind") or "") in PARTIAL_KINDS
+    partial = (values.get("kind") or "") in PARTIAL_KINDS and not past_intake
     # The form's own words, in English as every other API message: under the request's locale
     # they came in Chinese beside "unknown field" in one answer.
     with force_locale("en"):
@@ -234,12 +237,31 @@ def update_ticket(ticket, body, actor):
     if version != ticket.version:
         raise Conflict("the case changed since you read it: read it again and reapply your change", ticket.version)
     changes.pop("version")
-    form_values = checked({**current_values(ticket), **changes}, errors,
-                          chosen_division="respondent_division" in changes)
+    current = current_values(ticket)
+    if isinstance(changes.get("answers"), dict):
+        # Answers sent are laid over those kept (null takes one away), as every other field is.
+        kept = {code: answer for code, answer in (current.get("answers") or {}).items()
+                if code in _asked_codes(changes.get("category", current.get("category")))}
+        changes["answers"] = {code: answer for code, answer in {**kept, **changes["answers"]}.items()
+                              if answer is not None}
+    elif "category" in changes and current.get("answers"):
+        # Another category asks other questions: the answers to the old one's are not its.
+        current["answers"] = {code: answer for code, answer in current["answers"].items()
+                              if code in _asked_codes(changes["category"])} or None
+    form_values = checked({**current, **changes}, errors, chosen_division="respondent_division" in changes,
+                          past_intake=ticket.status != TicketStatus.NEW)
     try:
         return save_intake(ticket, form_values, actor)
     except IntakeRefused as exc:
         raise Conflict(str(exc), ticket.version) from exc
+
+
+def _asked_codes(category_code):
+    """The question codes the category (by code) asks; none for an unknown or no category."""
+    if not isinstance(category_code, str):
+        return set()
+    category = db.session.scalar(select(Category).where(Category.code == category_code))
+    return {q["code"] for q in questions.questions_for(category)}
 
 
 def decision_body(ticket, body, allowed):

@@ -277,7 +277,8 @@ def _submit(ticket, form):
     if request.form.get("find_articles"):
         # Without JavaScript: the form comes back with the suggestion and articles for the facts typed.
         return _form_page(ticket, form)
-    partial = (request.form.get("kind") or "") in PARTIAL_KINDS
+    # Kept incomplete only while new: once accepted, a save keeps the case complete.
+    partial = (request.form.get("kind") or "") in PARTIAL_KINDS and ticket.status == TicketStatus.NEW
     if not (form.is_submitted() and form.validate(complete=not partial)):
         return _form_page(ticket, form), 400
     conflict = intake_services.changes_since(ticket, form.expected_version(), form.seen_event_id())

@@ -242,6 +242,25 @@ def test_a_question_of_the_category_left_unanswered_is_missing(api):
     assert emptied.status_code == 200 and emptied.json["missing"] == ["name", "answers.operator_first"]
 
 
+def test_answers_sent_are_laid_over_those_kept_and_a_new_category_drops_the_old_ones(api):
+    case = created(api, {**COMPLAINT, "category": "S04", "answers": {"operator_first": "yes"}})
+    url = f"{URL}/{case['number']}"
+    dated = api.patch(url, json={"version": case["version"], "answers": {"operator_first_date": "2026-01-01"}})
+    assert dated.json["answers"] == {"operator_first": "yes", "operator_first_date": "2026-01-01"}
+    moved = api.patch(url, json={"version": dated.json["version"], "category": "G01"})
+    assert moved.status_code == 200 and not moved.json["answers"] and moved.json["missing"] == []
+
+
+def test_an_accepted_case_stays_complete(api):
+    """Incomplete is for a case still being taken: once accepted (a department may have it), a
+    change that empties what acceptance needed is refused, as in the console."""
+    case = created(api, COMPLAINT)
+    accepted = api.post(f"{URL}/{case['number']}/accept").json
+    response = api.patch(f"{URL}/{case['number']}", json={"version": accepted["version"], "name": "", "demand": None})
+    assert response.status_code == 422 and set(response.json["fields"]) == {"name", "demand"}
+    assert api.get(f"{URL}/{case['number']}").json["complainant"]["name"] == "李四"
+
+
 def test_a_case_from_another_channel_says_its_kind(api):
     response = api.post(URL, json={"facts": "无类型"})
     assert response.status_code == 422 and set(response.json["fields"]) == {"kind"}
@@ -467,7 +486,7 @@ def test_every_intake_api_route_is_documented(app):
     doc = document()
     documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
     routes = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("intake_api.")]
-    assert len(routes) == 10  # with the duplicate mark and the SMS code's send and verify
+    assert len(routes) == 13  # with the duplicate mark, the SMS code's send and verify, the keyword rules' three
     for rule in routes:
         path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:

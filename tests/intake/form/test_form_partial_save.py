@@ -99,3 +99,18 @@ def test_a_call_on_a_case_past_intake_pops_the_case_page(client, operator, call_
     accept_ticket(reload(ticket), operator)
     db.session.commit()
     assert client.get("/queue/current-call").json["call"]["url"] == f"/tickets/{ticket.number}"
+
+
+def test_an_accepted_case_is_not_saved_incomplete(client, operator, call_ticket):
+    """Incomplete is for a case still being taken; once accepted (a department may have it), a
+    save that empties what acceptance needed is refused, the case as it was."""
+    from hotline import tickets
+
+    ticket = call_ticket(operator)
+    assert post_form(client, ticket, **COMPLAINT).status_code == 302
+    saved = reload(ticket)
+    tickets.change_status(saved, TicketStatus.ACCEPTED)
+    db.session.commit()
+    response = post_form(client, reload(ticket), **dict(COMPLAINT, demand="", confirm="y"))
+    assert response.status_code == 400
+    assert reload(ticket).demand == COMPLAINT["demand"]
