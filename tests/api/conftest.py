@@ -4,11 +4,12 @@ OpenAPI document the API serves."""
 import pytest
 from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from sqlalchemy import select
 
 from hotline import accounts, create_app
 from hotline.api.openapi import document
 from hotline.extensions import db
-from hotline.models import Department, Role
+from hotline.models import AuditLog, Department, Role
 from hotline.seeds import seed_categories
 from tests.conftest import make_config
 
@@ -106,3 +107,15 @@ def operator_api(as_role):
 def categories(app):
     seed_categories()
     db.session.commit()
+
+
+@pytest.fixture
+def admin_api(api, make_user, token_for):
+    """A checked client of an admin ("boss"): the admin console's twins act as one."""
+    return api.as_(token_for(make_user(role=Role.ADMIN, username="boss")))
+
+
+def audit_entries(action):
+    """The audit trail's entries of `action`, as the database has them now."""
+    db.session.expire_all()
+    return db.session.scalars(select(AuditLog).where(AuditLog.action == action)).all()

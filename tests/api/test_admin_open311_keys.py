@@ -3,24 +3,14 @@ hotline/admin/api.py): list, issue (the key shown once), set the rate, revoke; a
 audited as the console."""
 
 import pytest
-from sqlalchemy import select
 
 from hotline.extensions import db
-from hotline.models import AuditLog, Open311Key, Role
+from hotline.models import Open311Key, Role
 from hotline.open311 import services
+from tests.api.conftest import audit_entries
 from tests.hostile import refused_unchanged
 
 SERVICES = "/open311/v2/services.json"
-
-
-@pytest.fixture
-def admin_api(api, make_user, token_for):
-    return api.as_(token_for(make_user(role=Role.ADMIN, username="boss")))
-
-
-def _audit(action):
-    db.session.expire_all()
-    return db.session.scalars(select(AuditLog).where(AuditLog.action == action)).all()
 
 
 def test_an_issued_key_calls_open311_at_its_rate_until_revoked(client, admin_api):
@@ -35,13 +25,13 @@ def test_an_issued_key_calls_open311_at_its_rate_until_revoked(client, admin_api
     raised = admin_api.post(f"/api/v1/admin/open311/keys/{created.json['id']}/rate", json={"requests_per_minute": 10})
     assert raised.status_code == 200 and raised.json["requests_per_minute"] == 10
     assert client.get(SERVICES, query_string={"api_key": plain}).status_code == 200  # at once
-    (entry,) = _audit("open311_key_rate")
+    (entry,) = audit_entries("open311_key_rate")
     assert (entry.data["before"], entry.data["after"]) == (1, 10)
 
     listed = admin_api.get("/api/v1/admin/open311/keys")
     assert [k["name"] for k in listed.json["items"]] == ["city app"]
     assert plain not in listed.get_data(as_text=True) and "api_key" not in listed.json["items"][0]
-    assert len(_audit("open311_key_created")) == 1
+    assert len(audit_entries("open311_key_created")) == 1
 
     revoked = admin_api.post(f"/api/v1/admin/open311/keys/{created.json['id']}/revoke")
     assert revoked.status_code == 200 and revoked.json["revoked_at"] is not None
@@ -50,7 +40,7 @@ def test_an_issued_key_calls_open311_at_its_rate_until_revoked(client, admin_api
     assert admin_api.post(f"/api/v1/admin/open311/keys/{created.json['id']}/revoke").status_code == 409
     assert admin_api.post(f"/api/v1/admin/open311/keys/{created.json['id']}/rate",
                           json={"requests_per_minute": 5}).status_code == 409
-    assert len(_audit("open311_key_revoked")) == 1 and len(_audit("open311_key_rate")) == 1
+    assert len(audit_entries("open311_key_revoked")) == 1 and len(audit_entries("open311_key_rate")) == 1
     for missing in ("99999", "x1", "99999999999999999999"):
         assert admin_api.post(f"/api/v1/admin/open311/keys/{missing}/revoke").status_code == 404
         assert admin_api.post(f"/api/v1/admin/open311/keys/{missing}/rate",

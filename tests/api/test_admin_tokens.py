@@ -5,18 +5,14 @@ import pytest
 from sqlalchemy import select
 
 from hotline.extensions import db
-from hotline.models import ApiToken, AuditLog, Role
+from hotline.models import ApiToken, Role
+from tests.api.conftest import audit_entries
 from tests.hostile import refused_unchanged
 
 
 @pytest.fixture
 def admin_api(api, make_user, token_for):
     return api.as_(token_for(make_user(role=Role.ADMIN, username="boss"), name="admin script"))
-
-
-def _audit(action):
-    db.session.expire_all()
-    return db.session.scalars(select(AuditLog).where(AuditLog.action == action)).all()
 
 
 def test_a_created_token_works_once_shown_and_a_revoked_one_gets_401(api, admin_api, make_user):
@@ -32,7 +28,7 @@ def test_a_created_token_works_once_shown_and_a_revoked_one_gets_401(api, admin_
     listed = admin_api.get("/api/v1/admin/tokens")
     assert [t["name"] for t in listed.json["items"]] == ["网站表单", "admin script"]  # newest first
     assert secret not in listed.get_data(as_text=True) and "token" not in listed.json["items"][0]
-    (entry,) = _audit("token_created")
+    (entry,) = audit_entries("token_created")
     assert entry.target_id == str(created.json["id"]) and entry.user.username == "boss"
 
     revoked = admin_api.post(f"/api/v1/admin/tokens/{created.json['id']}/revoke")
@@ -40,7 +36,7 @@ def test_a_created_token_works_once_shown_and_a_revoked_one_gets_401(api, admin_
     assert secret not in revoked.get_data(as_text=True)
     assert api.as_(secret).get("/api/v1/tickets").status_code == 401
     assert admin_api.post(f"/api/v1/admin/tokens/{created.json['id']}/revoke").status_code == 409
-    assert len(_audit("token_revoked")) == 1
+    assert len(audit_entries("token_revoked")) == 1
     for missing in ("99999", "x1", "99999999999999999999"):
         assert admin_api.post(f"/api/v1/admin/tokens/{missing}/revoke").status_code == 404
 
@@ -61,7 +57,7 @@ def test_a_bad_token_request_is_422_naming_the_field_and_creates_nothing(admin_a
     ]:
         refused_unchanged(admin_api, path, body, 422, fields)
     refused_unchanged(admin_api, path, "{", 400)
-    assert _audit("token_created") == []
+    assert audit_entries("token_created") == []
 
 
 @pytest.mark.parametrize("role", [Role.OPERATOR, Role.SUPERVISOR])
@@ -74,4 +70,4 @@ def test_only_admins(as_role, make_user, token_for, role):
     assert other.post("/api/v1/admin/tokens", json={"owner": owner.id, "name": "x"}).status_code == 403
     assert other.post(f"/api/v1/admin/tokens/{token.id}/revoke").status_code == 403
     db.session.expire_all()
-    assert token.revoked_at is None and _audit("token_created") == []
+    assert token.revoked_at is None and audit_entries("token_created") == []

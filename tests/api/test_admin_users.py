@@ -6,24 +6,14 @@ from sqlalchemy import select
 
 from hotline import accounts
 from hotline.extensions import db
-from hotline.models import AuditLog, Role, User
+from hotline.models import Role, User
+from tests.api.conftest import audit_entries
 from tests.conftest import PASSWORD
 from tests.hostile import refused_unchanged
 
 NEW_PASSWORD = "fresh-password-9"
 NEW_USER = {"username": "li.na", "password": NEW_PASSWORD, "display_name": "李娜", "role": "operator",
             "phone": "138 0013 8000"}
-
-
-@pytest.fixture
-def admin_api(api, make_user, token_for):
-    boss = make_user(role=Role.ADMIN, username="boss")
-    return api.as_(token_for(boss))
-
-
-def _audit(action):
-    db.session.expire_all()
-    return db.session.scalars(select(AuditLog).where(AuditLog.action == action)).all()
 
 
 def _user(username):
@@ -48,7 +38,7 @@ def test_an_admin_creates_an_account_that_signs_in_and_sees_it_listed(app, admin
     assert [u["username"] for u in listed] == ["boss", "li.na"]
     assert "13800138000" not in admin_api.get("/api/v1/admin/users").get_data(as_text=True)
     assert _signs_in(app, "li.na", NEW_PASSWORD)
-    (entry,) = _audit("user_created")
+    (entry,) = audit_entries("user_created")
     assert entry.target_id == str(created.json["id"]) and entry.user.username == "boss"
 
 
@@ -91,11 +81,11 @@ def test_an_admin_edits_an_account_and_the_change_is_audited(admin_api, make_use
     assert (changed.json["display_name"], changed.json["role"], changed.json["department"],
             changed.json["active"], changed.json["phone_masked"]) == ("王五", "department", department.code,
                                                                      False, "138****8001")
-    (entry,) = _audit("user_updated")
+    (entry,) = audit_entries("user_updated")
     assert entry.data["changes"]["role"] == ["operator", "department"]
     cleared = admin_api.patch(f"/api/v1/admin/users/{user.id}", json={"phone": None})
     assert cleared.json["phone_masked"] is None and _user("op").phone is None
-    assert _audit("user_updated")[-1].data["changes"]["phone"] is None  # the number stays out of the trail
+    assert audit_entries("user_updated")[-1].data["changes"]["phone"] is None  # the number stays out of the trail
 
 
 def test_an_edit_is_refused_whole_422_409_404(admin_api, make_user):
@@ -111,7 +101,7 @@ def test_an_edit_is_refused_whole_422_409_404(admin_api, make_user):
         assert response.status_code == 409, response.json
     for missing in ("99999", "x1", "99999999999999999999"):
         assert admin_api.patch(f"/api/v1/admin/users/{missing}", json={"active": True}).status_code == 404
-    assert _audit("user_updated") == []
+    assert audit_entries("user_updated") == []
     assert (_user("op").role, _user("boss").role, _user("boss").active) == (Role.OPERATOR, Role.ADMIN, True)
 
 
@@ -124,7 +114,7 @@ def test_a_new_password_signs_in_and_the_old_one_does_not(app, admin_api, make_u
     set_ = admin_api.post(path, json={"password": NEW_PASSWORD})
     assert set_.status_code == 200 and NEW_PASSWORD not in set_.get_data(as_text=True)
     assert _signs_in(app, "op", NEW_PASSWORD) and not _signs_in(app, "op", PASSWORD)
-    assert len(_audit("password_reset")) == 1
+    assert len(audit_entries("password_reset")) == 1
     assert admin_api.post("/api/v1/admin/users/99999/password", json={"password": NEW_PASSWORD}).status_code == 404
 
 
@@ -140,7 +130,7 @@ def test_unlock_lets_a_locked_account_sign_in_again(app, admin_api, make_user):
     assert unlocked.status_code == 200
     assert unlocked.json["locked"] is False and unlocked.json["failed_logins"] == 0
     assert accounts.authenticate("op", PASSWORD, "10.0.0.9") is not None
-    (entry,) = _audit("user_unlocked")
+    (entry,) = audit_entries("user_unlocked")
     assert entry.data["was_locked"] is True
     assert admin_api.post("/api/v1/admin/users/99999/unlock").status_code == 404
 
@@ -155,4 +145,4 @@ def test_only_admins(as_role, make_user, department, role):
     assert other.post(f"/api/v1/admin/users/{target.id}/password", json={"password": NEW_PASSWORD}).status_code == 403
     assert other.post(f"/api/v1/admin/users/{target.id}/unlock").status_code == 403
     assert _user("li.na") is None and _user("op").active
-    assert _audit("password_reset") == [] and _audit("user_unlocked") == []
+    assert audit_entries("password_reset") == [] and audit_entries("user_unlocked") == []

@@ -7,22 +7,13 @@ import pytest
 from sqlalchemy import select
 
 from hotline.extensions import db
-from hotline.models import AuditLog, OutboxChannel, OutboxMessage, OutboxStatus, Role, WebhookEndpoint
+from hotline.models import OutboxChannel, OutboxMessage, OutboxStatus, Role, WebhookEndpoint
+from tests.api.conftest import audit_entries
 from tests.hostile import refused_unchanged
 
 URL = "https://hooks.example.com/hotline"
 NEW = {"url": URL, "events": ["case.created"], "description": "CRM"}
 CASE = {"phone": "13812345678", "kind": "complaint", "facts": "空调不制冷"}
-
-
-@pytest.fixture
-def admin_api(api, make_user, token_for):
-    return api.as_(token_for(make_user(role=Role.ADMIN, username="boss")))
-
-
-def _audit(action):
-    db.session.expire_all()
-    return db.session.scalars(select(AuditLog).where(AuditLog.action == action)).all()
 
 
 def _deliveries(endpoint_id):
@@ -49,7 +40,7 @@ def test_a_registered_endpoint_is_sent_cases_until_deactivated(admin_api, operat
     listed = admin_api.get("/api/v1/admin/webhooks")
     assert [e["url"] for e in listed.json["items"]] == [URL]
     assert secret not in listed.get_data(as_text=True) and "secret" not in listed.json["items"][0]
-    assert len(_audit("webhook_created")) == 1
+    assert len(audit_entries("webhook_created")) == 1
 
     assert operator_api.post("/api/v1/tickets", json=CASE).status_code == 201
     (queued,) = _deliveries(created.json["id"])
@@ -63,7 +54,7 @@ def test_a_registered_endpoint_is_sent_cases_until_deactivated(admin_api, operat
     assert len(_deliveries(created.json["id"])) == 1  # the second case queued nothing for it
     assert admin_api.post(f"/api/v1/admin/webhooks/{created.json['id']}/deactivate").status_code == 409
     assert admin_api.post(f"/api/v1/admin/webhooks/{created.json['id']}/rotate").status_code == 409
-    assert len(_audit("webhook_deactivated")) == 1 and _audit("webhook_secret_rotated") == []
+    assert len(audit_entries("webhook_deactivated")) == 1 and audit_entries("webhook_secret_rotated") == []
 
 
 def test_rotate_gives_a_new_secret_once(admin_api):
@@ -72,7 +63,7 @@ def test_rotate_gives_a_new_secret_once(admin_api):
     assert rotated.status_code == 200 and rotated.headers["Cache-Control"] == "no-store"
     assert rotated.json["secret"] != created["secret"]
     assert db.session.get(WebhookEndpoint, created["id"]).secret == rotated.json["secret"]
-    assert len(_audit("webhook_secret_rotated")) == 1
+    assert len(audit_entries("webhook_secret_rotated")) == 1
     for missing in ("99999", "x1", "99999999999999999999"):
         assert admin_api.post(f"/api/v1/admin/webhooks/{missing}/rotate").status_code == 404
         assert admin_api.post(f"/api/v1/admin/webhooks/{missing}/deactivate").status_code == 404
@@ -91,7 +82,7 @@ def test_a_failed_delivery_is_retried_once_and_only_while_the_endpoint_is_active
     assert (retried.json["status"], retried.json["attempts"]) == ("pending", 0)
     assert retried.json["next_attempt_at"] is not None
     assert admin_api.post(path).status_code == 409  # waiting, not failed
-    assert len(_audit("outbox_retry")) == 1
+    assert len(audit_entries("outbox_retry")) == 1
 
     failed_again = _failed_delivery(endpoint["id"])
     admin_api.post(f"/api/v1/admin/webhooks/{endpoint['id']}/deactivate")
@@ -99,7 +90,7 @@ def test_a_failed_delivery_is_retried_once_and_only_while_the_endpoint_is_active
     assert refused.status_code == 409 and "inactive" in refused.json["message"]
     db.session.expire_all()
     assert db.session.get(OutboxMessage, failed_again.id).status == OutboxStatus.FAILED
-    assert len(_audit("outbox_retry")) == 1
+    assert len(audit_entries("outbox_retry")) == 1
 
 
 def test_bad_endpoints_are_422_naming_the_field_and_change_nothing(admin_api):
