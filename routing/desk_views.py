@@ -1,6 +1,6 @@
 """The department desk: the department's queue, take up or return, mediation, results."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +16,7 @@ from hotline.forms import ConfirmForm, TypedDateField
 from hotline.knowledge import replies
 from hotline.models import CaseResult, ReplyScope, Role, TicketKind
 from hotline.tickets import IllegalTransition
-from hotline.timeutil import now
+from hotline.timeutil import local_today, now
 from routing import desk
 
 bp = Blueprint("desk", __name__)
@@ -71,7 +71,10 @@ class ReturnForm(FlaskForm):
 
 class StepForm(FlaskForm):
     kind = SelectField(_l("Step"), choices=lambda: _choices(STEP_KINDS))
-    on = TypedDateField(_l("Date"), validators=[InputRequired()])  # not DataRequired: it hides "not a date"
+    # Most steps are logged the day they happen: today is filled in. InputRequired, not
+    # DataRequired: DataRequired hides "not a date" behind "required".
+    on = TypedDateField(_l("Date"), validators=[InputRequired()], default=lambda: local_today(
+        current_app.config["HOTLINE_TIMEZONE"]))
     text = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=desk.MAX_STEP_TEXT)])
 
 
