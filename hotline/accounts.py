@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from flask import after_this_request, current_app, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -94,12 +94,19 @@ def _hint(sequence):
     return None
 
 
+def username_taken(username):
+    """True when an account has this username in any case: "Li.Na" beside "li.na" would be two
+    people the audit trail and the lists cannot tell apart."""
+    wanted = (username or "").strip().lower()
+    return db.session.scalar(select(User.id).where(func.lower(User.username) == wanted).limit(1)) is not None
+
+
 def create_user(username, password, role, display_name=None, department=None, phone=None):
     """A new staff account with a hashed password."""
     username = (username or "").strip()
     if not username:
         raise AccountError("username is required")
-    if db.session.scalar(select(User).where(User.username == username)):
+    if username_taken(username):
         raise AccountError(f"username {username!r} is taken")
     user = User(
         username=username,

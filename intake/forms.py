@@ -373,8 +373,12 @@ def _answer_error(question, value, required):
         return _("Ask the caller: required for a complaint in this category.") if required and question.get("required") else None
     if question.get("type") == "yesno" and value not in ("yes", "no"):
         return _("Answer yes or no.")
-    if question.get("type") == "date" and inputs.parse_typed_date(value) is None:
-        return _("Enter the date as YYYY-MM-DD.")
+    if question.get("type") == "date":
+        day = inputs.parse_typed_date(value)
+        if day is None:
+            return _("Enter the date as YYYY-MM-DD.")
+        if day > local_today(current_app.config["HOTLINE_TIMEZONE"]):  # asked about what happened
+            return _("The date cannot be in the future.")
     if len(value) > MAX_ANSWER:
         return _("At most %(max)d characters.", max=MAX_ANSWER)
     return None

@@ -49,8 +49,8 @@ def active_department(code):
 
 
 def username_taken(username):
-    """True when an account already has this username."""
-    return db.session.scalar(select(User.id).where(User.username == (username or "").strip())) is not None
+    """True when an account already has this username, in any case (accounts.username_taken)."""
+    return accounts.username_taken(username)
 
 
 def create_user(actor, ip=None, **fields):

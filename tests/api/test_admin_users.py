@@ -54,6 +54,7 @@ def test_bad_accounts_are_422_naming_the_field_and_nothing_is_saved(admin_api, m
     path = "/api/v1/admin/users"
     for body, fields in [
         ({**NEW_USER, "username": "taken"}, {"username"}),
+        ({**NEW_USER, "username": "Taken"}, {"username"}),  # the same name to a person reading a list
         ({**NEW_USER, "username": "li na<script>"}, {"username"}),
         ({**NEW_USER, "username": "x" * 65}, {"username"}),
         ({**NEW_USER, "password": "short"}, {"password"}),

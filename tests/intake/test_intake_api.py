@@ -284,9 +284,12 @@ def test_the_forms_refusals_are_in_english_as_every_api_message(api):
     ({**COMPLAINT, "confidential": True}, {"confidential"}),
     ({**COMPLAINT, "category": "S04", "answers": {"operator_first": "maybe", "colour": "red"}},
      {"answers.operator_first", "answers.colour"}),
+    ({**COMPLAINT, "category": "S04", "answers": {"operator_first": "yes", "operator_first_date": "2999-01-01"}},
+     {"answers.operator_first_date"}),
     ({"facts": "无类型"}, {"kind"}),
     ({**COMPLAINT, "channel": "voice"}, {"channel"}),
-], ids=["anonymous-complaint", "confidential-anonymous", "confidential-complaint", "bad-answers", "no-kind",
+], ids=["anonymous-complaint", "confidential-anonymous", "confidential-complaint", "bad-answers", "future-answer",
+        "no-kind",
         "channel"])
 def test_rules_across_fields_are_checked(api, body, fields):
     response = api.post(URL, json=body)
