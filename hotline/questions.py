@@ -96,7 +96,13 @@ def answers_in_words(stored, locale, yes_no):
 
 
 def _all_questions():
-    """Every question any category asks now, and the defaults (an answer outlives a change of list)."""
-    found = [q for rows in db.session.scalars(select(Category.questions).where(Category.questions.is_not(None)))
-             for q in rows or []]
-    return [*(q for defaults in DEFAULTS.values() for q in defaults), *found]
+    """Every question any category asks now, and the defaults (an answer outlives a change of list);
+    read once per request, however many history lines show answers."""
+    from flask import has_request_context, request
+
+    cache = request.environ if has_request_context() else {}
+    if "hotline.all_questions" not in cache:
+        found = [q for rows in db.session.scalars(select(Category.questions).where(Category.questions.is_not(None)))
+                 for q in rows or []]
+        cache["hotline.all_questions"] = [*(q for defaults in DEFAULTS.values() for q in defaults), *found]
+    return cache["hotline.all_questions"]

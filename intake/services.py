@@ -233,7 +233,7 @@ def save_intake(ticket, values, actor, claim=False):
         fields.update(_first_owner(ticket, actor))
     changed = tickets.update_fields(ticket, fields, actor)
     ticket.id_number_hash = id_hash
-    if ticket.anonymous:
+    if "anonymous" in changed and ticket.anonymous:  # only then: no identity is recorded while anonymous
         _forget_identity_in_history(ticket)
     _remember_caller(ticket)
     report = answered = None
