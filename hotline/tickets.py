@@ -90,6 +90,29 @@ def new_sms_filter():
     return and_(Ticket.channel == Channel.SMS, Ticket.status == TicketStatus.NEW)
 
 
+# Cases filed without anyone on the line: the web form, the REST API and Open311 requests.
+WRITTEN_CHANNELS = (Channel.WEB, Channel.API, Channel.OPEN311)
+
+
+def new_written_filter():
+    """Cases filed on the web form, through the API or Open311 that nobody has taken up yet
+    (complete or kept incomplete): the queue's "New web and API cases"."""
+    return and_(Ticket.channel.in_(WRITTEN_CHANNELS), Ticket.status == TicketStatus.NEW)
+
+
+_MISSING_COUNTERS = "hotline.missing_counters"
+
+
+def add_missing_counter(app, counter):
+    """`counter(ticket)` -> how many things the case still needs before it can be taken further
+    (intake: the fields acceptance demands); the queue shows missing_count beside a new case."""
+    app.extensions.setdefault(_MISSING_COUNTERS, []).append(counter)
+
+
+def missing_count(ticket):
+    return sum(counter(ticket) for counter in current_app.extensions.get(_MISSING_COUNTERS, []))
+
+
 def next_case_number(day=None):
     """Hand out the next number for a local day, e.g. 20261124-00042, atomically on both databases."""
     day = day or local_today(current_app.config["HOTLINE_TIMEZONE"])

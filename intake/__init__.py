@@ -6,7 +6,7 @@ def init_app(app):
     """Blueprints, template helpers, slots, seeds and OpenAPI parts of intake."""
     from flask_babel import lazy_gettext as _l
 
-    from hotline import calls, menu, rest, seeds, slots, templating
+    from hotline import calls, menu, rest, seeds, slots, templating, tickets
     from hotline.extensions import csrf
     from intake import (
         api,
@@ -38,6 +38,7 @@ def init_app(app):
     slots.add(app, "desk_case.panels", "intake/_evidence.html")
     slots.add(app, "ticket_row.status", "intake/_row_missing.html")
     app.add_template_global(services.missing_before_acceptance, "intake_missing")
+    tickets.add_missing_counter(app, lambda ticket: len(services.still_needed(ticket)))
     calls.add_case_opener(app, views.call_opens_form)
     seeds.add_seed(app, suggestion_rules.seed_suggestion_rules)
     rest.add_openapi(app, api_doc.PATHS, api_doc.SCHEMAS)

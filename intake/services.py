@@ -97,9 +97,15 @@ def needs_confirmation(ticket):
 def missing_before_acceptance(ticket):
     """What a kept-incomplete complaint or report still needs before it can be accepted, as
     the form labels it; empty for other kinds and complete cases."""
+    missing = still_needed(ticket)
+    return decisions.missing_labels(ticket, missing) if missing else []
+
+
+def still_needed(ticket):
+    """missing_before_acceptance as field names (decisions.missing_fields), in no language."""
     if ticket.kind not in (TicketKind.COMPLAINT, TicketKind.REPORT) or ticket.status != TicketStatus.NEW:
         return []
-    return decisions.missing_labels(ticket)
+    return decisions.missing_fields(ticket)
 
 
 def last_event_id(ticket):

@@ -224,6 +224,24 @@ def test_an_incomplete_complaint_is_kept_naming_what_acceptance_needs(api):
     assert api.post(f"{URL}/{case['number']}/accept").json["status"] in ("accepted", "forwarded")
 
 
+def test_a_new_web_case_waits_in_the_operators_queue_with_what_it_still_needs(api, client, make_user, login):
+    """Nobody is on the line for a case filed on the web: the queue is where an operator finds it,
+    with the count of what is missing the API answered, until someone takes it up."""
+    web = created(api, {"kind": "complaint", "channel": "web", "facts": "冰箱不制冷", "respondent_name": "某电器店"})
+    whole = created(api, {**COMPLAINT, "name": "王五"})
+    login(make_user(role=Role.OPERATOR))
+    panel = client.get("/queue/panel", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    rows = panel.split('data-testid="written-ticket"')[1:]
+    assert 'data-testid="new-written-count">2<' in panel and len(rows) == 2
+    assert web["number"] in rows[0] and "Web" in rows[0] and "冰箱不制冷" in rows[0]
+    assert f"Incomplete: {len(web['missing'])} missing" in rows[0] and len(web["missing"]) == 5
+    assert whole["number"] in rows[1] and "王五" in rows[1] and "138****1234" in rows[1]
+    assert "written-missing" not in rows[1]
+    api.post(f"{URL}/{whole['number']}/accept")
+    panel = client.get("/queue/panel").get_data(as_text=True)
+    assert whole["number"] not in panel and web["number"] in panel
+
+
 def test_a_partial_patch_keeps_what_is_given_and_still_checks_each_value(api):
     case = created(api, {"kind": "report", "facts": "某超市销售过期食品"})
     assert case["missing"] == ["respondent_name", "name", "phone"]  # a named report: who reports it
