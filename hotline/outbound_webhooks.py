@@ -42,6 +42,7 @@ import logging
 import secrets
 import ssl
 from collections import Counter
+from urllib.parse import urlsplit
 
 import urllib3
 from flask import current_app
@@ -274,16 +275,22 @@ def _record(message_id, attempt, moment):
         return "refused"
     except (OSError, urllib3.exceptions.HTTPError) as exc:
         error = transport_error(exc)
-        log.warning("webhook %s to %s failed: %s", message_id, url, error)
+        log.warning("webhook %s to %s failed: %s", message_id, _host(url), error)
         return outbox.retry_later(db.session.get(OutboxMessage, message_id), error, moment)
     message = db.session.get(OutboxMessage, message_id)
     message.provider_status, message.duration_ms = str(answer.status), answer.milliseconds
     if 200 <= answer.status < 300:
         message.status, message.sent_at, message.last_error = OutboxStatus.DELIVERED, moment, None
         return "delivered"
-    log.warning("webhook %s to %s answered HTTP %s", message_id, url, answer.status)
+    log.warning("webhook %s to %s answered HTTP %s", message_id, _host(url), answer.status)
     # The status only: whatever the receiver wrote back is not ours to keep or show.
     return outbox.retry_later(message, f"HTTP {answer.status}", moment)
+
+
+def _host(url):
+    """What a log line names of a receiver: its host, never the path or query string, where a
+    receiver's own key or a caller's case number may sit."""
+    return urlsplit(url).hostname or "?"
 
 
 def refused_error(exc):
