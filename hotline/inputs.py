@@ -38,6 +38,10 @@ _DECIMAL = re.compile(r"[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30}")
 # tab and line breaks, lone surrogates (cannot be encoded) and the two XML non-characters.
 # Everything stored may end up in XML (TwiML, Open311 .xml), which forbids all of these.
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Direction overrides, embeddings and isolates: in a name, U+202E makes what follows read right
+# to left on every screen that shows it (a person or shop made to look like another). Names never
+# need them; longer texts keep them (a pasted paragraph may carry a stray one).
+_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _FULL_WIDTH = {0xFF10 + n: ord("0") + n for n in range(10)} | {0xFF0E: ord(".")}
 _FULL_WIDTH_SEPARATORS = {0xFF0D: ord("-"), 0xFF0F: ord("/")}  # a Chinese input method's － and ／
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -278,6 +282,17 @@ def is_text(value):
     return _NOT_TEXT.search(value) is None
 
 
+def is_name_field(name):
+    """Fields that hold a name (a person's, a shop's, an account's): name, username, display_name,
+    respondent_name, complainant_name …: refused with direction controls in them."""
+    return name == "username" or name == "name" or name.endswith("_name")
+
+
+def fits_field(name, value):
+    """is_text, and no direction controls in a name field."""
+    return is_text(value) and not (is_name_field(name) and _DIRECTION_CONTROLS.search(value))
+
+
 def clean_text(value):
     """`value` without the characters `is_text` refuses."""
     return _NOT_TEXT.sub("", value)
@@ -319,12 +334,12 @@ def _non_text_fields():
     found = []
     for source in (request.args, request.form):
         found += [name if is_text(name) else "?" for name, value in source.items(multi=True)
-                  if not (is_text(name) and is_text(value))]
+                  if not (is_text(name) and fits_field(name, value))]
     found += [name for name, upload in request.files.items(multi=True)
               if upload.filename and not is_text(upload.filename)]
     body = _json_body()
-    in_body = {field if is_text(field) else "body" for field, value in _json_strings(body) if not is_text(value)} \
-        if body is not None else set()
+    in_body = {field if is_text(field) else "body" for field, value in _json_strings(body)
+               if not fits_field(field, value)} if body is not None else set()
     return found, sorted(in_body)
 
 

@@ -75,6 +75,13 @@ def test_invalid_new_user_is_shown_on_the_form_and_nothing_saved(client, admin, 
     assert audit_actions() == []
 
 
+def test_a_display_name_that_would_read_backwards_is_refused(client, admin, audit_actions):
+    """U+202E turns what follows right to left: "李娜" beside a look-alike of another account."""
+    response = client.post("/admin/users/new", data=_new_user_form(display_name="李\u202e娜"))
+    assert response.status_code == 400 and "控制字符" in response.get_data(as_text=True)
+    assert _user("li.na") is None and audit_actions() == []
+
+
 def test_edit_user(client, admin, make_user, department, audit_actions):
     user = make_user(username="op")
     form = {"display_name": "王五", "role": "department", "department": str(department.id), "phone": "13800138001"}

@@ -177,6 +177,17 @@ def test_text_that_is_not_text_is_422_naming_each_field(world, value):
     assert _tickets() == 0
 
 
+@pytest.mark.parametrize("control", ["\u202e", "\u202a", "\u2066", "\u2069"])
+def test_a_name_that_would_read_backwards_is_422_while_the_facts_keep_it(world, control):
+    """U+202E in a name makes what follows read right to left: a shop or a person made to look like another."""
+    body = {**GOOD, "name": "李" + control + "四", "respondent_name": control + "店电某"}
+    response = world.post("/api/v1/tickets", json=body)
+    assert response.status_code == 422 and set(response.json["fields"]) == {"name", "respondent_name"}
+    assert _tickets() == 0
+    kept = world.post("/api/v1/tickets", json={**GOOD, "facts": "复制来的文字" + control + "（原样）"})
+    assert kept.status_code == 201 and control in kept.json["facts"]
+
+
 @pytest.mark.parametrize("raw", ["[]", '"x"', "1", "null", "[" * 100_000, '{"facts": ' * 5000, b'{"facts": "\xff"}'])
 def test_a_body_that_is_not_an_object_is_400(world, raw):
     for path in ("/api/v1/tickets", "/api/v1/intake/tickets"):
