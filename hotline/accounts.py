@@ -112,7 +112,7 @@ def create_user(username, password, role, display_name=None, department=None, ph
         username=username,
         display_name=display_name or username,
         role=Role(role),
-        department=department,
+        department=department if Role(role) == Role.DEPARTMENT else None,  # only department staff have one
         phone=phone,
     )
     set_password(user, password)

@@ -66,6 +66,10 @@ def update_user(actor, user, ip=None, **fields):
         not fields.get("active", user.active) or fields.get("role", user.role) != Role.ADMIN
     ):
         raise SelfLockout("an admin cannot deactivate or demote their own account")
+    if fields.get("role", user.role) != Role.DEPARTMENT:
+        # Only department staff belong to a department: an operator shown beside one reads as
+        # department staff on the accounts list, and gets it back if made department staff again.
+        fields["department"] = None
     changes = {}
     for name in EDITABLE:
         if name in fields and getattr(user, name) != fields[name]:

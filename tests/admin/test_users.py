@@ -98,6 +98,17 @@ def test_edit_user(client, admin, make_user, department, audit_actions):
     assert entry.data["changes"]["phone"] is None  # the number itself stays out of the trail
 
 
+def test_a_department_clerk_made_operator_leaves_the_department(client, admin, make_user, department, audit_actions):
+    user = make_user(username="clerk", role=Role.DEPARTMENT, department=department)
+    form = {"display_name": "王五", "role": "operator", "department": str(department.id), "active": "y"}
+    assert client.post(f"/admin/users/{user.id}/edit", data=form).status_code == 302
+    assert (_user("clerk").role, _user("clerk").department) == (Role.OPERATOR, None)
+    [entry] = db.session.scalars(select(AuditLog).where(AuditLog.action == "user_updated")).all()
+    assert entry.data["changes"]["department"] == [department.code, None]
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert department.name not in page
+
+
 def test_edit_form_shows_current_values(client, admin, make_user):
     user = make_user(username="op", phone="+8613800138001")
     page = client.get(f"/admin/users/{user.id}/edit").get_data(as_text=True)

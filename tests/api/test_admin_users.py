@@ -87,6 +87,8 @@ def test_an_admin_edits_an_account_and_the_change_is_audited(admin_api, make_use
     cleared = admin_api.patch(f"/api/v1/admin/users/{user.id}", json={"phone": None})
     assert cleared.json["phone_masked"] is None and _user("op").phone is None
     assert audit_entries("user_updated")[-1].data["changes"]["phone"] is None  # the number stays out of the trail
+    operator = admin_api.patch(f"/api/v1/admin/users/{user.id}", json={"role": "operator"})
+    assert (operator.json["role"], operator.json["department"]) == ("operator", None)  # no longer department staff
 
 
 def test_an_edit_is_refused_whole_422_409_404(admin_api, make_user):
