@@ -237,6 +237,9 @@ def update_ticket(ticket, body, actor):
     if version != ticket.version:
         raise Conflict("the case changed since you read it: read it again and reapply your change", ticket.version)
     changes.pop("version")
+    if "kind" in changes and changes["kind"] is None and ticket.kind != TicketKind.UNKNOWN:
+        # Was saved as "no change" with the version moved on: the client would believe it done.
+        errors["kind"] = "cannot be emptied once chosen: send one of " + ", ".join(KINDS)
     current = current_values(ticket)
     if isinstance(changes.get("answers"), dict):
         # Answers sent are laid over those kept (null takes one away), as every other field is.

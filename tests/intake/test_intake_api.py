@@ -253,6 +253,14 @@ def test_a_partial_patch_keeps_what_is_given_and_still_checks_each_value(api):
     assert kept.status_code == 200 and kept.json["missing"] == ["name", "phone"]
 
 
+def test_a_kind_once_chosen_cannot_be_emptied(api):
+    case = created(api, {"kind": "complaint", "facts": "坏了"})
+    url = f"{URL}/{case['number']}"
+    emptied = api.patch(url, json={"version": case["version"], "kind": None})
+    assert emptied.status_code == 422 and set(emptied.json["fields"]) == {"kind"}
+    assert api.get(url).json == case  # nothing saved, the version unmoved
+
+
 def test_a_question_of_the_category_left_unanswered_is_missing(api):
     case = created(api, {**COMPLAINT, "category": "S04"})
     assert case["missing"] == ["answers.operator_first"]
