@@ -7,7 +7,6 @@ A draft's PUT may carry `base`, the `stamp` the client read: when someone else s
 draft since, the answer is 409 and nothing is written, as on the edit page.
 """
 
-from datetime import date
 
 from flask import Blueprint, g, jsonify, request
 from flask_babel import force_locale
@@ -139,10 +138,12 @@ def _content(body, base=None):
             continue
         value = body[field]
         if field in DATES:
-            try:
-                values[field] = date.fromisoformat(value) if value else None
-            except (TypeError, ValueError):
-                errors[field] = "a date, YYYY-MM-DD, or null"
+            # The console's date boxes' bounds (inputs.DATE_MIN..DATE_MAX): 9999-12-31 was
+            # taken here and then could not be saved again from the console's edit page.
+            values[field] = inputs.parse_date(value) if isinstance(value, str) else None
+            if value not in (None, "") and values[field] is None:
+                errors[field] = (f"a date, YYYY-MM-DD, from {inputs.DATE_MIN.year} to {inputs.DATE_MAX.year}, "
+                                 "or null")
         elif field in ("category_code", "problem_type"):
             if value is not None and not isinstance(value, str):
                 errors[field] = "a category code or null"

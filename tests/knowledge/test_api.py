@@ -127,6 +127,10 @@ def test_write_refusals_are_clear(api, op, sup, supervisor):
                                                 "category_code": "NOPE", "short_answer": 5})
     assert fields.status_code == 422
     assert set(fields.json["fields"]) == {"title", "law_date", "category_code", "short_answer"}
+    # Dates the console's date boxes could not show again are refused here too.
+    far = op.post("/api/v1/knowledge", json={"slug": "far", "title": "x", "valid_until": "9999-12-31",
+                                             "valid_from": "20260501", "law_date": 20260501})
+    assert far.status_code == 422 and set(far.json["fields"]) == {"valid_until", "valid_from", "law_date"}
     # A problem type given as the category (and the other way round) is named, not stored.
     swapped = op.post("/api/v1/knowledge", json={"slug": "swapped", "title": "x", "category_code": "P01",
                                                  "problem_type": "G01"})
