@@ -272,7 +272,10 @@ def quick(rule_id):
         abort(400)
     try:
         if form.op.data in ("up", "down"):
-            services.move_rule(rule, -1 if form.op.data == "up" else 1, current_user, form.reason.data)
+            if not services.move_rule(rule, -1 if form.op.data == "up" else 1, current_user, form.reason.data):
+                flash(_("The rule is already first.") if form.op.data == "up" else _("The rule is already last."),
+                      "info")
+                return redirect(url_for("routing.rules", _anchor=f"rule-{rule.id}"))
         else:
             services.set_active(rule, form.op.data == "activate", current_user, form.reason.data)
     except services.ReasonRequired:

@@ -141,7 +141,8 @@ def move(reply_id):
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
-    replies.move(reply, -1 if form.step.data == "up" else 1, current_user, ip=_ip())
+    if not replies.move(reply, -1 if form.step.data == "up" else 1, current_user, ip=_ip()):
+        flash(_("The reply is already first.") if form.step.data == "up" else _("The reply is already last."), "info")
     db.session.commit()
     return redirect(url_for("replies.index", _anchor=f"reply-{reply.id}"))
 

@@ -117,6 +117,9 @@ def test_a_supervisor_adds_edits_reorders_and_deactivates_with_csrf(app_factory,
         assert client.post(f"/knowledge/replies/{second.id}/move", data={"step": "up"}).status_code == 400
         client.post(f"/knowledge/replies/{second.id}/move", data={"step": "up", "csrf_token": _token(listing)})
         assert [r.title for r in replies.list_for(None)] == ["办理时限", "补充材料"]
+        top = client.post(f"/knowledge/replies/{second.id}/move", data={"step": "up", "csrf_token": _token(listing)},
+                          follow_redirects=True).get_data(as_text=True)
+        assert "已在最前" in top and [r.title for r in replies.list_for(None)] == ["办理时限", "补充材料"]
 
         client.post(f"/knowledge/replies/{first.id}/deactivate", data={"csrf_token": _token(listing)})
         db.session.refresh(first)
