@@ -17,7 +17,16 @@ from hotline import inputs, phones
 from hotline import rest as _rest
 from hotline.access import api_shows_identity, get_ticket, summary_for
 from hotline.extensions import db
-from hotline.models import CategoryGroup, Department, ReferralEntry, Role, RoutingRule, RuleAction, TicketKind
+from hotline.models import (
+    Category,
+    CategoryGroup,
+    Department,
+    ReferralEntry,
+    Role,
+    RoutingRule,
+    RuleAction,
+    TicketKind,
+)
 from hotline.rest import api_roles, error_response, json_object
 from hotline.rest import refuse as _refuse
 from hotline.rest import text_field as _text
@@ -25,6 +34,7 @@ from hotline.rest import unknown_fields as _unknown
 from hotline.tickets import IllegalTransition
 from hotline.timeutil import to_local
 from routing import desk, divisions, referrals, services
+from routing import rule_matching as matching
 
 bp = Blueprint("routing_api", __name__)
 
@@ -506,12 +516,115 @@ def move_rule(rule_id):
     return _rules()
 
 
-def _rule_changes(body, rule):
+@bp.get("/routing-rules/<rule_id>/history")
+@api_roles(*RULE_ROLES)
+def rule_history(rule_id):
+    """The rule's changes, newest first, as its edit page lists them: who, when, why, before and after."""
+    rule = _row(RoutingRule, rule_id, "no such routing rule")
+    return jsonify(items=[_change_json(change) for change in services.history(rule)])
+
+
+def _change_json(change):
+    user = change.user
+    return {"version": change.version, "at": _when(change.at),
+            "by": {"username": user.username, "display_name": user.display_name} if user else None,
+            "reason": change.reason, "before": change.before, "after": change.after}
+
+
+# The tester's sample case (views.TesterForm): field -> the most characters it takes.
+TRY_SAMPLE = {"text": 5000, "kind": MAX_CODE, "category": MAX_CODE, "problem_type": MAX_CODE, "region": 200,
+              "respondent": 200, "platform": 100}
+MAX_CASE_NUMBER = 20  # as TesterForm.test_number
+
+
+@bp.post("/routing-rules/try")
+@api_roles(*RULE_ROLES)
+def try_rules():
+    """The console's "try it" box: where a past case (by number) or a sample would go with the saved
+    rules and, given a rule being edited (`rule_id`) or a `draft`, with the draft in their place.
+    Nothing is stored."""
+    body = json_object()
+    errors = _unknown(body, ("case", "rule_id", "draft", *TRY_SAMPLE))
+    number = _text(body, "case", MAX_CASE_NUMBER, errors)
+    sample = {name: _text(body, name, limit, errors) for name, limit in TRY_SAMPLE.items()}
+    if number is not None and any(name in body for name in TRY_SAMPLE):
+        errors["case"] = "a past case or a sample, not both: " + ", ".join(n for n in TRY_SAMPLE if n in body)
+    if sample["kind"] and sample["kind"] not in {k.value for k in TicketKind}:
+        errors["kind"] = "one of " + ", ".join(k.value for k in TicketKind)
+    chosen = {}
+    for name, groups in (("category", (CategoryGroup.GOODS, CategoryGroup.SERVICES)),
+                         ("problem_type", (CategoryGroup.PROBLEM,))):
+        code = sample[name]
+        chosen[name] = services.rule_category(code, *groups) if code and _rest.storable(code) else None
+        if code and chosen[name] is None:
+            errors[name] = f"no active {'/'.join(g.value for g in groups)} category with this code"
+    rule = None
+    if body.get("rule_id") is not None:
+        raw = body["rule_id"]
+        found = raw if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw < 2**31 else None
+        rule = db.session.get(RoutingRule, found) if found is not None else None
+        if rule is None:
+            errors["rule_id"] = "the id of a routing rule (the rule list's `id`)"
+    changes = None
+    if "draft" in body:
+        draft = body["draft"]
+        if not isinstance(draft, dict):
+            errors["draft"] = "an object of rule fields, as PATCH /routing-rules/{rule_id} takes them, without reason"
+        elif "rule_id" not in errors:
+            changes, _reason, wrong = _rule_changes(draft, rule, with_reason=False)
+            errors.update({f"draft.{name}": why for name, why in wrong.items()})
+    case = None
+    if number is not None and not errors:
+        ticket = get_ticket(number, g.api_user)
+        case = services.case_of(ticket) if ticket is not None else None
+        if case is None:
+            errors["case"] = NOT_FOUND
+    if errors:
+        return _refuse(errors)
+    if case is None:
+        case = services.sample_case(sample["text"], kind=sample["kind"], category=chosen["category"],
+                                    problem_type=chosen["problem_type"], region=sample["region"],
+                                    respondent=sample["respondent"], platform=sample["platform"])
+    saved_rules = services.all_rules()
+    answer = {"saved": _decision_json(services.decide(case, saved_rules))}
+    if rule is not None or changes is not None:
+        draft = services.draft_of(rule, changes or {})
+        answer["draft"] = _decision_json(services.decide(case, matching.with_draft(saved_rules, draft)))
+    return jsonify(answer)
+
+
+def _decision_json(decision):
+    """A routing decision as the tester shows it: the rule, where the case goes, the region used,
+    and every rule tried with each of its conditions (categories by code)."""
+    rule, region = decision.rule, decision.region
+    department = db.session.get(Department, rule.department_id) if rule is not None and rule.department_id else None
+    action = getattr(rule.action, "value", rule.action) if department is not None else None
+    return {
+        "rule": {"id": rule.id, "name": rule.name, "version": rule.version} if rule is not None else None,
+        "department": {"code": department.code, "name": department.name} if department else None,
+        "action": action or (RuleAction.AUTO.value if department is not None else None),
+        "to_triage": decision.to_triage,
+        "region": {"value": region.value, "source": region.source, "platform": region.platform, "code": region.code},
+        "trace": [{"rule": {"id": step.rule.id, "name": step.rule.name}, "matched": step.matched,
+                   "checks": [_check_json(check) for check in step.checks]} for step in decision.trace],
+    }
+
+
+def _check_json(check):
+    wanted = check.wanted
+    if check.condition in ("category", "problem_type"):
+        found = db.session.get(Category, int(wanted)) if wanted.isdigit() else None
+        wanted = found.code if found is not None else wanted
+    return {"condition": check.condition, "wanted": wanted, "found": check.found, "ok": check.ok}
+
+
+def _rule_changes(body, rule, with_reason=True):
     """(changes for services.create_rule / update_rule, reason, errors) from a rule's JSON body:
-    the fields sent (all of a new rule's), codes turned into ids."""
-    errors = _unknown(body, RULE_BODY)
+    the fields sent (all of a new rule's), codes turned into ids. `with_reason` False: a draft for
+    the tester, which takes no reason (and refuses one as an unknown field)."""
+    errors = _unknown(body, RULE_BODY if with_reason else tuple(f for f in RULE_BODY if f != "reason"))
     changes = {}
-    reason = _text(body, "reason", services.MAX_RULE_REASON, errors, required=True)
+    reason = _text(body, "reason", services.MAX_RULE_REASON, errors, required=True) if with_reason else None
     if rule is None or "name" in body:
         changes["name"] = _text(body, "name", services.MAX_RULE_NAME, errors, required=True)
     for name, limit in (("region", services.MAX_RULE_REGION), ("respondent", services.MAX_RULE_RESPONDENT)):

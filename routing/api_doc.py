@@ -352,8 +352,81 @@ PATHS.update({
         "responses": {"200": json_content(ref("RoutingRuleList"), "every rule, in the new order"),
                       **_errors("the rule is already first (up) or last (down)")},
     }},
+    "/routing-rules/{rule_id}/history": {"get": {
+        "operationId": "routingRuleHistory",
+        "summary": "A routing rule's history: every version with who, when, why, before and after" + SUPERVISORS,
+        "description": "As the rule's edit page lists it, newest first.",
+        "parameters": [RULE_ID],
+        "responses": {"200": json_content(ref("RoutingRuleHistory"), "the rule's changes, newest first"),
+                      **_errors("", codes=("401", "403", "404"))},
+    }},
+    "/routing-rules/try": {"post": {
+        "operationId": "tryRoutingRules",
+        "summary": "Where a case would go: a past case or a sample through the rules, and through the rules "
+                   "with a draft" + SUPERVISORS,
+        "description": "As the rule list's and the edit page's tester; nothing is stored. Send `case` (a past "
+                       "case's number) or the sample fields, not both. With `rule_id` (the rule being edited) "
+                       "and/or `draft` (rule fields as PATCH /routing-rules/{rule_id} takes them, without "
+                       "`reason`; a new rule's when there is no `rule_id`, then `name` is required) the answer "
+                       "also has `draft`: the decision with the draft in place of the saved rule. A draft's "
+                       "refused fields are named `draft.<field>`.",
+        "requestBody": _body(obj({
+            "case": {"type": ["string", "null"], "maxLength": api.MAX_CASE_NUMBER,
+                     "description": "a past case's number; one the user may not see is refused as unknown"},
+            "text": _text(api.TRY_SAMPLE["text"], "the case's description (the keywords are looked for in it)",
+                          required=False),
+            "kind": _enum([k.value for k in TicketKind], "the case's kind", nullable=True),
+            "category": {**RULE_TEXT, "description": "a goods or services category code"},
+            "problem_type": {**RULE_TEXT, "description": "a problem type's code"},
+            "region": _text(api.TRY_SAMPLE["region"], "the respondent's address or region, read as intake "
+                                                      "reads it", required=False),
+            "respondent": _text(api.TRY_SAMPLE["respondent"], "the respondent's name", required=False),
+            "platform": _text(api.TRY_SAMPLE["platform"], "the platform it sells on", required=False),
+            "rule_id": {"type": ["integer", "null"], "description": "the saved rule the draft changes"},
+            "draft": obj({name: field for name, field in RULE_FIELDS.items() if name != "reason"}, required=[]),
+        }, required=[])),
+        "responses": {"200": json_content(ref("RoutingTrial"), "the decisions; nothing stored"),
+                      **_errors("", codes=("400", "401", "403", "422"))},
+    }},
 })
-SCHEMAS.update({"Department": DEPARTMENT_OUT, "RoutingRule": RULE_OUT, "RoutingRuleList": RULE_LIST})
+DECISION = obj({
+    "rule": {"oneOf": [obj({"id": {"type": ["integer", "null"], "description": "null: the draft of a new rule"},
+                            "name": STRING, "version": {"type": "integer"}}), {"type": "null"}],
+             "description": "the rule that matched; null: none did"},
+    "department": {**DEPARTMENT, "description": "where the rule sends the case; null: the triage queue"},
+    "action": _enum([a.value for a in RuleAction], "auto: forwarded at once; ask: the operator confirms; "
+                    "null: the case waits in triage", nullable=True),
+    "to_triage": {"type": "boolean", "description": "no rule matched, or the rule names no department"},
+    "region": obj({"value": {**MAYBE_STRING, "description": "the division's full name, or a text region"},
+                   "source": _enum(["respondent", "platform"], "where the region came from; null: unknown",
+                                   nullable=True),
+                   "platform": {**MAYBE_STRING, "description": "the platform that gave the region"},
+                   "code": {**MAYBE_STRING, "description": "the division's code"}}),
+    "trace": {"type": "array", "description": "every active rule tried, in order; the last matched when `rule` is set",
+              "items": obj({
+                  "rule": obj({"id": {"type": ["integer", "null"]}, "name": STRING}),
+                  "matched": {"type": "boolean"},
+                  "checks": {"type": "array", "description": "each condition the rule sets; none: a catch-all",
+                             "items": obj({
+                                 "condition": _enum(["kind", "category", "problem_type", "region", "keywords",
+                                                     "respondent"], "the condition"),
+                                 "wanted": {**STRING, "description": "what the rule wants (categories by code)"},
+                                 "found": {**MAYBE_STRING, "description": "what the case has that it held or "
+                                                                          "failed on"},
+                                 "ok": {"type": "boolean"}})}})},
+})
+RULE_SNAPSHOT = {"type": ["object", "null"], "additionalProperties": True,
+                 "description": "the rule's fields as stored (category_id, problem_type_id and department_id "
+                                "by id); before of version 1 is null"}
+RULE_HISTORY = obj({"items": {"type": "array", "items": obj({
+    "version": {"type": "integer"}, "at": MOMENT,
+    "by": {"oneOf": [obj({"username": STRING, "display_name": STRING}), {"type": "null"}],
+           "description": "null: the system (the default rules)"},
+    "reason": STRING, "before": RULE_SNAPSHOT, "after": RULE_SNAPSHOT})}})
+SCHEMAS.update({"Department": DEPARTMENT_OUT, "RoutingRule": RULE_OUT, "RoutingRuleList": RULE_LIST,
+                "RoutingRuleHistory": RULE_HISTORY, "RoutingDecision": DECISION,
+                "RoutingTrial": obj({"saved": ref("RoutingDecision"), "draft": ref("RoutingDecision")},
+                                    required=["saved"])})
 
 # --- the referral directory (routing/api.py; the console's /referrals/directory) ---------------------
 

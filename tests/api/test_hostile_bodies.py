@@ -90,7 +90,7 @@ BODY_OPERATIONS = [
     ("post", "/admin/webhooks"),
     # departments and routing rules (routing/api.py), as a supervisor: on a fresh department or rule
     ("post", "/departments"), ("patch", "/departments/{department_id}"), ("post", "/routing-rules"),
-    ("patch", "/routing-rules/{rule_id}"), ("post", "/routing-rules/{rule_id}/move"),
+    ("patch", "/routing-rules/{rule_id}"), ("post", "/routing-rules/{rule_id}/move"), ("post", "/routing-rules/try"),
     # the referral directory (routing/api.py), as a supervisor: on a fresh entry
     ("post", "/referral-entries"), ("patch", "/referral-entries/{entry_id}"),
     ("post", "/referral-entries/{entry_id}/active"),
@@ -106,7 +106,7 @@ BODY_OPERATIONS = [
 ]
 # Operations only a supervisor may use: fuzzed with a supervisor's token (an operator's is a 403).
 SUPERVISED = {"/departments", "/departments/{department_id}", "/routing-rules", "/routing-rules/{rule_id}",
-              "/routing-rules/{rule_id}/move", "/referral-entries", "/referral-entries/{entry_id}",
+              "/routing-rules/{rule_id}/move", "/routing-rules/try", "/referral-entries", "/referral-entries/{entry_id}",
               "/referral-entries/{entry_id}/active", "/suggestion-rules", "/suggestion-rules/{rule_id}",
               "/replies", "/replies/{reply_id}", "/replies/{reply_id}/deactivate", "/replies/{reply_id}/move",
               "/calendar/{day}", "/outbox/messages/{message_id}/retry"}
@@ -281,6 +281,9 @@ def _base(method, path, ticket, other=None, account=None):
                                      "department": "FZ01", "reason": "模糊测试"},
         ("patch", "/routing-rules/{rule_id}"): {"active": False, "reason": "模糊测试"},
         ("post", "/routing-rules/{rule_id}/move"): {"direction": "up", "reason": "模糊测试"},
+        # The tester stores nothing: a sample with a draft of a new rule.
+        ("post", "/routing-rules/try"): {"text": "空调不制冷", "region": "北京市海淀区中关村大街1号", "category": "G01",
+                                         "draft": {"name": "海淀的空调", "division": "110108", "keywords": ["空调"]}},
         ("post", "/referral-entries"): {"key": "fuzz", "agency_zh": "某局", "agency_en": "Some bureau",
                                         "sms_text": "请致电该局（{number}）"},
         ("patch", "/referral-entries/{entry_id}"): {"caller_script": "请拨打该局热线。", "position": 3},

@@ -39,6 +39,7 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  "/desk/tickets/{number}/return", "/desk/tickets/{number}/steps",
                                  "/desk/tickets/{number}/result", "/departments", "/departments/{department_id}",
                                  "/routing-rules", "/routing-rules/{rule_id}", "/routing-rules/{rule_id}/move",
+                                 "/routing-rules/{rule_id}/history", "/routing-rules/try",
                                  "/referral-entries", "/referral-entries/{entry_id}",
                                  "/referral-entries/{entry_id}/active",
                                  # callback visits and legal clocks (followup/api.py, described by followup/api_doc.py)

@@ -2,6 +2,8 @@
 (departments: admins too) add and change them through the same services, with the same limits,
 audit and rule history; every answer checked against the OpenAPI document."""
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -210,3 +212,121 @@ def test_only_supervisors_keep_rules(world, as_role):  # noqa: F811
                            json={"direction": "down", "reason": "x"}).status_code == 403
     db.session.expire_all()
     assert db.session.get(RoutingRule, rule.id).active is True
+
+
+# --- a rule's history and the rules tester (the edit page's history, the "try it" box) -------------
+
+
+def test_a_supervisor_reads_a_rules_history_newest_first(world, boss):
+    rule = boss.post("/api/v1/routing-rules", json=new_rule()).json
+    assert patch(boss, f"/api/v1/routing-rules/{rule['id']}", {"action": "ask", "reason": "先确认"}).status_code == 200
+    assert patch(boss, f"/api/v1/routing-rules/{rule['id']}",
+                 {"keywords": ["空调"], "reason": "只管空调"}).status_code == 200
+    history = boss.get(f"/api/v1/routing-rules/{rule['id']}/history")
+    assert history.status_code == 200
+    items = history.json["items"]
+    assert [(c["version"], c["reason"]) for c in items] == [(3, "只管空调"), (2, "先确认"), (1, "海淀所开始受理")]
+    newest, middle, first = items
+    assert (newest["before"]["keywords"], newest["after"]["keywords"]) == (None, "空调")
+    assert (middle["before"]["action"], middle["after"]["action"]) == ("auto", "ask")
+    assert first["before"] is None and first["after"]["division"] == HAIDIAN
+    assert newest["by"]["username"] and newest["by"]["display_name"]
+    assert datetime.fromisoformat(newest["at"]).utcoffset() is not None  # with its offset, as every time
+    # The default rules were written by no one.
+    seeded = add_rule(None, name="其他：人工分派")
+    assert boss.get(f"/api/v1/routing-rules/{seeded.id}/history").json["items"][0]["by"] is None
+    for wrong in ("999999", "abc", "99999999999999999999"):
+        assert boss.get(f"/api/v1/routing-rules/{wrong}/history").status_code == 404
+
+
+def tried(client, body):
+    response = client.post("/api/v1/routing-rules/try", json=body)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_the_tester_sends_a_sample_where_the_rules_do_and_says_why(world, boss):
+    catch_all = add_rule(world["supervisor"], name="其他：人工分派")
+    aircon = boss.post("/api/v1/routing-rules", json=new_rule(keywords=["空调"], category="G01")).json
+    before = snapshot()
+    answer = tried(boss, {"text": "空调不制冷", "category": "G01", "region": "北京市海淀区中关村大街1号",
+                          "kind": "complaint", "respondent": "某电器行"})
+    assert not changed(before, snapshot())
+    assert "draft" not in answer
+    saved = answer["saved"]
+    assert saved["rule"] == {"id": aircon["id"], "name": "被投诉方在海淀区", "version": 1}
+    assert saved["department"] == {"code": "MS03", "name": "海淀市场监管所"}
+    assert (saved["action"], saved["to_triage"]) == ("auto", False)
+    assert (saved["region"]["code"], saved["region"]["source"]) == (HAIDIAN, "respondent")
+    [step] = saved["trace"]
+    assert step["matched"] is True and step["rule"] == {"id": aircon["id"], "name": "被投诉方在海淀区"}
+    checks = {c["condition"]: c for c in step["checks"]}
+    assert checks["category"]["wanted"] == "G01" and checks["category"]["ok"] is True
+    assert (checks["keywords"]["found"], checks["region"]["ok"]) == ("空调", True)
+    # Elsewhere: the rule is tried and fails on the region; the catch-all sends it to triage.
+    elsewhere = tried(boss, {"text": "空调不制冷", "category": "G01"})["saved"]
+    assert elsewhere["rule"]["id"] == catch_all.id and elsewhere["department"] is None
+    assert (elsewhere["action"], elsewhere["to_triage"], elsewhere["region"]["value"]) == (None, True, None)
+    first, last = elsewhere["trace"]
+    assert first["matched"] is False and [c["condition"] for c in first["checks"] if not c["ok"]] == ["region"]
+    assert last == {"rule": {"id": catch_all.id, "name": "其他：人工分派"}, "matched": True, "checks": []}
+
+
+def test_the_tester_takes_a_past_case_by_number(world, boss, create_ticket):
+    rule = add_rule(world["supervisor"], name="海淀", division=HAIDIAN, department=world["departments"]["MS03"])
+    ticket = create_ticket(respondent_division=HAIDIAN, facts="冰箱不制冷")
+    saved = tried(boss, {"case": ticket.number})["saved"]
+    assert saved["rule"]["id"] == rule.id and saved["department"]["code"] == "MS03"
+    assert saved["region"]["code"] == HAIDIAN
+    unknown = boss.post("/api/v1/routing-rules/try", json={"case": "20200101-99999"})
+    assert unknown.status_code == 422 and set(unknown.json["fields"]) == {"case"}
+    both = boss.post("/api/v1/routing-rules/try", json={"case": ticket.number, "text": "空调"})
+    assert both.status_code == 422 and set(both.json["fields"]) == {"case"}
+
+
+def test_a_draft_shows_where_the_case_would_go_and_stores_nothing(world, boss):
+    add_rule(world["supervisor"], name="其他：人工分派")
+    rule = add_rule(world["supervisor"], name="海淀", division=HAIDIAN, department=world["departments"]["MS03"])
+    sample = {"text": "预付卡商家跑路", "region": "北京市海淀区中关村大街1号"}
+    before = snapshot()
+    answer = tried(boss, {**sample, "rule_id": rule.id, "draft": {"department": "MS01", "action": "ask"}})
+    assert not changed(before, snapshot())
+    assert answer["saved"]["department"]["code"] == "MS03" and answer["saved"]["action"] == "auto"
+    draft = answer["draft"]
+    assert draft["rule"] == {"id": rule.id, "name": "海淀", "version": 2}
+    assert (draft["department"]["code"], draft["action"]) == ("MS01", "ask")
+    # The rule being edited, unchanged: the same outcome; a new rule's draft goes before the catch-all.
+    assert tried(boss, {**sample, "rule_id": rule.id})["draft"]["department"]["code"] == "MS03"
+    new = tried(boss, {"text": "预付卡商家跑路",
+                       "draft": {"name": "跑路", "keywords": ["跑路"], "department": "MS02"}})
+    assert new["saved"]["department"] is None
+    assert new["draft"]["rule"] == {"id": None, "name": "跑路", "version": 1}
+    assert new["draft"]["department"]["code"] == "MS02"
+    db.session.expire_all()
+    assert db.session.get(RoutingRule, rule.id).version == 1
+
+
+@pytest.mark.parametrize(("body", "fields"), [
+    ({"colour": "red"}, {"colour"}), ({"text": 5}, {"text"}), ({"text": "x" * 5001}, {"text"}),
+    ({"region": "x" * 201}, {"region"}), ({"respondent": "x" * 201}, {"respondent"}),
+    ({"platform": "x" * 101}, {"platform"}), ({"kind": "weather"}, {"kind"}), ({"category": "P01"}, {"category"}),
+    ({"problem_type": "G01"}, {"problem_type"}), ({"case": 12}, {"case"}), ({"rule_id": "1"}, {"rule_id"}),
+    ({"rule_id": 999999}, {"rule_id"}), ({"rule_id": True}, {"rule_id"}), ({"draft": []}, {"draft"}),
+    ({"draft": {"keywords": ["x"]}}, {"draft.name"}),  # a new rule's draft needs its name
+    ({"draft": {"name": "x", "reason": "why"}}, {"draft.reason"}),
+    ({"draft": {"name": "x", "division": "999999", "active": "yes"}}, {"draft.division", "draft.active"}),
+])
+def test_bad_tester_input_is_422_naming_the_field(world, boss, body, fields):
+    refused_unchanged(boss, "/api/v1/routing-rules/try", body, 422, sorted(fields))
+
+
+def test_the_tester_refuses_a_body_that_is_not_an_object(world, boss):
+    for raw in ("[]", "{", "null", '"x"'):
+        assert boss.post("/api/v1/routing-rules/try", data=raw, content_type="application/json").status_code == 400
+
+
+def test_only_supervisors_read_history_and_try_rules(world, as_role):  # noqa: F811
+    rule = add_rule(world["supervisor"], name="海淀", division=HAIDIAN)
+    for client in (as_role(Role.ADMIN), as_role(Role.OPERATOR), as_role(Role.DEPARTMENT, world["departments"]["MS01"])):
+        assert client.get(f"/api/v1/routing-rules/{rule.id}/history").status_code == 403
+        assert client.post("/api/v1/routing-rules/try", json={"text": "空调"}).status_code == 403
