@@ -88,6 +88,19 @@ def other_cases(ticket, user, limit=20):
 REVEAL_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR})
 
 
+def revealable_phones(ticket):
+    """The case's numbers an audited reveal shows in full: {"caller": the number that called,
+    "complainant": the complainant's own (typed on the form, or sent through the API) when it is
+    another}; {} when it has neither. Who may see them: can_reveal_phone."""
+    found = {}
+    if ticket.caller is not None and ticket.caller.phone:
+        found["caller"] = ticket.caller.phone
+    own = ticket.complainant_phone
+    if own and not ticket.anonymous and own != found.get("caller"):
+        found["complainant"] = own
+    return found
+
+
 def can_reveal_phone(user, ticket=None):
     """Whether `user` may see the full number of `ticket`'s caller (or of callers in general)."""
     if ticket is not None and not can_see_identity(user, ticket):

@@ -168,8 +168,13 @@ QUEUED_SMS = obj({
 })
 REVEALED_PHONE = obj({
     "number": {"type": "string", "description": "the case's number"},
-    "phone": {"type": "string", "examples": ["+8613812341234"], "description": "the calling number in full (E.164)"},
-    "phone_masked": {"type": "string", "examples": ["138****1234"]},
+    "phone": {**MAYBE_STRING, "examples": ["+8613812341234"],
+              "description": "the calling number in full (E.164); null for a case filed without a call"},
+    "phone_masked": {**MAYBE_STRING, "examples": ["138****1234"]},
+    "complainant_phone": {**MAYBE_STRING, "examples": ["+8613712345678"],
+                          "description": "the complainant's own number in full (typed on the form or sent "
+                                         "through the API) when it is not the calling number; else null"},
+    "complainant_phone_masked": {**MAYBE_STRING, "examples": ["137****5678"]},
 })
 CALLBACK_REQUEST = obj({
     "number": {"type": "string", "description": "the case's number"},
@@ -348,14 +353,14 @@ PATHS = {
     "/tickets/{number}/reveal-phone": {
         "post": {
             "operationId": "revealPhone",
-            "summary": "The caller's full number, audited (operators, supervisors, the department mediating a complaint)",
+            "summary": "The case's full phone numbers, audited (operators, supervisors, the department mediating a complaint)",
             "description": "As the console's \"show full number\": written to the audit log (`reveal_phone`). "
                            "Refused (403) to whoever may not know who filed the case, and for a confidential "
                            "report to everyone, as the case's JSON hides it. No body, or `{}`.",
             "parameters": [NUMBER_PARAM],
             "requestBody": {"required": False, "content": {"application/json": {"schema": obj({})}}},
             "responses": _case_action(json_content(ref("RevealedPhone"), "the number in full and masked"),
-                                      "the case has no calling number"),
+                                      "the case has no phone number"),
         },
     },
     "/callback-requests": {

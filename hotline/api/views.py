@@ -134,7 +134,8 @@ def reply_by_sms(number):
 @bp.post("/tickets/<number>/reveal-phone")
 @api_roles(*READ_ROLES)
 def reveal_phone(number):
-    """The caller's number in full, written to the audit log (`reveal_phone`), as the console's
+    """The case's numbers in full (the calling one, and the complainant's own when it is another:
+    access.revealable_phones), written to the audit log (`reveal_phone`), as the console's
     "show full number". Who may: hotline.access.can_reveal_phone, and never a confidential
     reporter's number through the API (api_shows_identity), as the case's JSON hides it."""
     ticket = _case(number)
@@ -143,11 +144,14 @@ def reveal_phone(number):
         return refuse(errors)
     if not (access.can_reveal_phone(g.api_user, ticket) and access.api_shows_identity(g.api_user, ticket)):
         return error_response(403, "Forbidden", "you may not see this case's calling number")
-    if ticket.caller is None:
-        return error_response(409, "Conflict", "the case has no calling number")
+    numbers = access.revealable_phones(ticket)
+    if not numbers:
+        return error_response(409, "Conflict", "the case has no phone number")
     audit.record(g.api_user, "reveal_phone", "ticket", ticket.number, ip=request.remote_addr, via="api")
     db.session.commit()
-    return jsonify(number=ticket.number, phone=ticket.caller.phone, phone_masked=phones.mask(ticket.caller.phone))
+    caller, own = numbers.get("caller"), numbers.get("complainant")
+    return jsonify(number=ticket.number, phone=caller, phone_masked=phones.mask(caller) or None,
+                   complainant_phone=own, complainant_phone_masked=phones.mask(own) or None)
 
 
 @bp.get("/callback-requests")

@@ -175,13 +175,14 @@ def ticket(number):
 @roles_required()
 def reveal_phone(number):
     found = _visible_ticket(number)
-    if found.caller is None or not can_reveal_phone(current_user, found):
+    numbers = access.revealable_phones(found)
+    if not numbers or not can_reveal_phone(current_user, found):
         abort(403)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     audit.record(current_user, "reveal_phone", "ticket", found.number, ip=request.remote_addr)
     db.session.commit()
-    return _ticket_page(found, revealed_phone=found.caller.phone)
+    return _ticket_page(found, revealed=numbers)
 
 
 @bp.route("/tickets/<number>/notes", methods=["POST"])
@@ -202,15 +203,15 @@ def ticket_page(found):
     return _ticket_page(found)
 
 
-def _ticket_page(found, revealed_phone=None, note_form=None):
+def _ticket_page(found, revealed=None, note_form=None):
     return render_template(
         "console/ticket.html",
         ticket=found,
         timeline=services.timeline(found),
         other_cases=access.other_cases(found, current_user),
-        may_reveal=found.caller is not None and can_reveal_phone(current_user, found),
+        may_reveal=bool(access.revealable_phones(found)) and can_reveal_phone(current_user, found),
         may_note=current_user.role != Role.ADMIN,
-        revealed_phone=revealed_phone,
+        revealed=revealed or {},
         note_form=note_form or NoteForm(),
         confirm_form=ConfirmForm(),
     )

@@ -28,9 +28,27 @@ def test_the_hotline_reads_the_number_in_full_and_the_reveal_is_audited(as_role,
 
     response = _reveal(api, ticket.number)
     assert response.status_code == 200
-    assert response.json == {"number": ticket.number, "phone": CALLER, "phone_masked": "138****5678"}
+    assert response.json == {"number": ticket.number, "phone": CALLER, "phone_masked": "138****5678",
+                             "complainant_phone": None, "complainant_phone_masked": None}
     (entry,) = _reveals(ticket.number)
     assert entry.user_id is not None and entry.data == {"via": "api"}
+
+
+def test_a_number_typed_for_the_complainant_is_revealed_beside_the_calling_one(as_role, create_ticket,
+                                                                               make_department):
+    """Someone calls for a relative: the complainant's own number is the one to call back; a case
+    filed through the API or the web has no calling number at all, only the complainant's."""
+    own = make_department("D01", "海淀分局")
+    relayed = create_ticket(phone=CALLER, complainant_phone="+8613700137071")
+    filed = create_ticket(phone=None, channel=Channel.API, complainant_phone="+8613755556666")
+    filed.department_id = own.id
+    db.session.commit()
+    both = _reveal(as_role(Role.OPERATOR), relayed.number).json
+    assert (both["phone"], both["complainant_phone"], both["complainant_phone_masked"]) == (
+        CALLER, "+8613700137071", "137****7071")
+    only = _reveal(as_role(Role.DEPARTMENT, department=own), filed.number)
+    assert only.status_code == 200 and (only.json["phone"], only.json["complainant_phone"]) == (None, "+8613755556666")
+    assert len(_reveals(relayed.number)) == 1 and len(_reveals(filed.number)) == 1
 
 
 def test_the_department_mediating_a_complaint_may_another_may_not(as_role, create_ticket, make_department):

@@ -111,6 +111,21 @@ def test_reveal_shows_the_full_number_and_writes_an_audit_row(client, signed_in,
     assert "+8613812345678" not in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
 
 
+def test_a_department_reveals_the_number_of_a_complainant_who_wrote_in(client, signed_in, create_ticket, departments):
+    """A complaint filed on the web has no calling number: the complainant's own is the one the
+    department needs to mediate; it is masked until revealed, and the reveal is audited."""
+    east, _west = departments
+    clerk = signed_in(Role.DEPARTMENT, department=east)
+    ticket = create_ticket(phone=None, channel=Channel.WEB, complainant_name="钱投诉",
+                           complainant_phone="+8613755556666", department=east)
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "137****6666" in page and 'id="reveal-phone"' in page and "+8613755556666" not in page
+    revealed = client.post(f"/tickets/{ticket.number}/reveal-phone").get_data(as_text=True)
+    assert '<span class="mono revealed" data-testid="complainant-phone">+8613755556666</span>' in revealed
+    rows = db.session.scalars(select(AuditLog)).all()
+    assert [(r.user_id, r.action, r.target_id) for r in rows] == [(clerk.id, "reveal_phone", ticket.number)]
+
+
 def test_roles_that_may_not_reveal_are_refused_and_no_audit_row(client, signed_in, create_ticket):
     signed_in(Role.ADMIN)
     ticket = create_ticket(phone="+8613812345678")
