@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from twilio.base.exceptions import TwilioException
 
-from hotline import audit, outbox, phones, sms_texts
+from hotline import access, audit, outbox, phones, sms_texts
 from hotline.deadlines import clocks
 from hotline.extensions import db
 from hotline.models import (
@@ -199,10 +199,13 @@ def refer_call(ticket, entry, actor, control, note=None, intake_values=None):
 
 
 def _referral_sms(ticket, entry, actor):
-    if ticket.caller is None or not entry.sms_text:
+    # Where every notice of the case goes (access.notice_phone): the complainant's own number,
+    # else the one that called; a case filed on the web or by API has only the former.
+    phone = access.notice_phone(ticket)
+    if phone is None or not entry.sms_text:
         return None
     body = sms_texts.with_case_number(texts.sms_for(entry.sms_text, ticket.number), ticket.number)
-    return outbox.queue_sms(ticket.caller.phone, body, "referral", ticket=ticket, actor=actor)
+    return outbox.queue_sms(phone, body, "referral", ticket=ticket, actor=actor)
 
 
 def _entry_name(entry):

@@ -22,6 +22,7 @@ from hotline.models import (
     OutboxStatus,
     Role,
     TicketEvent,
+    TicketKind,
     TicketStatus,
 )
 from hotline.telephony.callcontrol import SandboxCallControl, TwilioCallControl
@@ -96,6 +97,19 @@ def test_operator_refers_a_new_case_the_caller_gets_the_sms_and_clocks_fall_away
     assert sms.body == directory["12378"].sms_text.replace("{number}", ticket.number)
     db.session.refresh(clock)
     assert clock.state == ClockState.CANCELLED
+
+
+def test_a_complainant_who_wrote_in_is_texted_where_to_go(client, operator, directory, create_ticket):
+    """A web or API case has no calling number: the referral text goes to the complainant's own
+    number, as every other notice of the case (it used to go nowhere while the page promised it)."""
+    ticket = create_ticket(phone=None, channel=Channel.WEB, complainant_phone="+8613600136001",
+                           facts="信用卡年费")
+    client.post(f"/referrals/tickets/{ticket.number}", data={"entry": "12378"})
+    [sms] = _outbox(ticket)
+    assert (sms.to, sms.purpose) == ("+8613600136001", "referral") and "12378" in sms.body
+    anonymous = create_ticket(phone="+8613800138000", kind=TicketKind.REPORT, anonymous=True, facts="匿名")
+    client.post(f"/referrals/tickets/{anonymous.number}", data={"entry": "12378"})
+    assert _outbox(anonymous) == []  # an anonymous report keeps nobody to tell
 
 
 def test_an_accepted_case_can_be_referred_by_the_service(app, directory, create_ticket, make_user):
