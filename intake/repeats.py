@@ -70,7 +70,8 @@ def similarity(a, b):
 def find_repeats(ticket):
     """Other cases of the same caller, and of the same respondent with similar facts, near in time."""
     days = current_app.config.get("REPEAT_WINDOW_DAYS", 30)
-    window = (Ticket.id != ticket.id,
+    # Not itself, and not the other half of a complaint-and-report: that one is linked already.
+    window = (Ticket.id.not_in([i for i in (ticket.id, ticket.linked_ticket_id) if i is not None]),
               Ticket.created_at.between(ticket.created_at - timedelta(days=days),
                                         ticket.created_at + timedelta(days=days)))
     return Repeats(same_caller=_same_caller(ticket, window), same_respondent=_same_respondent(ticket, window))

@@ -195,6 +195,10 @@ def planned_changes(ticket, values):
     fields = dict(values["fields"])
     if kind:
         fields["kind"] = TicketKind.COMPLAINT if kind == "mixed" else TicketKind(kind)
+    if kind == "mixed":
+        # "Keep the reporter's identity confidential" is the report half's (split_report): the
+        # complaint is mediated by a department that must know who complains.
+        fields["confidential"] = False
     if "complainant_phone" in fields:
         fields["identity_level"] = identity_level_for(ticket, fields["complainant_phone"])
     if "respondent_division" in fields:
@@ -248,7 +252,8 @@ def save_intake(ticket, values, actor, claim=False):
         if values.get("article") is not None:
             answered = answers.answer_with(ticket, values["article"], actor, values.get("text_answer", False))
     if kind == "mixed":
-        report = split_report(ticket, values["report_facts"], actor)
+        report = split_report(ticket, values["report_facts"], actor,
+                              confidential=bool(values["fields"].get("confidential")))
     for case in filter(None, (ticket, report)):
         if case.kind in CLOCKED_KINDS:
             start_accept_clock(case, actor)
@@ -333,9 +338,10 @@ def _answer(ticket, old_kind, actor):
         tickets.change_status(ticket, TicketStatus.ANSWERED, actor, reason="answered on the spot")
 
 
-def split_report(complaint, report_facts, actor):
-    """Open the report half of a complaint-and-report as its own case, linked both ways."""
-    shared = {name: getattr(complaint, name) for name in SHARED_WITH_REPORT}
+def split_report(complaint, report_facts, actor, confidential=False):
+    """Open the report half of a complaint-and-report as its own case, linked both ways;
+    `confidential`: the reporter asked that their identity be kept (the report's alone)."""
+    shared = {name: getattr(complaint, name) for name in SHARED_WITH_REPORT} | {"confidential": confidential}
     report = tickets.open_ticket(complaint.channel, caller=complaint.caller, actor=actor, kind=TicketKind.REPORT,
                                  facts=report_facts, linked_ticket_id=complaint.id, **shared)
     complaint.linked_ticket_id = report.id

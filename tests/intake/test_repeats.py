@@ -66,6 +66,15 @@ def test_other_cases_of_the_same_caller_within_30_days_are_flagged(case_at):
     assert old.number not in numbers(found.same_caller) and other_caller.number not in numbers(found.same_caller)
 
 
+def test_the_report_half_of_a_complaint_and_report_is_not_its_repeat(case_at):
+    complaint = case_at(respondent_name="某某电器商行", facts=FRIDGE)
+    report = case_at(kind=TicketKind.REPORT, respondent_name="某某电器商行", facts=FRIDGE,
+                     linked_ticket_id=complaint.id)
+    complaint.linked_ticket_id = report.id
+    db.session.commit()
+    assert not repeats.find_repeats(complaint) and not repeats.find_repeats(report)
+
+
 def test_the_same_respondent_with_similar_facts_is_flagged(case_at):
     similar = case_at(days_ago=3, phone=CALLER_B, respondent_name="某某电器商行 ", facts=FRIDGE_RETOLD)
     case_at(days_ago=3, phone=CALLER_B, respondent_name="某某电器商行", facts=WASHER)

@@ -144,6 +144,20 @@ def test_split_link_stays_with_intake_staff(client, operator, call_ticket, depar
     assert report_number not in api_as(Role.DEPARTMENT, complaint).get_data(as_text=True)
 
 
+def test_a_confidential_reporter_who_also_complains_keeps_the_complaint_mediable(client, operator, call_ticket,
+                                                                                 department, page_as):
+    """Complaint and report in one call, the reporter asking for confidentiality: the report is
+    confidential, the complaint is not (its department must reach the complainant to mediate)."""
+    ticket = call_ticket(operator)
+    post_form(client, ticket, **dict(COMPLAINT, kind="mixed", report_facts="销售无3C认证的电器。", confidential="y"))
+    db.session.expire_all()
+    complaint = db.session.get(Ticket, ticket.id)
+    assert (complaint.confidential, complaint.linked_ticket.confidential) == (False, True)
+    complaint.department_id = department.id
+    db.session.commit()
+    assert COMPLAINT["complainant_name"] in page_as(Role.DEPARTMENT, complaint)
+
+
 def test_privacy_rules(make_user, department, create_ticket):
     from hotline.models import TicketKind
 
