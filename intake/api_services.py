@@ -270,6 +270,8 @@ def _asked_codes(category_code):
 def decision_body(ticket, body, allowed):
     """A decision's checked fields; its optional version must be the case's (Conflict otherwise)."""
     values, errors = parse_body(body, (*allowed, "version"))
+    if isinstance(values.get("reason"), str) and len(values["reason"]) > decisions.MAX_REJECT_REASON:
+        errors["reason"] = f"at most {decisions.MAX_REJECT_REASON} characters"
     if errors:
         _refuse(errors)
     version = expected_version(values, required=False)

@@ -59,7 +59,8 @@ class CodeForm(FlaskForm):
 class RejectForm(FlaskForm):
     ground = SelectField(_l("Ground"), choices=[SelectChoice(g.value, label) for g, label in GROUND_LABELS.items()])
     reason = TextAreaField(_l("Reason"), validators=[
-        DataRequired(message=REFUSALS["reason"]), Length(max=2000)])
+        DataRequired(message=REFUSALS["reason"]),
+        Length(max=decisions.MAX_REJECT_REASON, message=_l("The reason may be at most %(max)d characters."))])
 
 
 def template_helpers():
@@ -128,7 +129,7 @@ def reject(number):
     form = RejectForm()
     ticket = _ticket(number, form, fields_ok=True)
     if form.errors:
-        flash(str(REFUSALS["reason"] if "reason" in form.errors else REFUSALS["ground"]), "error")
+        flash(str(form.errors["reason"][0] if "reason" in form.errors else REFUSALS["ground"]), "error")
         return _back(ticket)
     return _decide(ticket, lambda: decisions.reject_ticket(ticket, form.ground.data, form.reason.data, current_user),
                    _("Case not accepted; the complainant will be told."))

@@ -16,6 +16,7 @@ from routing import services as routing_services
 DECIDABLE_KINDS = (TicketKind.COMPLAINT, TicketKind.REPORT)
 # Telecom-service complaints go to 12300 only after the operator left them unanswered 15 days.
 TELECOM_CATEGORY = "S04"
+MAX_REJECT_REASON = 2000  # the reason for not accepting: the console's box and the API alike
 COMPLAINT_FIELDS = (
     "complainant_name", "complainant_phone", "complainant_address",
     "respondent_name", "respondent_address", "facts", "demand",

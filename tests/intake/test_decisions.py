@@ -226,6 +226,13 @@ def test_a_rejection_needs_a_ground_and_a_reason(client, operator, complaint, se
         decisions.reject_ticket(complaint, data["ground"], data.get("reason"), None)
 
 
+def test_a_reason_too_long_says_so(client, operator, complaint, seams):
+    page = client.post(f"/intake/tickets/{complaint.number}/reject", data={"ground": "out_of_scope", "reason": "x" * 2001},
+                       follow_redirects=True)
+    assert "at most 2000 characters" in page.get_data(as_text=True)  # not "give the reason"
+    assert fresh(complaint).status == TicketStatus.NEW and notices() == []
+
+
 def test_consultations_and_decided_cases_are_refused(client, operator, create_ticket, complaint, seams):
     consultation = create_ticket(phone=CALLING, kind=TicketKind.CONSULTATION, **COMPLAINT)
     assert "Only a complaint or a report" in accept(client, consultation).get_data(as_text=True)

@@ -485,6 +485,7 @@ def test_a_case_is_rejected_on_a_ground_with_a_reason(api):
     ({"ground": "time_barred"}, {"reason"}),
     ({"ground": "time_barred", "reason": "   "}, {"reason"}),
     ({"ground": "time_barred", "reason": 5}, {"reason"}),
+    ({"ground": "time_barred", "reason": "x" * 2001}, {"reason"}),  # the console's box holds 2000
     ({"ground": ["time_barred"], "reason": "x"}, {"ground"}),
     ({"ground": "time_barred", "reason": "x", "why": "y"}, {"why"}),
 ])
