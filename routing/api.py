@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from hotline import inputs, phones
@@ -210,9 +211,11 @@ def _desk_act(found, action, answer=None, status=200):
         done = action()
     except desk.DeskError as exc:
         db.session.rollback()
+        with force_locale("en"):  # the API's messages are English, whatever the user's language
+            message = str(exc)
         if exc.field:
-            return _refuse({exc.field: str(exc)})
-        return error_response(409, "Conflict", f"{exc} (the case is {found.status.value})")
+            return _refuse({exc.field: message})
+        return error_response(409, "Conflict", f"{message} (the case is {found.status.value})")
     except IllegalTransition:
         db.session.rollback()
         return error_response(409, "Conflict", f"the case's status does not allow this; it is {found.status.value}")

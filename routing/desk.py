@@ -221,11 +221,18 @@ def record_step(ticket, kind, text, on, actor):
     """A contact with the business or a mediation step, dated the day it happened."""
     if ticket.status != TicketStatus.IN_PROGRESS:
         raise DeskError(_l("Take the case up before recording steps."))
-    today = local_today(current_app.config["HOTLINE_TIMEZONE"])
-    wrong = ("kind" if kind not in STEP_KINDS else "text" if not (text or "").strip()
-             else "date" if not isinstance(on, date) or on > today else None)
-    if wrong:
-        raise DeskError(_l("A step needs its kind, what was done and a date not in the future."), field=wrong)
+    tz_name = current_app.config["HOTLINE_TIMEZONE"]
+    today = local_today(tz_name)
+    if kind not in STEP_KINDS:
+        raise DeskError(_l("Choose what kind of step it was."), field="kind")
+    if not (text or "").strip():
+        raise DeskError(_l("Say what was done."), field="text")
+    # Not before the case came in (nor 1900-01-01). Not "before it was forwarded": a case
+    # returned and forwarded again keeps the steps its first handling took.
+    first = local_today(tz_name, ticket.created_at)
+    if not isinstance(on, date) or not first <= on <= today:
+        raise DeskError(_l("The step's date must be from %(first)s, when the case came in, to today.",
+                           first=first.isoformat()), field="date")
     return tickets.record_event(
         ticket, "mediation_step", actor, to_value=text.strip(), data={"kind": kind, "date": on.isoformat()}
     )

@@ -34,7 +34,7 @@ from hotline.models import (
 from hotline.open311 import services as open311
 from hotline.questions import seed_category_questions
 from hotline.seeds import seed_categories
-from hotline.timeutil import now
+from hotline.timeutil import local_today, now
 from intake import suggestion_rules
 from routing import services as routing_services
 from tests.conftest import new_department
@@ -260,7 +260,9 @@ def _base(method, path, ticket, other=None, account=None):
         ("post", "/tickets/{number}/appeal"): {"channel": "voice", "reason": "商家没有按约定退款"},
         ("post", "/desk/tickets/{number}/take-up"): {},
         ("post", "/desk/tickets/{number}/return"): {"reason": "wrong_department", "explanation": "属西城区管辖"},
-        ("post", "/desk/tickets/{number}/steps"): {"kind": "mediation", "date": "2020-01-02", "text": "电话联系商家"},
+        # Today (the hotline's day): a step's date is from the day the case came in to today.
+        ("post", "/desk/tickets/{number}/steps"): {"kind": "mediation", "date": local_today("Asia/Shanghai").isoformat(),
+                                                   "text": "电话联系商家"},
         ("post", "/desk/tickets/{number}/result"): {"result": "mediated", "outcome": "refund", "amount": "100"},
         ("post", "/tickets/{number}/reveal-phone"): {},
         ("post", "/callback-requests/{number}/done"): {"note": "已回电"},

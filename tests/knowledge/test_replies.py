@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from hotline import sms_texts
@@ -25,7 +26,7 @@ from hotline.models import (
     TicketKind,
     TicketStatus,
 )
-from hotline.timeutil import now
+from hotline.timeutil import local_today, now
 from intake.services import start_accept_clock
 from tests.api.conftest import CheckedClient
 from tests.conftest import PASSWORD
@@ -300,8 +301,8 @@ def test_the_desk_offers_desk_and_any_replies_and_records_the_picked_one(client,
     assert set(offered) == {str(stock["desk"].id), str(stock["any"].id)}
     assert offered[str(stock["desk"].id)] == f"已电话联系商家，案件{forwarded.number}。"
 
-    yesterday = (now() - timedelta(days=1)).date().isoformat()
-    step = {"kind": "business_contact", "on": yesterday, "text": "", "canned_reply": str(stock["desk"].id)}
+    today = local_today(current_app.config["HOTLINE_TIMEZONE"]).isoformat()  # the case came in today
+    step = {"kind": "business_contact", "on": today, "text": "", "canned_reply": str(stock["desk"].id)}
     inserted = client.post(f"/desk/tickets/{forwarded.number}/steps", data={**step, "insert_reply": "1"})
     assert inserted.status_code == 200 and "已电话联系商家" in inserted.get_data(as_text=True).split('id="step-text"')[1]
     unpicked = client.post(f"/desk/tickets/{forwarded.number}/steps",

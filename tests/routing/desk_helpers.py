@@ -1,5 +1,6 @@
 """Helpers shared by the desk tests: cases on a department's desk and reading pages."""
 
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
 from hotline import tickets
@@ -22,6 +23,13 @@ def put_on_desk(ticket, department, status=TicketStatus.FORWARDED):
     ticket.department, ticket.forwarded_at, ticket.accepted_at = department, now(), now()
     db.session.commit()
     return ticket
+
+
+def came_in_days_ago(ticket, days):
+    """Backdate the case's arrival by `days`; returns yesterday's date (ISO), a day a step may have."""
+    ticket.created_at = now() - timedelta(days=days)
+    db.session.commit()
+    return (date.today() - timedelta(days=1)).isoformat()
 
 
 VOID = frozenset({"br", "input", "img", "hr", "meta", "link"})

@@ -1,6 +1,6 @@
 """Desk actions: take up, return to triage, mediation steps; who may open which case."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from hotline.extensions import db
 from hotline.models import AuditLog, ClockKind, ClockState, Role, TicketEvent, TicketKind, TicketStatus
 from hotline.timeutil import now
 from routing import desk
-from tests.routing.desk_helpers import add_department, put_on_desk, texts
+from tests.routing.desk_helpers import add_department, came_in_days_ago, put_on_desk, texts
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_a_return_needs_an_explanation(client, staff, case):
 
 def test_mediation_steps_are_recorded_with_their_date(client, staff, case):
     ticket = case(TicketStatus.IN_PROGRESS)
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = came_in_days_ago(ticket, 3)
     response = client.post(
         f"/desk/tickets/{ticket.number}/steps",
         data={"kind": "business_contact", "on": yesterday, "text": "电话联系商家，同意三日内答复"},
@@ -97,6 +97,7 @@ def test_mediation_steps_are_recorded_with_their_date(client, staff, case):
         (TicketStatus.IN_PROGRESS, {"kind": "mediation", "on": "2999-01-01", "text": "future"}),
         (TicketStatus.IN_PROGRESS, {"kind": "mediation", "on": "not a date", "text": "x"}),
         (TicketStatus.IN_PROGRESS, {"kind": "gossip", "on": "2024-01-01", "text": "x"}),
+        (TicketStatus.IN_PROGRESS, {"kind": "mediation", "on": "1900-01-01", "text": "before the case came in"}),
         (TicketStatus.FORWARDED, {"kind": "mediation", "on": "2024-01-01", "text": "not taken up"}),
     ],
 )

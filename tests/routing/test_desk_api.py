@@ -255,6 +255,7 @@ def test_a_step_recorded_through_the_api_is_in_the_history_with_its_day(app, cle
 @pytest.mark.parametrize(("body", "fields"), [
     ({"kind": "phone_call", "date": "2020-01-02", "text": "联系"}, {"kind"}),
     ({"kind": "mediation", "date": "2999-01-01", "text": "联系"}, {"date"}),
+    ({"kind": "mediation", "date": "1900-01-01", "text": "联系"}, {"date"}),  # before it reached the department
     ({"kind": "mediation", "date": "2020-13-01", "text": "联系"}, {"date"}),
     ({"kind": "mediation", "date": "20200102", "text": "联系"}, {"date"}),
     ({"kind": "mediation", "date": 20200102, "text": "联系"}, {"date"}),
@@ -265,6 +266,14 @@ def test_a_step_recorded_through_the_api_is_in_the_history_with_its_day(app, cle
 def test_a_bad_step_is_refused_naming_the_field(clerk, case, body, fields):
     ticket = case(TicketStatus.IN_PROGRESS)
     refused_unchanged(clerk, url(ticket, "steps"), body, 422, fields)
+
+
+def test_a_refused_step_says_why_in_english(clerk, case):
+    ticket = case(TicketStatus.IN_PROGRESS)
+    early = clerk.post(url(ticket, "steps"), json={"kind": "mediation", "date": "2001-01-01", "text": "联系"})
+    assert "when the case came in, to today" in early.json["fields"]["date"]
+    kind = clerk.post(url(ticket, "steps"), json={"kind": "gossip", "date": "2001-01-01", "text": "联系"})
+    assert kind.json["fields"] == {"kind": "Choose what kind of step it was."}
 
 
 def test_a_step_before_taking_up_is_a_conflict(clerk, case):

@@ -2,7 +2,6 @@
 deadlines, a return's reason and a forward's instructions read in words on the history, and a
 report's desk speaks of checking, not mediating."""
 
-from datetime import date, timedelta
 
 import pytest
 
@@ -10,7 +9,7 @@ from hotline.deadlines.clocks import start_clock
 from hotline.extensions import db
 from hotline.models import ClockKind, Role, TicketKind, TicketStatus
 from routing import services
-from tests.routing.desk_helpers import put_on_desk, texts
+from tests.routing.desk_helpers import came_in_days_ago, put_on_desk, texts
 
 
 @pytest.fixture
@@ -82,7 +81,7 @@ def test_the_departments_case_page_shows_its_deadline(client, staff, case, app):
 
 def test_a_reports_desk_speaks_of_checking_not_mediation(client, staff, case):
     ticket = case(TicketStatus.IN_PROGRESS, kind=TicketKind.REPORT, facts="无证经营")
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = came_in_days_ago(ticket, 3)
     client.post(f"/desk/tickets/{ticket.number}/steps",
                 data={"kind": "business_contact", "on": yesterday, "text": "电话联系经营者"})
     client.post(f"/desk/tickets/{ticket.number}/steps",
@@ -99,7 +98,7 @@ def test_a_reports_desk_speaks_of_checking_not_mediation(client, staff, case):
 
 def test_a_complaints_steps_keep_their_words(client, staff, case):
     ticket = case(TicketStatus.IN_PROGRESS)
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = came_in_days_ago(ticket, 3)
     client.post(f"/desk/tickets/{ticket.number}/steps",
                 data={"kind": "business_contact", "on": yesterday, "text": "电话联系商家"})
     client.post(f"/desk/tickets/{ticket.number}/steps",
