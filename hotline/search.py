@@ -4,9 +4,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import selectinload
 
+from hotline import phones
 from hotline.extensions import db
 from hotline.models import Caller, Category, Department, Ticket, TicketKind, TicketStatus
 
@@ -53,6 +55,14 @@ def _phone_condition(phone):
     return Caller.phone.like("%" + digits)
 
 
+def _given_number(phone):
+    """A whole number typed in the search box in E.164 (as complainant_phone is stored), else None."""
+    try:
+        return phones.normalise(phone, current_app.config["DEFAULT_PHONE_REGION"])
+    except phones.InvalidPhone:
+        return None
+
+
 def filter_tickets(f, summary_where=None):
     """A SELECT of tickets matching `f`, newest first. `summary_where`: a condition on Ticket
     under which the summary may be searched too (hotline.access decides; default: always)."""
@@ -74,14 +84,20 @@ def filter_tickets(f, summary_where=None):
     if f.phone:
         # Callers first, then their cases by the caller index: a join let SQLite walk every case
         # newest-first testing each one's caller against the number's tail.
-        stmt = stmt.where(Ticket.caller_id.in_(select(Caller.id).where(_phone_condition(f.phone))))
+        by_caller = Ticket.caller_id.in_(select(Caller.id).where(_phone_condition(f.phone)))
+        given = _given_number(f.phone)
+        # A whole number also finds the cases where it was given as the complainant's own (a web or
+        # API case has no caller; a call made for someone else), by its index; a tail only callers.
+        stmt = stmt.where(or_(by_caller, Ticket.complainant_phone == given) if given else by_caller)
     if f.text:
         pattern = "%" + _like_escape(f.text.strip()) + "%"
         stmt = stmt.where(
             or_(
                 Ticket.facts.ilike(pattern, escape="\\"),
+                # The complainant's name, as the summary, only where the reader may know who filed.
                 and_(true() if summary_where is None else summary_where,
-                     Ticket.summary.ilike(pattern, escape="\\")),
+                     or_(Ticket.summary.ilike(pattern, escape="\\"),
+                         Ticket.complainant_name.ilike(pattern, escape="\\"))),
                 Ticket.respondent_name.ilike(pattern, escape="\\"),
             )
         )

@@ -55,6 +55,30 @@ def test_search_by_number_phone_tail_and_words(client, signed_in, create_ticket)
     assert client.get("/search?page=x").status_code == 400  # a page that is no number is said so (issue 13)
 
 
+def test_a_case_filed_without_a_call_is_found_by_the_complainants_number_and_name(
+        client, signed_in, create_ticket, departments, login, make_user):
+    """Web and API cases have no calling number: the number and name the complainant gave are
+    what the operator searches by. A department still finds no reporter by number or name."""
+    east, _west = departments
+    web = create_ticket(phone=None, channel=Channel.WEB, complainant_name="钱投诉", complainant_phone="+8613755556666",
+                        facts="冰箱不制冷", department=east)
+    report = create_ticket(phone=None, channel=Channel.WEB, kind=TicketKind.REPORT, complainant_name="孙举报",
+                           complainant_phone="+8613755557777", confidential=True, facts="无证经营", department=east)
+
+    def found(query):
+        html = client.get("/search", query_string={"q": query}).get_data(as_text=True)
+        return {t.number for t in (web, report) if t.number in html}
+
+    signed_in(Role.OPERATOR)
+    assert found("13755556666") == {web.number} and found("钱投诉") == {web.number}
+    assert found("137 5555 7777") == {report.number} and found("孙举报") == {report.number}
+    row = client.get("/search", query_string={"q": "钱投诉"}).get_data(as_text=True)
+    assert "钱投诉 <span class=\"mono muted\">137****6666</span>" in row  # who filed, in the list's caller column
+    login(make_user(role=Role.DEPARTMENT, department=east))
+    assert found("13755556666") == {web.number} and found("钱投诉") == {web.number}
+    assert found("13755557777") == set() and found("孙举报") == set()
+
+
 def test_search_pages_by_fifty_without_a_query_per_row(client, signed_in, create_ticket, app):
     me = signed_in(Role.OPERATOR)
     made = [create_ticket(phone=f"+86138000{i:05d}", facts=f"批量 {i}", assigned_to=me) for i in range(55)]
