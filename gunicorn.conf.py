@@ -10,6 +10,9 @@ still hold one (a format changed on the command line), the app's record factory
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
 # Whatever format is chosen, the request line, query, referer and credential headers are cleaned.
 logger_class = "hotline.gunicorn_logging.RedactingLogger"
+# gunicorn's control socket sits at one fixed path per user (~/.gunicorn/gunicorn.ctl): two
+# instances on one machine (make run beside a benchmark) took it from each other. Nothing here uses it.
+control_socket_disable = True
 
 
 def post_worker_init(worker):

@@ -152,7 +152,9 @@ def sniff(data):
 
 def download_name(filename, filetype):
     """A safe file name that ends in an extension of the sniffed type (so it opens in the right program)."""
-    name = re.sub(r"[\x00-\x1f\x7f\"]", "", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
+    # Direction controls too: with U+202E a name ending in "exe" can be drawn as one ending in "png".
+    name = re.sub(r"[\x00-\x1f\x7f\"\u200e\u200f\u202a-\u202e\u2066-\u2069]", "",
+                  filename.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
     name = name[:200] or "evidence"
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     return name if ext in filetype.extensions else f"{name}.{filetype.extensions[0]}"

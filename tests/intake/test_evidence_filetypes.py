@@ -212,6 +212,7 @@ def test_an_ole_file_whose_directory_loops_is_refused_not_hung():
     ("C:\\Users\\li\\合同.pdf", filetypes.PDF, "合同.pdf"),
     ("../../etc/passwd", filetypes.TEXT, "passwd.txt"),
     ('a"b\r\n.pdf', filetypes.PDF, "ab.pdf"),
+    ("发票\u202eexe.png", filetypes.PNG, "发票exe.png"),  # no right-to-left override left to draw it backwards
     ("", filetypes.PDF, "evidence.pdf"),
 ])
 def test_the_stored_name_is_safe_and_matches_the_type(name, filetype, expected):
