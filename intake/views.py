@@ -28,6 +28,7 @@ from hotline.telephony.callcontrol import CallControlError, call_control
 from hotline.templating import word_list
 from hotline.tickets import IllegalTransition
 from hotline.timeutil import to_local
+from intake import decisions
 from intake import services as intake_services
 from intake import suggestion_rules as services
 from intake.api import MAX_TEXT
@@ -396,8 +397,16 @@ def _form_page(ticket, form, **extra):
         other_cases=access.other_cases(ticket, current_user),
         submitted=intake_services.is_submitted(ticket),
         may_reveal=ticket.caller is not None and access.can_reveal_phone(current_user, ticket),
+        needed=_needed_inputs(ticket),
         **{"conflict": None, "pending": None, "revealed_phone": None, **extra},
     )
+
+
+def _needed_inputs(ticket):
+    """The form's input names of what a case kept incomplete still needs (its questions are q_<code>)."""
+    prefix = decisions.ANSWER_PREFIX
+    return [f"q_{name.removeprefix(prefix)}" if name.startswith(prefix) else name
+            for name in intake_services.still_needed(ticket)]
 
 
 def _intake_ticket(number):

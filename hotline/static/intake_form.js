@@ -154,10 +154,12 @@
   if (firstError) {
     firstError.focus();
   } else if (!form.contains(document.activeElement)) {
-    // Otherwise the cursor starts in the first empty field, so typing begins at once.
+    // Otherwise the cursor starts in the first field acceptance still needs (a case kept
+    // incomplete: data-needed), else the first empty one, so typing begins at once.
     const fields = focusables().filter((el) => el.tagName !== "BUTTON" && el.type !== "submit" && el.type !== "checkbox");
-    const empty = fields.find((el) => !el.value);
-    if (empty || fields[0]) (empty || fields[0]).focus();
+    const needed = (form.dataset.needed || "").split(" ").filter(Boolean);
+    const next = fields.find((el) => needed.includes(el.name)) || fields.find((el) => !el.value) || fields[0];
+    if (next) next.focus();
   }
 })();
 

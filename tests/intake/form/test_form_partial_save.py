@@ -2,6 +2,8 @@
 case is a record at once, says what acceptance still needs (form, case page, lists), and only
 accepting demands completeness. A case still being taken saves without a confirmation step."""
 
+import re
+
 from hotline.extensions import db
 from hotline.models import Ticket, TicketEvent, TicketKind, TicketStatus
 from tests.intake.form.helpers import COMPLAINT, post_form
@@ -29,6 +31,15 @@ def test_a_half_taken_complaint_is_kept_and_says_what_is_missing(client, operato
     # Acceptance is where completeness is demanded: the case page says so and refuses.
     case_page = text(client.get(f"/tickets/{ticket.number}", headers={"Accept-Language": "en"}))
     assert "Cannot accept yet" in case_page
+
+
+def test_back_on_the_form_the_cursor_goes_to_what_acceptance_still_needs(client, operator, call_ticket):
+    """intake_form.js focuses the first input data-needed names (not the first empty, often optional, one)."""
+    ticket = call_ticket(operator)
+    saved = post_form(client, ticket, **{**COMPLAINT, "demand": "", "category_group": "services", "category": "S04"})
+    assert saved.status_code == 302
+    page = text(client.get(f"/intake/tickets/{ticket.number}"))
+    assert re.search(r'data-needed="([^"]*)"', page).group(1) == "demand q_operator_first"  # telecom: its question
 
 
 def test_a_kept_incomplete_case_is_marked_on_the_lists(client, operator, call_ticket):
