@@ -166,6 +166,12 @@ def _extra_errors(values, form):
     return errors
 
 
+def _sentences(messages):
+    """A field's messages as one text: "At most 40 characters. Not a phone number." (they were
+    joined with "; " after their own full stops)."""
+    return " ".join(text if text.endswith((".", "。")) else text + "." for text in (str(m).strip() for m in messages))
+
+
 def checked(values, errors=None, chosen_division=False, past_intake=False):
     """The intake form's values for these API values, or ValidationFailed naming every bad field
     (`errors`: those already found in the JSON types, which win over the form's word on the same field).
@@ -179,9 +185,9 @@ def checked(values, errors=None, chosen_division=False, past_intake=False):
     with force_locale("en"):
         form = IntakeForm(formdata=_formdata(values, chosen_division), meta={"csrf": False})
         form.validate(complete=not partial)
-        errors = {API_NAME.get(name, name): "; ".join(str(m) for m in messages)
+        errors = {API_NAME.get(name, name): _sentences(messages)
                   for name, messages in form.errors.items() if messages}
-        errors.update({f"answers.{code}": "; ".join(map(str, messages))
+        errors.update({f"answers.{code}": _sentences(messages)
                        for code, messages in form.question_errors.items()})
     if "kind" not in errors:
         errors.update(_extra_errors(values, form))
