@@ -40,8 +40,9 @@ _DECIMAL = re.compile(r"[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30}")
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Direction overrides, embeddings and isolates: in a name, U+202E makes what follows read right
 # to left on every screen that shows it (a person or shop made to look like another). Names never
-# need them; longer texts keep them (a pasted paragraph may carry a stray one).
-_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# need them; longer texts keep them (a pasted paragraph may carry a stray one). Invisible spaces
+# (U+200B, U+2060, U+FEFF) too: a name made of them looks blank and matches no search.
+_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
 _FULL_WIDTH = {0xFF10 + n: ord("0") + n for n in range(10)} | {0xFF0E: ord(".")}
 _FULL_WIDTH_SEPARATORS = {0xFF0D: ord("-"), 0xFF0F: ord("/")}  # a Chinese input method's － and ／
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

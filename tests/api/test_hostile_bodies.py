@@ -177,7 +177,7 @@ def test_text_that_is_not_text_is_422_naming_each_field(world, value):
     assert _tickets() == 0
 
 
-@pytest.mark.parametrize("control", ["\u202e", "\u202a", "\u2066", "\u2069"])
+@pytest.mark.parametrize("control", ["\u202e", "\u202a", "\u2066", "\u2069", "\u200b"])
 def test_a_name_that_would_read_backwards_is_422_while_the_facts_keep_it(world, control):
     """U+202E in a name makes what follows read right to left: a shop or a person made to look like another."""
     body = {**GOOD, "name": "李" + control + "四", "respondent_name": control + "店电某"}
