@@ -391,4 +391,4 @@ def _categories():
 
 
 def _agency(entry):
-    return f"{entry.hotline or entry.key} {entry.agency_zh if _chinese() else entry.agency_en}"
+    return f"{entry.hotline or entry.key} {entry.agency('zh' if _chinese() else 'en')}"

@@ -78,6 +78,10 @@ class ReferralEntry(Timestamped, db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
+    def agency(self, locale):
+        """The agency's name for a page in `locale`; the Chinese name where no English one was kept."""
+        return self.agency_zh if str(locale).startswith("zh") else (self.agency_en or self.agency_zh)
+
 
 class Appeal(db.Model):
     """A complainant's appeal against a result; it reopens the case with its own clock."""

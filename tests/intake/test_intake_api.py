@@ -304,6 +304,13 @@ def test_the_forms_refusals_are_in_english_as_every_api_message(api):
     assert not any(re.search("[\u4e00-\u9fff]", message) for message in fields.values())
 
 
+def test_a_field_with_two_faults_reads_as_two_sentences(api):
+    # One answer read "At most 40 characters.; Not a phone number: check the digits.".
+    response = api.post(URL, json={**COMPLAINT, "phone": "1" * 41})
+    assert response.status_code == 422
+    assert response.json["fields"] == {"phone": "At most 40 characters. Not a phone number: check the digits."}
+
+
 @pytest.mark.parametrize(("body", "fields"), [
     ({**COMPLAINT, "anonymous": True}, {"anonymous"}),
     ({**REPORT, "anonymous": True, "confidential": True}, {"confidential"}),

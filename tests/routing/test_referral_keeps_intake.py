@@ -106,8 +106,13 @@ def test_a_half_taken_save_then_referral_keeps_what_was_typed_and_the_case_page_
     case_page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     assert TYPED["facts"] in case_page and "中国移动北京公司" in case_page and "王五" in case_page
     assert "工业和信息化部电信用户申诉受理中心" in case_page
-    # The acceptance panel says where the case went, not an empty heading.
-    assert 'id="decision-result">Referred to: 工业和信息化部电信用户申诉受理中心' in case_page
+    # The acceptance panel says where the case went, not an empty heading, in the page's language.
+    assert 'id="decision-result">Referred to: Telecom regulator (MIIT)</p>' in case_page
+    with client.session_transaction() as browser:
+        browser["lang"] = "zh"  # the header's language switch
+    zh_page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert 'id="decision-result">已告知：工业和信息化部电信用户申诉受理中心</p>' in zh_page
+    assert "Telecom regulator" not in zh_page
 
     sms = outbox(ticket, "referral")
     assert len(sms) == 1 and "12300" in sms[0].body and ticket.number in sms[0].body
