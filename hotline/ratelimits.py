@@ -65,7 +65,17 @@ class SQLiteStorage(Storage):
         if conn is None or self._local.pid != os.getpid():
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=5, isolation_level=None, check_same_thread=True)
-            conn.execute("PRAGMA journal_mode=WAL")
+            # Two gunicorn workers booting at once both switch the file to WAL; the switch answers
+            # "database is locked" at once instead of waiting (CI saw a worker fail to boot). Retry,
+            # bounded: at most 5 s, as the connection's own busy timeout.
+            for attempt in range(50):
+                try:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError:
+                    if attempt == 49:
+                        raise
+                    time.sleep(0.1)
             conn.execute("PRAGMA synchronous=NORMAL")
             for statement in _SCHEMA:
                 conn.execute(statement)
