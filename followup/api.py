@@ -36,6 +36,7 @@ from hotline.rest import (
     text_field,
     unknown_fields,
 )
+from hotline.telephony.callcontrol import CallControlError, call_control
 from hotline.timeutil import local_to_utc, local_today, now, to_local
 
 bp = Blueprint("followup_api", __name__)
@@ -108,8 +109,7 @@ def due():
 def outcome(visit_id):
     """{"outcome": satisfied|unsatisfied|not_reached, "note": text?}: the try's outcome, as the
     visit page records it; the visit as it now stands."""
-    found = inputs.parse_int(visit_id, 1)  # ASCII digits that fit the id column, else no visit
-    visit = db.session.get(FollowUp, found) if found is not None else None
+    visit = _visit_or_none(visit_id)
     if visit is None:
         return error_response(404, "Not Found", NOT_FOUND)
     body = json_object()
@@ -127,6 +127,64 @@ def outcome(visit_id):
         return error_response(409, "Conflict", f"the visit is already closed ({visit.status.value})")
     db.session.commit()
     return jsonify(visit_json(visit))
+
+
+def _visit_or_none(visit_id):
+    found = inputs.parse_int(visit_id, 1)  # ASCII digits that fit the id column, else no visit
+    return db.session.get(FollowUp, found) if found is not None else None
+
+
+def _no_body():
+    """The call and the survey take no fields: an empty body or {} (anything else is a 422)."""
+    errors = unknown_fields(json_object(required=False), ())
+    return refuse(errors) if errors else None
+
+
+@bp.post("/callback-visits/<visit_id>/call")
+@api_roles(*VISIT_ROLES)
+def call(visit_id):
+    """The visit page's "call the complainant": Twilio rings the complainant and, when they
+    answer, the token user's own phone (their account's). 409 when the visit is closed or there
+    is no number at either end, 502 when Twilio refuses; nothing is recorded then."""
+    visit = _visit_or_none(visit_id)
+    if visit is None:
+        return error_response(404, "Not Found", NOT_FOUND)
+    refused = _no_body()
+    if refused:
+        return refused
+    try:
+        contact = callback_visits.call_complainant(visit, g.api_user, call_control(current_app.config)).contact
+    except (callback_visits.CannotCall, callback_visits.VisitClosed) as exc:
+        db.session.rollback()
+        return error_response(409, "Conflict", f"the call could not be placed: {exc}")
+    except CallControlError:
+        db.session.rollback()
+        return error_response(502, "Bad Gateway", "Twilio did not place the call; nothing was recorded")
+    db.session.commit()
+    return jsonify({**visit_json(visit), "call": {"sid": contact.sid, "status": contact.status}})
+
+
+@bp.post("/callback-visits/<visit_id>/survey")
+@api_roles(*VISIT_ROLES)
+def voice_survey(visit_id):
+    """The visit page's "hand over to the voice survey": the complainant's live call (the visit's
+    last) moves to the automated 1-5 survey. 409 with no live call, 502 when Twilio refuses."""
+    visit = _visit_or_none(visit_id)
+    if visit is None:
+        return error_response(404, "Not Found", NOT_FOUND)
+    refused = _no_body()
+    if refused:
+        return refused
+    try:
+        contact = callback_visits.hand_to_voice_survey(visit, g.api_user, call_control(current_app.config))
+    except callback_visits.CannotCall as exc:
+        db.session.rollback()
+        return error_response(409, "Conflict", str(exc))
+    except CallControlError:
+        db.session.rollback()
+        return error_response(502, "Bad Gateway", "Twilio did not move the call; nothing was recorded")
+    db.session.commit()
+    return jsonify({**visit_json(visit), "call": {"sid": contact.sid, "status": contact.status}})
 
 
 # --- legal clocks (the case page's time limits panel) ----------------------------------------------

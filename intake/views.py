@@ -2,6 +2,7 @@
 the suggestion (supervisors)."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -242,7 +243,7 @@ def refer(number):
         return _referral_page(ticket, form, choice), 502 if isinstance(exc, CallControlError) else 409
     db.session.commit()
     flash(_("Case referred to %(agency)s; the caller is sent an SMS. What you typed is kept on the case.",
-            agency=entry.agency_zh), "success")
+            agency=entry.agency(get_locale())), "success")
     return redirect(url_for("console.ticket", number=ticket.number))
 
 

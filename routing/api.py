@@ -32,6 +32,7 @@ from hotline.rest import api_roles, error_response, json_object
 from hotline.rest import refuse as _refuse
 from hotline.rest import text_field as _text
 from hotline.rest import unknown_fields as _unknown
+from hotline.telephony.callcontrol import CallControlError, call_control
 from hotline.tickets import IllegalTransition
 from hotline.timeutil import to_local
 from routing import desk, divisions, referrals, services
@@ -76,24 +77,55 @@ def forward(number):
     return jsonify(case_json(ticket))
 
 
-@bp.post("/tickets/<number>/refer")
-@api_roles(*WRITE_ROLES)
-def refer(number):
-    """{"referral": key, "note": text?}: the out-of-scope case is referred and closed, the caller texted."""
-    ticket, body = _case(number), json_object()
+def _referral_choice(body):
+    """The referral body's entry and note, or the 422 answer."""
     errors = _unknown(body, ("referral", "note"))
     key = _text(body, "referral", 32, errors, required=True)
     note = _text(body, "note", MAX_NOTE, errors)
     entry = referrals.entry_by_key(key) if key else None
     if key and entry is None:
         errors["referral"] = "no active referral entry with this key"
-    if errors:
-        return _refuse(errors)
+    return entry, note, (_refuse(errors) if errors else None)
+
+
+@bp.post("/tickets/<number>/refer")
+@api_roles(*WRITE_ROLES)
+def refer(number):
+    """{"referral": key, "note": text?}: the out-of-scope case is referred and closed, the caller texted."""
+    ticket = _case(number)
+    entry, note, refused = _referral_choice(json_object())
+    if refused:
+        return refused
     try:
         referrals.refer(ticket, entry, g.api_user, note=note)
     except IllegalTransition:
         db.session.rollback()
         return error_response(409, "Conflict", f"only a new or accepted case is referred; this one is {ticket.status.value}")
+    db.session.commit()
+    return jsonify(case_json(ticket))
+
+
+@bp.post("/tickets/<number>/transfer")
+@api_roles(*WRITE_ROLES)
+def transfer(number):
+    """{"referral": key, "note": text?}: the console's "transfer the call": the case is referred
+    (unless it already is, to this entry) and the caller's live call moves to the entry's script
+    and number. Nothing changes when Twilio refuses (502) or no caller is on the line (409)."""
+    ticket = _case(number)
+    entry, note, refused = _referral_choice(json_object())
+    if refused:
+        return refused
+    try:
+        referrals.refer_call(ticket, entry, g.api_user, call_control(current_app.config), note=note)
+    except IllegalTransition:
+        db.session.rollback()
+        return error_response(409, "Conflict", f"only a new or accepted case is referred; this one is {ticket.status.value}")
+    except referrals.ReferralError:
+        db.session.rollback()
+        return error_response(409, "Conflict", "the caller is not on the line: nothing to transfer")
+    except CallControlError:
+        db.session.rollback()
+        return error_response(502, "Bad Gateway", "Twilio did not move the call; nothing was changed")
     db.session.commit()
     return jsonify(case_json(ticket))
 

@@ -55,6 +55,26 @@ PATHS = {
         }, required=["referral"])),
         "responses": {"200": json_content(ref("RoutedCase"), "the case as it now stands"), **ERRORS},
     }},
+    "/tickets/{number}/transfer": {"post": {
+        "operationId": "transferCall",
+        "summary": "Refer a case and transfer the caller's live call to the agency" + WRITERS,
+        "description": "As the referral page's \"transfer the call\": the case is referred as by /refer (unless it "
+                       "already is, to this entry), then Twilio moves the caller's answered, unended call to "
+                       "TwiML that reads the entry's caller script and dials its transfer number (else its "
+                       "hotline). 409 when the case cannot be referred or no caller is on the line; 502 when "
+                       "Twilio refuses the move. Either way nothing was changed: the case is not referred and "
+                       "no SMS is queued.",
+        "parameters": [NUMBER_PARAM],
+        "requestBody": _body(obj({
+            "referral": {"type": "string", "minLength": 1, "maxLength": 32,
+                         "description": "the referral directory entry's key, e.g. 12300"},
+            "note": {"type": ["string", "null"], "maxLength": api.MAX_NOTE},
+        }, required=["referral"])),
+        "responses": {"200": json_content(ref("RoutedCase"), "the case as it now stands"), **ERRORS,
+                      "409": json_content(ref("Error"), "the case is not new or accepted, or no caller is on "
+                                                        "the line"),
+                      "502": json_content(ref("Error"), "Twilio refused to move the call")},
+    }},
 }
 
 

@@ -3,6 +3,7 @@
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -108,7 +109,7 @@ def refer(number):
         flash(_("This case cannot be referred now: only a new or accepted case can."), "error")
         return _refer_page(ticket, form), 409
     db.session.commit()
-    flash(_("Case referred to %(agency)s; the caller is sent an SMS.", agency=entry.agency_zh), "success")
+    flash(_("Case referred to %(agency)s; the caller is sent an SMS.", agency=entry.agency(get_locale())), "success")
     return redirect(url_for("console.ticket", number=ticket.number))
 
 
@@ -126,7 +127,7 @@ def transfer(number):
         flash(transfer_error(exc), "error")
         return _refer_page(ticket, form), 409 if not isinstance(exc, CallControlError) else 502
     db.session.commit()
-    flash(_("The call is being transferred to %(agency)s.", agency=entry.agency_zh), "success")
+    flash(_("The call is being transferred to %(agency)s.", agency=entry.agency(get_locale())), "success")
     return redirect(url_for("console.ticket", number=ticket.number))
 
 

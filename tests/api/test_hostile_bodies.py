@@ -64,10 +64,14 @@ BODY_OPERATIONS = [
     ("post", "/intake/tickets/{number}/duplicate"), ("post", "/intake/tickets/{number}/otp/send"),
     ("post", "/intake/tickets/{number}/otp/verify"),
     ("post", "/tickets/{number}/forward"), ("post", "/tickets/{number}/refer"),
+    # the referral page's call transfer (routing/api.py): refused 409 with no caller on the line
+    ("post", "/tickets/{number}/transfer"),
     # the knowledge base (hotline/knowledge/api.py); an operator's return is a 403
     ("post", "/knowledge"), ("put", "/knowledge/{article_id}/draft"), ("post", "/knowledge/{article_id}/return"),
     # the case page's note and SMS reply (hotline/api/views.py), a callback visit's outcome (followup/api.py)
     ("post", "/tickets/{number}/notes"), ("post", "/tickets/{number}/sms"), ("post", "/callback-visits/{visit_id}/outcome"),
+    # the visit page's call and voice survey (followup/api.py): their bodies are empty or {}
+    ("post", "/callback-visits/{visit_id}/call"), ("post", "/callback-visits/{visit_id}/survey"),
     # the appeal and the department desk (routing/api.py): on a case in the state each acts on,
     # the desk's as the department holding it
     ("post", "/tickets/{number}/appeal"), ("post", "/desk/tickets/{number}/take-up"),
@@ -251,12 +255,14 @@ def _base(method, path, ticket, other=None, account=None):
         # Refused for the case's state (a new report is not forwarded) or an unknown target: 4xx.
         ("post", "/tickets/{number}/forward"): {"department": "MS03", "instructions": "请核查"},
         ("post", "/tickets/{number}/refer"): {"referral": "12300", "note": "属通信管理局受理"},
+        ("post", "/tickets/{number}/transfer"): {"referral": "12300", "note": "转接通信管理局"},
         ("post", "/knowledge"): {"slug": "fuzz-returns", "title": "网购退货", "short_answer": "七天可退"},
         ("put", "/knowledge/{article_id}/draft"): {"short_answer": "七天内可以无理由退货"},
         ("post", "/knowledge/{article_id}/return"): {"note": "请补充运费说明"},
         ("post", "/tickets/{number}/notes"): {"text": "已联系商家"},
         ("post", "/tickets/{number}/sms"): {"body": "请补充购买凭证"},
         ("post", "/callback-visits/{visit_id}/outcome"): {"outcome": "not_reached", "note": "无人接听"},
+        ("post", "/callback-visits/{visit_id}/call"): {}, ("post", "/callback-visits/{visit_id}/survey"): {},
         ("post", "/tickets/{number}/appeal"): {"channel": "voice", "reason": "商家没有按约定退款"},
         ("post", "/desk/tickets/{number}/take-up"): {},
         ("post", "/desk/tickets/{number}/return"): {"reason": "wrong_department", "explanation": "属西城区管辖"},

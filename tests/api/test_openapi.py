@@ -35,7 +35,7 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  "/tickets/{number}/evidence", "/suggestion-rules", "/suggestion-rules/{rule_id}",
                                  # the routing API (routing/api.py, described by routing/api_doc.py)
                                  "/tickets/{number}/forward", "/tickets/{number}/refer",
-                                 "/tickets/{number}/appeal", "/desk/tickets", "/desk/tickets/{number}/take-up",
+                                 "/tickets/{number}/transfer", "/tickets/{number}/appeal", "/desk/tickets", "/desk/tickets/{number}/take-up",
                                  "/desk/tickets/{number}/return", "/desk/tickets/{number}/steps",
                                  "/desk/tickets/{number}/result", "/departments", "/departments/{department_id}",
                                  "/routing-rules", "/routing-rules/{rule_id}", "/routing-rules/{rule_id}/move",
@@ -44,6 +44,7 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  "/referral-entries/{entry_id}/active",
                                  # callback visits and legal clocks (followup/api.py, described by followup/api_doc.py)
                                  "/callback-visits", "/callback-visits/{visit_id}/outcome",
+                                 "/callback-visits/{visit_id}/call", "/callback-visits/{visit_id}/survey",
                                  "/tickets/{number}/clocks", "/clocks/{clock_id}/pause", "/clocks/{clock_id}/resume",
                                  "/calendar", "/calendar/{day}",
                                  # canned replies (hotline/knowledge/reply_api.py)

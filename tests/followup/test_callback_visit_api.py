@@ -213,3 +213,118 @@ def test_the_longest_note_the_visit_page_takes_is_taken(operator_api, handled):
     response = record(operator_api, visit_of(ticket).id, {"outcome": "unsatisfied",
                                                           "note": "长" * callback_visits.MAX_NOTE})
     assert response.status_code == 200 and len(response.json["note"]) == callback_visits.MAX_NOTE
+
+
+# ---- the visit's call and the voice survey (the visit page's two call buttons) -----------------
+
+OPERATOR_PHONE = "+8613911112222"
+
+
+@pytest.fixture
+def caller_api(api, make_user, token_for):  # noqa: F811
+    """An operator whose account has a phone: the visit's call rings it when the complainant answers."""
+    user = make_user(Role.OPERATOR, phone=OPERATOR_PHONE)
+    return user, api.as_(token_for(user))
+
+
+def outbound_calls(ticket):
+    from hotline.models import Contact, Direction
+
+    db.session.expire_all()
+    return db.session.scalars(select(Contact).where(Contact.ticket_id == ticket.id,
+                                                    Contact.direction == Direction.OUTBOUND)).all()
+
+
+def test_the_call_rings_the_complainant_then_the_token_users_phone(caller_api, handled, app):
+    from hotline.telephony.callcontrol import SandboxCallControl
+
+    user, client = caller_api
+    ticket = handled()
+    visit = visit_of(ticket)
+
+    response = client.post(f"/api/v1/callback-visits/{visit.id}/call")
+
+    assert response.status_code == 200, response.json
+    [contact] = outbound_calls(ticket)
+    assert response.json["call"]["sid"] == contact.sid and response.json["status"] == "scheduled"
+    assert contact.to_number == "+8613800138000" and "+8613800138000" not in response.get_data(as_text=True)
+    placed = SandboxCallControl.performed[-1]
+    assert placed["call"] == contact.sid
+    assert placed["create"]["url"] == f"http://hotline.test/twilio/callbacks/{contact.id}/connect"
+    [attempt] = visit_of(ticket).attempts_made
+    assert (attempt.user_id, attempt.contact_id, attempt.outcome) == (user.id, contact.id, None)
+    assert "callback_call" in event_types(ticket)
+    # The outcome of this try, recorded next through the outcome twin, lands on this call.
+    assert record(client, visit.id, {"outcome": "not_reached"}).status_code == 200
+    assert [(a.contact_id, a.outcome) for a in visit_of(ticket).attempts_made] == [(contact.id, "not_reached")]
+
+
+def test_the_call_needs_the_token_users_phone_and_records_nothing_without_it(operator_api, handled):
+    ticket = handled()
+    response = operator_api.post(f"/api/v1/callback-visits/{visit_of(ticket).id}/call", json={})
+    assert response.status_code == 409 and "no phone number" in response.json["message"]
+    assert outbound_calls(ticket) == [] and visit_of(ticket).attempts_made == []
+
+
+def test_a_closed_visit_is_not_called_and_an_unknown_one_is_404(caller_api, handled):
+    _user, client = caller_api
+    ticket = handled()
+    visit = visit_of(ticket)
+    assert record(client, visit.id, {"outcome": "satisfied"}).status_code == 200
+    response = client.post(f"/api/v1/callback-visits/{visit.id}/call")
+    assert response.status_code == 409 and outbound_calls(ticket) == []
+    assert client.post("/api/v1/callback-visits/99999/call").status_code == 404
+    assert client.post("/api/v1/callback-visits/99999/survey").status_code == 404
+    assert client.post(f"/api/v1/callback-visits/{visit.id}/call", json={"to": "+8613000000000"}).status_code == 422
+
+
+def test_a_department_user_may_not_call(as_role, handled):  # noqa: F811
+    from hotline.models import Department
+
+    department = Department(code="D9", name="某所")
+    db.session.add(department)
+    db.session.commit()
+    visit = visit_of(handled())
+    assert as_role(Role.DEPARTMENT, department=department).post(
+        f"/api/v1/callback-visits/{visit.id}/call").status_code == 403
+
+
+def test_when_twilio_refuses_the_call_nothing_is_recorded(caller_api, handled, monkeypatch):
+    from followup import api as followup_api
+    from hotline.telephony.callcontrol import CallControlError
+
+    class Refusing:
+        def place_call(self, *args, **kwargs):
+            raise CallControlError("21215: not allowed")
+
+    monkeypatch.setattr(followup_api, "call_control", lambda config: Refusing())
+    _user, client = caller_api
+    ticket = handled()
+    response = client.post(f"/api/v1/callback-visits/{visit_of(ticket).id}/call")
+    assert response.status_code == 502
+    assert outbound_calls(ticket) == [] and visit_of(ticket).attempts_made == []
+
+
+def test_the_survey_takes_the_live_call_and_without_one_is_409(caller_api, handled):
+    from hotline.telephony.callcontrol import SandboxCallControl
+    from hotline.timeutil import now
+
+    _user, client = caller_api
+    ticket = handled()
+    visit = visit_of(ticket)
+    refused = client.post(f"/api/v1/callback-visits/{visit.id}/survey")
+    assert refused.status_code == 409 and refused.json["message"] == "no live call to hand over"
+
+    client.post(f"/api/v1/callback-visits/{visit.id}/call")
+    assert record(client, visit.id, {"outcome": "satisfied"}).status_code == 200
+    [contact] = outbound_calls(ticket)
+    response = client.post(f"/api/v1/callback-visits/{visit.id}/survey", json={})
+    assert response.status_code == 200 and response.json["call"]["sid"] == contact.sid
+    assert SandboxCallControl.performed[-1] == {
+        "call": contact.sid,
+        "update": {"url": f"http://hotline.test/twilio/callbacks/{contact.id}/survey", "method": "POST"}}
+    assert "callback_voice_survey" in event_types(ticket)
+
+    contact.ended_at = now()  # the complainant hung up: nothing left to hand over
+    db.session.commit()
+    assert client.post(f"/api/v1/callback-visits/{visit.id}/survey").status_code == 409

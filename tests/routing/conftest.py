@@ -1,8 +1,10 @@
-"""Routing fixtures: the department whose desk the desk tests use."""
+"""Routing fixtures: the department whose desk the desk tests use, the referral directory."""
 
 import pytest
 
+from hotline.extensions import db
 from hotline.models import Role
+from routing import referrals
 
 
 @pytest.fixture
@@ -16,3 +18,11 @@ def staff(make_user, login, dept):
     user = make_user(role=Role.DEPARTMENT, department=dept)
     login(user)
     return user
+
+
+@pytest.fixture
+def directory(app):
+    """The seeded referral directory, by key."""
+    referrals.seed_referral_directory()
+    db.session.commit()
+    return {entry.key: entry for entry in referrals.directory(active_only=False)}

@@ -32,13 +32,6 @@ from tests.conftest import PASSWORD
 
 
 @pytest.fixture
-def directory(app):
-    referrals.seed_referral_directory()
-    db.session.commit()
-    return {entry.key: entry for entry in referrals.directory(active_only=False)}
-
-
-@pytest.fixture
 def operator(make_user, login):
     user = make_user(Role.OPERATOR)
     login(user)
@@ -97,6 +90,23 @@ def test_operator_refers_a_new_case_the_caller_gets_the_sms_and_clocks_fall_away
     assert sms.body == directory["12378"].sms_text.replace("{number}", ticket.number)
     db.session.refresh(clock)
     assert clock.state == ClockState.CANCELLED
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_the_confirmation_names_the_agency_in_the_pages_language(client, operator, directory, create_ticket, locale):
+    """The flash after a referral read the Chinese agency name on English pages."""
+    operator.locale = locale
+    db.session.commit()
+    ticket = create_ticket(facts="银行信用卡乱收年费")
+    page = client.post(f"/referrals/tickets/{ticket.number}", data={"entry": "12378"},
+                       follow_redirects=True).get_data(as_text=True)
+    entry = directory["12378"]
+    assert entry.agency_en and entry.agency_en != entry.agency_zh
+    flashed = page.split('class="flash', 1)[1].split("</", 1)[0]
+    if locale == "en":
+        assert f"Case referred to {entry.agency_en}" in flashed and entry.agency_zh not in flashed
+    else:
+        assert entry.agency_zh in flashed and entry.agency_en not in flashed
 
 
 def test_a_complainant_who_wrote_in_is_texted_where_to_go(client, operator, directory, create_ticket):
