@@ -3,7 +3,8 @@
 - which cases a user may see (`department_scope`, `visible`, `get_ticket`);
 - who may see who filed a case and its full phone number (`can_see_identity`,
   `can_reveal_phone`, and what a case's history may show);
-- whom a case's texts and notices go to (`notice_phone`).
+- whom a case's texts and notices go to (`notice_phone`);
+- who is shown a call's Twilio id (`sees_call_references`).
 """
 
 from flask import current_app
@@ -159,6 +160,12 @@ def shows_callers_words(user, ticket):
     """Whether `user` may read the texts the caller sent on `ticket` (its SMS contacts' bodies):
     the same rule as who filed it, for the same reason as shown_summary."""
     return can_see_identity(user, ticket)
+
+
+def sees_call_references(user):
+    """Whether `user` is shown a call's Twilio id (CallSid): the hotline's own reference for
+    troubleshooting with Twilio, not a department's (it names the call, so the caller's line)."""
+    return user.role in CONFIDENTIAL_ROLES
 
 
 def identity_known(user):

@@ -11,7 +11,7 @@ from hotline.timeutil import to_local
 def register_template_helpers(app):
     # Who may see who filed a case: every page asks hotline.access, never decides itself.
     for helper in (access.can_see_identity, access.shown_change, access.history_values, access.shown_summary,
-                   access.shows_callers_words, access.knows_new_callers):
+                   access.shows_callers_words, access.knows_new_callers, access.sees_call_references):
         app.add_template_global(helper)
 
     @app.template_filter("masked")
