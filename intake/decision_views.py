@@ -16,7 +16,7 @@ from hotline import phones
 from hotline.authz import roles_required
 from hotline.extensions import db
 from hotline.forms import ConfirmForm
-from hotline.models import RejectGround, Role, Ticket
+from hotline.models import RejectGround, Role, Ticket, TicketStatus
 from hotline.templating import word_list
 from intake import decisions, repeats, verification
 
@@ -120,7 +120,16 @@ def otp_verify(number):
 @roles_required(*DECIDERS)
 def accept(number):
     ticket = _ticket(number, ConfirmForm())
-    return _decide(ticket, lambda: decisions.accept_ticket(ticket, current_user), _("Case accepted."))
+    return _decide(ticket, lambda: decisions.accept_ticket(ticket, current_user), lambda: _accepted(ticket))
+
+
+def _accepted(ticket):
+    """What accepting did: the routing rules may have forwarded the case at once, and the
+    operator should not have to read the status badge to learn where it went."""
+    if ticket.status == TicketStatus.FORWARDED and ticket.department is not None:
+        return _("Case accepted and forwarded by the routing rules to %(department)s.",
+                 department=ticket.department.name)
+    return _("Case accepted. No routing rule matched: it waits on the triage list for a department.")
 
 
 @bp.route("/tickets/<number>/reject", methods=["POST"])
@@ -182,7 +191,7 @@ def _decide(ticket, decide, done):
         db.session.rollback()
         flash(_("Someone else changed this case meanwhile. Look again before deciding."), "error")
     else:
-        flash(done, "success")
+        flash(done() if callable(done) else done, "success")
     return _back(ticket)
 
 

@@ -100,7 +100,7 @@ def events(ticket, type_=None):
 def test_a_complete_complaint_is_accepted_told_clocked_and_routed(client, operator, complaint, seams):
     page = accept(client, complaint).get_data(as_text=True)
 
-    assert "Case accepted." in page
+    assert "Case accepted. No routing rule matched: it waits on the triage list for a department." in page
     ticket = fresh(complaint)
     assert ticket.status == TicketStatus.ACCEPTED and ticket.accepted_at is not None
     (status,) = events(ticket, "status")
@@ -300,3 +300,25 @@ def test_the_ticket_page_shows_the_decision_panel_and_the_outcome(client, operat
     reject(client, complaint, "time_barred", "三年前购买")
     page = client.get(f"/tickets/{complaint.number}").get_data(as_text=True)
     assert 'id="decision-result"' in page and "More than 3 years" in page and 'id="reject-form"' not in page
+
+
+@pytest.mark.parametrize("locale, said", [
+    ("en", "Case accepted and forwarded by the routing rules to 海淀市场监管所."),
+    ("zh", "工单已受理，并已按转办规则转办至海淀市场监管所。"),
+])
+def test_the_operator_is_told_where_a_rule_forwarded_the_accepted_case(client, operator, complaint, locale, said):
+    """The flash said only "Case accepted." while the rules had already forwarded the case."""
+    from hotline.models import Department
+    from routing import services as routing
+
+    operator.locale = locale
+    haidian = Department(code="MS03", name="海淀市场监管所", region="海淀区")
+    db.session.add(haidian)
+    db.session.commit()
+    routing.create_rule({"name": "海淀", "region": "海淀区", "department_id": haidian.id}, operator, "test")
+    db.session.commit()
+
+    page = accept(client, complaint).get_data(as_text=True)
+
+    assert said in page
+    assert fresh(complaint).status == TicketStatus.FORWARDED

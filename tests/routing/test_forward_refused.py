@@ -69,7 +69,7 @@ def test_triage_forward_without_a_department_is_the_list_again_with_the_instruct
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "待分派队列" in page  # the triage page, in Chinese
-    assert f"案件 {waiting.number} 未转办。请选择要转办的承办部门。" in page
+    assert f"工单 {waiting.number} 未转办。请选择要转办的承办部门。" in page
     assert "Choose a department" not in page
     row = row_of(page, waiting.number)
     assert value_of(row, name="instructions") == INSTRUCTIONS
@@ -120,7 +120,7 @@ def test_case_page_forward_without_a_department_is_refused_with_the_boxes_again(
     response = client.post(url, data={"department": "", "instructions": INSTRUCTIONS})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert f"转办案件 {waiting.number}" in page and "某电器行" in page
+    assert f"转办工单 {waiting.number}" in page and "某电器行" in page
     panel = page[page.index('id="forward-panel"'):]
     assert "请选择要转办的承办部门。" in panel
     assert value_of(panel, "forward-other-instructions") == INSTRUCTIONS
@@ -153,7 +153,7 @@ def test_the_suggested_box_keeps_its_own_instructions(world, waiting, client, lo
     # The closed department suggests nothing now: the instructions wait in the other box.
     panel = response.get_data(as_text=True)
     panel = panel[panel.index('id="forward-panel"'):]
-    assert "该部门已不再承办案件，请另选部门。" in panel
+    assert "该部门已不再承办工单，请另选部门。" in panel
     assert value_of(panel, "forward-other-instructions") == INSTRUCTIONS
 
 
@@ -174,6 +174,6 @@ def test_a_case_that_is_not_waiting_says_so(world, create_ticket, client, login)
     new_case = create_ticket(facts="快递丢件")
     page = client.get(f"/routing/tickets/{new_case.number}/forward")
     assert page.status_code == 200
-    assert "该案件不在待转办状态。" in page.get_data(as_text=True)
+    assert "该工单不在待转办状态。" in page.get_data(as_text=True)
     assert 'id="forward-panel"' not in page.get_data(as_text=True)
     assert client.get("/routing/tickets/20990101-00001/forward").status_code == 404
