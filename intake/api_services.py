@@ -235,6 +235,18 @@ def current_values(ticket):
     return values
 
 
+# What intake.services.IntakeRefused's codes mean, in the API's words (the console's are in intake.views).
+INTAKE_REFUSALS = {
+    "consultation_past_intake": "a case already past intake cannot become a consultation",
+    "answered_consultation": "an answered consultation cannot become a complaint or report: file a new case",
+    "already_split": "this case was already split: change the linked report itself",
+    "report_past_intake": "a report past intake stays a report: the reporter was not named to the department; "
+                          "if they agree to be named, file a new complaint",
+    "confidential_past_intake": "the reporter asked for confidentiality and the case is past intake: it stays "
+                                "confidential (it may still be made anonymous)",
+}
+
+
 def update_ticket(ticket, body, actor):
     """Apply a partial update at the version the client read; each changed field becomes an event.
     Returns what save_intake saved."""
@@ -262,7 +274,7 @@ def update_ticket(ticket, body, actor):
     try:
         return save_intake(ticket, form_values, actor)
     except IntakeRefused as exc:
-        raise Conflict(str(exc), ticket.version) from exc
+        raise Conflict(INTAKE_REFUSALS.get(str(exc), str(exc)), ticket.version) from exc
 
 
 def _asked_codes(category_code):

@@ -48,7 +48,8 @@ DRAFT_MAX_VALUE = 20_000
 
 class IntakeRefused(ValueError):
     """The form cannot be saved on this case as it stands; the message is a reason code
-    (consultation_past_intake, answered_consultation, already_split) the view words."""
+    (consultation_past_intake, answered_consultation, already_split, report_past_intake,
+    confidential_past_intake) the view words."""
 
 
 @dataclass
@@ -236,6 +237,7 @@ def save_intake(ticket, values, actor, claim=False):
     `claim` (the intake form): an unowned case becomes the saving operator's or supervisor's."""
     kind = values["kind"]
     _refuse_if_impossible(ticket, kind)
+    _refuse_if_exposing(ticket, kind, values["fields"])
     old_kind = ticket.kind
     fields = planned_changes(ticket, values)
     id_hash = fields.pop("id_number_hash", ticket.id_number_hash)
@@ -319,6 +321,20 @@ def _refuse_if_impossible(ticket, kind):
         raise IntakeRefused("answered_consultation")
     if kind == "mixed" and ticket.linked_ticket_id is not None:
         raise IntakeRefused("already_split")
+
+
+def _refuse_if_exposing(ticket, kind, fields):
+    """Past intake, a save may not name a reporter to those who were not told who they are: a
+    report that became a complaint, or a confidential reporter no longer confidential, would
+    show the filer to the department already holding the case (hotline.access.can_see_identity)
+    and to API readers. Hiding more (a complaint made a report, a report made anonymous) stays
+    allowed. A reporter who agrees to be named files a new complaint."""
+    if ticket.status == TicketStatus.NEW:
+        return
+    if ticket.kind == TicketKind.REPORT and kind != "report":
+        raise IntakeRefused("report_past_intake")
+    if ticket.confidential and not (fields.get("confidential") or fields.get("anonymous")):
+        raise IntakeRefused("confidential_past_intake")
 
 
 def _remember_caller(ticket):

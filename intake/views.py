@@ -132,6 +132,10 @@ REFUSALS = {
     "consultation_past_intake": _l("A case already past intake cannot become a consultation."),
     "answered_consultation": _l("An answered consultation cannot become a complaint or report: open a new case."),
     "already_split": _l("This case was already split: edit the linked report on its own page."),
+    "report_past_intake": _l("A report already past intake stays a report: the reporter was not named to "
+                             "the department. If they agree to be named, open a new complaint."),
+    "confidential_past_intake": _l("The reporter asked for confidentiality and the case is past intake: it "
+                                   "stays confidential (it may still be made anonymous)."),
 }
 
 @bp.route("/tickets/<number>", methods=["GET", "POST"])
@@ -348,7 +352,8 @@ def _save(ticket, form, values):
         db.session.commit()
     except intake_services.IntakeRefused as exc:
         db.session.rollback()
-        form.kind.errors.append(str(REFUSALS.get(str(exc), exc)))
+        field = form.confidential if str(exc) == "confidential_past_intake" else form.kind
+        field.errors = [*field.errors, str(REFUSALS.get(str(exc), exc))]
         return _form_page(ticket, form), 400
     except StaleDataError:
         # Someone saved between our check and our write: nothing of ours was written.

@@ -547,3 +547,74 @@ def test_suggest_answers_as_documented(api, make_user, text):
 def test_suggest_refuses_bad_input_as_documented(api):
     assert api.post("/api/v1/suggest", json={"text": ""}).status_code == 422
     assert json.loads(api.post("/api/v1/suggest", data=b"x", content_type="application/json").data)["field"] == "body"
+
+
+# ---- past intake, nobody is named who was not -------------------------------------------------
+
+def _forwarded(number, department):
+    from hotline import tickets
+
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    tickets.change_status(ticket, TicketStatus.ACCEPTED)
+    tickets.change_status(ticket, TicketStatus.FORWARDED)
+    ticket.department_id = department.id
+    db.session.commit()
+    return ticket
+
+
+NAMED = {"phone": "13812341234", "name": "王五", "address": "北京市朝阳区某小区1号"}
+AS_COMPLAINT = {"kind": "complaint", "demand": "退款", "respondent_address": "北京市海淀区某街2号"}
+
+
+@pytest.mark.parametrize("confidential", [False, True])
+def test_a_forwarded_report_does_not_become_a_complaint_that_names_the_reporter(api, as_role, departments,
+                                                                                confidential):
+    """A reporter is never named to the department; a report made a complaint after forwarding
+    named them to the department already holding it (can_see_identity)."""
+    case = created(api, {**REPORT, **NAMED, "confidential": confidential})
+    _forwarded(case["number"], departments[0])
+    url = f"{URL}/{case['number']}"
+    version = api.get(url).json["version"]
+
+    refused = api.patch(url, json={"version": version, **AS_COMPLAINT, "confidential": False})
+
+    assert refused.status_code == 409
+    assert refused.json["message"].startswith("a report past intake stays a report")
+    desk = as_role(Role.DEPARTMENT, departments[0]).get(url)
+    assert desk.json["kind"] == "report" and desk.json["complainant"] is None
+    assert "王五" not in desk.get_data(as_text=True)
+
+
+def test_a_confidential_reporter_stays_confidential_past_intake_but_may_become_anonymous(api, departments):
+    case = created(api, {**REPORT, **NAMED, "confidential": True})
+    ticket = _forwarded(case["number"], departments[0])
+    url = f"{URL}/{case['number']}"
+
+    lifted = api.patch(url, json={"version": ticket.version, "confidential": False})
+    assert lifted.status_code == 409 and "stays confidential" in lifted.json["message"]
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).confidential is True
+
+    hidden = api.patch(url, json={"version": ticket.version, "anonymous": True, "confidential": False,
+                                  "phone": None, "name": None, "address": None})
+    assert hidden.status_code == 200, hidden.json
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).anonymous is True
+
+
+def test_at_intake_a_report_may_still_become_a_complaint(api):
+    case = created(api, {**REPORT, **NAMED, "confidential": True})
+    response = api.patch(f"{URL}/{case['number']}", json={"version": case["version"], **AS_COMPLAINT,
+                                                          "confidential": False})
+    assert response.status_code == 200, response.json
+    assert (response.json["kind"], response.json["confidential"]) == ("complaint", False)
+
+
+def test_a_forwarded_complaint_may_become_a_report_which_hides_more(api, as_role, departments):
+    case = created(api, COMPLAINT)
+    ticket = _forwarded(case["number"], departments[0])
+    url = f"{URL}/{case['number']}"
+    assert as_role(Role.DEPARTMENT, departments[0]).get(url).json["complainant"]["name"] == "李四"
+    response = api.patch(url, json={"version": ticket.version, "kind": "report"})
+    assert response.status_code == 200, response.json
+    assert as_role(Role.DEPARTMENT, departments[0]).get(url).json["complainant"] is None

@@ -182,3 +182,41 @@ def test_department_worklist_and_search_do_not_name_a_reporter(filed, client, ma
         listing = client.get(path).get_data(as_text=True)
         assert ticket.number in listing
         assert not identity_shown(listing), path
+
+
+def _past_intake(ticket):
+    from hotline import tickets
+    from hotline.models import TicketStatus
+
+    tickets.change_status(ticket, TicketStatus.ACCEPTED)
+    tickets.change_status(ticket, TicketStatus.FORWARDED)
+    db.session.commit()
+    return ticket
+
+
+@pytest.mark.parametrize("confidential", [None, "y"])
+def test_a_forwarded_report_edited_into_a_complaint_is_refused_on_the_form(client, operator, filed, page_as,
+                                                                          confidential):
+    """The edit form let a forwarded report become a complaint, which named the reporter to the
+    department holding it."""
+    ticket = _past_intake(filed(**REPORT, confidential=confidential))
+    as_complaint = {**COMPLAINT, "complainant_name": NAME, "complainant_phone": "13900139000",
+                    "complainant_address": ADDRESS, "confirm": "y"}
+
+    response = post_form(client, ticket, **as_complaint)
+
+    assert response.status_code == 400
+    assert "A report already past intake stays a report" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).kind.value == "report"
+    assert not identity_shown(page_as(Role.DEPARTMENT, ticket))
+
+
+def test_a_forwarded_confidential_report_keeps_its_confidentiality_on_the_form(client, operator, filed):
+    ticket = _past_intake(filed(**REPORT, confidential="y"))
+    response = post_form(client, ticket, **REPORT, confirm="y")  # the box left unticked
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "it stays confidential" in page
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).confidential is True
