@@ -236,8 +236,9 @@ def save_intake(ticket, values, actor, claim=False):
     closed, a complaint-and-report split, the accept clock started, after-call work ended.
     `claim` (the intake form): an unowned case becomes the saving operator's or supervisor's."""
     kind = values["kind"]
-    _refuse_if_impossible(ticket, kind)
-    _refuse_if_exposing(ticket, kind, values["fields"])
+    why = refusal(ticket, values)
+    if why:
+        raise IntakeRefused(why)
     old_kind = ticket.kind
     fields = planned_changes(ticket, values)
     id_hash = fields.pop("id_number_hash", ticket.id_number_hash)
@@ -314,27 +315,33 @@ def _first_owner(ticket, actor):
     return {}
 
 
-def _refuse_if_impossible(ticket, kind):
+def refusal(ticket, values):
+    """Why the checked form cannot be saved on this case as it stands (an IntakeRefused code),
+    or None. The form asks it before its edit confirmation too: nobody confirms a change that
+    will be refused."""
+    kind = values["kind"]
     if kind == "consultation" and ticket.status not in (TicketStatus.NEW, TicketStatus.ANSWERED):
-        raise IntakeRefused("consultation_past_intake")
+        return "consultation_past_intake"
     if kind != "consultation" and ticket.status == TicketStatus.ANSWERED:
-        raise IntakeRefused("answered_consultation")
+        return "answered_consultation"
     if kind == "mixed" and ticket.linked_ticket_id is not None:
-        raise IntakeRefused("already_split")
+        return "already_split"
+    return _exposing(ticket, kind, values["fields"])
 
 
-def _refuse_if_exposing(ticket, kind, fields):
+def _exposing(ticket, kind, fields):
     """Past intake, a save may not name a reporter to those who were not told who they are: a
     report that became a complaint, or a confidential reporter no longer confidential, would
     show the filer to the department already holding the case (hotline.access.can_see_identity)
     and to API readers. Hiding more (a complaint made a report, a report made anonymous) stays
     allowed. A reporter who agrees to be named files a new complaint."""
     if ticket.status == TicketStatus.NEW:
-        return
+        return None
     if ticket.kind == TicketKind.REPORT and kind != "report":
-        raise IntakeRefused("report_past_intake")
+        return "report_past_intake"
     if ticket.confidential and not (fields.get("confidential") or fields.get("anonymous")):
-        raise IntakeRefused("confidential_past_intake")
+        return "confidential_past_intake"
+    return None
 
 
 def _remember_caller(ticket):

@@ -291,6 +291,9 @@ def _submit(ticket, form):
     if conflict is not None:
         return _conflict(ticket, form, conflict)
     values = form.values(for_referral=not form.kind.data)
+    why = intake_services.refusal(ticket, values)
+    if why:
+        return _refused(ticket, form, why)
     if intake_services.needs_confirmation(ticket) and not form.confirm.data:
         pending = intake_services.pending_changes(ticket, values)
         if not pending and values.get("article") is None:
@@ -345,6 +348,13 @@ def _apply_suggestion(ticket, form, posted):
     return _form_page(ticket, form)
 
 
+def _refused(ticket, form, why):
+    """The form again, the reason under the field that cannot change so (400); nothing saved."""
+    field = form.confidential if why == "confidential_past_intake" else form.kind
+    field.errors = [*field.errors, str(REFUSALS.get(why, why))]
+    return _form_page(ticket, form), 400
+
+
 def _save(ticket, form, values):
     seen = form.seen_event_id()
     try:
@@ -352,9 +362,7 @@ def _save(ticket, form, values):
         db.session.commit()
     except intake_services.IntakeRefused as exc:
         db.session.rollback()
-        field = form.confidential if str(exc) == "confidential_past_intake" else form.kind
-        field.errors = [*field.errors, str(REFUSALS.get(str(exc), exc))]
-        return _form_page(ticket, form), 400
+        return _refused(ticket, form, str(exc))
     except StaleDataError:
         # Someone saved between our check and our write: nothing of ours was written.
         db.session.rollback()

@@ -201,12 +201,13 @@ def test_a_forwarded_report_edited_into_a_complaint_is_refused_on_the_form(clien
     department holding it."""
     ticket = _past_intake(filed(**REPORT, confidential=confidential))
     as_complaint = {**COMPLAINT, "complainant_name": NAME, "complainant_phone": "13900139000",
-                    "complainant_address": ADDRESS, "confirm": "y"}
+                    "complainant_address": ADDRESS}
 
-    response = post_form(client, ticket, **as_complaint)
+    response = post_form(client, ticket, **as_complaint)  # refused before any "confirm N changes"
 
     assert response.status_code == 400
-    assert "A report already past intake stays a report" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "A report already past intake stays a report" in page and 'name="confirm"' not in page
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).kind.value == "report"
     assert not identity_shown(page_as(Role.DEPARTMENT, ticket))
