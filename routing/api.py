@@ -811,3 +811,40 @@ def _entry_changes(body, errors, creating):
     if "active" in body:
         changes["active"] = _flag(body, "active", errors)
     return changes
+
+
+# --- administrative divisions (the intake form's province / city / district choice) ---------------
+
+DIVISION_ROLES = (Role.OPERATOR, Role.SUPERVISOR)  # as routing.views.division_children and parse_address
+MAX_ADDRESS = 500  # as routing.views.ParseForm
+
+
+@bp.get("/divisions")
+@api_roles(*DIVISION_ROLES)
+def division_list():
+    """?parent=code: the divisions directly under it (none: the provinces), as the intake form's
+    cascading choice lists them; the codes are what `respondent_division` takes."""
+    errors = _unknown(request.args, ("parent",))
+    parent = request.args.get("parent") or None
+    if parent is not None and divisions.get(parent) is None:
+        errors["parent"] = "no such division code (six digits, GB/T 2260)"
+    if errors:
+        return _refuse(errors)
+    return jsonify(parent=parent, items=[{"code": d.code, "name": d.name} for d in divisions.children(parent)])
+
+
+@bp.post("/divisions/parse")
+@api_roles(*DIVISION_ROLES)
+def division_of_address():
+    """{"address": text}: where the address lies, as intake will derive `respondent_division` from
+    it (the hotline's own region first for a bare district name); code null when not found."""
+    body = json_object()
+    errors = _unknown(body, ("address",))
+    address = _text(body, "address", MAX_ADDRESS, errors, required=True)
+    if errors:
+        return _refuse(errors)
+    # Nothing more is read from the database: end the transaction before the parser runs (its
+    # first use loads for seconds, and on SQLite an open transaction holds the write lock).
+    db.session.commit()
+    code = divisions.from_address(address, current_app.config.get("HOME_DIVISION") or None)
+    return jsonify(code=code, name=divisions.full_name(code), levels=[d.code for d in divisions.chain(code)])

@@ -511,3 +511,38 @@ PATHS.update({
     }},
 })
 SCHEMAS.update({"ReferralEntry": ENTRY_OUT})
+
+# --- administrative divisions -----------------------------------------------------------------------
+
+DIVISION_READERS = " (operators and supervisors)"
+DIVISION = obj({"code": {"type": "string", "pattern": r"^\d{6}$"}, "name": STRING})
+PATHS.update({
+    "/divisions": {"get": {
+        "operationId": "listDivisions",
+        "summary": "Administrative divisions under a parent (省 / 市 / 区县)" + DIVISION_READERS,
+        "description": "As the intake form's cascading province / city / district choice: the divisions directly "
+                       "under `parent`, or the provinces without it. A code is what `respondent_division` takes; "
+                       "a routing rule for a division matches everything under it.",
+        "parameters": [{"name": "parent", "in": "query", "required": False,
+                        "schema": {"type": "string", "maxLength": 12}, "description": "a division's code"}],
+        "responses": {"200": json_content(obj({"parent": MAYBE_STRING, "items": {"type": "array", "items": DIVISION}}),
+                                          "the divisions, in code order"),
+                      "401": ERRORS["401"], "403": ERRORS["403"], "422": ERRORS["422"], "default": ERRORS["default"]},
+    }},
+    "/divisions/parse": {"post": {
+        "operationId": "parseDivision",
+        "summary": "The division an address lies in" + DIVISION_READERS,
+        "description": "As the intake form's automatic 区划 from the respondent's address (a kept Chinese address "
+                       "parser, the hotline's own region first for a bare district name): the deepest division "
+                       "found, its full name and the chain from the province down. `code` is null when the "
+                       "address names no division; nothing is stored.",
+        "requestBody": _body(obj({"address": {"type": "string", "minLength": 1, "maxLength": api.MAX_ADDRESS}})),
+        "responses": {"200": json_content(obj({
+            "code": {"type": ["string", "null"], "pattern": r"^\d{6}$"},
+            "name": MAYBE_STRING,
+            "levels": {"type": "array", "items": {"type": "string"}, "maxItems": 3,
+                       "description": "province, city, district codes, as far as found"},
+        }), "where the address lies"), "400": ERRORS["400"], "401": ERRORS["401"], "403": ERRORS["403"],
+            "422": ERRORS["422"], "default": ERRORS["default"]},
+    }},
+})

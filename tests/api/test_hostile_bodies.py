@@ -98,6 +98,8 @@ BODY_OPERATIONS = [
     # the referral directory (routing/api.py), as a supervisor: on a fresh entry
     ("post", "/referral-entries"), ("patch", "/referral-entries/{entry_id}"),
     ("post", "/referral-entries/{entry_id}/active"),
+    # where an address lies (routing/api.py): nothing is stored
+    ("post", "/divisions/parse"),
     # keyword suggestion rules (intake/api.py), as a supervisor: on a fresh rule
     ("post", "/suggestion-rules"), ("patch", "/suggestion-rules/{rule_id}"),
     # canned replies (hotline/knowledge/reply_api.py), as a supervisor: on a fresh reply
@@ -296,6 +298,7 @@ def _base(method, path, ticket, other=None, account=None):
                                         "sms_text": "请致电该局（{number}）"},
         ("patch", "/referral-entries/{entry_id}"): {"caller_script": "请拨打该局热线。", "position": 3},
         ("post", "/referral-entries/{entry_id}/active"): {"active": False},
+        ("post", "/divisions/parse"): {"address": "北京市海淀区中关村大街1号"},
         ("post", "/suggestion-rules"): {"target": "category", "value": "G09", "keywords": ["冒烟"], "weight": 2},
         ("patch", "/suggestion-rules/{rule_id}"): {"keywords": ["冒烟", "暖风机"], "active": False},
         ("post", "/replies"): {"title": "补充材料", "body": "请补充凭证，案件{case_number}。", "scope": "sms"},

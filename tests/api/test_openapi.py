@@ -41,7 +41,7 @@ def test_the_document_describes_every_endpoint_and_filter(api):
                                  "/routing-rules", "/routing-rules/{rule_id}", "/routing-rules/{rule_id}/move",
                                  "/routing-rules/{rule_id}/history", "/routing-rules/try",
                                  "/referral-entries", "/referral-entries/{entry_id}",
-                                 "/referral-entries/{entry_id}/active",
+                                 "/referral-entries/{entry_id}/active", "/divisions", "/divisions/parse",
                                  # callback visits and legal clocks (followup/api.py, described by followup/api_doc.py)
                                  "/callback-visits", "/callback-visits/{visit_id}/outcome",
                                  "/callback-visits/{visit_id}/call", "/callback-visits/{visit_id}/survey",
