@@ -279,7 +279,19 @@
     });
   }
 
+  // Alt+H ends the operator's own live call from any console page, as the call bar's button
+  // (which shows the key): the form stays where it is, as when the button is clicked.
+  function hangUpKey(event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.code !== "KeyH") { return; }
+    var bar = document.querySelector('[data-testid="call-bar"]');
+    var button = document.querySelector('[data-testid="hang-up"]');
+    if (!bar || bar.hidden || !button) { return; }
+    event.preventDefault();
+    button.click();
+  }
+
   document.addEventListener("keydown", answerNextKey);
+  document.addEventListener("keydown", hangUpKey);
 
   // A control's shortcut (Alt+N, Alt+S...) works only with this script, so the page gives it as
   // data-shortcut-title and the tooltip is added here; panels refreshed later (the queue, the live

@@ -196,3 +196,37 @@ def test_alt_n_answers_the_waiting_call_from_any_console_page(live_server, brows
     expect(page).to_have_url(re.compile(r"/(intake/)?tickets/\d{8}-\d{5}$"))
     expect(page.locator('[data-testid="call-bar"]')).to_have_attribute("data-state", f"live:{contact_id}")
     assert browser_errors == []
+
+
+def test_alt_h_hangs_up_from_the_intake_form_and_what_was_typed_stays(live_server, browser_page, browser_errors,
+                                                                       sign_in):
+    """Issue 15.1 asks for a key that ends the call, listed on the page: Alt+H, on the call bar's
+    button and in the form's list of keys. The caller said goodbye while the operator typed."""
+    live_server.app.config.update(OPENING_HOURS="00:00-24:00", OPEN_ON_HOLIDAYS=True)
+    live_server.create_user("operator", "op-hangup", phone="+8613911112222")
+    page = browser_page
+    sign_in(page, "op-hangup")
+    page.goto(f"{live_server.url}/my")
+    with page.expect_navigation():
+        page.select_option('[data-testid="availability"]', "available")
+    contact_id = queue_a_call(live_server)
+    expect(page.locator('[data-testid="waiting-badge-count"]')).to_have_text("1", timeout=POLL_TIMEOUT_MS)
+    with page.expect_navigation():
+        page.keyboard.press("Alt+N")
+    expect(page).to_have_url(re.compile(r"/intake/tickets/\d{8}-\d{5}$"))  # answering pops the form
+    expect(page.locator("#form-keys")).to_contain_text("Alt+H 挂断电话")
+    expect(page.locator('[data-testid="hang-up"]')).to_have_attribute("title", "Alt+H")
+    expect(page.locator('[data-testid="hang-up"] kbd')).to_have_text("Alt+H")
+    page.locator("#facts").fill("冰箱不制冷，商家不给退")
+    page.locator("#facts").focus()
+
+    page.keyboard.press("Alt+H")
+
+    bar = page.locator('[data-testid="call-bar"]')
+    expect(bar).to_have_attribute("data-state", f"after_call:{contact_id}", timeout=POLL_TIMEOUT_MS)
+    expect(page.locator("#facts")).to_have_value("冰箱不制冷，商家不给退")
+    with live_server.app.app_context():
+        assert db.session.get(Contact, contact_id).ended_at is not None
+    page.keyboard.press("Alt+H")  # no live call any more: nothing happens, nothing breaks
+    expect(bar).to_have_attribute("data-state", f"after_call:{contact_id}")
+    assert browser_errors == []
