@@ -164,6 +164,7 @@ def record_status(contact, status, at=None):
 
 def _end(contact, reason, at):
     contact.ended_at, contact.end_reason = at, reason
+    _close_hold(contact, at)  # a caller who hangs up while held ends the hold too
     if contact.answered_at is not None:
         contact.talk_seconds = _seconds_since(contact.answered_at, at)
     elif contact.queued_at is not None and contact.abandoned_at is None:
@@ -369,6 +370,8 @@ ON_CALL_HOURS = 4
 # one (yesterday's, or from before reasons were recorded) does not greet the operator at sign-in.
 WRAPUP_MINUTES = 30
 HUNG_UP = "call_hung_up"  # the audit action of a call an operator ended from the console
+HELD, RESUMED = "call_held", "call_resumed"  # ... put on hold, and taken back
+HOLD_MAX_MINUTES = 10  # a hold longer than this is resumed by itself: the operator's phone rings
 LIVE, AFTER_CALL = "live", "after_call"
 
 
@@ -408,6 +411,38 @@ def hung_up(contact, user, at=None):
     once. Audited: a call-taker hanging up on a caller is something a supervisor may ask about."""
     audit.record(user, HUNG_UP, "contact", contact.id)
     return record_status(contact, "completed", at)
+
+
+def hold(contact, user, at=None):
+    """`user` put their live call on hold (Twilio has been told): the caller hears the hold
+    message until resume; audited like the hang-up."""
+    if contact.held_at is None:
+        contact.held_at = at or now()
+        audit.record(user, HELD, "contact", contact.id)
+    db.session.flush()
+    return contact
+
+
+def resume(contact, user=None, at=None):
+    """The hold ends (the operator's phone is dialled again): its seconds are added to the call's.
+    `user` None: the hold ran past HOLD_MAX_MINUTES and the hold TwiML resumed it by itself."""
+    if contact.held_at is not None:
+        _close_hold(contact, at or now())
+        audit.record(user, RESUMED, "contact", contact.id)
+    db.session.flush()
+    return contact
+
+
+def held_too_long(contact, at=None):
+    """A caller is not left on hold for ever: past HOLD_MAX_MINUTES the call goes back to the
+    operator who held it, whether or not they pressed resume."""
+    return contact.held_at is not None and (at or now()) - contact.held_at >= timedelta(minutes=HOLD_MAX_MINUTES)
+
+
+def _close_hold(contact, at):
+    if contact.held_at is not None:
+        contact.hold_seconds = (contact.hold_seconds or 0) + (_seconds_since(contact.held_at, at) or 0)
+        contact.held_at = None
 
 
 def end_wrapup(contact, at=None):

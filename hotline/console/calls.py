@@ -110,6 +110,54 @@ def hang_up(contact_id):
     return redirect(back_url())
 
 
+@bp.route("/<int:contact_id>/hold", methods=["POST"])
+@roles_required(*CALL_ROLES)
+def hold(contact_id):
+    """The caller hears the hold message while the operator looks something up; the operator's
+    phone drops and rings again on resume."""
+    _confirmed()
+    call = _own_live_call(contact_id)
+    if call is None or call.held_at is not None:
+        flash(_("This call is no longer connected to you.") if call is None else _("The call is already on hold."),
+              "warning")
+        return redirect(back_url())
+    try:
+        callcontrol.call_control(current_app.config).hold(call)
+    except callcontrol.CallControlError:
+        flash(_("Twilio could not put the call on hold; you are still connected. Please try again."), "error")
+        return redirect(back_url())
+    calls.hold(call, current_user)
+    db.session.commit()
+    flash(_("The caller is on hold and hears a message to wait. Resume rings your phone again."), "success")
+    return redirect(back_url())
+
+
+@bp.route("/<int:contact_id>/resume", methods=["POST"])
+@roles_required(*CALL_ROLES)
+def resume(contact_id):
+    _confirmed()
+    call = _own_live_call(contact_id)
+    if call is None or call.held_at is None:
+        flash(_("This call is no longer connected to you.") if call is None else _("The call is not on hold."),
+              "warning")
+        return redirect(back_url())
+    try:
+        callcontrol.call_control(current_app.config).connect(call, current_user)
+    except callcontrol.CallControlError:
+        flash(_("Twilio could not take the call off hold; the caller still hears the hold message. "
+                "Please try again."), "error")
+        return redirect(back_url())
+    calls.resume(call, current_user)
+    db.session.commit()
+    flash(_("Taking the call back: your phone rings."), "success")
+    return redirect(back_url())
+
+
+def _own_live_call(contact_id):
+    state, call = calls.own_call(current_user)
+    return call if state == calls.LIVE and call.id == contact_id else None
+
+
 @bp.route("/<int:contact_id>/wrap-up", methods=["POST"])
 @roles_required(*CALL_ROLES)
 def wrap_up(contact_id):

@@ -56,6 +56,10 @@ class Contact(Timestamped, db.Model):
     wrapup_ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     # What the operator picked when closing after-call work (hotline.calls.WRAPUP_REASONS).
     wrapup_reason: Mapped[str | None] = mapped_column(String(32))
+    # On hold since (the caller hears the hold message, the operator's leg is dropped); None when
+    # not held. hold_seconds: every hold of the call added up (hotline.calls.hold / resume).
+    held_at: Mapped[datetime | None] = mapped_column(DateTime)
+    hold_seconds: Mapped[int | None] = mapped_column(Integer)
     # Inbound SMS: when the first reply (automatic or human) was queued; None = still waiting.
     first_reply_at: Mapped[datetime | None] = mapped_column(DateTime)
     queue_seconds: Mapped[int | None] = mapped_column(Integer)

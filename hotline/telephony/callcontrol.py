@@ -68,6 +68,11 @@ class TwilioCallControl:
             log.warning("redirecting call %s failed: %s", sid, exc)
             raise CallControlError(str(exc)) from exc
 
+    def hold(self, contact):
+        """Move the caller's live call to the hold TwiML (the operator's dialled leg drops);
+        resuming is `connect` again, which dials the operator's phone."""
+        self.redirect(contact.sid, public_url("voice.on_hold", contact_id=contact.id))
+
     def hang_up(self, contact):
         """End the caller's live call: Twilio's way is Status=completed on the call, which also
         drops the operator's leg dialled from it; the final status callback follows."""
@@ -101,6 +106,9 @@ class SandboxCallControl:
     def redirect(self, sid, url):
         self.performed.append({"call": sid, "update": {"url": url, "method": "POST"}})
         log.info("sandbox: would redirect call %s to %s", sid, url)
+
+    def hold(self, contact):
+        self.redirect(contact.sid, public_url("voice.on_hold", contact_id=contact.id))
 
     def hang_up(self, contact):
         """Remember the hang-up; the view ends the call here as Twilio's callback would

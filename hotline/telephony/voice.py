@@ -50,7 +50,10 @@ PROMPTS = {
     "apology": "对不起，系统暂时无法处理您的来电，请稍后再拨。再见。",
     "whisper": "热线来电，案件编号{number}。",
     "caller_gone": "来电者已挂断。",
+    "on_hold": "工作人员正在为您查询，请不要挂机。",
+    "resuming": "正在为您接回工作人员，请稍候。",
 }
+HOLD_PAUSE = 15  # seconds of silence between two hold messages
 STATUS_SPOKEN = {
     TicketStatus.NEW: "已登记，等待受理",
     TicketStatus.ACCEPTED: "已受理",
@@ -216,6 +219,28 @@ def connect(contact_id, user_id):
     response = VoiceResponse()
     dial = response.dial(action=public_url("voice.dial_result", contact_id=contact.id), method="POST", timeout=20)
     dial.number(phone, url=public_url("voice.whisper", contact_id=contact.id, user_id=user_id), method="POST")
+    return twiml(response)
+
+
+@bp.route("/hold/<int:contact_id>", methods=["POST"])
+@twilio_webhook
+def on_hold(contact_id):
+    """What a held caller hears, again and again (a Redirect to itself) until the operator takes
+    the call back (a REST redirect to connect). Past calls.HOLD_MAX_MINUTES, or once the operator
+    is gone, the call is put back to them here: nobody is left holding for ever."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.ended_at is not None or contact.answered_by is None:
+        return _apology(f"hold of unknown or ended call {contact_id}")
+    if contact.held_at is None or calls.held_too_long(contact):
+        calls.resume(contact)
+        db.session.commit()
+        response = _say(VoiceResponse(), "resuming")
+        response.redirect(public_url("voice.connect", contact_id=contact.id, user_id=contact.answered_by_id),
+                          method="POST")
+        return twiml(response)
+    response = _say(VoiceResponse(), "on_hold")
+    response.pause(length=HOLD_PAUSE)
+    response.redirect(public_url("voice.on_hold", contact_id=contact.id), method="POST")
     return twiml(response)
 
 

@@ -2,6 +2,7 @@
 in the top bar and the title of any page, the operator hangs up from the case's page and closes
 after-call work with a wrap-up reason."""
 
+import os
 import re
 import secrets
 
@@ -229,4 +230,39 @@ def test_alt_h_hangs_up_from_the_intake_form_and_what_was_typed_stays(live_serve
         assert db.session.get(Contact, contact_id).ended_at is not None
     page.keyboard.press("Alt+H")  # no live call any more: nothing happens, nothing breaks
     expect(bar).to_have_attribute("data-state", f"after_call:{contact_id}")
+    assert browser_errors == []
+
+
+def test_hold_and_resume_from_the_call_bar(live_server, browser_page, browser_errors, sign_in):
+    """Issue 15.8's hold: the operator puts the caller on hold from the call bar, sees it held
+    with its own timer, and takes the call back, all without leaving the page."""
+    live_server.app.config.update(OPENING_HOURS="00:00-24:00", OPEN_ON_HOLIDAYS=True)
+    live_server.create_user("operator", "op-hold", phone="+8613911112222")
+    page = browser_page
+    sign_in(page, "op-hold")
+    page.goto(f"{live_server.url}/my")
+    with page.expect_navigation():
+        page.select_option('[data-testid="availability"]', "available")
+    contact_id = queue_a_call(live_server)
+    expect(page.locator('[data-testid="waiting-badge-count"]')).to_have_text("1", timeout=POLL_TIMEOUT_MS)
+    with page.expect_navigation():
+        page.keyboard.press("Alt+N")
+    form_url = page.url
+    with page.expect_navigation():
+        page.click('[data-testid="hold"]')
+    expect(page).to_have_url(form_url)
+    expect(page.locator('[data-testid="call-bar-label"]')).to_have_text("保持中")
+    expect(page.locator('[data-testid="hold-timer"]')).to_have_text(re.compile(r"^0:0[1-9]$"), timeout=5_000)
+    with live_server.app.app_context():
+        assert db.session.get(Contact, contact_id).held_at is not None
+    shots = os.environ.get("JOURNEY_SCREENSHOTS")
+    if shots:
+        page.screenshot(path=f"{shots}/call-on-hold.png")
+    with page.expect_navigation():
+        page.click('[data-testid="resume"]')
+    expect(page.locator('[data-testid="call-bar-label"]')).to_have_text("通话中")
+    expect(page.locator('[data-testid="hold"]')).to_be_visible()
+    with live_server.app.app_context():
+        contact = db.session.get(Contact, contact_id)
+        assert contact.held_at is None and contact.hold_seconds >= 1 and contact.ended_at is None
     assert browser_errors == []
