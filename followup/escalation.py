@@ -25,7 +25,7 @@ MAX_BATCHES = 10_000  # a bound, far above any real backlog
 NOTICE_LIMIT = 50
 SMS_NUMBERS_SHOWN = 5
 # Sent to a department lead; Chinese data like hotline/sms_texts.py. Config CLOCK_OVERDUE_SMS.
-DEFAULT_OVERDUE_SMS = "【12315】贵部门有{count}件案件办理超期，案件编号：{numbers}。请登录工作台处理。"
+DEFAULT_OVERDUE_SMS = "【12315】贵部门有{count}件工单办理超期，工单号：{numbers}。请登录工作台处理。"
 
 
 def sweep(at=None):
