@@ -133,4 +133,5 @@ def _call(sid):
         "queued": contact.queued_at is not None,
         "answered_by": contact.answered_by.display_name if contact.answered_at and contact.answered_by else None,
         "ended": contact.ended_at is not None,
+        "held": contact.held_at is not None,
     }

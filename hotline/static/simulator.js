@@ -203,7 +203,8 @@
     if (state.ticket) { $("sim-case").textContent = t("case") + " " + state.ticket; }
     if (call && state.answered_by && !state.ended) {
       call.answered = true;
-      $("sim-state").textContent = t("answered") + " " + state.answered_by;
+      // On hold the caller hears the hold message, not the operator (hotline.telephony.voice.on_hold).
+      $("sim-state").textContent = state.held ? t("held") : t("answered") + " " + state.answered_by;
     }
     // The call ended while the caller is still on it: the operator hung up from the console.
     // The line goes dead, and Twilio's final status callback (which end() plays) follows.

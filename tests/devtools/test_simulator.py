@@ -47,6 +47,10 @@ def test_a_simulated_call_goes_through_the_signature_check_and_the_menu(client, 
 
     state = client.get(f"/dev/phone?number={CALLER}&call={sid}").get_json()
     assert state["call"]["ticket"] == contact.ticket.number and state["call"]["queued"] is True
+    assert state["call"]["held"] is False
+    contact.held_at = contact.queued_at  # the simulated caller is told when an operator holds them
+    db.session.commit()
+    assert client.get(f"/dev/phone?number={CALLER}&call={sid}").get_json()["call"]["held"] is True
 
 
 def test_the_phone_inbox_lists_outbox_messages_to_that_number(client, login, make_user):
