@@ -226,8 +226,9 @@ def connect(contact_id, user_id):
 @twilio_webhook
 def on_hold(contact_id):
     """What a held caller hears, again and again (a Redirect to itself) until the operator takes
-    the call back (a REST redirect to connect). Past calls.HOLD_MAX_MINUTES, or once the operator
-    is gone, the call is put back to them here: nobody is left holding for ever."""
+    the call back (a REST redirect to connect). Past calls.HOLD_MAX_MINUTES, or when the hold has
+    already been ended here (a resume this loop's next request overtook), the call goes back to
+    the operator who answered it: nobody is left holding for ever."""
     contact = db.session.get(Contact, contact_id)
     if contact is None or contact.ended_at is not None or contact.answered_by is None:
         return _apology(f"hold of unknown or ended call {contact_id}")
