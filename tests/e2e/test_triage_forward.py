@@ -90,7 +90,7 @@ def test_a_forward_without_a_department_keeps_the_instructions_and_the_page_work
     assert navigation.value.status == 422
     assert page.url.endswith("/routing/triage")
     error = page.locator('[data-testid="forward-error"]')
-    assert error.inner_text() == f"案件 {number} 未转办。请选择要转办的承办部门。"
+    assert error.inner_text() == f"工单 {number} 未转办。请选择要转办的承办部门。"
     assert row.locator("input[name=instructions]").input_value() == INSTRUCTIONS
     assert page.evaluate("() => document.activeElement.name") == "department"  # the field to fix
     page.screenshot(path="/tmp/triage_refused.png", full_page=True)
