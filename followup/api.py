@@ -134,34 +134,15 @@ def _visit_or_none(visit_id):
     return db.session.get(FollowUp, found) if found is not None else None
 
 
-def _no_body():
-    """The call and the survey take no fields: an empty body or {} (anything else is a 422)."""
-    errors = unknown_fields(json_object(required=False), ())
-    return refuse(errors) if errors else None
-
-
 @bp.post("/callback-visits/<visit_id>/call")
 @api_roles(*VISIT_ROLES)
 def call(visit_id):
     """The visit page's "call the complainant": Twilio rings the complainant and, when they
     answer, the token user's own phone (their account's). 409 when the visit is closed or there
     is no number at either end, 502 when Twilio refuses; nothing is recorded then."""
-    visit = _visit_or_none(visit_id)
-    if visit is None:
-        return error_response(404, "Not Found", NOT_FOUND)
-    refused = _no_body()
-    if refused:
-        return refused
-    try:
-        contact = callback_visits.call_complainant(visit, g.api_user, call_control(current_app.config)).contact
-    except (callback_visits.CannotCall, callback_visits.VisitClosed) as exc:
-        db.session.rollback()
-        return error_response(409, "Conflict", f"the call could not be placed: {exc}")
-    except CallControlError:
-        db.session.rollback()
-        return error_response(502, "Bad Gateway", "Twilio did not place the call; nothing was recorded")
-    db.session.commit()
-    return jsonify({**visit_json(visit), "call": {"sid": contact.sid, "status": contact.status}})
+    return _on_the_call(visit_id, lambda visit, user, control: callback_visits.call_complainant(
+        visit, user, control).contact, (callback_visits.CannotCall, callback_visits.VisitClosed),
+        "Twilio did not place the call; nothing was recorded")
 
 
 @bp.post("/callback-visits/<visit_id>/survey")
@@ -169,20 +150,28 @@ def call(visit_id):
 def voice_survey(visit_id):
     """The visit page's "hand over to the voice survey": the complainant's live call (the visit's
     last) moves to the automated 1-5 survey. 409 with no live call, 502 when Twilio refuses."""
+    return _on_the_call(visit_id, callback_visits.hand_to_voice_survey, callback_visits.CannotCall,
+                        "Twilio did not move the call; nothing was recorded")
+
+
+def _on_the_call(visit_id, act, refusals, twilio_refused):
+    """One of the visit page's two call buttons: `act(visit, user, control)` gives the call; its
+    `refusals` answer 409 in their own words, Twilio's refusal 502; either way nothing is kept.
+    The body is empty or {}."""
     visit = _visit_or_none(visit_id)
     if visit is None:
         return error_response(404, "Not Found", NOT_FOUND)
-    refused = _no_body()
-    if refused:
-        return refused
+    errors = unknown_fields(json_object(required=False), ())
+    if errors:
+        return refuse(errors)
     try:
-        contact = callback_visits.hand_to_voice_survey(visit, g.api_user, call_control(current_app.config))
-    except callback_visits.CannotCall as exc:
+        contact = act(visit, g.api_user, call_control(current_app.config))
+    except refusals as exc:
         db.session.rollback()
         return error_response(409, "Conflict", str(exc))
     except CallControlError:
         db.session.rollback()
-        return error_response(502, "Bad Gateway", "Twilio did not move the call; nothing was recorded")
+        return error_response(502, "Bad Gateway", twilio_refused)
     db.session.commit()
     return jsonify({**visit_json(visit), "call": {"sid": contact.sid, "status": contact.status}})
 

@@ -87,45 +87,39 @@ VISIT_CALL = obj({
                  "status": {**MAYBE_STRING, "description": "the call's status as last reported"}}),
 })
 TWILIO_REFUSED = json_content(ref("Error"), "Twilio refused; nothing was recorded")
+
+
+def _call_button(operation, summary, description, done, conflict):
+    """A visit page call button's operation: no body, the visit and its call back, 409 / 502."""
+    return {"post": {
+        "operationId": operation, "summary": summary + WRITERS, "description": description,
+        "parameters": [VISIT_PARAM], "requestBody": EMPTY_BODY,
+        "responses": {
+            "200": json_content(ref("CallbackVisitCall"), done),
+            "400": response_ref("BadRequest"),
+            "404": NOT_FOUND,
+            "409": json_content(ref("Error"), conflict),
+            "422": response_ref("ValidationFailed"),
+            "502": TWILIO_REFUSED,
+            **AUTH,
+        },
+    }}
+
+
 PATHS.update({
-    "/callback-visits/{visit_id}/call": {"post": {
-        "operationId": "placeCallbackCall",
-        "summary": "Call the complainant for a callback visit (回访外呼)" + WRITERS,
-        "description": "As the visit page's call button: Twilio rings the complainant's notice number and, when "
-                       "they answer, reads the visit's greeting and dials the token user's own phone (their "
-                       "account's phone number). The call is an attempt of the visit whose outcome is recorded "
-                       "next with .../outcome. 409 when the visit is closed, the case has no number to call "
-                       "back or the token user has no phone; 502 when Twilio refuses.",
-        "parameters": [VISIT_PARAM],
-        "requestBody": EMPTY_BODY,
-        "responses": {
-            "200": json_content(ref("CallbackVisitCall"), "the visit, and the call placed"),
-            "400": response_ref("BadRequest"),
-            "404": NOT_FOUND,
-            "409": json_content(ref("Error"), "the visit is closed, or a number to call is missing"),
-            "422": response_ref("ValidationFailed"),
-            "502": TWILIO_REFUSED,
-            **AUTH,
-        },
-    }},
-    "/callback-visits/{visit_id}/survey": {"post": {
-        "operationId": "handToVoiceSurvey",
-        "summary": "Hand a reached complainant to the automated voice survey (语音满意度测评)" + WRITERS,
-        "description": "As the visit page's survey button: the visit's last call, still live, moves to the 1-5 "
-                       "survey (the operator's leg drops); the key pressed is recorded as the case's survey "
-                       "answer. 409 when no call of the visit is live; 502 when Twilio refuses.",
-        "parameters": [VISIT_PARAM],
-        "requestBody": EMPTY_BODY,
-        "responses": {
-            "200": json_content(ref("CallbackVisitCall"), "the visit, and the call handed over"),
-            "400": response_ref("BadRequest"),
-            "404": NOT_FOUND,
-            "409": json_content(ref("Error"), "no live call to hand over"),
-            "422": response_ref("ValidationFailed"),
-            "502": TWILIO_REFUSED,
-            **AUTH,
-        },
-    }},
+    "/callback-visits/{visit_id}/call": _call_button(
+        "placeCallbackCall", "Call the complainant for a callback visit (回访外呼)",
+        "As the visit page's call button: Twilio rings the complainant's notice number and, when they answer, "
+        "reads the visit's greeting and dials the token user's own phone (their account's phone number). The "
+        "call is an attempt of the visit whose outcome is recorded next with .../outcome. 409 when the visit is "
+        "closed, the case has no number to call back or the token user has no phone; 502 when Twilio refuses.",
+        "the visit, and the call placed", "the visit is closed, or a number to call is missing"),
+    "/callback-visits/{visit_id}/survey": _call_button(
+        "handToVoiceSurvey", "Hand a reached complainant to the automated voice survey (语音满意度测评)",
+        "As the visit page's survey button: the visit's last call, still live, moves to the 1-5 survey (the "
+        "operator's leg drops); the key pressed is recorded as the case's survey answer. 409 when no call of "
+        "the visit is live; 502 when Twilio refuses.",
+        "the visit, and the call handed over", "no live call to hand over"),
 })
 
 # --- legal clocks ----------------------------------------------------------------------------------

@@ -28,6 +28,12 @@ def _body(schema):
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
+REFERRAL_BODY = _body(obj({
+    "referral": {"type": "string", "minLength": 1, "maxLength": 32,
+                 "description": "the referral directory entry's key, e.g. 12300"},
+    "note": {"type": ["string", "null"], "maxLength": api.MAX_NOTE},
+}, required=["referral"]))  # /refer's and /transfer's: routing.api._referral_choice reads both
+
 PATHS = {
     "/tickets/{number}/forward": {"post": {
         "operationId": "forwardCase",
@@ -48,11 +54,7 @@ PATHS = {
         "description": "As the console's referral: REFERRED (closed to the hotline), the caller texted the "
                        "agency and its number, clocks cancelled; no satisfaction survey follows.",
         "parameters": [NUMBER_PARAM],
-        "requestBody": _body(obj({
-            "referral": {"type": "string", "minLength": 1, "maxLength": 32,
-                         "description": "the referral directory entry's key, e.g. 12300"},
-            "note": {"type": ["string", "null"], "maxLength": api.MAX_NOTE},
-        }, required=["referral"])),
+        "requestBody": REFERRAL_BODY,
         "responses": {"200": json_content(ref("RoutedCase"), "the case as it now stands"), **ERRORS},
     }},
     "/tickets/{number}/transfer": {"post": {
@@ -65,11 +67,7 @@ PATHS = {
                        "Twilio refuses the move. Either way nothing was changed: the case is not referred and "
                        "no SMS is queued.",
         "parameters": [NUMBER_PARAM],
-        "requestBody": _body(obj({
-            "referral": {"type": "string", "minLength": 1, "maxLength": 32,
-                         "description": "the referral directory entry's key, e.g. 12300"},
-            "note": {"type": ["string", "null"], "maxLength": api.MAX_NOTE},
-        }, required=["referral"])),
+        "requestBody": REFERRAL_BODY,
         "responses": {"200": json_content(ref("RoutedCase"), "the case as it now stands"), **ERRORS,
                       "409": json_content(ref("Error"), "the case is not new or accepted, or no caller is on "
                                                         "the line"),

@@ -95,8 +95,8 @@ def _answer(contact):
 @roles_required(*CALL_ROLES)
 def hang_up(contact_id):
     _confirmed()
-    state, call = calls.own_call(current_user)
-    if state != calls.LIVE or call.id != contact_id:
+    call = _own_live_call(contact_id)
+    if call is None:
         flash(_("This call is no longer connected to you."), "warning")
         return redirect(back_url())
     try:

@@ -199,14 +199,12 @@ def test_alt_n_answers_the_waiting_call_from_any_console_page(live_server, brows
     assert browser_errors == []
 
 
-def test_alt_h_hangs_up_from_the_intake_form_and_what_was_typed_stays(live_server, browser_page, browser_errors,
-                                                                       sign_in):
-    """Issue 15.1 asks for a key that ends the call, listed on the page: Alt+H, on the call bar's
-    button and in the form's list of keys. The caller said goodbye while the operator typed."""
+def _answered_on_the_form(live_server, page, sign_in, username):
+    """A new operator, available, answers a queued call with Alt+N: the id of the call, whose
+    intake form is now the page."""
     live_server.app.config.update(OPENING_HOURS="00:00-24:00", OPEN_ON_HOLIDAYS=True)
-    live_server.create_user("operator", "op-hangup", phone="+8613911112222")
-    page = browser_page
-    sign_in(page, "op-hangup")
+    live_server.create_user("operator", username, phone="+8613911112222")
+    sign_in(page, username)
     page.goto(f"{live_server.url}/my")
     with page.expect_navigation():
         page.select_option('[data-testid="availability"]', "available")
@@ -215,6 +213,15 @@ def test_alt_h_hangs_up_from_the_intake_form_and_what_was_typed_stays(live_serve
     with page.expect_navigation():
         page.keyboard.press("Alt+N")
     expect(page).to_have_url(re.compile(r"/intake/tickets/\d{8}-\d{5}$"))  # answering pops the form
+    return contact_id
+
+
+def test_alt_h_hangs_up_from_the_intake_form_and_what_was_typed_stays(live_server, browser_page, browser_errors,
+                                                                       sign_in):
+    """Issue 15.1 asks for a key that ends the call, listed on the page: Alt+H, on the call bar's
+    button and in the form's list of keys. The caller said goodbye while the operator typed."""
+    page = browser_page
+    contact_id = _answered_on_the_form(live_server, page, sign_in, "op-hangup")
     expect(page.locator("#form-keys")).to_contain_text("Alt+H 挂断电话")
     expect(page.locator('[data-testid="hang-up"]')).to_have_attribute("title", "Alt+H")
     expect(page.locator('[data-testid="hang-up"] kbd')).to_have_text("Alt+H")
@@ -236,17 +243,8 @@ def test_alt_h_hangs_up_from_the_intake_form_and_what_was_typed_stays(live_serve
 def test_hold_and_resume_from_the_call_bar(live_server, browser_page, browser_errors, sign_in):
     """Issue 15.8's hold: the operator puts the caller on hold from the call bar, sees it held
     with its own timer, and takes the call back, all without leaving the page."""
-    live_server.app.config.update(OPENING_HOURS="00:00-24:00", OPEN_ON_HOLIDAYS=True)
-    live_server.create_user("operator", "op-hold", phone="+8613911112222")
     page = browser_page
-    sign_in(page, "op-hold")
-    page.goto(f"{live_server.url}/my")
-    with page.expect_navigation():
-        page.select_option('[data-testid="availability"]', "available")
-    contact_id = queue_a_call(live_server)
-    expect(page.locator('[data-testid="waiting-badge-count"]')).to_have_text("1", timeout=POLL_TIMEOUT_MS)
-    with page.expect_navigation():
-        page.keyboard.press("Alt+N")
+    contact_id = _answered_on_the_form(live_server, page, sign_in, "op-hold")
     form_url = page.url
     with page.expect_navigation():
         page.click('[data-testid="hold"]')
