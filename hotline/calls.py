@@ -375,6 +375,16 @@ HOLD_MAX_MINUTES = 10  # a hold longer than this is resumed by itself: the opera
 LIVE, AFTER_CALL = "live", "after_call"
 
 
+def bar_token(state, contact_id, held=False):
+    """What the call bar's data-state and /queue/current-call say of an operator's own call:
+    "live:<id>", "held:<id>" (live, caller on hold) or "after_call:<id>". console.js swaps the bar
+    when it changes, so a hold that ran past HOLD_MAX_MINUTES and went back by itself shows at the
+    next poll, not only at the next page."""
+    if not state:
+        return ""
+    return f"{'held' if held and state == LIVE else state}:{contact_id}"
+
+
 def own_call(user, at=None):
     """(state, call) of the call `user` answered last: (LIVE, call) while it lasts,
     (AFTER_CALL, call) once it ended and until a wrap-up reason is picked, else (None, None)."""

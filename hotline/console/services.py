@@ -80,6 +80,7 @@ class OwnCall:
     state: str  # hotline.calls.LIVE or AFTER_CALL
     id: int
     pop: dict | None  # {"id", "ticket", "url"}: a live call on a case opens that case
+    held: bool = False  # the caller is on hold
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def call_news(snap, user_id):
     """What console.js pops and badges for `user_id` (/queue/current-call, the panel's X-Call-News)."""
     own = snap.own.get(user_id)
     return {"call": own.pop if own else None, "waiting": snap.waiting,
-            "state": f"{own.state}:{own.id}" if own else ""}
+            "state": hotline_calls.bar_token(own.state, own.id, own.held) if own else ""}
 
 
 def build_queue_snapshot(at=None):
@@ -211,7 +212,7 @@ def _own_calls(at):
     latest = hotline_calls.latest_answered(takers, since)
     rows = db.session.execute(
         select(Contact.id, Contact.answered_by_id, Contact.answered_at, Contact.ended_at, Contact.wrapup_reason,
-               Contact.ticket_id)
+               Contact.ticket_id, Contact.held_at)
         .join(latest, and_(Contact.answered_by_id == latest.c.answered_by_id, Contact.answered_at == latest.c.at))
         .order_by(Contact.id))
     last = {r.answered_by_id: r for r in rows}  # ordered by id: a tie goes to the later row, as own_call
@@ -224,7 +225,7 @@ def _own_calls(at):
     for uid, (state, r) in states.items():
         case_ = cases.get(r.ticket_id) if state == hotline_calls.LIVE else None
         pop = {"id": r.id, "ticket": case_.number, "url": hotline_calls.case_url(case_)} if case_ else None
-        own[uid] = OwnCall(state, r.id, pop)
+        own[uid] = OwnCall(state, r.id, pop, r.held_at is not None)
     return own
 
 

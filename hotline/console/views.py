@@ -37,6 +37,7 @@ def _console_globals():
         "nav_bar": lambda: menu.bar_for(current_app, getattr(current_user, "role", None)),
         # base.html's call bar and waiting badge (call-takers only; called only where shown).
         "own_call": lambda: hotline_calls.own_call(current_user),
+        "bar_token": hotline_calls.bar_token,
         "queue_snapshot": services.queue_snapshot,
         "wrapup_form": WrapupForm,
         "call_case_url": hotline_calls.case_url,

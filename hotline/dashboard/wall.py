@@ -6,6 +6,8 @@ rule each operator's own call bar follows (hotline.calls.call_state), so the wal
 "available" of someone whose console still shows after-call work:
 - on a call: a call they answered has not ended (answered in the last ON_CALL_HOURS, so a call
   whose final callback never came does not pin them there for ever);
+- on hold: that call's caller is on hold (hotline.calls.hold): the operator is looking something
+  up, not talking, and a supervisor watching a long hold wants to see it apart;
 - after-call work: not on a call, and the last call they answered ended within WRAPUP_MINUTES
   with no wrap-up reason picked yet (a form saved meanwhile ends the AHT clock, not the state);
 - otherwise their availability: available, away, or busy (set busy but not on a call).
@@ -35,7 +37,7 @@ from hotline.models import (
 from hotline.templating import duration, percent
 from hotline.timeutil import local_today, now, to_local
 
-STATES = ("available", "on_call", "after_call_work", "away", "busy")
+STATES = ("available", "on_call", "on_hold", "after_call_work", "away", "busy")
 
 
 def operator_states(at):
@@ -49,7 +51,7 @@ def operator_states(at):
     # operator is on counts as being on a call.
     latest = hotline_calls.latest_answered([u.id for u in users], since)
     calls = db.session.execute(
-        select(Contact.answered_by_id, Contact.answered_at, Contact.ended_at, Contact.wrapup_reason)
+        select(Contact.answered_by_id, Contact.answered_at, Contact.ended_at, Contact.wrapup_reason, Contact.held_at)
         .join(latest, and_(Contact.answered_by_id == latest.c.answered_by_id, Contact.answered_at == latest.c.at))
         .order_by(Contact.id)
     ).all()
@@ -62,6 +64,8 @@ _WALL_STATE = {hotline_calls.LIVE: "on_call", hotline_calls.AFTER_CALL: "after_c
 
 def _state(availability, call, at):
     state = call and hotline_calls.call_state(call.answered_at, call.ended_at, call.wrapup_reason, at)
+    if state == hotline_calls.LIVE and call.held_at is not None:
+        return "on_hold"
     return _WALL_STATE.get(state, availability)
 
 

@@ -9,7 +9,7 @@ from hotline import calls
 from hotline.extensions import db
 from hotline.models import AuditLog
 from hotline.telephony import callcontrol
-from tests.calls.test_call_bar import answered_call, bar
+from tests.calls.test_call_bar import answered_call, bar, state
 from tests.calls.test_operator_actions import FailingCalls, contact_of, flashes
 
 
@@ -38,7 +38,8 @@ def test_hold_then_resume_from_the_case_page(app, phone, call_clock, make_user, 
         "url": f"{app.config['PUBLIC_BASE_URL']}/twilio/voice/hold/{contact.id}", "method": "POST"}}]
     page = client.get(case_page).get_data(as_text=True)
     assert "On hold" in page and 'data-testid="resume"' in page and 'data-testid="hold"' not in page
-    assert bar(page) == f"live:{contact.id}"  # still the operator's live call: no other call is put through
+    # Still the operator's live call (no other call is put through), held: the poll says so too.
+    assert bar(page) == f"held:{contact.id}" == state(client)
     assert "already on hold" in flashes(client.post(f"/calls/{contact.id}/hold", follow_redirects=True))
 
     call_clock.tick(45)
@@ -46,6 +47,7 @@ def test_hold_then_resume_from_the_case_page(app, phone, call_clock, make_user, 
     assert response.status_code == 302
     resumed = contact_of(caller)
     assert resumed.held_at is None and resumed.hold_seconds == 45
+    assert state(client) == f"live:{contact.id}"
     assert callcontrol.SandboxCallControl.performed[-1] == {"call": caller.sid, "update": {
         "url": f"{app.config['PUBLIC_BASE_URL']}/twilio/voice/connect/{contact.id}/{operator.id}", "method": "POST"}}
     assert [(a.user_id, a.target_id) for a in _audit(calls.HELD)] == [(operator.id, str(contact.id))]
@@ -85,6 +87,10 @@ def test_a_hold_past_the_limit_goes_back_to_the_operator_by_itself(app, phone, c
     resumed = contact_of(caller)
     assert resumed.held_at is None and resumed.hold_seconds == calls.HOLD_MAX_MINUTES * 60
     assert [a.user_id for a in _audit(calls.RESUMED)] == [None]  # nobody pressed resume
+    # The operator's console learns it from its poll: the bar it then fetches offers hold again.
+    assert state(client) == f"live:{contact.id}"
+    alone = client.get("/queue/call-bar").get_data(as_text=True)
+    assert bar(alone) == f"live:{contact.id}" and 'data-testid="hold"' in alone
 
 
 def test_hold_is_the_operators_own_live_call_only_and_twilio_errors_change_nothing(

@@ -97,7 +97,26 @@ def test_operator_states_come_from_their_calls(client, supervisor, make_user):
     db.session.commit()
     ops = _wall(client)["figures"]["operators"]
     # The supervisor signed in counts too (away by default): supervisors take calls.
-    assert ops == {"available": 2, "on_call": 1, "after_call_work": 1, "away": 2, "busy": 0}
+    assert ops == {"available": 2, "on_call": 1, "on_hold": 0, "after_call_work": 1, "away": 2, "busy": 0}
+
+
+def test_an_operator_whose_caller_is_on_hold_shows_apart_and_back_on_the_call_after(client, supervisor, make_user):
+    talking, holding = make_user(Role.OPERATOR), make_user(Role.OPERATOR)
+    t = NOW - timedelta(minutes=6)
+    _call(created_at=t, queued_at=t, answered_at=t, answered_by_id=talking.id)
+    held = _call(created_at=t, queued_at=t, answered_at=t, answered_by_id=holding.id)
+    db.session.commit()
+    hotline_calls.hold(held, holding, NOW - timedelta(minutes=1))
+    db.session.commit()
+    ops = _wall(client)["figures"]["operators"]
+    assert (ops["on_call"], ops["on_hold"]) == (1, 1)
+    page = client.get("/dashboard/operators?state=on_hold", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert holding.display_name in page and talking.display_name not in page
+    assert "保持" in page
+    hotline_calls.resume(held, holding, NOW)
+    db.session.commit()
+    ops = _wall(client)["figures"]["operators"]
+    assert (ops["on_call"], ops["on_hold"]) == (2, 0)
 
 
 def test_the_wall_and_the_operators_own_call_bar_agree_on_after_call_work(client, supervisor, make_user):

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from hotline import tickets
+from hotline import calls, tickets
 from hotline.extensions import db
 from hotline.models import Availability, Channel, Contact, Direction, User
 from hotline.timeutil import now
@@ -263,4 +263,16 @@ def test_hold_and_resume_from_the_call_bar(live_server, browser_page, browser_er
     with live_server.app.app_context():
         contact = db.session.get(Contact, contact_id)
         assert contact.held_at is None and contact.hold_seconds >= 1 and contact.ended_at is None
+
+    # Held again and left past the limit: the hold TwiML puts the call back by itself (no page is
+    # loaded); the bar follows at its next poll.
+    with page.expect_navigation():
+        page.click('[data-testid="hold"]')
+    expect(page.locator('[data-testid="call-bar-label"]')).to_have_text("保持中")
+    with live_server.app.app_context():
+        calls.resume(db.session.get(Contact, contact_id))
+        db.session.commit()
+    expect(page.locator('[data-testid="call-bar-label"]')).to_have_text("通话中", timeout=POLL_TIMEOUT_MS)
+    expect(page.locator('[data-testid="hold"]')).to_be_visible()
+    assert page.url == form_url
     assert browser_errors == []

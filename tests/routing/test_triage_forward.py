@@ -70,6 +70,9 @@ def test_the_chinese_triage_names_the_rule_and_its_version_in_words(world, rules
     login(world["operator"])  # Chinese, the default
     row = row_of(client.get("/routing/triage").get_data(as_text=True), ticket.number)
     assert "规则：海淀商家（版本 1）" in row and "(v1)" not in row
+    # The department list names departments, not their internal codes.
+    assert f'<option value="{world["departments"]["MS03"].id}" selected>海淀市场监管所</option>' in row
+    assert "MS03" not in row
     page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)  # its history says the same
     assert "海淀商家（版本 1）" in page and "(v1)" not in page
 
