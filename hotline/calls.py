@@ -423,9 +423,10 @@ def hung_up(contact, user, at=None):
     return record_status(contact, "completed", at)
 
 
-def hold(contact, user, at=None):
+def hold(contact, user=None, at=None):
     """`user` put their live call on hold (Twilio has been told): the caller hears the hold
-    message until resume; audited like the hang-up."""
+    message until resume; audited like the hang-up. `user` None: the ring-back after a hold was
+    not picked up, and the caller is held again (hotline.telephony.voice.dial_result)."""
     if contact.held_at is None:
         contact.held_at = at or now()
         audit.record(user, HELD, "contact", contact.id)

@@ -52,7 +52,10 @@ PROMPTS = {
     "caller_gone": "来电者已挂断。",
     "on_hold": "工作人员正在为您查询，请不要挂机。",
     "resuming": "正在为您接回工作人员，请稍候。",
+    "ring_back_missed": "工作人员暂时未能接听，请不要挂机，马上为您接回。",
 }
+# How a Dial to the operator ends when their phone was not picked up (Twilio's DialCallStatus).
+RING_BACK_MISSED = frozenset({"no-answer", "busy", "failed"})
 HOLD_PAUSE = 15  # seconds of silence between two hold messages
 STATUS_SPOKEN = {
     TicketStatus.NEW: "已登记，等待受理",
@@ -260,11 +263,23 @@ def whisper(contact_id, user_id):
 @bp.route("/dial-result/<int:contact_id>", methods=["POST"])
 @twilio_webhook
 def dial_result(contact_id):
+    """The Dial to an operator's phone ended. Never answered: the caller goes back to the queue.
+    Answered before (a ring-back after a hold, calls.resume) and not picked up this time: the
+    caller is held again, not told goodbye in the middle of their case; the operator's call bar
+    shows the hold (its poll) and resume rings again, as does the hold's own time limit."""
     contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.answered_at is not None:
+    if contact is None:
         return _say_then_hangup("goodbye")
-    calls.release(contact, missed=True)
-    return _queue(contact, prompt="requeue")
+    if contact.answered_at is None:
+        calls.release(contact, missed=True)
+        return _queue(contact, prompt="requeue")
+    if contact.ended_at is None and request.form.get("DialCallStatus") in RING_BACK_MISSED:
+        calls.hold(contact)
+        db.session.commit()
+        response = _say(VoiceResponse(), "ring_back_missed")
+        response.redirect(public_url("voice.on_hold", contact_id=contact.id), method="POST")
+        return twiml(response)
+    return _say_then_hangup("goodbye")
 
 
 def _queue(contact, prompt="queue"):

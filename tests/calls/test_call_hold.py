@@ -110,3 +110,34 @@ def test_the_hold_twiml_is_signed_and_knows_only_live_calls(phone, call_clock, m
     root = _twiml(twilio_post(f"/twilio/voice/hold/{contact.id}", {"CallSid": caller.sid}))
     assert [node.tag for node in root] == ["Say", "Hangup"]
     assert [node.tag for node in _twiml(twilio_post("/twilio/voice/hold/999999", {}))] == ["Say", "Hangup"]
+
+
+def test_a_missed_ring_back_holds_the_caller_again_instead_of_saying_goodbye(
+        app, phone, call_clock, make_user, login, client, twilio_post):
+    """Resume rings the operator's phone; if it is not picked up the caller used to hear goodbye
+    in the middle of their case. They are held again, and the operator's bar says so."""
+    caller, operator, contact = answered_call(phone, make_user, login, client)
+    client.post(f"/calls/{contact.id}/hold")
+    call_clock.tick(20)
+    client.post(f"/calls/{contact.id}/resume")
+    assert contact_of(caller).held_at is None
+
+    call_clock.tick(20)
+    root = _twiml(twilio_post(f"/twilio/voice/dial-result/{contact.id}",
+                              {"CallSid": caller.sid, "DialCallStatus": "no-answer"}))
+    assert [node.tag for node in root] == ["Say", "Redirect"]
+    assert "请不要挂机" in root[0].text and "再见" not in root[0].text
+    assert root[1].text == f"{app.config['PUBLIC_BASE_URL']}/twilio/voice/hold/{contact.id}"
+    held = contact_of(caller)
+    assert held.held_at is not None and held.ended_at is None and held.answered_by_id == operator.id
+    assert [a.user_id for a in _audit(calls.HELD)] == [operator.id, None]  # the second hold was nobody's
+    assert state(client) == f"held:{contact.id}"
+    page = client.get("/queue/call-bar").get_data(as_text=True)
+    assert 'data-testid="resume"' in page
+
+    # The operator takes it back; when that call ends normally the caller hears goodbye.
+    client.post(f"/calls/{contact.id}/resume")
+    root = _twiml(twilio_post(f"/twilio/voice/dial-result/{contact.id}",
+                              {"CallSid": caller.sid, "DialCallStatus": "completed"}))
+    assert [node.tag for node in root] == ["Say", "Hangup"] and "再见" in root[0].text
+    assert contact_of(caller).held_at is None
