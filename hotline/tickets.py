@@ -26,11 +26,6 @@ from hotline.models import (
 )
 from hotline.timeutil import local_today, now
 
-# For an INSERT ... RETURNING <entity>: a row's object already in the session's identity map (an id
-# used again after a delete, as tests' emptied tables do) is refreshed from the row, not returned
-# with the old row's attributes.
-FRESH = {"populate_existing": True}
-
 # The hot path's statements, built once: Core INSERTs on the tables, executed with a parameter
 # dict (SQLAlchemy compiles one per set of keys and caches it), so no ORM-enabled INSERT has its
 # values rebuilt per request. Plain RETURNING <columns>; `adopt` turns the row into the entity.
@@ -45,8 +40,10 @@ def dialect_statements():
     built = _BY_DIALECT.get(name)
     if built is None:
         dialect = postgresql if name == "postgresql" else sqlite
-        counters = CaseCounter.__table__
+        counters, callers = CaseCounter.__table__, Caller.__table__
         built = _BY_DIALECT[name] = {
+            "caller": dialect.insert(callers).values(phone=bindparam("phone"))
+            .on_conflict_do_nothing(index_elements=["phone"]).returning(*callers.c),
             "case_counter": dialect.insert(counters)
             .values(day=bindparam("day"), last=1)
             .on_conflict_do_update(index_elements=["day"], set_={"last": counters.c.last + 1})
@@ -119,13 +116,6 @@ def next_case_number(day=None):
     key = day.strftime("%Y%m%d")
     seq = db.session.execute(dialect_statements()["case_counter"], {"day": key}).scalar_one()
     return f"{key}-{seq:05d}"
-
-
-def dialect_insert(model):
-    """INSERT for this database's dialect: the one with on_conflict_do_nothing/_update (both
-    SQLite >= 3.35 and PostgreSQL also take RETURNING with it)."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
 
 
 def record_event(ticket, type_, actor=None, **values):
@@ -222,10 +212,11 @@ def claim_caller(raw_phone, lock=True):
     after another, and no foreign-key share lock taken first can deadlock the upgrade. A number
     inserted by a transaction still running makes the INSERT wait for it, then read its row."""
     phone = phones.normalise(raw_phone, current_app.config["DEFAULT_PHONE_REGION"])
-    stmt = dialect_insert(Caller).values(phone=phone).on_conflict_do_nothing(index_elements=["phone"])
-    caller = db.session.scalar(stmt.returning(Caller), execution_options=FRESH)
-    if caller is not None:
-        return caller, True
+    # A Core statement built once and its row adopted: the ORM-enabled INSERT ... RETURNING Caller
+    # cost a quarter of a new texter's webhook (bench/README.md, 2026-12-07).
+    row = db.session.execute(dialect_statements()["caller"], {"phone": phone}).one_or_none()
+    if row is not None:
+        return adopt(row, Caller), True
     query = select(Caller).where(Caller.phone == phone)
     return db.session.scalar(query.with_for_update() if lock else query), False
 
