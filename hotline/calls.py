@@ -281,6 +281,14 @@ def may_answer(user):
     return user.availability != Availability.AWAY
 
 
+def call_in_hand(user, at=None):
+    """The live call `user` already has (talking, or the caller on hold), or None. One call at a
+    time: a second call answered would hide a held caller from the call bar, and the hold's
+    ring-back would then ring a phone that is busy."""
+    state, call = own_call(user, at)
+    return call if state == LIVE else None
+
+
 def claim(contact, user):
     """Reserve a waiting call for `user` while their phone rings (atomically: of two operators only one wins)."""
     won = db.session.execute(

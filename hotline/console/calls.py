@@ -35,6 +35,8 @@ def answer_next():
     _confirmed()
     if not calls.may_answer(current_user):
         return _away()
+    if (in_hand := calls.call_in_hand(current_user)) is not None:
+        return _call_in_hand(in_hand)
     contact = calls.longest_waiting()
     if contact is None:
         flash(_("No call is waiting."), "warning")
@@ -48,6 +50,8 @@ def answer(contact_id):
     _confirmed()
     if not calls.may_answer(current_user):
         return _away()
+    if (in_hand := calls.call_in_hand(current_user)) is not None:
+        return _call_in_hand(in_hand)
     contact = calls.waiting_call(contact_id)
     if contact is None:
         flash(_("This call is no longer waiting: the caller hung up or another operator took it."), "warning")
@@ -60,6 +64,13 @@ def _away():
     flash(_("You are marked as away, so no call is put through to you. "
             "Set your availability to available first."), "warning")
     return redirect(url_for("console.index"))
+
+
+def _call_in_hand(call):
+    # Refused before any waiting call is claimed; back to the call in hand, on its case.
+    flash(_("You already have a caller on the line or on hold: end that call before answering another."),
+          "warning")
+    return redirect(calls.case_url(call.ticket) if call.ticket else url_for("console.index"))
 
 
 def _answer(contact):

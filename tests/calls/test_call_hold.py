@@ -141,3 +141,27 @@ def test_a_missed_ring_back_holds_the_caller_again_instead_of_saying_goodbye(
                               {"CallSid": caller.sid, "DialCallStatus": "completed"}))
     assert [node.tag for node in root] == ["Say", "Hangup"] and "再见" in root[0].text
     assert contact_of(caller).held_at is None
+
+
+def test_an_operator_with_a_caller_on_hold_cannot_answer_another_call(phone, call_clock, make_user, login, client):
+    """One call at a time: a second call answered would hide the held caller from the call bar,
+    and the hold's ring-back would ring a busy phone. Refused, back to the held call's case."""
+    caller, operator, contact = answered_call(phone, make_user, login, client)
+    client.post(f"/calls/{contact.id}/hold")
+    second = phone(number="+8613700137000")
+    second.call()
+    second.press("1")
+    waiting_id = contact_of(second).id
+
+    for path in ("/calls/answer-next", f"/calls/{waiting_id}/answer"):
+        response = client.post(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(contact.ticket.number)
+        assert "end that call before answering another" in flashes(client.get("/"))
+        waiting = contact_of(second)
+        assert waiting.answered_by_id is None and waiting.answered_at is None  # still in the queue
+    assert state(client) == f"held:{contact.id}"
+
+    client.post(f"/calls/{contact.id}/hang-up")  # the held call ends: the next one may be answered
+    assert client.post("/calls/answer-next").status_code == 302
+    assert contact_of(second).answered_by_id == operator.id
