@@ -431,7 +431,7 @@ def hung_up(contact, user, at=None):
     return record_status(contact, "completed", at)
 
 
-def hold(contact, user=None, at=None):
+def hold(contact, user, at=None):
     """`user` put their live call on hold (Twilio has been told): the caller hears the hold
     message until resume; audited like the hang-up. `user` None: the ring-back after a hold was
     not picked up, and the caller is held again (hotline.telephony.voice.dial_result)."""

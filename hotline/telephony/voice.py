@@ -274,7 +274,7 @@ def dial_result(contact_id):
         calls.release(contact, missed=True)
         return _queue(contact, prompt="requeue")
     if contact.ended_at is None and request.form.get("DialCallStatus") in RING_BACK_MISSED:
-        calls.hold(contact)
+        calls.hold(contact, None)  # nobody pressed hold: the ring-back was not picked up
         db.session.commit()
         response = _say(VoiceResponse(), "ring_back_missed")
         response.redirect(public_url("voice.on_hold", contact_id=contact.id), method="POST")
