@@ -79,7 +79,8 @@ def results_for_size(backend, size, small, parts, quick, results, log):
     pages = "console" in parts
     if not pages and not then:
         return
-    run = console.run(backend, size, quick=quick, log=log, then=then, pages_too=pages)
+    run = console.run(backend, size, quick=quick, log=log, then=then, pages_too=pages,
+                      under_load=small)
     after = run.pop("after")
     if pages:
         results["console"].append(run)

@@ -117,20 +117,109 @@ def measure(base, s, rounds, time_limit):
         for name, path_of, api, *body_of in plan:
             if name in missing:
                 continue
-            path = path_of()
-            start = time.perf_counter()
-            resp = _request(http, base + path, api_headers if api else None, body_of)
-            elapsed = (time.perf_counter() - start) * 1000
+            path, status, elapsed = _timed(http, base, path_of, api_headers if api else None, body_of)
             entry = seen[name]
             entry["path"] = entry["path"] or path
-            entry["statuses"][resp.status_code] = entry["statuses"].get(resp.status_code, 0) + 1
-            if resp.status_code == 404 and r == 0 and "ticket" not in name:
+            entry["statuses"][status] = entry["statuses"].get(status, 0) + 1
+            if status == 404 and r == 0 and "ticket" not in name:
                 missing.add(name)  # the page is not built yet
             if r >= 2:
                 entry["times"].append(elapsed)
         if time.monotonic() > deadline:
             break
     return seen, missing
+
+
+def _timed(http, base, path_of, headers, body_of):
+    """(path, status, milliseconds) of one request."""
+    path = path_of()
+    start = time.perf_counter()
+    resp = _request(http, base + path, headers, body_of)
+    return path, resp.status_code, (time.perf_counter() - start) * 1000
+
+
+# Issue 17.4: the pages an operator keeps using while texts pour in, on the same server: as the
+# benchmarks run it (2 sync workers) and threaded, as README advises for a hotline's operators.
+UNDER_INGEST = ("baseline: /healthz", "console: /", "queue panel", "search: phone tail", "ticket page", "api: ticket")
+INGEST_CONNECTIONS = 16
+UNDER_INGEST_THREADS = (1, 8)
+
+
+def under_ingest(url, s, n_tickets, quick=False, log=print):
+    """The console's pages timed in alternating blocks, idle and while wrk sends signed new texts to
+    /twilio/sms at 16 connections to the same gunicorn (2 workers, sync and then threaded): a page
+    shares the workers with the webhooks, and on SQLite must not wait for their write lock. Both
+    modes in the same run; every page must answer as it does idle (no 5xx) and within its target."""
+    from bench import ingest
+
+    if not ingest.wrk_path():
+        return {"missing": "wrk is not installed (apt-get install -y wrk)"}
+    blocks, per_block = (1, 2) if quick else (3, 10)
+    plan = [p for p in [("baseline: /healthz", lambda: "/healthz", False)] + pages(s) if p[0] in UNDER_INGEST]
+    api_headers = {"Authorization": f"Bearer {s['token']}", "Accept": "application/json"}
+    phones = iter(range(700_000_000, 800_000_000, 100_000))  # numbers the generated callers do not use
+    runs = []
+    for threads in UNDER_INGEST_THREADS:
+        seen = {mode: {name: {"times": [], "statuses": {}} for name, *_ in plan} for mode in ("idle", "ingest")}
+        texts = []
+        with serve.gunicorn("wsgi:app", url, workers=2, threads=threads) as server, \
+                tempfile.TemporaryDirectory() as tmp:
+            http = requests.Session()
+            sign_in(http, server.base)
+            bodies = ingest.Bodies(server.base)  # signed for this server's PUBLIC_BASE_URL
+            bodies.phone_seq = next(phones)
+            _rounds(http, server.base, plan, api_headers, 1, None)  # warm-up
+            for b in range(blocks):
+                _rounds(http, server.base, plan, api_headers, per_block, seen["idle"])
+                f = Path(tmp) / "texts.txt"
+                bodies.write("sms", "/twilio/sms", 3000 if quick else 8000, f)
+                with ingest.Background(server.base + "/twilio/sms", "/twilio/sms", INGEST_CONNECTIONS, f) as wrk:
+                    time.sleep(1)  # the webhooks' queue builds up before the first page
+                    _rounds(http, server.base, plan, api_headers, per_block, seen["ingest"])
+                texts.append(wrk.figures)
+                log(f"[console under ingest] {threads} thread(s), block {b + 1}/{blocks}: "
+                    f"{wrk.figures['ok200']} texts answered 200")
+            errors = server.errors()
+        runs.append({"threads": threads, **_summarise_under_ingest(seen, texts, n_tickets, errors)})
+    return {"workers": 2, "connections": INGEST_CONNECTIONS, "runs": runs}
+
+
+def _rounds(http, base, plan, api_headers, count, sink):
+    """`count` rounds of every page in `plan`, times and statuses into `sink` (None: a warm-up)."""
+    for _ in range(count):
+        for name, path_of, api, *body_of in plan:
+            _, status, ms = _timed(http, base, path_of, api_headers if api else None, body_of)
+            if sink is not None:
+                sink[name]["times"].append(ms)
+                sink[name]["statuses"][status] = sink[name]["statuses"].get(status, 0) + 1
+
+
+def _summarise_under_ingest(seen, texts, n_tickets, errors=()):
+    target = target_for(n_tickets)
+    rows = []
+    for name, idle in seen["idle"].items():
+        busy = seen["ingest"][name]
+        med_idle, med_busy = serve.median(idle["times"]), serve.median(busy["times"])
+        failed = sorted(code for code in busy["statuses"] if code >= 400)
+        if name.startswith("baseline"):
+            verdict = "baseline"
+        elif failed:
+            verdict = "error " + "/".join(map(str, failed))
+        else:
+            verdict = "PASS" if med_busy is not None and med_busy < target else "MISS"
+        rows.append({"page": name, "idle_median_ms": _r(med_idle), "idle_p95_ms": _r(serve.percentile(idle["times"], 95)),
+                     "ingest_median_ms": _r(med_busy), "ingest_p95_ms": _r(serve.percentile(busy["times"], 95)),
+                     "x_idle": _r(med_busy / med_idle) if med_busy and med_idle else None, "n": len(busy["times"]),
+                     "statuses": {str(k): v for k, v in sorted(busy["statuses"].items())},
+                     "target_ms": None if name.startswith("baseline") else target, "verdict": verdict})
+    seconds = sum(t["duration_us"] for t in texts) / 1e6
+    ok = sum(t["ok200"] for t in texts)
+    return {"pages": rows,
+            "texts": {"ok200": ok, "per_s": round(ok / seconds, 1) if seconds else None, "seconds": round(seconds, 1),
+                      "non200": sum(t["non200"] for t in texts),
+                      "errors": sum(sum(t["errors"].values()) for t in texts),
+                      "p99_ms": max((round(t["p99_us"] / 1000, 1) for t in texts), default=None)},
+            "server_errors": sum(ln.startswith("Traceback") for ln in errors)}
 
 
 def _request(http, url, headers, body_of):
@@ -275,10 +364,12 @@ def _profile(client, path, headers, profile_dir, label, name, repeat=5):
     return str(out.relative_to(RESULTS.parent.parent))
 
 
-def run(backend, n_tickets, quick=False, log=print, profile_dir=RESULTS, then=None, pages_too=True):
+def run(backend, n_tickets, quick=False, log=print, profile_dir=RESULTS, then=None, pages_too=True,
+        under_load=False):
     """Generate `n_tickets` into a fresh database, serve it with gunicorn, time every page.
     `then`: (name, fn(url)) pairs run afterwards on the same data (dashboard, scheduler); their
-    results come back under "after". `pages_too=False` runs only those."""
+    results come back under "after". `pages_too=False` runs only those. `under_load`: last (the
+    texts it sends change the data), the pages again while texts arrive (`under_ingest`)."""
     from bench.generate import check
 
     rounds, limit = (5, 40) if quick else (30, 240)
@@ -302,10 +393,14 @@ def run(backend, n_tickets, quick=False, log=print, profile_dir=RESULTS, then=No
             queries, plans, profiles = inspect_pages(url, s, rows, profile_dir, label)
         for name, fn in then or []:
             after[name] = fn(url)
+        under = None
+        if pages_too and under_load:
+            log(f"[console {label}] pages while texts arrive")
+            under = under_ingest(url, s, n_tickets, quick=quick, log=log)
     for row in rows:
         row.update(queries.get(row["page"], {}))
     return {"backend": backend, "tickets": n_tickets, "generate": gen, "load_average": load, "after": after,
-            "rounds": rounds,
+            "rounds": rounds, "under_ingest": under,
             "target_ms": target_for(n_tickets), "pages": rows, "plans": plans, "profiles": profiles,
             "server_errors": sum(ln.startswith("Traceback") for ln in server_errors),
             "server_error_sample": sorted({e[:300] for e in server_errors if "Error: " in e})[:5]}

@@ -12,6 +12,7 @@ rows are counted: every 200 must be exactly one Contact and one Ticket.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -70,15 +71,44 @@ class Bodies:
                 "Body": SMS_TEXT, "NumMedia": "0", "NumSegments": "1", "SmsStatus": "received"}
 
 
-def run_wrk(url, path, connections, seconds, bodies_file):
+def _wrk(url, path, connections, seconds, bodies_file):
     env = dict(os.environ, BENCH_BODIES=str(bodies_file), BENCH_PATH=path, BENCH_THREADS=str(WRK_THREADS))
     cmd = [wrk_path(), f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
            "-s", str(LUA), url]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60)
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    return cmd, env
+
+
+def _figures(stdout, stderr):
+    line = next((ln for ln in stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if line is None:
-        raise RuntimeError(f"wrk gave no figures: {out.stdout[-500:]} {out.stderr[-500:]}")
+        raise RuntimeError(f"wrk gave no figures: {stdout[-500:]} {stderr[-500:]}")
     return json.loads(line[len("BENCH_JSON "):])
+
+
+def run_wrk(url, path, connections, seconds, bodies_file):
+    cmd, env = _wrk(url, path, connections, seconds, bodies_file)
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60)
+    return _figures(out.stdout, out.stderr)
+
+
+class Background:
+    """wrk sending for as long as the `with` block runs (at most `limit_s`); on leaving, SIGINT makes
+    it stop and print its figures for the time it ran, kept in `.figures`."""
+
+    def __init__(self, url, path, connections, bodies_file, limit_s=300):
+        self.args, self.limit_s, self.figures = (url, path, connections, limit_s, bodies_file), limit_s, None
+
+    def __enter__(self):
+        cmd, env = _wrk(*self.args)
+        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.send_signal(signal.SIGINT)
+        stdout, stderr = self.proc.communicate(timeout=self.limit_s + 60)
+        if exc[0] is None:
+            self.figures = _figures(stdout, stderr)
+        return False
 
 
 def prepare(url):

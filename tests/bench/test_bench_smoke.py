@@ -75,6 +75,27 @@ def test_report_prints_a_table_and_writes_json_with_commit_machine_and_date(tmp_
     assert json.loads((tmp_path / "latest-quick.json").read_text())["date"] == written["date"]
 
 
+def test_pages_under_ingest_are_judged_on_their_loaded_median_and_fail_on_any_error():
+    def mode(healthz, page, refused, page_statuses=None):
+        return {"baseline: /healthz": _seen({200: 3}, healthz), "ticket page": _seen(page_statuses or {200: 3}, page),
+                "queue panel": _seen({200: 3}, refused)}
+    seen = {"idle": mode([2.0] * 3, [20.0] * 3, [5.0] * 3),
+            "ingest": mode([40.0] * 3, [130.0] * 3, [60.0] * 3, {200: 2, 503: 1})}
+    texts = [{"duration_us": 2_000_000, "ok200": 500, "non200": 0, "errors": {"connect": 0}, "p99_us": 90_000}]
+    out = console._summarise_under_ingest(seen, texts, 100_000)
+    rows = {r["page"]: r for r in out["pages"]}
+    assert rows["ticket page"]["verdict"] == "error 503"  # a refused page fails whatever its time
+    assert rows["queue panel"]["verdict"] == "PASS" and rows["queue panel"]["x_idle"] == 12.0
+    assert out["texts"]["per_s"] == 250.0
+    seen["ingest"]["ticket page"]["statuses"] = {200: 3}
+    assert {r["page"]: r for r in console._summarise_under_ingest(seen, texts, 100_000)["pages"]}[
+        "ticket page"]["verdict"] == "MISS"  # 130 ms against 100
+    run = {"backend": "sqlite", "tickets": 100_000, "pages": [],
+           "under_ingest": {"workers": 2, "connections": 16, "runs": [{"threads": 8, **out}]}}
+    text = report.render(report.document({"quick": True}, [run], [], 1.0))
+    assert "Console pages while signed texts arrive" in text and "8 threads" in text and "250.0/s" in text
+
+
 def test_plans_flag_full_scans_of_big_tables_only():
     from bench.dashboard import _full_scans
 
