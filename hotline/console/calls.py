@@ -111,9 +111,14 @@ def hang_up(contact_id):
         flash(_("This call is no longer connected to you."), "warning")
         return redirect(back_url())
     try:
-        callcontrol.call_control(current_app.config).hang_up(call)
+        ended = callcontrol.call_control(current_app.config).hang_up(call)
     except callcontrol.CallControlError:
         flash(_("Twilio could not end the call; it is still connected. Please try again."), "error")
+        return redirect(back_url())
+    if ended:  # over at Twilio already, its final callback lost: recorded as that callback would
+        calls.record_status(call, ended)
+        db.session.commit()
+        flash(_("The call had already ended. Pick a wrap-up reason when your after-call work is done."), "success")
         return redirect(back_url())
     calls.hung_up(call, current_user)
     db.session.commit()

@@ -75,12 +75,30 @@ class TwilioCallControl:
 
     def hang_up(self, contact):
         """End the caller's live call: Twilio's way is Status=completed on the call, which also
-        drops the operator's leg dialled from it; the final status callback follows."""
+        drops the operator's leg dialled from it; the final status callback follows. Returns None,
+        or the call's final status when it had already ended at Twilio."""
         try:
             self.client.calls(contact.sid).update(status="completed")
         except (TwilioException, requests.RequestException) as exc:
+            ended = self._final_status(contact.sid)
+            if ended:
+                # Refused because the call is over: its final status callback was lost or is
+                # late. Without this the call stayed on the operator's bar, and kept them from
+                # answering, until the callback came or ON_CALL_HOURS passed.
+                log.info("call %s had already ended at Twilio (%s)", contact.sid, ended)
+                return ended
             log.warning("hanging up call %s failed: %s", contact.sid, exc)
             raise CallControlError(str(exc)) from exc
+        return None
+
+    def _final_status(self, sid):
+        """The call's status at Twilio when it is a final one, else None (unreachable too)."""
+        try:
+            status = self.client.calls(sid).fetch().status
+        except (TwilioException, requests.RequestException):
+            return None
+        status = getattr(status, "value", status)  # the SDK's enum, or a plain string
+        return status if status in calls.FINAL_STATUSES else None
 
 
 class SandboxCallControl:
@@ -115,3 +133,4 @@ class SandboxCallControl:
         (hotline.calls.hung_up), and the Simulator's caller sees it ended at its next poll."""
         self.performed.append({"call": contact.sid, "update": {"status": "completed"}})
         log.info("sandbox: would hang up call %s", contact.sid)
+        return None

@@ -3,9 +3,11 @@ the console, and after-call work closed with a wrap-up reason."""
 
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
+from twilio.base.exceptions import TwilioRestException
 
 from hotline import accounts, calls
 from hotline.extensions import db
@@ -120,6 +122,42 @@ def test_a_twilio_error_leaves_the_call_connected(phone, call_clock, make_user, 
     page = client.post(f"/calls/{contact.id}/hang-up", follow_redirects=True)
     assert "Twilio could not end the call" in flashes(page)
     assert contact_of(caller).ended_at is None and state(client) == f"live:{contact.id}"
+
+
+class EndedCalls:
+    """Twilio for a call that is over (its final status callback lost): an update is refused, a
+    fetch says how it ended."""
+
+    def calls(self, sid):
+        class Call:
+            def update(self, **kwargs):
+                raise TwilioRestException(400, f"/Calls/{sid}.json", "Call is not in-progress. Cannot redirect.",
+                                          code=21220)
+
+            def fetch(self):
+                return SimpleNamespace(status="completed")
+
+        return Call()
+
+
+def test_hanging_up_a_call_twilio_has_already_ended_ends_it_here(phone, call_clock, make_user, login, client,
+                                                                  monkeypatch):
+    """The caller hung up and Twilio's final callback never came: the operator's 挂断 must not
+    leave them stuck on a call that no longer exists, unable to answer the next caller."""
+    caller, operator, contact = answered_call(phone, make_user, login, client)
+    waiting = queued_call(phone, "2")
+    monkeypatch.setattr(callcontrol, "call_control", lambda config: callcontrol.TwilioCallControl(EndedCalls()))
+    call_clock.tick(30)
+    page = client.post(f"/calls/{contact.id}/hang-up", follow_redirects=True)
+    assert "The call had already ended" in flashes(page)
+    contact = contact_of(caller)
+    assert contact.ended_at is not None and contact.end_reason == "completed" and contact.talk_seconds == 30
+    assert state(client) == f"after_call:{contact.id}"
+    # The caller hung up, not the operator: nothing in the audit says otherwise.
+    assert not db.session.scalars(select(AuditLog).where(AuditLog.action == calls.HUNG_UP)).all()
+    monkeypatch.undo()  # the sandbox again: the next caller is put through
+    assert client.post("/calls/answer-next").status_code == 302
+    assert contact_of(waiting).answered_by_id == operator.id
 
 
 def test_twilio_call_control_hangs_up_with_status_completed():

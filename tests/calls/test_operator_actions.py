@@ -84,9 +84,14 @@ def test_operator_without_a_phone_is_told_and_the_call_keeps_waiting(phone, call
 
 
 class FailingCalls:
+    """Twilio answering every request about the call with an error."""
+
     def calls(self, sid):
         class Call:
             def update(self, **kwargs):
+                raise TwilioRestException(404, f"/Calls/{sid}.json", "The requested resource was not found")
+
+            def fetch(self):
                 raise TwilioRestException(404, f"/Calls/{sid}.json", "The requested resource was not found")
 
         return Call()

@@ -106,3 +106,17 @@ def test_an_unreachable_twilio_cannot_hang_up(app, phone, call_clock):  # noqa: 
     _, contact = queued(phone)
     with pytest.raises(callcontrol.CallControlError):
         callcontrol.call_control(app.config).hang_up(contact)
+
+
+def test_a_refused_hang_up_asks_twilio_how_the_call_ended(app, prism_url, phone, call_clock):  # noqa: F811
+    """When Twilio refuses the hang-up, the call is fetched: a final status there ends it here."""
+    use_twilio(app, prism_url)
+    caller, contact = queued(phone)
+    control = callcontrol.call_control(app.config)
+    status = control._final_status(contact.sid)
+
+    request = control.client.http_client._test_only_last_request
+    assert request.method == "GET"
+    assert request.url == f"{prism_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{caller.sid}.json"
+    assert control.client.http_client._test_only_last_response.status_code == 200
+    assert status is None or status in callcontrol.calls.FINAL_STATUSES
