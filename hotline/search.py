@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import and_, or_, select, true, union
 from sqlalchemy.orm import selectinload
 
 from hotline import phones
@@ -88,7 +88,13 @@ def filter_tickets(f, summary_where=None):
         given = _given_number(f.phone)
         # A whole number also finds the cases where it was given as the complainant's own (a web or
         # API case has no caller; a call made for someone else), by its index; a tail only callers.
-        stmt = stmt.where(or_(by_caller, Ticket.complainant_phone == given) if given else by_caller)
+        # A UNION of the two, not an OR: with OR PostgreSQL walked all 1M cases newest first
+        # testing each against both (336 ms for one number; 56 ms so).
+        if given:
+            stmt = stmt.where(Ticket.id.in_(union(select(Ticket.id).where(by_caller),
+                                                  select(Ticket.id).where(Ticket.complainant_phone == given))))
+        else:
+            stmt = stmt.where(by_caller)
     if f.text:
         pattern = "%" + _like_escape(f.text.strip()) + "%"
         stmt = stmt.where(
