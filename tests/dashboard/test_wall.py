@@ -149,7 +149,7 @@ def test_sms_waiting_for_a_first_reply(client, supervisor):
     assert data["text"]["sms.oldest_wait"] == "30:00"
 
 
-def test_late_cases_per_department_and_their_lists(client, supervisor, create_ticket):
+def test_late_cases_per_department_and_their_lists(client, supervisor, create_ticket, monkeypatch):
     late, fine = Department(code="D1", name="Market Bureau East"), Department(code="D2", name="Quality West")
     db.session.add_all([late, fine])
     db.session.commit()
@@ -168,6 +168,11 @@ def test_late_cases_per_department_and_their_lists(client, supervisor, create_ti
         ("Market Bureau East", 2, 1), ("", 1, 0), ("Quality West", 0, 1)]
     page = client.get(f"/dashboard/late?department={late.id}&which=overdue", headers=EN).get_data(as_text=True)
     assert page.count('data-testid="late-case"') == 2 and 'data-testid="late-count">2<' in page
+    # A list cut at its limit still says how many there are, as the wall does.
+    monkeypatch.setattr("hotline.dashboard.views.LATE_LIST_LIMIT", 1)
+    page = client.get(f"/dashboard/late?department={late.id}&which=overdue", headers=EN).get_data(as_text=True)
+    assert page.count('data-testid="late-case"') == 1 and 'data-testid="late-count">2<' in page
+    monkeypatch.undo()
     page = client.get(f"/dashboard/late?department={fine.id}&which=due_today", headers=EN).get_data(as_text=True)
     assert page.count('data-testid="late-case"') == 1
     page = client.get("/dashboard/late?which=overdue", headers=EN).get_data(as_text=True)
