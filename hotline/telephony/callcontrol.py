@@ -8,6 +8,7 @@ sandbox performs the bridge at once, the way the whisper callback would.
 import logging
 import secrets
 from collections import deque
+from datetime import UTC, datetime
 
 import requests
 from flask import current_app, url_for
@@ -76,29 +77,33 @@ class TwilioCallControl:
     def hang_up(self, contact):
         """End the caller's live call: Twilio's way is Status=completed on the call, which also
         drops the operator's leg dialled from it; the final status callback follows. Returns None,
-        or the call's final status when it had already ended at Twilio."""
+        or (final status, end time) when the call had already ended at Twilio."""
         try:
             self.client.calls(contact.sid).update(status="completed")
         except (TwilioException, requests.RequestException) as exc:
-            ended = self._final_status(contact.sid)
+            ended = self._ended(contact.sid)
             if ended:
                 # Refused because the call is over: its final status callback was lost or is
                 # late. Without this the call stayed on the operator's bar, and kept them from
                 # answering, until the callback came or ON_CALL_HOURS passed.
-                log.info("call %s had already ended at Twilio (%s)", contact.sid, ended)
+                log.info("call %s had already ended at Twilio (%s)", contact.sid, ended[0])
                 return ended
             log.warning("hanging up call %s failed: %s", contact.sid, exc)
             raise CallControlError(str(exc)) from exc
         return None
 
-    def _final_status(self, sid):
-        """The call's status at Twilio when it is a final one, else None (unreachable too)."""
+    def _ended(self, sid):
+        """(final status, end time as naive UTC or None) of a call that is over at Twilio; None
+        while it is not, or when Twilio cannot be asked."""
         try:
-            status = self.client.calls(sid).fetch().status
+            call = self.client.calls(sid).fetch()
         except (TwilioException, requests.RequestException):
             return None
-        status = getattr(status, "value", status)  # the SDK's enum, or a plain string
-        return status if status in calls.FINAL_STATUSES else None
+        status = getattr(call.status, "value", call.status)  # the SDK's enum, or a plain string
+        if status not in calls.FINAL_STATUSES:
+            return None
+        end = getattr(call, "end_time", None)  # Twilio's own record: the talk time stays true
+        return status, end.astimezone(UTC).replace(tzinfo=None) if isinstance(end, datetime) else None
 
 
 class SandboxCallControl:
