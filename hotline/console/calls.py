@@ -116,14 +116,13 @@ def hang_up(contact_id):
         flash(_("Twilio could not end the call; it is still connected. Please try again."), "error")
         return redirect(back_url())
     if ended:  # over at Twilio already, its final callback lost: recorded as that callback would
-        status, at = ended
-        calls.record_status(call, status, at)
-        db.session.commit()
-        flash(_("The call had already ended; it is now closed here too."), "success")
-        return redirect(back_url())
-    calls.hung_up(call, current_user)
+        calls.record_status(call, *ended)
+        message = _("The call had already ended; it is now closed here too.")
+    else:
+        calls.hung_up(call, current_user)
+        message = _("Call ended. Pick a wrap-up reason when your after-call work is done.")
     db.session.commit()
-    flash(_("Call ended. Pick a wrap-up reason when your after-call work is done."), "success")
+    flash(message, "success")
     return redirect(back_url())
 
 
